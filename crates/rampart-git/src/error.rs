@@ -1,0 +1,205 @@
+//! The error type of this crate.
+
+use std::path::PathBuf;
+
+use git2::Oid;
+
+/// Everything that can go wrong while reading or writing the GitOps repository.
+///
+/// Messages name the path, reference or object involved; the underlying cause
+/// is available through [`std::error::Error::source`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GitError {
+    /// The directory could not be opened as a git repository.
+    #[error("cannot open git repository at {path}")]
+    Open {
+        /// Directory that was expected to be a repository.
+        path: PathBuf,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// `git init` failed.
+    #[error("cannot initialise git repository at {path}")]
+    Init {
+        /// Directory that was to become a repository.
+        path: PathBuf,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// A file path is not a clean repository-relative path.
+    #[error("invalid repository path {path:?}: {reason}")]
+    InvalidPath {
+        /// The offending path, as given.
+        path: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// An owned prefix is not a clean repository-relative directory.
+    #[error("invalid owned prefix {prefix:?}: {reason}")]
+    InvalidPrefix {
+        /// The offending prefix, as given.
+        prefix: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// Two requested files would need one of them to be a directory.
+    #[error("file {file:?} cannot also be a directory containing {nested:?}")]
+    PathConflict {
+        /// The path that is requested as a file.
+        file: String,
+        /// A requested path that lies below it.
+        nested: String,
+    },
+
+    /// A base-tree entry that would have to be deleted has a name that is not UTF-8.
+    #[error("cannot delete {path:?}: its name is not valid UTF-8")]
+    NonUtf8Path {
+        /// The path, with invalid bytes replaced.
+        path: String,
+    },
+
+    /// The branch name is not a valid git branch name.
+    #[error("invalid branch name {branch:?}")]
+    InvalidBranch {
+        /// The offending name.
+        branch: String,
+    },
+
+    /// No branch was named and `HEAD` does not point at a branch.
+    #[error("HEAD of the repository at {path} is not on a branch; name a branch to commit on")]
+    DetachedHead {
+        /// Repository directory.
+        path: PathBuf,
+    },
+
+    /// The operation needs a work tree but the repository is bare.
+    #[error("the repository at {path} is bare and has no work tree")]
+    BareRepository {
+        /// Repository directory.
+        path: PathBuf,
+    },
+
+    /// A reference could not be read or resolved to a commit.
+    #[error("cannot read reference {refname}")]
+    ReadRef {
+        /// Full reference name, e.g. `refs/heads/main`.
+        refname: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// A stored object could not be read.
+    #[error("cannot read git object {id} (at {path:?})")]
+    ReadObject {
+        /// Object id.
+        id: Oid,
+        /// Repository path the object was expected at (`""` for the root tree).
+        path: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// An object (blob, tree, commit or pack) could not be written.
+    #[error("cannot write git object for {path:?}")]
+    WriteObject {
+        /// Repository path the object was written for (`""` for the root tree).
+        path: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The repository configuration could not be read.
+    #[error("cannot read the configuration of the repository at {path}")]
+    Config {
+        /// Repository directory.
+        path: PathBuf,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The branch moved (or was created) after it was read; nothing was changed.
+    #[error(
+        "{refname} was changed by someone else while committing (expected {}); nothing was changed",
+        expected.map_or_else(|| "it not to exist".to_owned(), |id| id.to_string())
+    )]
+    ConcurrentUpdate {
+        /// Full reference name.
+        refname: String,
+        /// Target the reference was expected to still have (`None`: absent).
+        expected: Option<Oid>,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The branch could not be updated for another reason; nothing was changed.
+    #[error("cannot update {refname}")]
+    UpdateRef {
+        /// Full reference name.
+        refname: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The commit was recorded, but a work-tree file could not be updated.
+    #[error("committed {commit} to {refname}, but cannot update work-tree file {path}")]
+    WorktreeSync {
+        /// The commit now at the tip of the branch.
+        commit: Oid,
+        /// Full reference name.
+        refname: String,
+        /// File or directory that could not be written or removed.
+        path: PathBuf,
+        /// Cause reported by the file system.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The commit was recorded, but a work-tree path is blocked by something
+    /// that is not a directory.
+    #[error("committed {commit} to {refname}, but {path} is not a directory")]
+    WorktreeBlocked {
+        /// The commit now at the tip of the branch.
+        commit: Oid,
+        /// Full reference name.
+        refname: String,
+        /// Path that should be a directory.
+        path: PathBuf,
+    },
+
+    /// The commit was recorded and the files written, but the index could not be updated.
+    #[error("committed {commit} to {refname}, but cannot update the index entry for {path:?}")]
+    IndexSync {
+        /// The commit now at the tip of the branch.
+        commit: Oid,
+        /// Full reference name.
+        refname: String,
+        /// Repository path of the entry (`""` when writing the index file itself).
+        path: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// A work-tree file or directory could not be read.
+    #[error("cannot read work-tree path {path}")]
+    ReadWorktree {
+        /// File or directory that could not be read.
+        path: PathBuf,
+        /// Cause reported by the file system.
+        #[source]
+        source: std::io::Error,
+    },
+}

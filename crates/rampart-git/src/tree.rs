@@ -1,0 +1,272 @@
+//! A lazily loaded, editable in-memory copy of a git tree.
+//!
+//! Only the directories that are looked at are read from the object database,
+//! and only the directories that were changed are written back, bottom-up, so
+//! the cost of a commit grows with the size of the change, not of the repository.
+
+use std::collections::BTreeMap;
+
+use git2::{ObjectType, Odb, Oid, Repository};
+
+use crate::GitError;
+
+/// Mode of a sub-directory entry.
+const MODE_TREE: i32 = 0o040_000;
+
+/// One entry of a directory.
+enum Entry {
+    /// A blob, symlink or submodule commit, with its raw git file mode.
+    Leaf { id: Oid, mode: i32 },
+    /// A sub-directory.
+    Dir(Dir),
+}
+
+/// A directory: either an untouched stored tree or an edited one.
+pub(crate) struct Dir {
+    /// Id of the stored tree this directory is identical to; `None` once edited.
+    id: Option<Oid>,
+    /// Entries by name; `None` until read from the object database.
+    entries: Option<BTreeMap<Vec<u8>, Entry>>,
+}
+
+/// What a base tree holds at a path.
+pub(crate) enum Found {
+    /// Nothing, and no ancestor is a file.
+    Nothing,
+    /// A non-directory entry.
+    Leaf { id: Oid, mode: i32 },
+    /// A directory.
+    Dir,
+    /// Nothing, because the ancestor at this path is a non-directory entry.
+    LeafAncestor { path: String, id: Oid, mode: i32 },
+}
+
+/// A non-directory entry found by [`Dir::leaves_under`].
+pub(crate) struct Leaf {
+    /// Repository path.
+    pub path: String,
+    /// Object id.
+    pub id: Oid,
+    /// Raw git file mode.
+    pub mode: i32,
+}
+
+impl Dir {
+    /// The stored tree `id`, to be read on demand.
+    pub(crate) fn stored(id: Oid) -> Self {
+        Dir {
+            id: Some(id),
+            entries: None,
+        }
+    }
+
+    /// A new, empty directory.
+    pub(crate) fn empty() -> Self {
+        Dir {
+            id: None,
+            entries: Some(BTreeMap::new()),
+        }
+    }
+
+    /// The entries, read from the object database if not yet loaded.
+    /// `path` is this directory's repository path, for error messages.
+    fn load(&mut self, repo: &Repository, path: &str) -> Result<&mut BTreeMap<Vec<u8>, Entry>, GitError> {
+        if self.entries.is_none() {
+            let mut entries = BTreeMap::new();
+            if let Some(id) = self.id {
+                let read_error = |source| GitError::ReadObject {
+                    id,
+                    path: path.to_owned(),
+                    source,
+                };
+                let tree = repo.find_tree(id).map_err(read_error)?;
+                for entry in tree.iter() {
+                    let value = if entry.kind() == Some(ObjectType::Tree) {
+                        Entry::Dir(Dir::stored(entry.id()))
+                    } else {
+                        Entry::Leaf {
+                            id: entry.id(),
+                            mode: entry.filemode(),
+                        }
+                    };
+                    entries.insert(entry.name_bytes().to_vec(), value);
+                }
+            }
+            self.entries = Some(entries);
+        }
+        Ok(self.entries.get_or_insert_with(BTreeMap::new))
+    }
+
+    /// What this tree (as root) holds at `path`.
+    pub(crate) fn find(&mut self, repo: &Repository, path: &str) -> Result<Found, GitError> {
+        let mut dir = self;
+        let mut dir_path = "";
+        let mut segments = path.split('/').peekable();
+        while let Some(segment) = segments.next() {
+            let end = dir_path.len() + usize::from(!dir_path.is_empty()) + segment.len();
+            let entry_path = &path[..end];
+            let is_last = segments.peek().is_none();
+            dir = match dir.load(repo, dir_path)?.get_mut(segment.as_bytes()) {
+                None => return Ok(Found::Nothing),
+                Some(&mut Entry::Leaf { id, mode }) if is_last => return Ok(Found::Leaf { id, mode }),
+                Some(&mut Entry::Leaf { id, mode }) => {
+                    return Ok(Found::LeafAncestor {
+                        path: entry_path.to_owned(),
+                        id,
+                        mode,
+                    });
+                }
+                Some(Entry::Dir(_)) if is_last => return Ok(Found::Dir),
+                Some(Entry::Dir(sub)) => sub,
+            };
+            dir_path = entry_path;
+        }
+        Ok(Found::Dir)
+    }
+
+    /// Every non-directory entry below the directory at `path` (none if there
+    /// is no directory there), in path order.
+    pub(crate) fn leaves_under(&mut self, repo: &Repository, path: &str) -> Result<Vec<Leaf>, GitError> {
+        let mut dir = self;
+        let mut dir_path = "";
+        for segment in path.split('/') {
+            dir = match dir.load(repo, dir_path)?.get_mut(segment.as_bytes()) {
+                Some(Entry::Dir(sub)) => sub,
+                _ => return Ok(Vec::new()),
+            };
+            dir_path = &path[..dir_path.len() + usize::from(!dir_path.is_empty()) + segment.len()];
+        }
+        let mut out = Vec::new();
+        dir.collect_leaves(repo, path, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends every non-directory entry below this directory (at `path`) to `out`.
+    fn collect_leaves(&mut self, repo: &Repository, path: &str, out: &mut Vec<Leaf>) -> Result<(), GitError> {
+        for (name, entry) in self.load(repo, path)? {
+            let Ok(name) = std::str::from_utf8(name) else {
+                return Err(GitError::NonUtf8Path {
+                    path: format!("{path}/{}", String::from_utf8_lossy(name)),
+                });
+            };
+            let child = format!("{path}/{name}");
+            match entry {
+                Entry::Leaf { id, mode } => out.push(Leaf {
+                    path: child,
+                    id: *id,
+                    mode: *mode,
+                }),
+                Entry::Dir(sub) => sub.collect_leaves(repo, &child, out)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the entry at `path` (relative to this directory, which is at
+    /// `dir_path`), and any directory that becomes empty.
+    pub(crate) fn remove(&mut self, repo: &Repository, dir_path: &str, path: &str) -> Result<(), GitError> {
+        self.id = None;
+        let entries = self.load(repo, dir_path)?;
+        match path.split_once('/') {
+            None => {
+                entries.remove(path.as_bytes());
+            }
+            Some((first, rest)) => {
+                if let Some(Entry::Dir(sub)) = entries.get_mut(first.as_bytes()) {
+                    let sub_path = join(dir_path, first);
+                    sub.remove(repo, &sub_path, rest)?;
+                    if sub.entries.as_ref().is_some_and(BTreeMap::is_empty) {
+                        entries.remove(first.as_bytes());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the entry at `path` (relative to this directory, which is at
+    /// `dir_path`) to a leaf, replacing whatever is in the way.
+    pub(crate) fn upsert(
+        &mut self,
+        repo: &Repository,
+        dir_path: &str,
+        path: &str,
+        id: Oid,
+        mode: i32,
+    ) -> Result<(), GitError> {
+        self.id = None;
+        let entries = self.load(repo, dir_path)?;
+        match path.split_once('/') {
+            None => {
+                entries.insert(path.as_bytes().to_vec(), Entry::Leaf { id, mode });
+            }
+            Some((first, rest)) => {
+                let entry = entries
+                    .entry(first.as_bytes().to_vec())
+                    .or_insert_with(|| Entry::Dir(Dir::empty()));
+                if let Entry::Leaf { .. } = entry {
+                    *entry = Entry::Dir(Dir::empty());
+                }
+                if let Entry::Dir(sub) = entry {
+                    sub.upsert(repo, &join(dir_path, first), rest, id, mode)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every edited directory (this one at `dir_path` included) to
+    /// `odb`, bottom-up; returns this directory's tree id, `None` if empty.
+    pub(crate) fn write(&mut self, odb: &Odb<'_>, dir_path: &str) -> Result<Option<Oid>, GitError> {
+        if let Some(id) = self.id {
+            return Ok(Some(id));
+        }
+        let Some(entries) = self.entries.as_mut() else {
+            return Ok(None);
+        };
+        // Git orders entries by name, comparing a directory's name as if it ended in '/'.
+        let mut sorted: Vec<(Vec<u8>, i32, Oid)> = Vec::with_capacity(entries.len());
+        for (name, entry) in entries.iter_mut() {
+            match entry {
+                Entry::Leaf { id, mode } => sorted.push((name.clone(), *mode, *id)),
+                Entry::Dir(sub) => {
+                    let sub_path = join(dir_path, &String::from_utf8_lossy(name));
+                    if let Some(id) = sub.write(odb, &sub_path)? {
+                        let mut key = name.clone();
+                        key.push(b'/');
+                        sorted.push((key, MODE_TREE, id));
+                    }
+                }
+            }
+        }
+        if sorted.is_empty() && !dir_path.is_empty() {
+            return Ok(None);
+        }
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut data = Vec::with_capacity(sorted.len() * 48);
+        for (key, mode, id) in &sorted {
+            let name = if *mode == MODE_TREE { &key[..key.len() - 1] } else { &key[..] };
+            data.extend_from_slice(format!("{mode:o} ").as_bytes());
+            data.extend_from_slice(name);
+            data.push(0);
+            data.extend_from_slice(id.as_bytes());
+        }
+        let id = odb
+            .write(ObjectType::Tree, &data)
+            .map_err(|source| GitError::WriteObject {
+                path: dir_path.to_owned(),
+                source,
+            })?;
+        self.id = Some(id);
+        Ok(Some(id))
+    }
+}
+
+/// `dir/name`, or `name` at the root.
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}

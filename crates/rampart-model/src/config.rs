@@ -1,0 +1,42 @@
+//! The GitOps repository's own configuration (`rampart.yaml`, `kind: RepoConfig`).
+
+use serde::{Deserialize, Serialize};
+
+/// Settings for the repository Rampart writes into.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RepoConfig {
+    /// Must be `rampart.dev/v1alpha1`.
+    pub api_version: String,
+    /// Must be `RepoConfig`.
+    pub kind: String,
+    /// Environments rendered, each with `environments/<name>.yaml`.
+    pub environments: Vec<String>,
+    /// Governance rules every request must satisfy.
+    #[serde(default)]
+    pub governance: Governance,
+    /// Commit settings.
+    #[serde(default)]
+    pub git: GitSettings,
+}
+
+/// Governance rules.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Governance {
+    /// Label keys every request must set under `labels`.
+    #[serde(default)]
+    pub required_labels: Vec<String>,
+}
+
+/// How commits are made.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitSettings {
+    /// Commit author name (default: git config user.name, else "Rampart").
+    #[serde(default)]
+    pub author_name: Option<String>,
+    /// Commit author email (default: git config user.email, else rampart@localhost).
+    #[serde(default)]
+    pub author_email: Option<String>,
+}

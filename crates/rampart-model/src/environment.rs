@@ -1,0 +1,66 @@
+//! Per-environment values (`environments/<env>.yaml`, `kind: Environment`).
+
+use crate::request::ContainerResources;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Values that differ between dev, staging and prod.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Environment {
+    /// Must be `rampart.dev/v1alpha1`.
+    pub api_version: String,
+    /// Must be `Environment`.
+    pub kind: String,
+    /// Equal to the file name.
+    pub name: String,
+    /// The cluster's Kubernetes minor version, e.g. `"1.34"`; output is validated against it.
+    pub kubernetes_version: String,
+    /// Pod Security Admission labels of every namespace.
+    pub pod_security: PodSecurity,
+    /// Defaults a request may override.
+    pub defaults: Defaults,
+    /// Image prefixes workloads may use; each ends with `/`.
+    pub allowed_registries: Vec<String>,
+    /// Where cluster DNS runs, for the DNS egress exception.
+    pub dns: Dns,
+}
+
+/// Pod Security Admission levels; `enforce` is pinned to a version, audit and warn track `latest`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSecurity {
+    /// `baseline` or `restricted` (`privileged` is refused).
+    pub enforce: String,
+    /// `vX.Y`, normally the cluster's minor version.
+    pub enforce_version: String,
+    /// Level reported in the audit log.
+    pub audit: String,
+    /// Level reported to the client as a warning.
+    pub warn: String,
+}
+
+/// Environment-wide defaults.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Defaults {
+    /// ResourceQuota `hard` entries.
+    pub quota: BTreeMap<String, String>,
+    /// LimitRange container default (request = limit).
+    pub limits: ContainerResources,
+    /// Replicas of a sample workload (at least 2).
+    pub replicas: u32,
+}
+
+/// Cluster DNS location.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Dns {
+    /// Namespace of the DNS pods, matched by `kubernetes.io/metadata.name`.
+    pub namespace: String,
+    /// Labels of the DNS pods (CoreDNS keeps `k8s-app: kube-dns`).
+    pub pod_labels: BTreeMap<String, String>,
+    /// NodeLocal DNSCache link-local address (hostNetwork: selectors cannot match it).
+    #[serde(default)]
+    pub node_local_dns_cache: Option<String>,
+}

@@ -1,0 +1,26 @@
+//! Rampart's input model: the namespace request, environment values and repository
+//! configuration, their validation, and diagnostics that say where (file:line:column),
+//! what is wrong and how to fix it. Pure: no IO, no async.
+//!
+//! ```
+//! use rampart_model::{parse_request, RequestContext};
+//! let text = "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: shop\nteam: web\n";
+//! let ctx = RequestContext { file_stem: "shop", required_labels: &[], environments: &[] };
+//! let request = parse_request("specs/shop.yaml", text, &ctx).unwrap();
+//! assert_eq!(request.team, "web");
+//! ```
+
+pub mod config;
+pub mod diagnostic;
+pub mod environment;
+pub mod load;
+pub mod locate;
+pub mod request;
+mod validate;
+
+pub use config::RepoConfig;
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use environment::Environment;
+pub use request::NamespaceRequest;
+pub use validate::syntax;
+pub use validate::{RequestContext, parse_environment, parse_repo_config, parse_request};

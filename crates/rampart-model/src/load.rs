@@ -1,0 +1,115 @@
+//! Parsing input files into typed values, turning every failure into a located [`Diagnostic`].
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::locate::SourceMap;
+use serde::de::DeserializeOwned;
+
+/// Collects the diagnostics of one file, locating each by its field path.
+pub struct Report<'a> {
+    file: &'a str,
+    map: &'a SourceMap,
+    found: Vec<Diagnostic>,
+}
+
+impl<'a> Report<'a> {
+    /// A report for `file`, whose source positions are in `map`.
+    pub fn new(file: &'a str, map: &'a SourceMap) -> Self {
+        Report {
+            file,
+            map,
+            found: Vec::new(),
+        }
+    }
+
+    /// Records that the field at `path` is wrong.
+    pub fn error(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let (line, column) = self.map.locate(path);
+        let field = if path.is_empty() { "document" } else { path };
+        self.found.push(Diagnostic {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: format!("{field}: {}", message.into()),
+            help: help.into(),
+        });
+    }
+
+    /// Everything recorded, or `Ok` when nothing was.
+    pub fn finish(self) -> Result<(), Diagnostics> {
+        if self.found.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(self.found))
+        }
+    }
+}
+
+/// Deserialises `text` (one YAML document) into `T`, refusing unknown fields, and returns the
+/// source map used to locate later semantic errors.
+pub fn parse_document<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<(T, SourceMap), Diagnostics> {
+    match serde_yaml::from_str::<T>(text) {
+        Ok(value) => Ok((value, SourceMap::new(text))),
+        Err(e) => Err(yaml_error(file, text, &e).into()),
+    }
+}
+
+fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    // serde_yaml appends " at line L column C"; the location is already in front.
+    let raw = e.to_string();
+    let message = match raw.find(" at line ") {
+        Some(i) => raw[..i].to_string(),
+        None => raw,
+    };
+    let help = if message.contains("unknown field") {
+        "remove the field or fix its spelling; the accepted fields are listed above".to_string()
+    } else if message.contains("missing field") {
+        "add the field; see the request reference in the README".to_string()
+    } else if text.trim().is_empty() {
+        "the file is empty: write a request (`rampart new` creates a commented one)".to_string()
+    } else if e.location().is_some() && message.contains("invalid type") {
+        "give the field a value of the expected type".to_string()
+    } else {
+        "fix the YAML syntax at this position (check indentation, quotes and `:`)".to_string()
+    };
+    Diagnostic {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+        help,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::NamespaceRequest;
+
+    #[test]
+    fn unknown_field_is_located_and_named() {
+        let text = "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: a\nteam: b\nappz: []\n";
+        let err = parse_document::<NamespaceRequest>("specs/a.yaml", text).unwrap_err();
+        let d = &err.0[0];
+        assert_eq!((d.line, d.column), (5, 1), "{d}");
+        assert!(d.message.contains("unknown field `appz`"), "{d}");
+        assert!(d.to_string().starts_with("specs/a.yaml:5:1: error:"), "{d}");
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let text = "name: a\nteam: \"unterminated\n";
+        let err = parse_document::<NamespaceRequest>("x.yaml", text).unwrap_err();
+        assert!(err.0[0].line >= 2, "{}", err);
+        assert!(err.0[0].help.contains("YAML syntax"), "{}", err);
+        let err = parse_document::<NamespaceRequest>("x.yaml", "name: a\nteam: [b]\n").unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].column), (2, 7), "{}", err);
+        assert!(err.0[0].message.contains("invalid type"), "{}", err);
+    }
+}

@@ -1,0 +1,45 @@
+//! Parse-and-validate entry points: text in, typed value or located diagnostics out.
+
+mod environment;
+mod request;
+pub mod syntax;
+
+pub use request::RequestContext;
+
+use crate::config::RepoConfig;
+use crate::diagnostic::Diagnostics;
+use crate::environment::Environment;
+use crate::load::{Report, parse_document};
+use crate::request::NamespaceRequest;
+
+/// Parses and validates a namespace request read from `file`.
+pub fn parse_request(
+    file: &str,
+    text: &str,
+    ctx: &RequestContext,
+) -> Result<NamespaceRequest, Diagnostics> {
+    let (req, map) = parse_document::<NamespaceRequest>(file, text)?;
+    let mut report = Report::new(file, &map);
+    request::check_request(&req, ctx, &mut report);
+    report.finish().map(|()| req)
+}
+
+/// Parses and validates `environments/<expected_name>.yaml`.
+pub fn parse_environment(
+    file: &str,
+    text: &str,
+    expected_name: &str,
+) -> Result<Environment, Diagnostics> {
+    let (env, map) = parse_document::<Environment>(file, text)?;
+    let mut report = Report::new(file, &map);
+    environment::check_environment(&env, expected_name, &mut report);
+    report.finish().map(|()| env)
+}
+
+/// Parses and validates `rampart.yaml`.
+pub fn parse_repo_config(file: &str, text: &str) -> Result<RepoConfig, Diagnostics> {
+    let (cfg, map) = parse_document::<RepoConfig>(file, text)?;
+    let mut report = Report::new(file, &map);
+    environment::check_repo_config(&cfg, &mut report);
+    report.finish().map(|()| cfg)
+}
