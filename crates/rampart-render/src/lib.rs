@@ -1,1 +1,21 @@
-//! placeholder
+//! Rendering of namespace requests into hardened Kubernetes manifests.
+//!
+//! Templates give shape; types give safety: handlebars blueprints (strict mode, YAML-safe
+//! escaping) produce text that is parsed, checked against its k8s-openapi type with unknown
+//! fields refused, held to the blueprint rules and re-emitted as canonical YAML.
+
+mod blueprint;
+mod canonical;
+mod context;
+mod error;
+mod escape;
+mod namespace;
+mod network;
+mod repository;
+mod typed;
+
+pub use blueprint::Blueprint;
+pub use error::RenderError;
+pub use escape::yaml_quote;
+pub use namespace::{NamespaceFiles, kustomization, render_namespace};
+pub use repository::{RequestFile, render_repository};

@@ -1,0 +1,142 @@
+//! Command-line interface definitions.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Rampart renders hardened Kubernetes namespaces (RBAC, network policies, Pod Security,
+/// quotas, hardened workloads) from short namespace requests into a GitOps repository, as
+/// Git commits.
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr (-v: info, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a GitOps repository with rampart.yaml, environments/ and an example request,
+    /// commit it and render it.
+    Init(InitArgs),
+    /// Write a commented namespace request specs/NAME.yaml, render it and commit both.
+    New(NewArgs),
+    /// Render every request for every environment into clusters/<env>/namespaces/<ns>/ and
+    /// commit the result (nothing is committed when nothing changed).
+    Render(RenderArgs),
+    /// Print the unified diff that `render` would commit.
+    Plan(PlanArgs),
+}
+
+/// Where and how to commit.
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// Commit on this branch instead of the checked-out one (created from HEAD if missing).
+    #[arg(long, env = "RAMPART_BRANCH")]
+    pub branch: Option<String>,
+    /// Commit author as "Name <email>" (default: rampart.yaml git settings, then git config).
+    #[arg(long, env = "RAMPART_AUTHOR")]
+    pub author: Option<String>,
+}
+
+/// Which repository and blueprint.
+#[derive(Debug, Args)]
+pub struct RepoArgs {
+    /// The GitOps repository (its top directory).
+    #[arg(long, default_value = ".", env = "RAMPART_REPO")]
+    pub repo: PathBuf,
+    /// Use the blueprint templates in this directory instead of the built-in
+    /// hardened-namespace blueprint.
+    #[arg(long, env = "RAMPART_BLUEPRINTS")]
+    pub blueprints: Option<PathBuf>,
+}
+
+/// `rampart init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory of the new repository (created, and `git init`ed if needed).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+}
+
+/// `rampart new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Namespace name (an RFC 1123 label); the request is written to specs/NAME.yaml.
+    pub name: String,
+    /// Owning team.
+    #[arg(long)]
+    pub team: String,
+    /// An app of the namespace (repeat for more); each starts with an `http` port 8080.
+    #[arg(long = "app", required = true)]
+    pub apps: Vec<String>,
+    /// Governance label KEY=VALUE (repeat); rampart.yaml names the required ones.
+    #[arg(long = "label", value_parser = parse_key_value)]
+    pub labels: Vec<(String, String)>,
+    /// Group bound to the admin Role (repeat).
+    #[arg(long = "admin-group")]
+    pub admin_groups: Vec<String>,
+    /// Group bound to the developer Role (repeat).
+    #[arg(long = "developer-group")]
+    pub developer_groups: Vec<String>,
+    /// Group bound to the viewer Role (repeat).
+    #[arg(long = "viewer-group")]
+    pub viewer_groups: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+}
+
+/// `rampart render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Render only this environment.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Write nothing; exit 1 and list every generated file that is missing, stale,
+    /// hand-edited or left over.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+}
+
+/// `rampart plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Plan only this environment.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Compare with this branch instead of the checked-out one.
+    #[arg(long)]
+    pub branch: Option<String>,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
+}
+
+/// Logs go to stderr; stdout carries only command output.
+pub fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

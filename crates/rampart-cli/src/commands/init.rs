@@ -1,0 +1,43 @@
+//! `rampart init DIR`.
+
+use super::author;
+use super::render::{commit, render_repo};
+use crate::cli::InitArgs;
+use crate::inputs::CONFIG_FILE;
+use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
+use anyhow::{Result, bail};
+use rampart_git::{CommitOutcome, CommitRequest, FileSet};
+use std::process::ExitCode;
+
+pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
+    let dir = &args.dir;
+    if dir.join(CONFIG_FILE).exists() {
+        bail!("{} already holds {CONFIG_FILE}: it is a Rampart repository; use `rampart render --repo {}`", dir.display(), dir.display());
+    }
+    fs_err::create_dir_all(dir)?;
+    rampart_git::init_repository(dir)?;
+    let mut files = FileSet::new();
+    files.insert(CONFIG_FILE.to_string(), REPO_CONFIG.as_bytes().to_vec());
+    for (path, text) in ENVIRONMENTS.iter().chain([&EXAMPLE_REQUEST]) {
+        files.insert(path.to_string(), text.as_bytes().to_vec());
+    }
+    // Validate and render before writing anything, so a failure leaves the directory empty.
+    let rendered = render_repo(dir, None, None, &files)?;
+    let author = author(&args.commit, Some(&rendered.inputs.config))?;
+    let outcome = rampart_git::commit_files(
+        dir,
+        &CommitRequest {
+            branch: args.commit.branch.as_deref(),
+            files: &files,
+            owned_prefixes: &[],
+            message: "rampart: initialise repository\n\nrampart.yaml, environments and an example request (specs/shop.yaml).\n",
+            author: author.as_ref(),
+        },
+    )?;
+    if let CommitOutcome::Committed { commit, branch, .. } = outcome {
+        println!("initialised {} ({} on {branch})", dir.display(), &commit.to_string()[..10]);
+    }
+    commit(dir, &rendered, &args.commit, "rampart: render shop (all environments)")?;
+    println!("next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`", dir.display(), EXAMPLE_REQUEST.0, dir.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,60 @@
+//! The subcommands, and the one place where errors become exit codes.
+
+mod init;
+mod new;
+mod render;
+
+use crate::cli::{Command, CommitArgs};
+use anyhow::{Result, bail};
+use rampart_git::Author;
+use rampart_model::{Diagnostics, RepoConfig};
+use std::process::ExitCode;
+
+/// Exit code of `render --check` when generated files are out of date.
+pub const EXIT_DRIFT: u8 = 1;
+/// Exit code for invalid input (requests, environments, flags).
+pub const EXIT_INVALID_INPUT: u8 = 2;
+
+/// Runs one subcommand.
+pub fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Init(args) => init::run(args),
+        Command::New(args) => new::run(args),
+        Command::Render(args) => render::run(args),
+        Command::Plan(args) => render::plan(args),
+    }
+}
+
+/// Prints `error` and returns its exit code: 2 for input the user must fix, 1 otherwise.
+pub fn report(error: &anyhow::Error) -> ExitCode {
+    if let Some(d) = error.downcast_ref::<Diagnostics>() {
+        eprintln!("{d}");
+        let n = d.0.len();
+        eprintln!("\nrefused: {n} problem{} found; nothing was written", if n == 1 { "" } else { "s" });
+        return ExitCode::from(EXIT_INVALID_INPUT);
+    }
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    eprintln!("nothing was committed");
+    ExitCode::FAILURE
+}
+
+/// The commit author: the flag, then rampart.yaml, then git's own configuration.
+pub fn author(args: &CommitArgs, config: Option<&RepoConfig>) -> Result<Option<Author>> {
+    if let Some(spec) = &args.author {
+        let Some((name, rest)) = spec.split_once('<') else {
+            bail!("--author `{spec}` is not \"Name <email>\"");
+        };
+        let Some(email) = rest.strip_suffix('>') else {
+            bail!("--author `{spec}` is not \"Name <email>\"");
+        };
+        return Ok(Some(Author { name: name.trim().to_string(), email: email.trim().to_string() }));
+    }
+    let git = config.map(|c| &c.git);
+    Ok(match (git.and_then(|g| g.author_name.clone()), git.and_then(|g| g.author_email.clone())) {
+        (Some(name), Some(email)) => Some(Author { name, email }),
+        _ => None,
+    })
+}

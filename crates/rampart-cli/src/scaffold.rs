@@ -1,0 +1,96 @@
+//! Files of a new repository, and the commented request `rampart new` writes.
+
+use rampart_render::yaml_quote;
+
+/// `rampart.yaml` of a new repository.
+pub const REPO_CONFIG: &str = include_str!("../../../examples/rampart.yaml");
+/// The example request of a new repository.
+pub const EXAMPLE_REQUEST: (&str, &str) = ("specs/shop.yaml", include_str!("../../../examples/shop.yaml"));
+/// Environment values of a new repository.
+pub const ENVIRONMENTS: &[(&str, &str)] = &[
+    ("environments/dev.yaml", include_str!("../../../environments/dev.yaml")),
+    ("environments/staging.yaml", include_str!("../../../environments/staging.yaml")),
+    ("environments/prod.yaml", include_str!("../../../environments/prod.yaml")),
+];
+
+/// What `rampart new` puts into a request.
+pub struct NewRequest<'a> {
+    /// Namespace name.
+    pub name: &'a str,
+    /// Owning team.
+    pub team: &'a str,
+    /// App names.
+    pub apps: &'a [String],
+    /// Governance labels.
+    pub labels: &'a [(String, String)],
+    /// Groups per role.
+    pub admins: &'a [String],
+    /// Developer groups.
+    pub developers: &'a [String],
+    /// Viewer groups.
+    pub viewers: &'a [String],
+}
+
+/// A valid request with comments that show what can be added. Every value is quoted, so
+/// whatever the flags hold stays one scalar (validation then judges it).
+pub fn new_request(r: &NewRequest) -> String {
+    let list = |items: &[String]| {
+        format!("[{}]", items.iter().map(|s| yaml_quote(s)).collect::<Vec<_>>().join(", "))
+    };
+    let mut out = format!(
+        "# Namespace request created by `rampart new`. Edit it, then run `rampart render`.\n\
+         # Reference: \"The namespace request\" in Rampart's README.\n\
+         apiVersion: rampart.dev/v1alpha1\n\
+         kind: NamespaceRequest\n\
+         name: {}\n\
+         team: {}\n\
+         # description: What runs here, for people who read the cluster.\n\
+         labels:                  # governance labels; rampart.yaml names the required ones\n",
+        yaml_quote(r.name),
+        yaml_quote(r.team)
+    );
+    if r.labels.is_empty() {
+        out.push_str("  {}\n");
+    }
+    for (key, value) in r.labels {
+        out.push_str(&format!("  {}: {}\n", yaml_quote(key), yaml_quote(value)));
+    }
+    out.push_str(&format!(
+        "owners:                  # groups from your identity provider\n  admins: {}\n  developers: {}\n  viewers: {}\napps:\n",
+        list(r.admins),
+        list(r.developers),
+        list(r.viewers)
+    ));
+    for app in r.apps {
+        out.push_str(&format!(
+            "  - name: {}\n    ports:\n      - {{name: http, port: 8080}}\n{}",
+            yaml_quote(app),
+            APP_HINTS
+        ));
+    }
+    out.push_str(
+        "# quota:                 # overrides of the environment's ResourceQuota\n\
+         #   pods: \"20\"\n\
+         # limits:                # container defaults (requests = limits)\n\
+         #   {cpu: 500m, memory: 512Mi, ephemeralStorage: 1Gi}\n",
+    );
+    out
+}
+
+const APP_HINTS: &str = "    # ingress:             # who may connect (default: nobody)
+    #   - fromApp: other-app
+    #   - fromNamespace: ingress-nginx
+    #     podLabels: {app.kubernetes.io/name: ingress-nginx}
+    #     ports: [{port: http}]
+    # egress:              # where it may connect (default: cluster DNS only)
+    #   - toApp: other-app
+    #   - toCidr: 10.0.0.0/16
+    #     ports: [{port: 5432}]
+    # rules:               # Kubernetes API access of its ServiceAccount; no wildcards
+    #   - apiGroups: [\"\"]
+    #     resources: [configmaps]
+    #     verbs: [get]
+    #     resourceNames: [my-config]
+    # workload:            # a hardened Deployment, Service and PodDisruptionBudget
+    #   image: registry.example.com/team/app@sha256:<64 hex digits>
+";

@@ -1,0 +1,54 @@
+//! Renders every request for every environment into repository paths.
+
+use crate::blueprint::Blueprint;
+use crate::error::RenderError;
+use crate::namespace::{kustomization, render_namespace};
+use rampart_model::{Environment, NamespaceRequest};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// A validated request and the repository path it was read from.
+pub struct RequestFile {
+    /// Repository-relative path, e.g. `specs/shop.yaml`.
+    pub path: String,
+    /// The request.
+    pub request: NamespaceRequest,
+}
+
+/// Renders `requests` × `environments` into `clusters/<env>/namespaces/<ns>/<file>` plus a
+/// `clusters/<env>/kustomization.yaml` per environment. Runs namespaces in parallel; the
+/// result is ordered and identical on every run.
+pub fn render_repository(
+    blueprint: &Blueprint,
+    requests: &[RequestFile],
+    environments: &[Environment],
+) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    let jobs: Vec<(&Environment, &RequestFile)> = environments
+        .iter()
+        .flat_map(|env| requests.iter().map(move |r| (env, r)))
+        .collect();
+    let rendered: Vec<_> = jobs
+        .par_iter()
+        .map(|(env, file)| {
+            render_namespace(blueprint, &file.request, env, &file.path)
+                .map(|files| (env.name.as_str(), file.request.name.as_str(), files))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut out = BTreeMap::new();
+    let mut namespaces: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (env, ns, files) in rendered {
+        namespaces.entry(env).or_default().push(format!("namespaces/{ns}"));
+        for (name, text) in files {
+            out.insert(format!("clusters/{env}/namespaces/{ns}/{name}"), text.into_bytes());
+        }
+    }
+    for env in environments {
+        let mut list = namespaces.remove(env.name.as_str()).unwrap_or_default();
+        list.sort();
+        out.insert(
+            format!("clusters/{}/kustomization.yaml", env.name),
+            kustomization(list.iter()).into_bytes(),
+        );
+    }
+    Ok(out)
+}
