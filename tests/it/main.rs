@@ -1,1 +1,14 @@
-fn main(){}
+//! End-to-end tests: the `rampart` binary against real Git repositories, with every rendered
+//! document validated by kubernetes-validate and every environment built by kustomize.
+
+mod support;
+
+mod cli;
+mod custom_blueprints;
+mod hardening;
+mod injection;
+mod malformed;
+mod new_request;
+mod render_flow;
+mod snapshots;
+mod validation;

@@ -73,6 +73,8 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
         "add the field; see the request reference in the README".to_string()
     } else if text.trim().is_empty() {
         "the file is empty: write a request (`rampart new` creates a commented one)".to_string()
+    } else if message.contains("unexpected end of stream") {
+        "the file ends inside a quoted string or a [ ]/{ } collection: close the quote or bracket".to_string()
     } else if e.location().is_some() && message.contains("invalid type") {
         "give the field a value of the expected type".to_string()
     } else {
