@@ -10,10 +10,21 @@ fn help_explains_every_subcommand() {
     for sub in ["init", "new", "render", "plan"] {
         assert!(out.contains(sub), "{out}");
         let help = rampart(&dir, &[sub, "--help"]);
-        assert!(help.ok().contains("Usage: rampart"), "{sub}: {}", help.stdout);
+        assert!(
+            help.ok().contains("Usage: rampart"),
+            "{sub}: {}",
+            help.stdout
+        );
     }
     let render = rampart(&dir, &["render", "--help"]);
-    for flag in ["--repo", "--env", "--check", "--branch", "--author", "--blueprints"] {
+    for flag in [
+        "--repo",
+        "--env",
+        "--check",
+        "--branch",
+        "--author",
+        "--blueprints",
+    ] {
         assert!(render.stdout.contains(flag), "render --help lacks {flag}");
     }
 }
@@ -21,7 +32,10 @@ fn help_explains_every_subcommand() {
 #[test]
 fn version_is_printed() {
     let out = rampart(&std::env::temp_dir(), &["--version"]);
-    assert_eq!(out.ok().trim(), format!("rampart {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        out.ok().trim(),
+        format!("rampart {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]

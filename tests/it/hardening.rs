@@ -20,22 +20,37 @@ fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name).unwrap_or_else(|| panic!("no {kind} {name}"))
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
 fn strings(v: &Value) -> Vec<&str> {
-    v.as_sequence().map(|s| s.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+    v.as_sequence()
+        .map(|s| s.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 #[test]
 fn namespace_pod_security_and_labels() {
     let repo = Repo::init();
-    for (env, enforce, version) in [("dev", "baseline", "v1.35"), ("staging", "restricted", "v1.35"), ("prod", "restricted", "v1.34")] {
+    for (env, enforce, version) in [
+        ("dev", "baseline", "v1.35"),
+        ("staging", "restricted", "v1.35"),
+        ("prod", "restricted", "v1.34"),
+    ] {
         let objs = objects(&repo, env);
         let ns = named(&objs, "Namespace", "shop");
         let labels = &ns["metadata"]["labels"];
-        assert_eq!(labels["pod-security.kubernetes.io/enforce"], enforce, "{env}");
-        assert_eq!(labels["pod-security.kubernetes.io/enforce-version"], version, "{env}");
+        assert_eq!(
+            labels["pod-security.kubernetes.io/enforce"], enforce,
+            "{env}"
+        );
+        assert_eq!(
+            labels["pod-security.kubernetes.io/enforce-version"], version,
+            "{env}"
+        );
         assert_eq!(labels["pod-security.kubernetes.io/audit"], "restricted");
         assert_eq!(labels["pod-security.kubernetes.io/warn"], "restricted");
         assert_eq!(labels["cost-center"], "cc-4711");
@@ -45,7 +60,10 @@ fn namespace_pod_security_and_labels() {
             assert_eq!(l["app.kubernetes.io/part-of"], "shop");
             assert_eq!(l["rampart.dev/team"], "web-shop");
             if o["kind"] != "Namespace" {
-                assert_eq!(o["metadata"]["namespace"], "shop", "everything but the Namespace is namespaced");
+                assert_eq!(
+                    o["metadata"]["namespace"], "shop",
+                    "everything but the Namespace is namespaced"
+                );
             }
         }
     }
@@ -57,11 +75,18 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
     let objs = objects(&repo, "prod");
     let accounts = of_kind(&objs, "ServiceAccount");
     assert_eq!(accounts.len(), 3, "one ServiceAccount per app");
-    assert!(accounts.iter().all(|sa| sa["automountServiceAccountToken"] == false));
+    assert!(
+        accounts
+            .iter()
+            .all(|sa| sa["automountServiceAccountToken"] == false)
+    );
     for role in of_kind(&objs, "Role") {
         for rule in role["rules"].as_sequence().unwrap() {
             for field in ["apiGroups", "resources", "verbs", "resourceNames"] {
-                assert!(!strings(&rule[field]).iter().any(|v| v.contains('*')), "wildcard in {role:?}");
+                assert!(
+                    !strings(&rule[field]).iter().any(|v| v.contains('*')),
+                    "wildcard in {role:?}"
+                );
             }
         }
     }
@@ -70,25 +95,45 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
         for rule in role["rules"].as_sequence().unwrap() {
             let resources = strings(&rule["resources"]);
             assert!(!resources.contains(&"secrets"), "{name} can read Secrets");
-            assert!(!resources.contains(&"pods/exec") && !resources.contains(&"pods/attach"), "{name} can exec");
+            assert!(
+                !resources.contains(&"pods/exec") && !resources.contains(&"pods/attach"),
+                "{name} can exec"
+            );
         }
     }
     // The app Role holds exactly the requested rule and is bound to the app's account only.
     let api = named(&objs, "Role", "app-api");
-    assert_eq!(serde_yaml::to_string(&api["rules"]).unwrap(), "- apiGroups:\n  - ''\n  resourceNames:\n  - feature-flags\n  resources:\n  - configmaps\n  verbs:\n  - get\n  - watch\n");
+    assert_eq!(
+        serde_yaml::to_string(&api["rules"]).unwrap(),
+        "- apiGroups:\n  - ''\n  resourceNames:\n  - feature-flags\n  resources:\n  - configmaps\n  verbs:\n  - get\n  - watch\n"
+    );
     let binding = named(&objs, "RoleBinding", "app-api");
     assert_eq!(binding["roleRef"]["kind"], "Role");
     assert_eq!(binding["subjects"].as_sequence().unwrap().len(), 1);
     assert_eq!(binding["subjects"][0]["kind"], "ServiceAccount");
     assert_eq!(binding["subjects"][0]["name"], "api");
     for binding in of_kind(&objs, "RoleBinding") {
-        assert_eq!(binding["roleRef"]["kind"], "Role", "no ClusterRole references");
+        assert_eq!(
+            binding["roleRef"]["kind"], "Role",
+            "no ClusterRole references"
+        );
         let name = binding["metadata"]["name"].as_str().unwrap();
         if name.starts_with("rampart-") {
-            assert!(binding["subjects"].as_sequence().unwrap().iter().all(|s| s["kind"] == "Group"));
+            assert!(
+                binding["subjects"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["kind"] == "Group")
+            );
         }
     }
-    assert!(of_kind(&objs, "RoleBinding").iter().all(|b| b["metadata"]["name"] != "app-web"), "no Role for an app without rules");
+    assert!(
+        of_kind(&objs, "RoleBinding")
+            .iter()
+            .all(|b| b["metadata"]["name"] != "app-web"),
+        "no Role for an app without rules"
+    );
 }
 
 #[test]
@@ -96,30 +141,82 @@ fn network_policies_deny_by_default_and_allow_exactly_what_was_asked() {
     let repo = Repo::init();
     let objs = objects(&repo, "prod");
     let deny = named(&objs, "NetworkPolicy", "default-deny-all");
-    assert_eq!(serde_yaml::to_string(&deny["spec"]).unwrap(), "podSelector: {}\npolicyTypes:\n- Ingress\n- Egress\n");
+    assert_eq!(
+        serde_yaml::to_string(&deny["spec"]).unwrap(),
+        "podSelector: {}\npolicyTypes:\n- Ingress\n- Egress\n"
+    );
     let dns = &named(&objs, "NetworkPolicy", "allow-dns")["spec"]["egress"][0];
     let peer = &dns["to"][0];
-    assert_eq!(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"], "kube-system");
-    assert_eq!(peer["podSelector"]["matchLabels"]["k8s-app"], "kube-dns", "both selectors in ONE peer");
-    assert_eq!(dns["to"][1]["ipBlock"]["cidr"], "169.254.20.10/32", "NodeLocal DNSCache");
-    let ports: Vec<(&str, u64)> = dns["ports"].as_sequence().unwrap().iter().map(|p| (p["protocol"].as_str().unwrap(), p["port"].as_u64().unwrap())).collect();
+    assert_eq!(
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        "kube-system"
+    );
+    assert_eq!(
+        peer["podSelector"]["matchLabels"]["k8s-app"], "kube-dns",
+        "both selectors in ONE peer"
+    );
+    assert_eq!(
+        dns["to"][1]["ipBlock"]["cidr"], "169.254.20.10/32",
+        "NodeLocal DNSCache"
+    );
+    let ports: Vec<(&str, u64)> = dns["ports"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|p| (p["protocol"].as_str().unwrap(), p["port"].as_u64().unwrap()))
+        .collect();
     assert_eq!(ports, [("UDP", 53), ("TCP", 53)]);
-    let dev_dns = named(&objects(&repo, "dev"), "NetworkPolicy", "allow-dns")["spec"]["egress"][0]["to"].clone();
-    assert_eq!(dev_dns.as_sequence().unwrap().len(), 1, "dev has no NodeLocal DNSCache");
+    let dev_dns = named(&objects(&repo, "dev"), "NetworkPolicy", "allow-dns")["spec"]["egress"][0]
+        ["to"]
+        .clone();
+    assert_eq!(
+        dev_dns.as_sequence().unwrap().len(),
+        1,
+        "dev has no NodeLocal DNSCache"
+    );
 
     let api = &named(&objs, "NetworkPolicy", "app-api")["spec"];
-    assert_eq!(api["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "api");
-    let ingress: Vec<String> = api["ingress"].as_sequence().unwrap().iter().map(|r| serde_yaml::to_string(r).unwrap().replace('\n', " ")).collect();
+    assert_eq!(
+        api["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+        "api"
+    );
+    let ingress: Vec<String> = api["ingress"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| serde_yaml::to_string(r).unwrap().replace('\n', " "))
+        .collect();
     assert_eq!(ingress.len(), 3, "web, worker, prometheus: {ingress:?}");
-    assert!(ingress[0].contains("app.kubernetes.io/name: web") && ingress[0].contains("port: 8080") && !ingress[0].contains("9090"), "{}", ingress[0]);
-    assert!(ingress[2].contains("kubernetes.io/metadata.name: monitoring") && ingress[2].contains("port: 9090"), "{}", ingress[2]);
-    assert_eq!(api["egress"][0]["to"][0]["ipBlock"]["except"][0], "10.40.255.0/24");
+    assert!(
+        ingress[0].contains("app.kubernetes.io/name: web")
+            && ingress[0].contains("port: 8080")
+            && !ingress[0].contains("9090"),
+        "{}",
+        ingress[0]
+    );
+    assert!(
+        ingress[2].contains("kubernetes.io/metadata.name: monitoring")
+            && ingress[2].contains("port: 9090"),
+        "{}",
+        ingress[2]
+    );
+    assert_eq!(
+        api["egress"][0]["to"][0]["ipBlock"]["except"][0],
+        "10.40.255.0/24"
+    );
     // web's egress to api mirrors api's ingress from web.
     let web = &named(&objs, "NetworkPolicy", "app-web")["spec"];
-    assert_eq!(web["egress"][0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"], "api");
+    assert_eq!(
+        web["egress"][0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+        "api"
+    );
     assert_eq!(web["egress"][0]["ports"], api["ingress"][0]["ports"]);
     let worker = &named(&objs, "NetworkPolicy", "app-worker")["spec"];
-    assert_eq!(worker["ingress"].as_sequence().unwrap().len(), 0, "nobody may connect to worker");
+    assert_eq!(
+        worker["ingress"].as_sequence().unwrap().len(),
+        0,
+        "nobody may connect to worker"
+    );
 }
 
 #[test]
@@ -136,7 +233,10 @@ fn workloads_pass_restricted_and_more() {
         assert_eq!(spec["automountServiceAccountToken"], false);
         assert_eq!(spec["securityContext"]["runAsNonRoot"], true);
         assert!(spec["securityContext"]["runAsUser"].as_u64().unwrap() >= 10001);
-        assert_eq!(spec["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        assert_eq!(
+            spec["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
         assert!(spec["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname");
         assert!(spec["affinity"]["podAntiAffinity"].is_mapping());
         let c = &spec["containers"][0];
@@ -144,7 +244,10 @@ fn workloads_pass_restricted_and_more() {
         assert_eq!(sc["allowPrivilegeEscalation"], false);
         assert_eq!(sc["readOnlyRootFilesystem"], true);
         assert_eq!(sc["runAsNonRoot"], true);
-        assert!(sc["runAsUser"].as_u64().unwrap() >= 10001 && sc["runAsGroup"].as_u64().unwrap() >= 10001);
+        assert!(
+            sc["runAsUser"].as_u64().unwrap() >= 10001
+                && sc["runAsGroup"].as_u64().unwrap() >= 10001
+        );
         assert_eq!(strings(&sc["capabilities"]["drop"]), ["ALL"]);
         assert!(sc["capabilities"]["add"].is_null());
         assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault");
@@ -153,7 +256,12 @@ fn workloads_pass_restricted_and_more() {
             assert!(c["resources"]["limits"][r].is_string(), "{name}: limit {r}");
         }
         assert_ne!(c["livenessProbe"], c["readinessProbe"]);
-        let declared: Vec<u64> = c["ports"].as_sequence().unwrap().iter().map(|p| p["containerPort"].as_u64().unwrap()).collect();
+        let declared: Vec<u64> = c["ports"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|p| p["containerPort"].as_u64().unwrap())
+            .collect();
         assert!(declared.contains(&c["livenessProbe"]["httpGet"]["port"].as_u64().unwrap()));
         assert!(c["image"].as_str().unwrap().contains("@sha256:"));
         assert_eq!(c["imagePullPolicy"], "Always");
@@ -163,8 +271,17 @@ fn workloads_pass_restricted_and_more() {
         named(&objs, "PodDisruptionBudget", name);
     }
     let limits = named(&objs, "LimitRange", "container-defaults");
-    assert_eq!(limits["spec"]["limits"][0]["default"], limits["spec"]["limits"][0]["defaultRequest"]);
+    assert_eq!(
+        limits["spec"]["limits"][0]["default"],
+        limits["spec"]["limits"][0]["defaultRequest"]
+    );
     let quota = named(&objs, "ResourceQuota", "namespace-quota");
-    assert_eq!(quota["spec"]["hard"]["pods"], "30", "the request's override");
-    assert_eq!(quota["spec"]["hard"]["limits.memory"], "64Gi", "the environment's default");
+    assert_eq!(
+        quota["spec"]["hard"]["pods"], "30",
+        "the request's override"
+    );
+    assert_eq!(
+        quota["spec"]["hard"]["limits.memory"], "64Gi",
+        "the environment's default"
+    );
 }

@@ -9,6 +9,7 @@ mod hardening;
 mod injection;
 mod malformed;
 mod new_request;
+mod render_cache;
 mod render_flow;
 mod snapshots;
 mod validation;

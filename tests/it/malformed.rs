@@ -27,29 +27,213 @@ fn with_app(extra: &str) -> String {
 
 fn cases() -> Vec<Case> {
     vec![
-        Case { name: "bad yaml", file: "bad", text: "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: \"bad\nteam: t\n".into(), expect: &["specs/bad.yaml:5:1: error: found unexpected end of stream", "close the quote or bracket"] },
-        Case { name: "unknown field", file: "bad", text: with_app("    replica: 3\n"), expect: &["specs/bad.yaml:9:5: error:", "unknown field `replica`", "remove the field or fix its spelling"] },
-        Case { name: "unknown top-level field", file: "bad", text: GOOD.replace("team: t\n", "team: t\nnamespace: x\n"), expect: &["specs/bad.yaml:5:1:", "unknown field `namespace`"] },
-        Case { name: "wildcard verb", file: "bad", text: with_app("    rules:\n      - apiGroups: [\"\"]\n        resources: [pods]\n        verbs: [get, \"*\"]\n"), expect: &["specs/bad.yaml:12:22: error: apps[0].rules[0].verbs[1]: wildcard `*` in verbs", "checklist 1.2"] },
-        Case { name: "wildcard resource", file: "bad", text: with_app("    rules:\n      - apiGroups: [apps]\n        resources: [\"*\"]\n        verbs: [get]\n"), expect: &["specs/bad.yaml:11:21:", "wildcard `*` in resources", "Avoid wildcards"] },
-        Case { name: "wildcard api group", file: "bad", text: with_app("    rules:\n      - apiGroups: [\"*\"]\n        resources: [pods]\n        verbs: [get]\n"), expect: &["specs/bad.yaml:10:", "wildcard `*` in apiGroups"] },
-        Case { name: "newline injection in name", file: "bad", text: GOOD.replace("name: bad\n", "name: \"bad\\nkind: Secret\"\n"), expect: &["specs/bad.yaml:3:7:", "is not an RFC 1123 label"] },
-        Case { name: "path traversal name", file: "bad", text: GOOD.replace("name: bad\n", "name: ../../etc\n"), expect: &["specs/bad.yaml:3:7:", "`../../etc` is not an RFC 1123 label", "no `/` or `.`"] },
-        Case { name: "name differs from file", file: "bad", text: GOOD.replace("name: bad\n", "name: other\n"), expect: &["specs/bad.yaml:3:7:", "rename the file to `other.yaml` or set `name: bad`"] },
-        Case { name: "system namespace", file: "kube-system", text: GOOD.replace("name: bad\n", "name: kube-system\n"), expect: &["specs/kube-system.yaml:3:7:", "is a system namespace"] },
-        Case { name: "duplicate app", file: "bad", text: with_app("  - name: api\n"), expect: &["specs/bad.yaml:9:11:", "duplicate app `api`"] },
-        Case { name: "unknown app in egress", file: "bad", text: with_app("    egress:\n      - toApp: ghost\n"), expect: &["specs/bad.yaml:10:16:", "unknown app `ghost`", "name an app declared under `apps` (api)"] },
-        Case { name: "unknown app in ingress", file: "bad", text: with_app("    ingress:\n      - fromApp: ghost\n"), expect: &["specs/bad.yaml:10:18:", "unknown app `ghost`"] },
-        Case { name: "internet egress unacknowledged", file: "bad", text: with_app("    egress:\n      - toCidr: 0.0.0.0/0\n        ports: [{port: 443}]\n"), expect: &["specs/bad.yaml:10:17:", "opens the whole internet", "acknowledgeInternetEgress"] },
-        Case { name: "egress without ports", file: "bad", text: with_app("    egress:\n      - toCidr: 10.0.0.0/8\n"), expect: &["specs/bad.yaml:10:", "must list its ports", "checklist 2.4"] },
-        Case { name: "image not pinned", file: "bad", text: with_app("    workload:\n      image: registry.example.com/a/api:1.2\n"), expect: &["specs/bad.yaml:10:14:", "is not pinned by digest", "crane digest"] },
-        Case { name: "image from a foreign registry", file: "bad", text: with_app(&format!("    workload:\n      image: registry.example.com.evil.io/api@sha256:{}\n", "a".repeat(64))), expect: &["specs/bad.yaml:10:14:", "not from a registry allowed in environment `prod`"] },
-        Case { name: "single replica", file: "bad", text: with_app(&format!("    workload:\n      image: registry.example.com/api@sha256:{}\n      replicas: 1\n", "a".repeat(64))), expect: &["specs/bad.yaml:11:17:", "use at least 2 replicas"] },
-        Case { name: "missing governance label", file: "bad", text: GOOD.replace("cost-center: c1, ", ""), expect: &["specs/bad.yaml:5:1:", "required governance label `cost-center` is missing"] },
-        Case { name: "label value injection", file: "bad", text: GOOD.replace("cost-center: c1", "cost-center: \"c1\\nteam: evil\""), expect: &["specs/bad.yaml:5:", "is not a valid label value"] },
-        Case { name: "all secrets readable", file: "bad", text: with_app("    rules:\n      - apiGroups: [\"\"]\n        resources: [secrets]\n        verbs: [get]\n"), expect: &["specs/bad.yaml:11:", "access to all Secrets", "checklist 4.5"] },
-        Case { name: "escalating verb", file: "bad", text: with_app("    rules:\n      - apiGroups: [rbac.authorization.k8s.io]\n        resources: [roles]\n        verbs: [bind]\n"), expect: &["specs/bad.yaml:12:", "verb `bind` lets the app grant itself more rights"] },
-        Case { name: "broad group", file: "bad", text: GOOD.replace("apps:\n", "owners:\n  viewers: [\"system:authenticated\"]\napps:\n"), expect: &["specs/bad.yaml:7:", "built-in Kubernetes group"] },
+        Case {
+            name: "bad yaml",
+            file: "bad",
+            text:
+                "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: \"bad\nteam: t\n"
+                    .into(),
+            expect: &[
+                "specs/bad.yaml:5:1: error: found unexpected end of stream",
+                "close the quote or bracket",
+            ],
+        },
+        Case {
+            name: "unknown field",
+            file: "bad",
+            text: with_app("    replica: 3\n"),
+            expect: &[
+                "specs/bad.yaml:9:5: error:",
+                "unknown field `replica`",
+                "remove the field or fix its spelling",
+            ],
+        },
+        Case {
+            name: "unknown top-level field",
+            file: "bad",
+            text: GOOD.replace("team: t\n", "team: t\nnamespace: x\n"),
+            expect: &["specs/bad.yaml:5:1:", "unknown field `namespace`"],
+        },
+        Case {
+            name: "wildcard verb",
+            file: "bad",
+            text: with_app(
+                "    rules:\n      - apiGroups: [\"\"]\n        resources: [pods]\n        verbs: [get, \"*\"]\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:12:22: error: apps[0].rules[0].verbs[1]: wildcard `*` in verbs",
+                "checklist 1.2",
+            ],
+        },
+        Case {
+            name: "wildcard resource",
+            file: "bad",
+            text: with_app(
+                "    rules:\n      - apiGroups: [apps]\n        resources: [\"*\"]\n        verbs: [get]\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:11:21:",
+                "wildcard `*` in resources",
+                "Avoid wildcards",
+            ],
+        },
+        Case {
+            name: "wildcard api group",
+            file: "bad",
+            text: with_app(
+                "    rules:\n      - apiGroups: [\"*\"]\n        resources: [pods]\n        verbs: [get]\n",
+            ),
+            expect: &["specs/bad.yaml:10:", "wildcard `*` in apiGroups"],
+        },
+        Case {
+            name: "newline injection in name",
+            file: "bad",
+            text: GOOD.replace("name: bad\n", "name: \"bad\\nkind: Secret\"\n"),
+            expect: &["specs/bad.yaml:3:7:", "is not an RFC 1123 label"],
+        },
+        Case {
+            name: "path traversal name",
+            file: "bad",
+            text: GOOD.replace("name: bad\n", "name: ../../etc\n"),
+            expect: &[
+                "specs/bad.yaml:3:7:",
+                "`../../etc` is not an RFC 1123 label",
+                "no `/` or `.`",
+            ],
+        },
+        Case {
+            name: "name differs from file",
+            file: "bad",
+            text: GOOD.replace("name: bad\n", "name: other\n"),
+            expect: &[
+                "specs/bad.yaml:3:7:",
+                "rename the file to `other.yaml` or set `name: bad`",
+            ],
+        },
+        Case {
+            name: "system namespace",
+            file: "kube-system",
+            text: GOOD.replace("name: bad\n", "name: kube-system\n"),
+            expect: &["specs/kube-system.yaml:3:7:", "is a system namespace"],
+        },
+        Case {
+            name: "duplicate app",
+            file: "bad",
+            text: with_app("  - name: api\n"),
+            expect: &["specs/bad.yaml:9:11:", "duplicate app `api`"],
+        },
+        Case {
+            name: "unknown app in egress",
+            file: "bad",
+            text: with_app("    egress:\n      - toApp: ghost\n"),
+            expect: &[
+                "specs/bad.yaml:10:16:",
+                "unknown app `ghost`",
+                "name an app declared under `apps` (api)",
+            ],
+        },
+        Case {
+            name: "unknown app in ingress",
+            file: "bad",
+            text: with_app("    ingress:\n      - fromApp: ghost\n"),
+            expect: &["specs/bad.yaml:10:18:", "unknown app `ghost`"],
+        },
+        Case {
+            name: "internet egress unacknowledged",
+            file: "bad",
+            text: with_app(
+                "    egress:\n      - toCidr: 0.0.0.0/0\n        ports: [{port: 443}]\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:10:17:",
+                "opens the whole internet",
+                "acknowledgeInternetEgress",
+            ],
+        },
+        Case {
+            name: "egress without ports",
+            file: "bad",
+            text: with_app("    egress:\n      - toCidr: 10.0.0.0/8\n"),
+            expect: &["specs/bad.yaml:10:", "must list its ports", "checklist 2.4"],
+        },
+        Case {
+            name: "image not pinned",
+            file: "bad",
+            text: with_app("    workload:\n      image: registry.example.com/a/api:1.2\n"),
+            expect: &[
+                "specs/bad.yaml:10:14:",
+                "is not pinned by digest",
+                "crane digest",
+            ],
+        },
+        Case {
+            name: "image from a foreign registry",
+            file: "bad",
+            text: with_app(&format!(
+                "    workload:\n      image: registry.example.com.evil.io/api@sha256:{}\n",
+                "a".repeat(64)
+            )),
+            expect: &[
+                "specs/bad.yaml:10:14:",
+                "not from a registry allowed in environment `prod`",
+            ],
+        },
+        Case {
+            name: "single replica",
+            file: "bad",
+            text: with_app(&format!(
+                "    workload:\n      image: registry.example.com/api@sha256:{}\n      replicas: 1\n",
+                "a".repeat(64)
+            )),
+            expect: &["specs/bad.yaml:11:17:", "use at least 2 replicas"],
+        },
+        Case {
+            name: "missing governance label",
+            file: "bad",
+            text: GOOD.replace("cost-center: c1, ", ""),
+            expect: &[
+                "specs/bad.yaml:5:1:",
+                "required governance label `cost-center` is missing",
+            ],
+        },
+        Case {
+            name: "label value injection",
+            file: "bad",
+            text: GOOD.replace("cost-center: c1", "cost-center: \"c1\\nteam: evil\""),
+            expect: &["specs/bad.yaml:5:", "is not a valid label value"],
+        },
+        Case {
+            name: "all secrets readable",
+            file: "bad",
+            text: with_app(
+                "    rules:\n      - apiGroups: [\"\"]\n        resources: [secrets]\n        verbs: [get]\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:11:",
+                "access to all Secrets",
+                "checklist 4.5",
+            ],
+        },
+        Case {
+            name: "escalating verb",
+            file: "bad",
+            text: with_app(
+                "    rules:\n      - apiGroups: [rbac.authorization.k8s.io]\n        resources: [roles]\n        verbs: [bind]\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:12:",
+                "verb `bind` lets the app grant itself more rights",
+            ],
+        },
+        Case {
+            name: "broad group",
+            file: "bad",
+            text: GOOD.replace(
+                "apps:\n",
+                "owners:\n  viewers: [\"system:authenticated\"]\napps:\n",
+            ),
+            expect: &["specs/bad.yaml:7:", "built-in Kubernetes group"],
+        },
     ]
 }
 
@@ -64,15 +248,24 @@ fn malformed_requests_are_refused_with_location_and_fix_and_change_nothing() {
         for args in [&["render"][..], &["plan"], &["render", "--check"]] {
             let out = repo.rampart(args);
             if out.code != 2 {
-                failures.push(format!("{} ({args:?}): exit {} (want 2)\n{}", case.name, out.code, out.stderr));
+                failures.push(format!(
+                    "{} ({args:?}): exit {} (want 2)\n{}",
+                    case.name, out.code, out.stderr
+                ));
             }
             for fragment in case.expect {
                 if !out.stderr.contains(fragment) {
-                    failures.push(format!("{} ({args:?}): stderr lacks {fragment:?}:\n{}", case.name, out.stderr));
+                    failures.push(format!(
+                        "{} ({args:?}): stderr lacks {fragment:?}:\n{}",
+                        case.name, out.stderr
+                    ));
                 }
             }
             if !out.stderr.contains("help: ") || !out.stderr.contains("nothing was written") {
-                failures.push(format!("{} ({args:?}): no fix or no reassurance:\n{}", case.name, out.stderr));
+                failures.push(format!(
+                    "{} ({args:?}): no fix or no reassurance:\n{}",
+                    case.name, out.stderr
+                ));
             }
             if repo.state() != before {
                 failures.push(format!("{} ({args:?}): the repository changed", case.name));
@@ -87,25 +280,59 @@ fn malformed_requests_are_refused_with_location_and_fix_and_change_nothing() {
 #[test]
 fn every_problem_of_every_file_is_reported_at_once() {
     let repo = Repo::init();
-    repo.write("specs/one.yaml", &GOOD.replace("name: bad", "name: one").replace("team: t", "team: T"));
-    repo.write("specs/two.yaml", &with_app("    egress:\n      - toApp: ghost\n").replace("name: bad", "name: two").replace("  - name: api\n", "  - name: api\n  - name: api\n"));
+    repo.write(
+        "specs/one.yaml",
+        &GOOD
+            .replace("name: bad", "name: one")
+            .replace("team: t", "team: T"),
+    );
+    repo.write(
+        "specs/two.yaml",
+        &with_app("    egress:\n      - toApp: ghost\n")
+            .replace("name: bad", "name: two")
+            .replace("  - name: api\n", "  - name: api\n  - name: api\n"),
+    );
     let out = repo.rampart(&["render"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("specs/one.yaml:4:7: error: team: `T` is not an RFC 1123 label"), "{}", out.stderr);
-    assert!(out.stderr.contains("specs/two.yaml:8:11: error: apps[1].name: duplicate app `api`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("specs/one.yaml:4:7: error: team: `T` is not an RFC 1123 label"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("specs/two.yaml:8:11: error: apps[1].name: duplicate app `api`"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("unknown app `ghost`"), "{}", out.stderr);
-    assert!(out.stderr.contains("refused: 3 problems found; nothing was written"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("refused: 3 problems found; nothing was written"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn bad_environment_values_are_refused() {
     let repo = Repo::init();
     let prod = repo.read("environments/prod.yaml");
-    repo.write("environments/prod.yaml", &prod.replace("enforce: restricted", "enforce: baseline").replace("- registry.example.com/", "- registry.example.com"));
+    repo.write(
+        "environments/prod.yaml",
+        &prod
+            .replace("enforce: restricted", "enforce: baseline")
+            .replace("- registry.example.com/", "- registry.example.com"),
+    );
     let before = repo.state();
     let out = repo.rampart(&["render"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("environments/prod.yaml:9:12: error: podSecurity.enforce: production enforces `baseline`"), "{}", out.stderr);
-    assert!(out.stderr.contains("does not end with `/`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("does not end with `/`"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(repo.state(), before);
 }

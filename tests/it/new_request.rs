@@ -6,15 +6,36 @@ use crate::support::Repo;
 fn new_writes_a_commented_valid_request_renders_and_commits_it() {
     let repo = Repo::init();
     let out = repo.rampart(&[
-        "new", "payments", "--team", "payments", "--app", "api", "--app", "ledger",
-        "--label", "cost-center=cc-1", "--label", "data-classification=confidential",
-        "--developer-group", "oidc:payments-devs",
+        "new",
+        "payments",
+        "--team",
+        "payments",
+        "--app",
+        "api",
+        "--app",
+        "ledger",
+        "--label",
+        "cost-center=cc-1",
+        "--label",
+        "data-classification=confidential",
+        "--developer-group",
+        "oidc:payments-devs",
     ]);
-    assert!(out.ok().contains("wrote specs/payments.yaml"), "{}", out.stdout);
+    assert!(
+        out.ok().contains("wrote specs/payments.yaml"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(repo.status(), "");
-    assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "rampart: new namespace payments");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]).trim(),
+        "rampart: new namespace payments"
+    );
     let spec = repo.read("specs/payments.yaml");
-    assert!(spec.contains("# ingress:"), "commented hints for a person to edit:\n{spec}");
+    assert!(
+        spec.contains("# ingress:"),
+        "commented hints for a person to edit:\n{spec}"
+    );
     assert!(spec.contains("  - name: \"ledger\""), "{spec}");
     for env in ["dev", "staging", "prod"] {
         let rbac = repo.read(&format!("clusters/{env}/namespaces/payments/rbac.yaml"));
@@ -27,7 +48,10 @@ fn new_writes_a_commented_valid_request_renders_and_commits_it() {
     assert_ne!(edited, spec);
     repo.write("specs/payments.yaml", &edited);
     repo.rampart(&["render"]).ok();
-    assert!(repo.read("clusters/prod/namespaces/payments/network-policies.yaml").contains("app.kubernetes.io/name: ledger"));
+    assert!(
+        repo.read("clusters/prod/namespaces/payments/network-policies.yaml")
+            .contains("app.kubernetes.io/name: ledger")
+    );
 }
 
 #[test]
@@ -36,14 +60,47 @@ fn new_refuses_bad_names_missing_labels_and_existing_requests_without_writing() 
     let before = repo.state();
     let traversal = repo.rampart(&["new", "../evil", "--team", "t", "--app", "a"]);
     assert_eq!(traversal.code, 1);
-    assert!(traversal.stderr.contains("`../evil` is not a valid namespace name"), "{}", traversal.stderr);
+    assert!(
+        traversal
+            .stderr
+            .contains("`../evil` is not a valid namespace name"),
+        "{}",
+        traversal.stderr
+    );
     let unlabeled = repo.rampart(&["new", "pay", "--team", "t", "--app", "a"]);
     assert_eq!(unlabeled.code, 2);
-    assert!(unlabeled.stderr.contains("specs/pay.yaml:8:1: error: labels: required governance label `cost-center` is missing"), "{}", unlabeled.stderr);
-    let bad_app = repo.rampart(&["new", "pay", "--team", "t", "--app", "A_1", "--label", "cost-center=c", "--label", "data-classification=x"]);
+    assert!(
+        unlabeled.stderr.contains(
+            "specs/pay.yaml:8:1: error: labels: required governance label `cost-center` is missing"
+        ),
+        "{}",
+        unlabeled.stderr
+    );
+    let bad_app = repo.rampart(&[
+        "new",
+        "pay",
+        "--team",
+        "t",
+        "--app",
+        "A_1",
+        "--label",
+        "cost-center=c",
+        "--label",
+        "data-classification=x",
+    ]);
     assert_eq!(bad_app.code, 2);
-    assert!(bad_app.stderr.contains("apps[0].name: `A_1` is not an RFC 1123 label"), "{}", bad_app.stderr);
+    assert!(
+        bad_app
+            .stderr
+            .contains("apps[0].name: `A_1` is not an RFC 1123 label"),
+        "{}",
+        bad_app.stderr
+    );
     let existing = repo.rampart(&["new", "shop", "--team", "t", "--app", "a"]);
-    assert!(existing.stderr.contains("specs/shop.yaml already exists"), "{}", existing.stderr);
+    assert!(
+        existing.stderr.contains("specs/shop.yaml already exists"),
+        "{}",
+        existing.stderr
+    );
     assert_eq!(repo.state(), before);
 }

@@ -5,7 +5,11 @@ use crate::support::{Repo, git};
 #[test]
 fn init_commits_inputs_and_rendered_namespaces_and_leaves_the_tree_clean() {
     let repo = Repo::init();
-    assert_eq!(repo.commit_count(), 2, "init commits the scaffold, then its render");
+    assert_eq!(
+        repo.commit_count(),
+        2,
+        "init commits the scaffold, then its render"
+    );
     assert_eq!(repo.status(), "", "work tree clean after init");
     let files = repo.files_under("clusters/prod/namespaces/shop");
     assert_eq!(
@@ -22,7 +26,10 @@ fn init_commits_inputs_and_rendered_namespaces_and_leaves_the_tree_clean() {
         .map(|f| format!("clusters/prod/namespaces/shop/{f}"))
     );
     for env in ["dev", "staging", "prod"] {
-        assert!(repo.read(&format!("clusters/{env}/kustomization.yaml")).contains("- namespaces/shop\n"));
+        assert!(
+            repo.read(&format!("clusters/{env}/kustomization.yaml"))
+                .contains("- namespaces/shop\n")
+        );
     }
     let tracked = repo.git(&["ls-files"]);
     for input in ["rampart.yaml", "environments/prod.yaml", "specs/shop.yaml"] {
@@ -45,16 +52,48 @@ fn rerun_with_unchanged_inputs_writes_nothing_and_makes_no_commit() {
 fn check_lists_stale_hand_edited_and_leftover_files_and_writes_nothing() {
     let repo = Repo::init();
     let rbac = "clusters/dev/namespaces/shop/rbac.yaml";
-    repo.write(rbac, &repo.read(rbac).replace("automountServiceAccountToken: false", "automountServiceAccountToken: true"));
-    repo.write("clusters/prod/namespaces/shop/extra.yaml", "kind: ConfigMap\n");
-    std::fs::remove_file(repo.dir.join("clusters/staging/namespaces/shop/limits.yaml")).unwrap();
+    repo.write(
+        rbac,
+        &repo.read(rbac).replace(
+            "automountServiceAccountToken: false",
+            "automountServiceAccountToken: true",
+        ),
+    );
+    repo.write(
+        "clusters/prod/namespaces/shop/extra.yaml",
+        "kind: ConfigMap\n",
+    );
+    std::fs::remove_file(
+        repo.dir
+            .join("clusters/staging/namespaces/shop/limits.yaml"),
+    )
+    .unwrap();
     let before = repo.state();
     let out = repo.rampart(&["render", "--check"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("clusters/dev/namespaces/shop/rbac.yaml: stale or hand-edited"), "{}", out.stdout);
-    assert!(out.stdout.contains("clusters/prod/namespaces/shop/extra.yaml: left over"), "{}", out.stdout);
-    assert!(out.stdout.contains("clusters/staging/namespaces/shop/limits.yaml: missing"), "{}", out.stdout);
-    assert!(out.stdout.contains("3 generated file(s) out of date"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("clusters/dev/namespaces/shop/rbac.yaml: stale or hand-edited"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("clusters/prod/namespaces/shop/extra.yaml: left over"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("clusters/staging/namespaces/shop/limits.yaml: missing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("3 generated file(s) out of date"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(repo.state(), before, "--check writes nothing");
 
     // `render` repairs the work tree without a commit: HEAD already holds the right content.
@@ -68,14 +107,19 @@ fn check_lists_stale_hand_edited_and_leftover_files_and_writes_nothing() {
 #[test]
 fn plan_prints_the_diff_render_then_commits() {
     let repo = Repo::init();
-    let spec = repo.read("specs/shop.yaml").replace("      replicas: 3\n", "      replicas: 4\n");
+    let spec = repo
+        .read("specs/shop.yaml")
+        .replace("      replicas: 3\n", "      replicas: 4\n");
     repo.write("specs/shop.yaml", &spec);
     let head = repo.head();
     let plan = repo.rampart(&["plan"]);
     let diff = plan.ok();
     assert!(diff.contains("--- a/clusters/prod/namespaces/shop/workload-api.yaml\n+++ b/clusters/prod/namespaces/shop/workload-api.yaml"), "{diff}");
     assert!(diff.contains("-  replicas: 3\n+  replicas: 4\n"), "{diff}");
-    assert!(diff.contains("+++ b/specs/shop.yaml"), "the edited request is part of the commit: {diff}");
+    assert!(
+        diff.contains("+++ b/specs/shop.yaml"),
+        "the edited request is part of the commit: {diff}"
+    );
     assert!(diff.contains("4 file(s) would change"), "{diff}");
     assert_eq!(repo.head(), head, "plan commits nothing");
 
@@ -83,8 +127,14 @@ fn plan_prints_the_diff_render_then_commits() {
     assert!(out.ok().contains("4 file(s) changed"), "{}", out.stdout);
     assert_eq!(repo.commit_count(), 3);
     assert_eq!(repo.status(), "");
-    assert!(repo.git(&["show", "--stat", "HEAD"]).contains("specs/shop.yaml"));
-    assert!(repo.read("clusters/prod/namespaces/shop/workload-api.yaml").contains("replicas: 4"));
+    assert!(
+        repo.git(&["show", "--stat", "HEAD"])
+            .contains("specs/shop.yaml")
+    );
+    assert!(
+        repo.read("clusters/prod/namespaces/shop/workload-api.yaml")
+            .contains("replicas: 4")
+    );
 }
 
 #[test]
@@ -95,21 +145,34 @@ fn removed_request_removes_its_namespaces() {
     assert_eq!(repo.status(), "");
     assert!(!repo.dir.join("clusters/dev/namespaces/shop").exists());
     assert!(!repo.git(&["ls-files"]).contains("shop"));
-    assert_eq!(repo.read("clusters/dev/kustomization.yaml").lines().last(), Some("resources: []"));
+    assert_eq!(
+        repo.read("clusters/dev/kustomization.yaml").lines().last(),
+        Some("resources: []")
+    );
 }
 
 #[test]
 fn env_flag_renders_one_environment() {
     let repo = Repo::init();
-    let spec = repo.read("specs/shop.yaml").replace("pods: \"30\"", "pods: \"31\"");
+    let spec = repo
+        .read("specs/shop.yaml")
+        .replace("pods: \"30\"", "pods: \"31\"");
     repo.write("specs/shop.yaml", &spec);
     repo.rampart(&["render", "--env", "staging"]).ok();
     let changed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
-    assert!(changed.contains("clusters/staging/namespaces/shop/limits.yaml"), "{changed}");
+    assert!(
+        changed.contains("clusters/staging/namespaces/shop/limits.yaml"),
+        "{changed}"
+    );
     assert!(!changed.contains("clusters/prod/"), "{changed}");
     let out = repo.rampart(&["render", "--env", "qa"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("unknown environment `qa`; rampart.yaml lists: dev, staging, prod"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("unknown environment `qa`; rampart.yaml lists: dev, staging, prod"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -118,15 +181,38 @@ fn branch_and_author_flags() {
     let spec = repo.read("specs/shop.yaml").replace("cc-4711", "cc-4712");
     repo.write("specs/shop.yaml", &spec);
     let head = repo.head();
-    repo.rampart(&["render", "--branch", "rampart/shop-update", "--author", "Platform Bot <platform@example.com>"]).ok();
+    repo.rampart(&[
+        "render",
+        "--branch",
+        "rampart/shop-update",
+        "--author",
+        "Platform Bot <platform@example.com>",
+    ])
+    .ok();
     assert_eq!(repo.head(), head, "the checked-out branch does not move");
-    assert_eq!(repo.git(&["rev-parse", "--abbrev-ref", "HEAD"]).trim(), "main");
+    assert_eq!(
+        repo.git(&["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "main"
+    );
     let log = repo.git(&["log", "-1", "--format=%an <%ae>|%s", "rampart/shop-update"]);
-    assert_eq!(log.trim(), "Platform Bot <platform@example.com>|rampart: render shop (dev, staging, prod)");
-    assert_eq!(repo.git(&["rev-parse", "rampart/shop-update~1"]).trim(), head);
-    let on_branch = repo.git(&["show", "rampart/shop-update:clusters/prod/namespaces/shop/namespace.yaml"]);
+    assert_eq!(
+        log.trim(),
+        "Platform Bot <platform@example.com>|rampart: render shop (dev, staging, prod)"
+    );
+    assert_eq!(
+        repo.git(&["rev-parse", "rampart/shop-update~1"]).trim(),
+        head
+    );
+    let on_branch = repo.git(&[
+        "show",
+        "rampart/shop-update:clusters/prod/namespaces/shop/namespace.yaml",
+    ]);
     assert!(on_branch.contains("cost-center: cc-4712"));
-    assert!(repo.read("clusters/prod/namespaces/shop/namespace.yaml").contains("cc-4711"), "work tree untouched");
+    assert!(
+        repo.read("clusters/prod/namespaces/shop/namespace.yaml")
+            .contains("cc-4711"),
+        "work tree untouched"
+    );
 }
 
 #[test]
@@ -135,7 +221,9 @@ fn output_is_byte_identical_across_repositories() {
     let tree = |r: &Repo| r.git(&["rev-parse", "HEAD^{tree}"]);
     assert_eq!(tree(&a), tree(&b));
     // And independent of the directory the command runs from.
-    let spec = a.read("specs/shop.yaml").replace("pods: \"30\"", "pods: \"29\"");
+    let spec = a
+        .read("specs/shop.yaml")
+        .replace("pods: \"30\"", "pods: \"29\"");
     a.write("specs/shop.yaml", &spec);
     b.write("specs/shop.yaml", &spec);
     a.rampart(&["render"]).ok();

@@ -32,7 +32,11 @@ impl Run {
     /// Asserts success and returns stdout.
     #[track_caller]
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "command failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "command failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         &self.stdout
     }
 }
@@ -54,8 +58,16 @@ pub fn rampart(cwd: &Path, args: &[&str]) -> Run {
 /// Runs `git ARGS` in `cwd` and returns stdout; panics on failure.
 #[track_caller]
 pub fn git(cwd: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").args(args).current_dir(cwd).output().expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -66,7 +78,11 @@ pub fn tool(name: &str) -> PathBuf {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("`{name}` is not on PATH: run the tests through scripts/test.sh, which installs it"))
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` is not on PATH: run the tests through scripts/test.sh, which installs it"
+            )
+        })
 }
 
 /// A GitOps repository made by `rampart init` in a temporary directory.
@@ -132,7 +148,12 @@ impl Repo {
                         stack.push(path);
                     }
                 } else {
-                    out.push(path.strip_prefix(&self.dir).unwrap().to_string_lossy().into_owned());
+                    out.push(
+                        path.strip_prefix(&self.dir)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
                 }
             }
         }
@@ -144,11 +165,21 @@ impl Repo {
         State {
             head: self.head(),
             status: self.status(),
-            files: self.files_under(".").into_iter().map(|f| { let b = std::fs::read(self.dir.join(&f)).unwrap(); (f, b) }).collect(),
+            files: self
+                .files_under(".")
+                .into_iter()
+                .map(|f| {
+                    let b = std::fs::read(self.dir.join(&f)).unwrap();
+                    (f, b)
+                })
+                .collect(),
         }
     }
 
     pub fn commit_count(&self) -> usize {
-        self.git(&["rev-list", "--count", "HEAD"]).trim().parse().unwrap()
+        self.git(&["rev-list", "--count", "HEAD"])
+            .trim()
+            .parse()
+            .unwrap()
     }
 }

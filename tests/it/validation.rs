@@ -11,7 +11,10 @@ fn environments(repo: &Repo) -> Vec<(String, String)> {
         .map(|env| {
             let text = repo.read(&format!("environments/{env}.yaml"));
             let values: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-            (env.to_string(), values["kubernetesVersion"].as_str().unwrap().to_string())
+            (
+                env.to_string(),
+                values["kubernetesVersion"].as_str().unwrap().to_string(),
+            )
         })
         .collect()
 }
@@ -46,7 +49,10 @@ fn every_rendered_document_passes_strict_schema_validation() {
             .into_iter()
             .filter(|f| !f.ends_with("kustomization.yaml"))
             .collect();
-        let documents: usize = files.iter().map(|f| repo.read(f).matches("\n---\n").count()).sum();
+        let documents: usize = files
+            .iter()
+            .map(|f| repo.read(f).matches("\n---\n").count())
+            .sum();
         assert!(documents > 30, "{env}: only {documents} documents rendered");
         let out = Command::new(&validator)
             .args(["--strict", "-k", &format!("{version}.0")])
@@ -56,9 +62,17 @@ fn every_rendered_document_passes_strict_schema_validation() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{env} ({version}):\n{stdout}\n{stderr}");
-        let passed = format!("{stdout}{stderr}").matches(&format!("against version {version}")).count();
-        assert_eq!(passed, documents, "{env}: every document must be validated:\n{stdout}{stderr}");
+        assert!(
+            out.status.success(),
+            "{env} ({version}):\n{stdout}\n{stderr}"
+        );
+        let passed = format!("{stdout}{stderr}")
+            .matches(&format!("against version {version}"))
+            .count();
+        assert_eq!(
+            passed, documents,
+            "{env}: every document must be validated:\n{stdout}{stderr}"
+        );
     }
 }
 
@@ -69,7 +83,11 @@ fn validator_rejects_what_it_should() {
     let dir = tempfile::TempDir::new().unwrap();
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\nautomountServiceAcountToken: false\n").unwrap();
-    let out = Command::new(&validator).args(["--strict", "-k", "1.34.0"]).arg(&bad).output().unwrap();
+    let out = Command::new(&validator)
+        .args(["--strict", "-k", "1.34.0"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }
 
@@ -79,11 +97,29 @@ fn kustomize_builds_every_environment() {
     let repo = Repo::init();
     with_every_feature(&repo);
     for (env, _) in environments(&repo) {
-        let out = Command::new(&kubectl).args(["kustomize", &format!("clusters/{env}")]).current_dir(&repo.dir).output().unwrap();
-        assert!(out.status.success(), "{env}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&kubectl)
+            .args(["kustomize", &format!("clusters/{env}")])
+            .current_dir(&repo.dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{env}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let built = String::from_utf8_lossy(&out.stdout);
-        for object in ["kind: Namespace", "name: default-deny-all", "kind: Deployment", "kind: PodDisruptionBudget", "name: edge", "name: shop"] {
-            assert!(built.contains(object), "{env}: kustomize output lacks {object}");
+        for object in [
+            "kind: Namespace",
+            "name: default-deny-all",
+            "kind: Deployment",
+            "kind: PodDisruptionBudget",
+            "name: edge",
+            "name: shop",
+        ] {
+            assert!(
+                built.contains(object),
+                "{env}: kustomize output lacks {object}"
+            );
         }
     }
 }

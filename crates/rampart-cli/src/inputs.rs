@@ -3,7 +3,10 @@
 
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
-use rampart_model::{Diagnostics, Environment, RepoConfig, RequestContext, parse_environment, parse_repo_config, parse_request};
+use rampart_model::{
+    Diagnostics, Environment, RepoConfig, RequestContext, parse_environment, parse_repo_config,
+    parse_request,
+};
 use rampart_render::{Blueprint, RequestFile};
 use std::path::{Path, PathBuf};
 
@@ -34,10 +37,15 @@ impl Inputs {
             let bytes = match pending.get(rel) {
                 Some(b) => b.clone(),
                 None => fs_err::read(repo.join(rel)).with_context(|| {
-                    format!("cannot read {}; is {} a Rampart repository (see `rampart init`)?", rel, repo.display())
+                    format!(
+                        "cannot read {}; is {} a Rampart repository (see `rampart init`)?",
+                        rel,
+                        repo.display()
+                    )
                 })?,
             };
-            let text = String::from_utf8(bytes.clone()).with_context(|| format!("{} is not UTF-8", display(repo, rel)))?;
+            let text = String::from_utf8(bytes.clone())
+                .with_context(|| format!("{} is not UTF-8", display(repo, rel)))?;
             files.insert(rel.to_string(), bytes);
             Ok(text)
         };
@@ -60,7 +68,10 @@ impl Inputs {
         let mut requests = Vec::new();
         for rel in spec_files(repo, pending)? {
             let text = read(&rel, &mut files)?;
-            let Some(stem) = rel.strip_prefix("specs/").and_then(|f| f.strip_suffix(".yaml").or_else(|| f.strip_suffix(".yml"))) else {
+            let Some(stem) = rel
+                .strip_prefix("specs/")
+                .and_then(|f| f.strip_suffix(".yaml").or_else(|| f.strip_suffix(".yml")))
+            else {
                 continue; // not a request: committed as it is
             };
             let ctx = RequestContext {
@@ -76,7 +87,12 @@ impl Inputs {
         if !diagnostics.is_empty() {
             return Err(diagnostics.into());
         }
-        Ok(Inputs { config, environments, requests, files })
+        Ok(Inputs {
+            config,
+            environments,
+            requests,
+            files,
+        })
     }
 
     /// The environments to render: all, or the one named.
@@ -97,14 +113,21 @@ impl Inputs {
 /// Repository-relative paths of every file directly under specs/, sorted, including
 /// pending ones. Sub-directories are refused so nothing there is silently ignored.
 fn spec_files(repo: &Path, pending: &FileSet) -> Result<Vec<String>> {
-    let mut out: Vec<String> = pending.keys().filter(|k| k.starts_with("specs/")).cloned().collect();
+    let mut out: Vec<String> = pending
+        .keys()
+        .filter(|k| k.starts_with("specs/"))
+        .cloned()
+        .collect();
     let dir = repo.join(SPECS_DIR);
     if dir.is_dir() {
         for entry in fs_err::read_dir(&dir)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.file_type()?.is_dir() {
-                bail!("{}: sub-directories are not supported; keep one request file per namespace directly in specs/", display(repo, &format!("specs/{name}")));
+                bail!(
+                    "{}: sub-directories are not supported; keep one request file per namespace directly in specs/",
+                    display(repo, &format!("specs/{name}"))
+                );
             }
             out.push(format!("specs/{name}"));
         }

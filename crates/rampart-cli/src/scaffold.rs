@@ -5,12 +5,24 @@ use rampart_render::yaml_quote;
 /// `rampart.yaml` of a new repository.
 pub const REPO_CONFIG: &str = include_str!("../../../examples/rampart.yaml");
 /// The example request of a new repository.
-pub const EXAMPLE_REQUEST: (&str, &str) = ("specs/shop.yaml", include_str!("../../../examples/shop.yaml"));
+pub const EXAMPLE_REQUEST: (&str, &str) = (
+    "specs/shop.yaml",
+    include_str!("../../../examples/shop.yaml"),
+);
 /// Environment values of a new repository.
 pub const ENVIRONMENTS: &[(&str, &str)] = &[
-    ("environments/dev.yaml", include_str!("../../../environments/dev.yaml")),
-    ("environments/staging.yaml", include_str!("../../../environments/staging.yaml")),
-    ("environments/prod.yaml", include_str!("../../../environments/prod.yaml")),
+    (
+        "environments/dev.yaml",
+        include_str!("../../../environments/dev.yaml"),
+    ),
+    (
+        "environments/staging.yaml",
+        include_str!("../../../environments/staging.yaml"),
+    ),
+    (
+        "environments/prod.yaml",
+        include_str!("../../../environments/prod.yaml"),
+    ),
 ];
 
 /// What `rampart new` puts into a request.
@@ -35,7 +47,14 @@ pub struct NewRequest<'a> {
 /// whatever the flags hold stays one scalar (validation then judges it).
 pub fn new_request(r: &NewRequest) -> String {
     let list = |items: &[String]| {
-        format!("[{}]", items.iter().map(|s| yaml_quote(s)).collect::<Vec<_>>().join(", "))
+        format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|s| yaml_quote(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     let mut out = format!(
         "# Namespace request created by `rampart new`. Edit it, then run `rampart render`.\n\

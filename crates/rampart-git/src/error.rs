@@ -118,6 +118,16 @@ pub enum GitError {
         source: git2::Error,
     },
 
+    /// New objects could not be stored as a pack file.
+    #[error("cannot write a pack file into {path}")]
+    WritePack {
+        /// The pack directory.
+        path: PathBuf,
+        /// Cause reported by libgit2 or the file system.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The repository configuration could not be read.
     #[error("cannot read the configuration of the repository at {path}")]
     Config {
@@ -128,9 +138,22 @@ pub enum GitError {
         source: git2::Error,
     },
 
-    /// The branch moved (or was created) after it was read; nothing was changed.
+    /// The author name or e-mail cannot be used in a git signature.
+    #[error("invalid commit author {name:?} <{email}>")]
+    InvalidAuthor {
+        /// Author name.
+        name: String,
+        /// Author e-mail.
+        email: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The branch moved, was created or deleted, or is locked by another
+    /// writer after it was read; nothing was changed.
     #[error(
-        "{refname} was changed by someone else while committing (expected {}); nothing was changed",
+        "{refname} was changed (or locked) by someone else while committing (expected {}); nothing was changed",
         expected.map_or_else(|| "it not to exist".to_owned(), |id| id.to_string())
     )]
     ConcurrentUpdate {

@@ -1,1 +1,203 @@
-//! placeholder
+//! Committing generated files to the GitOps repository.
+//!
+//! Commits are built from an in-memory tree based on the branch head, never
+//! through the work tree's index, and the branch is moved with a
+//! compare-and-swap so a concurrent change is refused rather than clobbered.
+//! When the branch is checked out, the work tree and index are then updated
+//! for exactly the changed paths, leaving the user's other work alone.
+//!
+//! Paths are repository-relative with `/` separators; they must not be
+//! absolute, contain empty, `.` or `..` segments, backslashes or NUL bytes,
+//! or lie inside `.git`.
+
+#![warn(missing_docs)]
+
+mod blobs;
+mod commit;
+mod error;
+mod objects;
+mod paths;
+mod plan;
+mod tree;
+mod worktree;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use blobs::{blob_id, git_dir, read_blobs};
+pub use error::GitError;
+pub use git2::Oid;
+
+/// Desired content of generated or input files, keyed by repository-relative
+/// path with `/` separators.
+pub type FileSet = BTreeMap<String, Vec<u8>>;
+
+/// Author (and committer) identity of a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// What to commit, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitRequest<'a> {
+    /// Branch to commit on (short name, e.g. `main`). `None`: the checked-out
+    /// branch, which may be unborn. A branch that does not exist yet is
+    /// created from the current `HEAD` commit (or as a root commit if `HEAD`
+    /// is unborn).
+    pub branch: Option<&'a str>,
+    /// Files to write (created or replaced), as regular non-executable files.
+    pub files: &'a FileSet,
+    /// Directories (e.g. `clusters/dev/namespaces/`; the trailing `/` is
+    /// optional) wholly owned by the caller: any file below one of them in
+    /// the base tree that is not in `files` is deleted.
+    pub owned_prefixes: &'a [String],
+    /// Commit message, used as given.
+    pub message: &'a str,
+    /// `None`: `user.name` / `user.email` from the repository configuration
+    /// where set, otherwise `Rampart <rampart@localhost>`.
+    pub author: Option<&'a Author>,
+}
+
+/// What [`commit_files`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// The branch already has exactly the requested content; nothing was
+    /// written or moved (a branch that did not exist was not created).
+    Unchanged,
+    /// A commit was made and the branch moved to it.
+    Committed {
+        /// The new commit.
+        commit: Oid,
+        /// Short name of the branch it is on.
+        branch: String,
+        /// What changed relative to the previous branch head, in path order.
+        changes: Vec<Change>,
+    },
+}
+
+/// One file that differs between the branch head and the requested content.
+///
+/// A change carries no content, only object ids: the new content is the
+/// caller's own `files[&path]`, and the old content can be read with
+/// [`read_blobs`] from `old_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Repository-relative path.
+    pub path: String,
+    /// Whether the file is added, modified or deleted.
+    pub kind: ChangeKind,
+    /// Id of the entry at the branch head; `None` if the file is added.
+    /// Usually a blob (a regular file or a symlink's target); for a
+    /// submodule it is a commit id, which [`read_blobs`] reads as `None`.
+    pub old_id: Option<Oid>,
+    /// Blob id of the requested content ([`blob_id`] of `files[&path]`);
+    /// `None` if the file is deleted.
+    pub new_id: Option<Oid>,
+}
+
+/// The kind of a [`Change`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// The file is new.
+    Added,
+    /// The file's content (or mode) changes.
+    Modified,
+    /// The file is removed.
+    Deleted,
+}
+
+/// A difference between the work tree and the requested files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// Repository-relative path.
+    pub path: String,
+    /// How the work tree differs.
+    pub kind: DriftKind,
+}
+
+/// How a work-tree file differs from the requested files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DriftKind {
+    /// A requested file is absent from the work tree.
+    Missing,
+    /// A requested file has other content on disk (or is not a regular file).
+    Modified,
+    /// A file below an owned prefix is on disk but not requested.
+    Unexpected,
+}
+
+/// Runs `git init` on `dir` (creating it if needed) with initial branch
+/// `main`, unless it already is the root of a repository, which is left as is.
+pub fn init_repository(dir: &Path) -> Result<(), GitError> {
+    match git2::Repository::open(dir) {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+            let mut options = git2::RepositoryInitOptions::new();
+            options.initial_head("main");
+            git2::Repository::init_opts(dir, &options)
+                .map(drop)
+                .map_err(|source| GitError::Init {
+                    path: dir.to_owned(),
+                    source,
+                })
+        }
+        Err(source) => Err(GitError::Open {
+            path: dir.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// The changes [`commit_files`] would record for the same arguments,
+/// relative to the branch head (for a branch that does not exist yet: the
+/// `HEAD` commit it would be created from; empty if there is none), in path
+/// order. Nothing is written.
+pub fn plan_changes(
+    repo_dir: &Path,
+    branch: Option<&str>,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Change>, GitError> {
+    commit::plan_changes(repo_dir, branch, files, owned_prefixes)
+}
+
+/// Commits `req.files` (and the deletions implied by `req.owned_prefixes`)
+/// on top of the branch head of the repository at `repo_dir`.
+///
+/// All checks happen before anything is referenced, and the branch only
+/// moves if it is still where it was read ([`GitError::ConcurrentUpdate`]
+/// otherwise); on error the branch is left where it was. If the branch is
+/// checked out, the changed paths are then written to (or removed from) the
+/// work tree and index; other files and index entries are left alone.
+pub fn commit_files(repo_dir: &Path, req: &CommitRequest<'_>) -> Result<CommitOutcome, GitError> {
+    commit::commit_files(repo_dir, req)
+}
+
+/// Compares the work tree (the files on disk, not git) of the repository at
+/// `repo_dir` with `files`: requested files that are missing or differ, and
+/// files below `owned_prefixes` that are not requested. Sorted by path.
+pub fn worktree_drift(
+    repo_dir: &Path,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Drift>, GitError> {
+    worktree::drift(repo_dir, files, owned_prefixes)
+}
+
+/// Repairs the work tree of the checked-out branch where it drifted from
+/// `files` (see [`worktree_drift`]): missing or modified files are written
+/// again (with fresh index entries) and files below `owned_prefixes` that are
+/// not in `files` are removed. Meant for when the branch already holds
+/// `files`, so that a hand edit is undone without a commit. Returns what it
+/// repaired.
+pub fn restore_worktree(
+    repo_dir: &Path,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Drift>, GitError> {
+    worktree::restore(repo_dir, files, owned_prefixes)
+}

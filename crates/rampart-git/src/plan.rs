@@ -5,33 +5,42 @@ use std::collections::BTreeMap;
 use git2::{ObjectType, Oid, Repository};
 
 use crate::tree::{Dir, Found};
-use crate::{Change, FileSet, GitError};
+use crate::{Change, ChangeKind, FileSet, GitError};
 
 /// File mode of the regular, non-executable files this crate writes.
 pub(crate) const MODE_FILE: i32 = 0o100_644;
 
-/// Mode of submodule (gitlink) entries, which have no blob to read.
-const MODE_GITLINK: i32 = 0o160_000;
-
-/// A non-directory entry of the base tree.
+/// Requested content of a path, with its blob id.
 #[derive(Clone, Copy)]
-pub(crate) struct BaseLeaf {
-    /// Object id.
+pub(crate) struct NewBlob<'f> {
+    /// The content, borrowed from the request's files.
+    pub content: &'f [u8],
+    /// Its blob id, computed once here and used for the tree, the pack and
+    /// the index.
     pub id: Oid,
-    /// Raw git file mode.
-    pub mode: i32,
 }
 
 /// How one path changes; at least one side is present.
 pub(crate) struct Planned<'f> {
-    /// Entry in the base tree, `None` if the path is added.
-    pub old: Option<BaseLeaf>,
+    /// Id of the (non-directory) entry in the base tree, `None` if the path
+    /// is added.
+    pub old: Option<Oid>,
     /// Desired content, `None` if the path is deleted.
-    pub new: Option<&'f [u8]>,
+    pub new: Option<NewBlob<'f>>,
 }
 
 /// Changed paths, in path order.
 pub(crate) type Plan<'f> = BTreeMap<String, Planned<'f>>;
+
+/// `content` with its blob id; `path` is for the error message.
+fn new_blob<'f>(path: &str, content: &'f [u8]) -> Result<NewBlob<'f>, GitError> {
+    let id =
+        Oid::hash_object(ObjectType::Blob, content).map_err(|source| GitError::WriteObject {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(NewBlob { content, id })
+}
 
 /// Compares `base` with the desired `files` (already validated) and the
 /// normalised owned directory `prefixes`.
@@ -47,41 +56,36 @@ pub(crate) fn plan<'f>(
 ) -> Result<Plan<'f>, GitError> {
     let mut plan = Plan::new();
     for (path, content) in files {
-        let new = Some(content.as_slice());
         match base.find(repo, path)? {
             Found::Nothing => {
+                let new = Some(new_blob(path, content)?);
                 plan.insert(path.clone(), Planned { old: None, new });
             }
             Found::Leaf { id, mode } => {
-                let same = mode == MODE_FILE
-                    && Oid::hash_object(ObjectType::Blob, content)
-                        .map_err(|source| GitError::WriteObject {
-                            path: path.clone(),
-                            source,
-                        })?
-                        == id;
-                if !same {
-                    let old = Some(BaseLeaf { id, mode });
-                    plan.insert(path.clone(), Planned { old, new });
+                let new = new_blob(path, content)?;
+                if mode != MODE_FILE || new.id != id {
+                    let old = Some(id);
+                    plan.insert(
+                        path.clone(),
+                        Planned {
+                            old,
+                            new: Some(new),
+                        },
+                    );
                 }
             }
             Found::Dir => {
                 for leaf in base.leaves_under(repo, path)? {
-                    let old = Some(BaseLeaf {
-                        id: leaf.id,
-                        mode: leaf.mode,
-                    });
+                    let old = Some(leaf.id);
                     plan.insert(leaf.path, Planned { old, new: None });
                 }
+                let new = Some(new_blob(path, content)?);
                 plan.insert(path.clone(), Planned { old: None, new });
             }
-            Found::LeafAncestor {
-                path: blocker,
-                id,
-                mode,
-            } => {
-                let old = Some(BaseLeaf { id, mode });
+            Found::LeafAncestor { path: blocker, id } => {
+                let old = Some(id);
                 plan.insert(blocker, Planned { old, new: None });
+                let new = Some(new_blob(path, content)?);
                 plan.insert(path.clone(), Planned { old: None, new });
             }
         }
@@ -89,10 +93,7 @@ pub(crate) fn plan<'f>(
     for prefix in prefixes {
         for leaf in base.leaves_under(repo, prefix)? {
             if !files.contains_key(&leaf.path) {
-                let old = Some(BaseLeaf {
-                    id: leaf.id,
-                    mode: leaf.mode,
-                });
+                let old = Some(leaf.id);
                 plan.insert(leaf.path, Planned { old, new: None });
             }
         }
@@ -100,29 +101,21 @@ pub(crate) fn plan<'f>(
     Ok(plan)
 }
 
-/// The public form of `plan`, with the old contents read from the repository.
-pub(crate) fn changes(repo: &Repository, plan: &Plan<'_>) -> Result<Vec<Change>, GitError> {
+/// The public form of `plan`: paths, kinds and object ids, no content.
+pub(crate) fn changes(plan: &Plan<'_>) -> Vec<Change> {
     plan.iter()
         .map(|(path, planned)| {
-            let old = match planned.old {
-                None => None,
-                Some(leaf) if leaf.mode == MODE_GITLINK => Some(Vec::new()),
-                Some(leaf) => {
-                    let blob = repo
-                        .find_blob(leaf.id)
-                        .map_err(|source| GitError::ReadObject {
-                            id: leaf.id,
-                            path: path.clone(),
-                            source,
-                        })?;
-                    Some(blob.content().to_vec())
-                }
+            let kind = match (&planned.old, &planned.new) {
+                (None, _) => ChangeKind::Added,
+                (Some(_), Some(_)) => ChangeKind::Modified,
+                (Some(_), None) => ChangeKind::Deleted,
             };
-            Ok(Change {
+            Change {
                 path: path.clone(),
-                old,
-                new: planned.new.map(<[u8]>::to_vec),
-            })
+                kind,
+                old_id: planned.old,
+                new_id: planned.new.map(|blob| blob.id),
+            }
         })
         .collect()
 }

@@ -4,11 +4,13 @@
 //! and only the directories that were changed are written back, bottom-up, so
 //! the cost of a commit grows with the size of the change, not of the repository.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use git2::{ObjectType, Odb, Oid, Repository};
+use git2::{ObjectType, Oid, Repository};
 
 use crate::GitError;
+use crate::objects::ObjectWriter;
 
 /// Mode of a sub-directory entry.
 const MODE_TREE: i32 = 0o040_000;
@@ -38,7 +40,7 @@ pub(crate) enum Found {
     /// A directory.
     Dir,
     /// Nothing, because the ancestor at this path is a non-directory entry.
-    LeafAncestor { path: String, id: Oid, mode: i32 },
+    LeafAncestor { path: String, id: Oid },
 }
 
 /// A non-directory entry found by [`Dir::leaves_under`].
@@ -47,8 +49,6 @@ pub(crate) struct Leaf {
     pub path: String,
     /// Object id.
     pub id: Oid,
-    /// Raw git file mode.
-    pub mode: i32,
 }
 
 impl Dir {
@@ -70,7 +70,11 @@ impl Dir {
 
     /// The entries, read from the object database if not yet loaded.
     /// `path` is this directory's repository path, for error messages.
-    fn load(&mut self, repo: &Repository, path: &str) -> Result<&mut BTreeMap<Vec<u8>, Entry>, GitError> {
+    fn load(
+        &mut self,
+        repo: &Repository,
+        path: &str,
+    ) -> Result<&mut BTreeMap<Vec<u8>, Entry>, GitError> {
         if self.entries.is_none() {
             let mut entries = BTreeMap::new();
             if let Some(id) = self.id {
@@ -108,12 +112,13 @@ impl Dir {
             let is_last = segments.peek().is_none();
             dir = match dir.load(repo, dir_path)?.get_mut(segment.as_bytes()) {
                 None => return Ok(Found::Nothing),
-                Some(&mut Entry::Leaf { id, mode }) if is_last => return Ok(Found::Leaf { id, mode }),
-                Some(&mut Entry::Leaf { id, mode }) => {
+                Some(&mut Entry::Leaf { id, mode }) if is_last => {
+                    return Ok(Found::Leaf { id, mode });
+                }
+                Some(&mut Entry::Leaf { id, .. }) => {
                     return Ok(Found::LeafAncestor {
                         path: entry_path.to_owned(),
                         id,
-                        mode,
                     });
                 }
                 Some(Entry::Dir(_)) if is_last => return Ok(Found::Dir),
@@ -125,8 +130,12 @@ impl Dir {
     }
 
     /// Every non-directory entry below the directory at `path` (none if there
-    /// is no directory there), in path order.
-    pub(crate) fn leaves_under(&mut self, repo: &Repository, path: &str) -> Result<Vec<Leaf>, GitError> {
+    /// is no directory there).
+    pub(crate) fn leaves_under(
+        &mut self,
+        repo: &Repository,
+        path: &str,
+    ) -> Result<Vec<Leaf>, GitError> {
         let mut dir = self;
         let mut dir_path = "";
         for segment in path.split('/') {
@@ -142,7 +151,12 @@ impl Dir {
     }
 
     /// Appends every non-directory entry below this directory (at `path`) to `out`.
-    fn collect_leaves(&mut self, repo: &Repository, path: &str, out: &mut Vec<Leaf>) -> Result<(), GitError> {
+    fn collect_leaves(
+        &mut self,
+        repo: &Repository,
+        path: &str,
+        out: &mut Vec<Leaf>,
+    ) -> Result<(), GitError> {
         for (name, entry) in self.load(repo, path)? {
             let Ok(name) = std::str::from_utf8(name) else {
                 return Err(GitError::NonUtf8Path {
@@ -151,10 +165,9 @@ impl Dir {
             };
             let child = format!("{path}/{name}");
             match entry {
-                Entry::Leaf { id, mode } => out.push(Leaf {
+                Entry::Leaf { id, .. } => out.push(Leaf {
                     path: child,
                     id: *id,
-                    mode: *mode,
                 }),
                 Entry::Dir(sub) => sub.collect_leaves(repo, &child, out)?,
             }
@@ -164,7 +177,12 @@ impl Dir {
 
     /// Removes the entry at `path` (relative to this directory, which is at
     /// `dir_path`), and any directory that becomes empty.
-    pub(crate) fn remove(&mut self, repo: &Repository, dir_path: &str, path: &str) -> Result<(), GitError> {
+    pub(crate) fn remove(
+        &mut self,
+        repo: &Repository,
+        dir_path: &str,
+        path: &str,
+    ) -> Result<(), GitError> {
         self.id = None;
         let entries = self.load(repo, dir_path)?;
         match path.split_once('/') {
@@ -216,8 +234,12 @@ impl Dir {
     }
 
     /// Writes every edited directory (this one at `dir_path` included) to
-    /// `odb`, bottom-up; returns this directory's tree id, `None` if empty.
-    pub(crate) fn write(&mut self, odb: &Odb<'_>, dir_path: &str) -> Result<Option<Oid>, GitError> {
+    /// `objects`, bottom-up; returns this directory's tree id, `None` if empty.
+    fn write(
+        &mut self,
+        objects: &mut ObjectWriter<'_, '_>,
+        dir_path: &str,
+    ) -> Result<Option<Oid>, GitError> {
         if let Some(id) = self.id {
             return Ok(Some(id));
         }
@@ -231,7 +253,7 @@ impl Dir {
                 Entry::Leaf { id, mode } => sorted.push((name.clone(), *mode, *id)),
                 Entry::Dir(sub) => {
                     let sub_path = join(dir_path, &String::from_utf8_lossy(name));
-                    if let Some(id) = sub.write(odb, &sub_path)? {
+                    if let Some(id) = sub.write(objects, &sub_path)? {
                         let mut key = name.clone();
                         key.push(b'/');
                         sorted.push((key, MODE_TREE, id));
@@ -239,26 +261,39 @@ impl Dir {
                 }
             }
         }
-        if sorted.is_empty() && !dir_path.is_empty() {
+        if sorted.is_empty() {
             return Ok(None);
         }
         sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut data = Vec::with_capacity(sorted.len() * 48);
         for (key, mode, id) in &sorted {
-            let name = if *mode == MODE_TREE { &key[..key.len() - 1] } else { &key[..] };
+            let name = if *mode == MODE_TREE {
+                &key[..key.len() - 1]
+            } else {
+                &key[..]
+            };
             data.extend_from_slice(format!("{mode:o} ").as_bytes());
             data.extend_from_slice(name);
             data.push(0);
             data.extend_from_slice(id.as_bytes());
         }
-        let id = odb
-            .write(ObjectType::Tree, &data)
-            .map_err(|source| GitError::WriteObject {
-                path: dir_path.to_owned(),
-                source,
-            })?;
+        let id = objects.write(ObjectType::Tree, Cow::Owned(data), dir_path)?;
         self.id = Some(id);
         Ok(Some(id))
+    }
+}
+
+impl Dir {
+    /// Writes every edited directory to `odb` and returns the id of this
+    /// directory, taken as the root tree (which may be empty).
+    pub(crate) fn write_root(
+        &mut self,
+        objects: &mut ObjectWriter<'_, '_>,
+    ) -> Result<Oid, GitError> {
+        match self.write(objects, "")? {
+            Some(id) => Ok(id),
+            None => objects.write(ObjectType::Tree, Cow::Borrowed(&[]), ""),
+        }
     }
 }
 

@@ -4,56 +4,58 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::locate::SourceMap;
 use serde::de::DeserializeOwned;
 
-/// Collects the diagnostics of one file, locating each by its field path.
+/// Collects the diagnostics of one file, locating each by its field path. The source is
+/// only indexed when something is wrong, so valid files cost one parse.
 pub struct Report<'a> {
     file: &'a str,
-    map: &'a SourceMap,
-    found: Vec<Diagnostic>,
+    text: &'a str,
+    found: Vec<(String, String, String)>,
 }
 
 impl<'a> Report<'a> {
-    /// A report for `file`, whose source positions are in `map`.
-    pub fn new(file: &'a str, map: &'a SourceMap) -> Self {
+    /// A report for `file`, whose content is `text`.
+    pub fn new(file: &'a str, text: &'a str) -> Self {
         Report {
             file,
-            map,
+            text,
             found: Vec::new(),
         }
     }
 
     /// Records that the field at `path` is wrong.
     pub fn error(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
-        let (line, column) = self.map.locate(path);
-        let field = if path.is_empty() { "document" } else { path };
-        self.found.push(Diagnostic {
-            file: self.file.to_string(),
-            line,
-            column,
-            message: format!("{field}: {}", message.into()),
-            help: help.into(),
-        });
+        self.found
+            .push((path.to_string(), message.into(), help.into()));
     }
 
-    /// Everything recorded, or `Ok` when nothing was.
+    /// Everything recorded, located in the source, or `Ok` when nothing was.
     pub fn finish(self) -> Result<(), Diagnostics> {
         if self.found.is_empty() {
-            Ok(())
-        } else {
-            Err(Diagnostics(self.found))
+            return Ok(());
         }
+        let map = SourceMap::new(self.text);
+        let located = self
+            .found
+            .into_iter()
+            .map(|(path, message, help)| {
+                let (line, column) = map.locate(&path);
+                let field = if path.is_empty() { "document" } else { &path };
+                Diagnostic {
+                    file: self.file.to_string(),
+                    line,
+                    column,
+                    message: format!("{field}: {message}"),
+                    help,
+                }
+            })
+            .collect();
+        Err(Diagnostics(located))
     }
 }
 
-/// Deserialises `text` (one YAML document) into `T`, refusing unknown fields, and returns the
-/// source map used to locate later semantic errors.
-pub fn parse_document<T: DeserializeOwned>(
-    file: &str,
-    text: &str,
-) -> Result<(T, SourceMap), Diagnostics> {
-    match serde_yaml::from_str::<T>(text) {
-        Ok(value) => Ok((value, SourceMap::new(text))),
-        Err(e) => Err(yaml_error(file, text, &e).into()),
-    }
+/// Deserialises `text` (one YAML document) into `T`, refusing unknown fields.
+pub fn parse_document<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostics> {
+    serde_yaml::from_str::<T>(text).map_err(|e| yaml_error(file, text, &e).into())
 }
 
 fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -74,7 +76,8 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     } else if text.trim().is_empty() {
         "the file is empty: write a request (`rampart new` creates a commented one)".to_string()
     } else if message.contains("unexpected end of stream") {
-        "the file ends inside a quoted string or a [ ]/{ } collection: close the quote or bracket".to_string()
+        "the file ends inside a quoted string or a [ ]/{ } collection: close the quote or bracket"
+            .to_string()
     } else if e.location().is_some() && message.contains("invalid type") {
         "give the field a value of the expected type".to_string()
     } else {
@@ -109,7 +112,7 @@ mod tests {
         let text = "name: a\nteam: \"unterminated\n";
         let err = parse_document::<NamespaceRequest>("x.yaml", text).unwrap_err();
         assert!(err.0[0].line >= 2, "{}", err);
-        assert!(err.0[0].help.contains("YAML syntax"), "{}", err);
+        assert!(err.0[0].help.contains("close the quote"), "{}", err);
         let err = parse_document::<NamespaceRequest>("x.yaml", "name: a\nteam: [b]\n").unwrap_err();
         assert_eq!((err.0[0].line, err.0[0].column), (2, 7), "{}", err);
         assert!(err.0[0].message.contains("invalid type"), "{}", err);

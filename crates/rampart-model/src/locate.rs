@@ -99,11 +99,17 @@ impl MarkedEventReceiver for Recorder {
                     Slot::Value(path, key_pos) => (path, key_pos),
                     Slot::Key => (String::new(), None), // complex keys: not used by Rampart files
                 };
-                self.positions.entry(path.clone()).or_insert(key_pos.unwrap_or(pos));
+                self.positions
+                    .entry(path.clone())
+                    .or_insert(key_pos.unwrap_or(pos));
                 self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq { path, index: 0 }
                 } else {
-                    Frame::Map { path, key: None, first: key_pos.is_none() }
+                    Frame::Map {
+                        path,
+                        key: None,
+                        first: key_pos.is_none(),
+                    }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {

@@ -20,6 +20,8 @@ pub struct Blueprint {
     pub(crate) namespace_templates: Vec<String>,
     /// Templates rendered once per app, in file-name order.
     pub(crate) app_templates: Vec<String>,
+    /// Every file name and text, for [`Blueprint::identity`].
+    sources: Vec<(String, String)>,
 }
 
 impl Blueprint {
@@ -27,7 +29,12 @@ impl Blueprint {
     pub fn embedded() -> Result<Self, RenderError> {
         let files = EMBEDDED
             .files()
-            .filter_map(|f| Some((f.path().to_str()?.to_string(), f.contents_utf8()?.to_string())))
+            .filter_map(|f| {
+                Some((
+                    f.path().to_str()?.to_string(),
+                    f.contents_utf8()?.to_string(),
+                ))
+            })
             .collect();
         Blueprint::from_files(files)
     }
@@ -70,7 +77,14 @@ impl Blueprint {
             registry,
             namespace_templates,
             app_templates,
+            sources: files,
         })
+    }
+
+    /// Every template file and its text, in name order: what output depends on besides the
+    /// request, the environment and Rampart itself (for render caches).
+    pub fn identity(&self) -> &[(String, String)] {
+        &self.sources
     }
 }
 

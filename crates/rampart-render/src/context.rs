@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 /// Labels every object of a namespace carries.
 pub fn common_labels(req: &NamespaceRequest) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/managed-by".to_string(), "rampart".to_string()),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "rampart".to_string(),
+        ),
         ("app.kubernetes.io/part-of".to_string(), req.name.clone()),
         ("rampart.dev/team".to_string(), req.team.clone()),
     ])
@@ -115,5 +118,9 @@ fn resources(r: &ContainerResources) -> Value {
 }
 
 fn host_cidr(ip: &str) -> String {
-    if ip.contains(':') { format!("{ip}/128") } else { format!("{ip}/32") }
+    if ip.contains(':') {
+        format!("{ip}/128")
+    } else {
+        format!("{ip}/32")
+    }
 }

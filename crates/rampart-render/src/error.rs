@@ -40,7 +40,9 @@ pub enum RenderError {
         source: serde_yaml::Error,
     },
     /// A rendered document does not match its Kubernetes type or breaks a blueprint rule.
-    #[error("template {template} produced an invalid {kind} `{name}` for namespace {namespace}: {problem}")]
+    #[error(
+        "template {template} produced an invalid {kind} `{name}` for namespace {namespace}: {problem}"
+    )]
     Invalid {
         /// Template file name.
         template: String,

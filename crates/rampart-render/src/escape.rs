@@ -15,7 +15,13 @@ pub fn yaml_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{feff}' => {
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{85}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{feff}' =>
+            {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -50,7 +56,11 @@ pub fn json_helper(
     let text = serde_json::to_string(param.value())
         .map_err(|e| RenderErrorReason::Other(format!("json helper: {e}")))?;
     // serde_json escapes U+2028/U+2029 nowhere; YAML treats them as line breaks.
-    out.write(&text.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029"))?;
+    out.write(
+        &text
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029"),
+    )?;
     Ok(())
 }
 
@@ -60,7 +70,16 @@ mod tests {
 
     #[test]
     fn quoted_values_stay_one_scalar() {
-        for hostile in ["a\nkind: Secret", "x: y", "\"quoted\"", "---\napiVersion: v1", "{{name}}", "tab\there", "back\\slash", "\u{2028}line"] {
+        for hostile in [
+            "a\nkind: Secret",
+            "x: y",
+            "\"quoted\"",
+            "---\napiVersion: v1",
+            "{{name}}",
+            "tab\there",
+            "back\\slash",
+            "\u{2028}line",
+        ] {
             let yaml = format!("key: {}\n", yaml_quote(hostile));
             let parsed: serde_yaml::Mapping = serde_yaml::from_str(&yaml).unwrap();
             assert_eq!(parsed.len(), 1, "{yaml}");

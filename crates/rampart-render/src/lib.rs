@@ -18,4 +18,4 @@ pub use blueprint::Blueprint;
 pub use error::RenderError;
 pub use escape::yaml_quote;
 pub use namespace::{NamespaceFiles, kustomization, render_namespace};
-pub use repository::{RequestFile, render_repository};
+pub use repository::{Prior, RequestFile, render_repository};

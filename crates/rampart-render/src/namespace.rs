@@ -42,15 +42,16 @@ pub fn render_namespace(
     }
     let mut files = NamespaceFiles::new();
     for (template, output, data) in jobs {
-        let text = blueprint
-            .registry
-            .render(&template, &data)
-            .map_err(|e| RenderError::Render {
-                template: template.clone(),
-                namespace: req.name.clone(),
-                environment: env.name.clone(),
-                source: Box::new(e),
-            })?;
+        let text =
+            blueprint
+                .registry
+                .render(&template, &data)
+                .map_err(|e| RenderError::Render {
+                    template: template.clone(),
+                    namespace: req.name.clone(),
+                    environment: env.name.clone(),
+                    source: Box::new(e),
+                })?;
         let docs = parse_documents(&text).map_err(|source| RenderError::Yaml {
             template: template.clone(),
             namespace: req.name.clone(),
@@ -72,14 +73,12 @@ pub fn render_namespace(
             check_blueprint_rules(&value, req).map_err(invalid)?;
             typed.push(value);
         }
-        let text = emit_documents(&header, &typed).map_err(|source| RenderError::Yaml {
-            template: template.clone(),
-            namespace: req.name.clone(),
-            source,
-        })?;
-        files.insert(output, text);
+        files.insert(output, emit_documents(&header, &typed));
     }
-    files.insert("kustomization.yaml".to_string(), kustomization(files.keys()));
+    files.insert(
+        "kustomization.yaml".to_string(),
+        kustomization(files.keys()),
+    );
     Ok(files)
 }
 
@@ -91,7 +90,11 @@ fn check_blueprint_rules(doc: &Value, req: &NamespaceRequest) -> Result<(), Stri
     let kind = doc["kind"].as_str().unwrap_or_default();
     let meta = &doc["metadata"];
     match is_namespaced_kind(api_version, kind) {
-        None => return Err(format!("kind {kind} is not allowed in a namespace blueprint")),
+        None => {
+            return Err(format!(
+                "kind {kind} is not allowed in a namespace blueprint"
+            ));
+        }
         Some(false) if meta["name"] != req.name.as_str() => {
             return Err(format!("the Namespace must be named `{}`", req.name));
         }

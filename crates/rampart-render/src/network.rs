@@ -5,8 +5,8 @@
 //! connection needs the client's egress and the server's ingress. The ports allowed are the
 //! union of what either side named, always ports the server declares.
 
-use rampart_model::request::{App, EgressRule, IngressRule, PortSelector, PortValue, Protocol};
 use rampart_model::NamespaceRequest;
+use rampart_model::request::{App, EgressRule, IngressRule, PortSelector, PortValue, Protocol};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,14 +59,18 @@ pub fn app_traffic(req: &NamespaceRequest) -> BTreeMap<String, AppTraffic> {
         .collect();
     for ((client, server), ports) in &edges {
         if let Some(t) = traffic.get_mut(server) {
-            t.ingress.push(json!({"from": [app_peer(client)], "ports": port_list(ports)}));
+            t.ingress
+                .push(json!({"from": [app_peer(client)], "ports": port_list(ports)}));
         }
         if let Some(t) = traffic.get_mut(client) {
-            t.egress.push(json!({"to": [app_peer(server)], "ports": port_list(ports)}));
+            t.egress
+                .push(json!({"to": [app_peer(server)], "ports": port_list(ports)}));
         }
     }
     for app in &req.apps {
-        let Some(t) = traffic.get_mut(&app.name) else { continue };
+        let Some(t) = traffic.get_mut(&app.name) else {
+            continue;
+        };
         for rule in app.ingress.iter().filter(|r| r.from_app.is_none()) {
             t.ingress.push(namespace_ingress(app, rule));
         }

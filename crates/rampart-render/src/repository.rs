@@ -2,7 +2,7 @@
 
 use crate::blueprint::Blueprint;
 use crate::error::RenderError;
-use crate::namespace::{kustomization, render_namespace};
+use crate::namespace::{NamespaceFiles, kustomization, render_namespace};
 use rampart_model::{Environment, NamespaceRequest};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -15,13 +15,19 @@ pub struct RequestFile {
     pub request: NamespaceRequest,
 }
 
+/// Files of namespaces rendered before, keyed by (environment, namespace), that are still
+/// valid for the current inputs; they are reused as they are.
+pub type Prior = BTreeMap<(String, String), NamespaceFiles>;
+
 /// Renders `requests` × `environments` into `clusters/<env>/namespaces/<ns>/<file>` plus a
-/// `clusters/<env>/kustomization.yaml` per environment. Runs namespaces in parallel; the
-/// result is ordered and identical on every run.
+/// `clusters/<env>/kustomization.yaml` per environment. Namespaces found in `prior` are not
+/// rendered again. Runs namespaces in parallel; the result is ordered and identical on
+/// every run.
 pub fn render_repository(
     blueprint: &Blueprint,
     requests: &[RequestFile],
     environments: &[Environment],
+    prior: &Prior,
 ) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
     let jobs: Vec<(&Environment, &RequestFile)> = environments
         .iter()
@@ -30,16 +36,26 @@ pub fn render_repository(
     let rendered: Vec<_> = jobs
         .par_iter()
         .map(|(env, file)| {
-            render_namespace(blueprint, &file.request, env, &file.path)
-                .map(|files| (env.name.as_str(), file.request.name.as_str(), files))
+            let key = (env.name.clone(), file.request.name.clone());
+            let files = match prior.get(&key) {
+                Some(files) => files.clone(),
+                None => render_namespace(blueprint, &file.request, env, &file.path)?,
+            };
+            Ok((env.name.as_str(), file.request.name.as_str(), files))
         })
         .collect::<Result<_, _>>()?;
     let mut out = BTreeMap::new();
     let mut namespaces: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (env, ns, files) in rendered {
-        namespaces.entry(env).or_default().push(format!("namespaces/{ns}"));
+        namespaces
+            .entry(env)
+            .or_default()
+            .push(format!("namespaces/{ns}"));
         for (name, text) in files {
-            out.insert(format!("clusters/{env}/namespaces/{ns}/{name}"), text.into_bytes());
+            out.insert(
+                format!("clusters/{env}/namespaces/{ns}/{name}"),
+                text.into_bytes(),
+            );
         }
     }
     for env in environments {

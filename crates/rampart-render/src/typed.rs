@@ -6,7 +6,6 @@
 
 use k8s_openapi::api::{apps, core, networking, policy, rbac};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The kinds a namespace blueprint may produce, with their scope.
@@ -25,7 +24,10 @@ pub fn is_namespaced_kind(api_version: &str, kind: &str) -> Option<bool> {
 /// Parses `doc` as its Kubernetes type and returns the typed value re-serialised,
 /// or what is wrong with it.
 pub fn check_typed(doc: &Value) -> Result<Value, String> {
-    let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    let api_version = doc
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
     let typed = match (api_version, kind) {
         ("v1", "Namespace") => roundtrip::<core::v1::Namespace>(doc),
@@ -36,11 +38,17 @@ pub fn check_typed(doc: &Value) -> Result<Value, String> {
         ("v1", "ResourceQuota") => roundtrip::<core::v1::ResourceQuota>(doc),
         ("rbac.authorization.k8s.io/v1", "Role") => roundtrip::<rbac::v1::Role>(doc),
         ("rbac.authorization.k8s.io/v1", "RoleBinding") => roundtrip::<rbac::v1::RoleBinding>(doc),
-        ("networking.k8s.io/v1", "NetworkPolicy") => roundtrip::<networking::v1::NetworkPolicy>(doc),
+        ("networking.k8s.io/v1", "NetworkPolicy") => {
+            roundtrip::<networking::v1::NetworkPolicy>(doc)
+        }
         ("apps/v1", "Deployment") => roundtrip::<apps::v1::Deployment>(doc),
         ("apps/v1", "StatefulSet") => roundtrip::<apps::v1::StatefulSet>(doc),
         ("policy/v1", "PodDisruptionBudget") => roundtrip::<policy::v1::PodDisruptionBudget>(doc),
-        _ => return Err(format!("unsupported kind `{kind}` (apiVersion `{api_version}`)")),
+        _ => {
+            return Err(format!(
+                "unsupported kind `{kind}` (apiVersion `{api_version}`)"
+            ));
+        }
     }?;
     match first_difference(doc, &typed, "") {
         None => Ok(typed),
@@ -48,8 +56,10 @@ pub fn check_typed(doc: &Value) -> Result<Value, String> {
     }
 }
 
-fn roundtrip<T: DeserializeOwned + Serialize>(doc: &Value) -> Result<Value, String> {
-    let typed: T = serde_json::from_value(doc.clone()).map_err(|e| e.to_string())?;
+fn roundtrip<T: for<'de> serde::Deserialize<'de> + Serialize>(
+    doc: &Value,
+) -> Result<Value, String> {
+    let typed = T::deserialize(doc).map_err(|e| e.to_string())?;
     serde_json::to_value(&typed).map_err(|e| e.to_string())
 }
 
@@ -58,7 +68,11 @@ fn first_difference(original: &Value, typed: &Value, path: &str) -> Option<Strin
     match (original, typed) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
-                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 match b.get(key) {
                     None if value.is_null() => {}
                     None => return Some(format!("unknown field `{child}`")),
@@ -77,7 +91,9 @@ fn first_difference(original: &Value, typed: &Value, path: &str) -> Option<Strin
             .enumerate()
             .find_map(|(i, (x, y))| first_difference(x, y, &format!("{path}[{i}]"))),
         _ if original == typed => None,
-        _ => Some(format!("field `{path}`: {original} does not fit its type (read back as {typed})")),
+        _ => Some(format!(
+            "field `{path}`: {original} does not fit its type (read back as {typed})"
+        )),
     }
 }
 
@@ -95,9 +111,15 @@ mod tests {
     #[test]
     fn refuses_unknown_and_misspelt_fields() {
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}, "automountServiceAccountTokn": false});
-        assert_eq!(check_typed(&sa).unwrap_err(), "unknown field `automountServiceAccountTokn`");
+        assert_eq!(
+            check_typed(&sa).unwrap_err(),
+            "unknown field `automountServiceAccountTokn`"
+        );
         let np = json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchLabel": {}}}});
-        assert_eq!(check_typed(&np).unwrap_err(), "unknown field `spec.podSelector.matchLabel`");
+        assert_eq!(
+            check_typed(&np).unwrap_err(),
+            "unknown field `spec.podSelector.matchLabel`"
+        );
     }
 
     #[test]
@@ -105,6 +127,10 @@ mod tests {
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}, "automountServiceAccountToken": "no"});
         assert!(check_typed(&sa).is_err());
         let crb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "a"}});
-        assert!(check_typed(&crb).unwrap_err().contains("unsupported kind `ClusterRoleBinding`"));
+        assert!(
+            check_typed(&crb)
+                .unwrap_err()
+                .contains("unsupported kind `ClusterRoleBinding`")
+        );
     }
 }

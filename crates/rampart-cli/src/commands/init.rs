@@ -1,7 +1,7 @@
 //! `rampart init DIR`.
 
 use super::author;
-use super::render::{commit, render_repo};
+use super::render::{CacheUse, commit, render_repo};
 use crate::cli::InitArgs;
 use crate::inputs::CONFIG_FILE;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
@@ -12,7 +12,11 @@ use std::process::ExitCode;
 pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
     let dir = &args.dir;
     if dir.join(CONFIG_FILE).exists() {
-        bail!("{} already holds {CONFIG_FILE}: it is a Rampart repository; use `rampart render --repo {}`", dir.display(), dir.display());
+        bail!(
+            "{} already holds {CONFIG_FILE}: it is a Rampart repository; use `rampart render --repo {}`",
+            dir.display(),
+            dir.display()
+        );
     }
     fs_err::create_dir_all(dir)?;
     rampart_git::init_repository(dir)?;
@@ -22,7 +26,7 @@ pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
         files.insert(path.to_string(), text.as_bytes().to_vec());
     }
     // Validate and render before writing anything, so a failure leaves the directory empty.
-    let rendered = render_repo(dir, None, None, &files)?;
+    let rendered = render_repo(dir, None, None, &files, CacheUse::ReadWrite)?;
     let author = author(&args.commit, Some(&rendered.inputs.config))?;
     let outcome = rampart_git::commit_files(
         dir,
@@ -35,9 +39,23 @@ pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
         },
     )?;
     if let CommitOutcome::Committed { commit, branch, .. } = outcome {
-        println!("initialised {} ({} on {branch})", dir.display(), &commit.to_string()[..10]);
+        println!(
+            "initialised {} ({} on {branch})",
+            dir.display(),
+            &commit.to_string()[..10]
+        );
     }
-    commit(dir, &rendered, &args.commit, "rampart: render shop (all environments)")?;
-    println!("next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`", dir.display(), EXAMPLE_REQUEST.0, dir.display());
+    commit(
+        dir,
+        rendered,
+        &args.commit,
+        "rampart: render shop (all environments)",
+    )?;
+    println!(
+        "next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`",
+        dir.display(),
+        EXAMPLE_REQUEST.0,
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

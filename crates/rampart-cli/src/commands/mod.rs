@@ -30,7 +30,10 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
     if let Some(d) = error.downcast_ref::<Diagnostics>() {
         eprintln!("{d}");
         let n = d.0.len();
-        eprintln!("\nrefused: {n} problem{} found; nothing was written", if n == 1 { "" } else { "s" });
+        eprintln!(
+            "\nrefused: {n} problem{} found; nothing was written",
+            if n == 1 { "" } else { "s" }
+        );
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
     eprintln!("error: {error}");
@@ -50,11 +53,19 @@ pub fn author(args: &CommitArgs, config: Option<&RepoConfig>) -> Result<Option<A
         let Some(email) = rest.strip_suffix('>') else {
             bail!("--author `{spec}` is not \"Name <email>\"");
         };
-        return Ok(Some(Author { name: name.trim().to_string(), email: email.trim().to_string() }));
+        return Ok(Some(Author {
+            name: name.trim().to_string(),
+            email: email.trim().to_string(),
+        }));
     }
     let git = config.map(|c| &c.git);
-    Ok(match (git.and_then(|g| g.author_name.clone()), git.and_then(|g| g.author_email.clone())) {
-        (Some(name), Some(email)) => Some(Author { name, email }),
-        _ => None,
-    })
+    Ok(
+        match (
+            git.and_then(|g| g.author_name.clone()),
+            git.and_then(|g| g.author_email.clone()),
+        ) {
+            (Some(name), Some(email)) => Some(Author { name, email }),
+            _ => None,
+        },
+    )
 }

@@ -1,6 +1,6 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
-use super::render::{commit, render_repo};
+use super::render::{CacheUse, commit, render_repo};
 use crate::cli::NewArgs;
 use crate::inputs::{SPECS_DIR, display};
 use crate::scaffold::{NewRequest, new_request};
@@ -12,11 +12,17 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     let rel = format!("{SPECS_DIR}/{}.yaml", args.name);
     // The name becomes a path: refuse anything but a plain label before touching disk.
     if !rampart_model::syntax::is_dns_label(&args.name) {
-        bail!("`{}` is not a valid namespace name: use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63)", args.name);
+        bail!(
+            "`{}` is not a valid namespace name: use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63)",
+            args.name
+        );
     }
     let repo = &args.repo.repo;
     if repo.join(&rel).exists() {
-        bail!("{} already exists; edit it and run `rampart render`", display(repo, &rel));
+        bail!(
+            "{} already exists; edit it and run `rampart render`",
+            display(repo, &rel)
+        );
     }
     let text = new_request(&NewRequest {
         name: &args.name,
@@ -28,8 +34,19 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         viewers: &args.viewer_groups,
     });
     let pending = FileSet::from([(rel.clone(), text.into_bytes())]);
-    let rendered = render_repo(repo, args.repo.blueprints.as_ref(), None, &pending)?;
-    commit(repo, &rendered, &args.commit, &format!("rampart: new namespace {}", args.name))?;
+    let rendered = render_repo(
+        repo,
+        args.repo.blueprints.as_ref(),
+        None,
+        &pending,
+        CacheUse::ReadWrite,
+    )?;
+    commit(
+        repo,
+        rendered,
+        &args.commit,
+        &format!("rampart: new namespace {}", args.name),
+    )?;
     println!("wrote {}", display(repo, &rel));
     Ok(ExitCode::SUCCESS)
 }

@@ -3,8 +3,10 @@
 use super::{EXIT_DRIFT, author};
 use crate::cli::{CommitArgs, PlanArgs, RenderArgs};
 use crate::inputs::{self, Inputs, SPECS_DIR};
+use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use anyhow::Result;
-use rampart_git::{ChangeKind, CommitOutcome, CommitRequest, DriftKind, FileSet};
+use rampart_git::{ChangeKind, CommitOutcome, CommitRequest, DriftKind, FileSet, Oid};
+use rampart_render::Prior;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,23 +15,62 @@ use std::time::Instant;
 /// What a render would commit: input files plus generated files, and the directories whose
 /// every file is generated (or read) by this run.
 pub struct Rendered {
-    /// Input and generated files.
+    /// Input and generated files. Inputs are as read from the work tree, so comparing this
+    /// set with the work tree finds only generated files that drifted.
     pub files: FileSet,
-    /// Generated files only.
-    pub generated: FileSet,
+    /// How many of `files` are generated.
+    pub generated: usize,
     /// Prefixes owned by this run: files under them that are not in `files` go away.
     pub owned: Vec<String>,
     /// Inputs as loaded.
     pub inputs: Inputs,
+    /// The render cache and the fingerprints of what was rendered, stored after a commit.
+    cache: Option<(RenderCache, Fingerprints)>,
+}
+
+/// Whether a render may reuse namespaces from the local render cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Reuse unchanged namespaces and record new ones after a commit.
+    ReadWrite,
+    /// Render everything (for `--check`, which must judge the files independently).
+    Ignore,
 }
 
 /// Loads the inputs (with `pending` files added) and renders them.
-pub fn render_repo(repo: &Path, blueprints: Option<&PathBuf>, only_env: Option<&str>, pending: &FileSet) -> Result<Rendered> {
+pub fn render_repo(
+    repo: &Path,
+    blueprints: Option<&PathBuf>,
+    only_env: Option<&str>,
+    pending: &FileSet,
+    cache: CacheUse,
+) -> Result<Rendered> {
     let started = Instant::now();
     let inputs = Inputs::load(repo, pending)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "inputs loaded"
+    );
     let environments = inputs.selected(only_env)?;
     let blueprint = inputs::blueprint(blueprints)?;
-    let generated = rampart_render::render_repository(&blueprint, &inputs.requests, &environments)?;
+    let mut inputs = inputs;
+    let cache = match cache {
+        CacheUse::Ignore => None,
+        CacheUse::ReadWrite => RenderCache::load(repo),
+    };
+    let cache = cache.zip(fingerprints(
+        &blueprint,
+        &environments,
+        &inputs.requests,
+        &inputs.files,
+    ));
+    let prior = match &cache {
+        Some((cache, fps)) => cache.prior(repo, fps),
+        None => Prior::new(),
+    };
+    tracing::info!(reused = prior.len(), "render cache read");
+    let generated =
+        rampart_render::render_repository(&blueprint, &inputs.requests, &environments, &prior)?;
     tracing::info!(
         requests = inputs.requests.len(),
         environments = environments.len(),
@@ -37,89 +78,201 @@ pub fn render_repo(repo: &Path, blueprints: Option<&PathBuf>, only_env: Option<&
         elapsed_ms = started.elapsed().as_millis() as u64,
         "rendered"
     );
-    let mut owned: Vec<String> = environments.iter().map(|e| format!("clusters/{}/namespaces/", e.name)).collect();
+    let mut owned: Vec<String> = environments
+        .iter()
+        .map(|e| format!("clusters/{}/namespaces/", e.name))
+        .collect();
     owned.push(format!("{SPECS_DIR}/"));
-    let mut files = inputs.files.clone();
-    files.extend(generated.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(Rendered { files, generated, owned, inputs })
+    let generated_count = generated.len();
+    let mut files = std::mem::take(&mut inputs.files);
+    files.extend(generated);
+    Ok(Rendered {
+        files,
+        generated: generated_count,
+        owned,
+        inputs,
+        cache,
+    })
 }
 
 /// Commits a render and prints what happened.
-pub fn commit(repo: &Path, rendered: &Rendered, args: &CommitArgs, title: &str) -> Result<()> {
+pub fn commit(repo: &Path, mut rendered: Rendered, args: &CommitArgs, title: &str) -> Result<()> {
     let author = author(args, Some(&rendered.inputs.config))?;
-    let changes = rampart_git::plan_changes(repo, args.branch.as_deref(), &rendered.files, &rendered.owned)?;
+    let branch = args.branch.as_deref();
+    let started = Instant::now();
+    let changes = rampart_git::plan_changes(repo, branch, &rendered.files, &rendered.owned)?;
     let message = commit_message(title, &changes);
-    let outcome = rampart_git::commit_files(
-        repo,
-        &CommitRequest {
-            branch: args.branch.as_deref(),
-            files: &rendered.files,
-            owned_prefixes: &rendered.owned,
-            message: &message,
-            author: author.as_ref(),
-        },
-    )?;
+    let request = CommitRequest {
+        branch,
+        files: &rendered.files,
+        owned_prefixes: &rendered.owned,
+        message: &message,
+        author: author.as_ref(),
+    };
+    let outcome = rampart_git::commit_files(repo, &request)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "committed"
+    );
+    // The blobs are in the object database now, so the cache may point at them.
+    if let Some((cache, fps)) = rendered.cache.take() {
+        cache.store(&fps, &rendered.files);
+    }
+    if branch.is_none() {
+        // The branch now holds the rendered files: undo hand edits in the work tree too.
+        let started = Instant::now();
+        for repaired in
+            rampart_git::restore_worktree(repo, &rendered.files, &output_prefixes(&rendered))?
+        {
+            println!("restored {}", inputs::display(repo, &repaired.path));
+        }
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "work tree checked"
+        );
+    }
     match outcome {
-        CommitOutcome::Unchanged => println!("up to date: rendered output matches the branch, nothing committed"),
-        CommitOutcome::Committed { commit, branch, changes } => {
+        CommitOutcome::Unchanged => {
+            println!("up to date: rendered output matches the branch, nothing committed")
+        }
+        CommitOutcome::Committed {
+            commit,
+            branch,
+            changes,
+        } => {
             let short = &commit.to_string()[..10];
-            println!("committed {short} on {branch}: {} file(s) changed", changes.len());
-            for namespace in touched_namespaces(&changes) {
-                println!("  {namespace}");
-            }
+            println!(
+                "committed {short} on {branch}: {} file(s) changed",
+                changes.len()
+            );
+            print_list(&touched_namespaces(&changes));
         }
     }
     Ok(())
 }
 
+/// Prints at most 20 entries of a long list, then how many more there are.
+fn print_list(items: &BTreeSet<String>) {
+    const SHOWN: usize = 20;
+    for item in items.iter().take(SHOWN) {
+        println!("  {item}");
+    }
+    if items.len() > SHOWN {
+        println!("  … and {} more", items.len() - SHOWN);
+    }
+}
+
+/// The owned prefixes that hold generated files (not the requests).
+fn output_prefixes(rendered: &Rendered) -> Vec<String> {
+    rendered
+        .owned
+        .iter()
+        .filter(|p| !p.starts_with(SPECS_DIR))
+        .cloned()
+        .collect()
+}
+
 pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
-    let rendered = render_repo(&args.repo.repo, args.repo.blueprints.as_ref(), args.env.as_deref(), &FileSet::new())?;
+    let cache = if args.check {
+        CacheUse::Ignore
+    } else {
+        CacheUse::ReadWrite
+    };
+    let rendered = render_repo(
+        &args.repo.repo,
+        args.repo.blueprints.as_ref(),
+        args.env.as_deref(),
+        &FileSet::new(),
+        cache,
+    )?;
     if args.check {
-        let outputs: Vec<String> = rendered.owned.iter().filter(|p| !p.starts_with(SPECS_DIR)).cloned().collect();
-        let drift = rampart_git::worktree_drift(&args.repo.repo, &rendered.generated, &outputs)?;
+        let drift = rampart_git::worktree_drift(
+            &args.repo.repo,
+            &rendered.files,
+            &output_prefixes(&rendered),
+        )?;
         if drift.is_empty() {
-            println!("ok: {} generated files are up to date", rendered.generated.len());
+            println!("ok: {} generated files are up to date", rendered.generated);
             return Ok(ExitCode::SUCCESS);
         }
         for d in &drift {
             let why = match d.kind {
                 DriftKind::Missing => "missing: not rendered yet",
-                DriftKind::Modified => "stale or hand-edited: differs from what the requests render",
+                DriftKind::Modified => {
+                    "stale or hand-edited: differs from what the requests render"
+                }
                 DriftKind::Unexpected => "left over: no request renders it",
             };
             println!("{}: {why}", inputs::display(&args.repo.repo, &d.path));
         }
-        println!("\n{} generated file(s) out of date; run `rampart render` to fix", drift.len());
+        println!(
+            "\n{} generated file(s) out of date; run `rampart render` to fix",
+            drift.len()
+        );
         return Ok(ExitCode::from(EXIT_DRIFT));
     }
     let title = format!("rampart: render {}", scope(&rendered, args.env.as_deref()));
-    commit(&args.repo.repo, &rendered, &args.commit, &title)?;
+    commit(&args.repo.repo, rendered, &args.commit, &title)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
-    let rendered = render_repo(&args.repo.repo, args.repo.blueprints.as_ref(), args.env.as_deref(), &FileSet::new())?;
-    let changes = rampart_git::plan_changes(&args.repo.repo, args.branch.as_deref(), &rendered.files, &rendered.owned)?;
+    let rendered = render_repo(
+        &args.repo.repo,
+        args.repo.blueprints.as_ref(),
+        args.env.as_deref(),
+        &FileSet::new(),
+        CacheUse::ReadWrite,
+    )?;
+    let changes = rampart_git::plan_changes(
+        &args.repo.repo,
+        args.branch.as_deref(),
+        &rendered.files,
+        &rendered.owned,
+    )?;
     if changes.is_empty() {
         println!("no changes: `rampart render` would commit nothing");
         return Ok(ExitCode::SUCCESS);
     }
+    // Old contents from the object database in one batch; new ones are the rendered files.
+    let old_ids: Vec<Oid> = changes.iter().filter_map(|c| c.old_id).collect();
+    let mut old_blobs = rampart_git::read_blobs(&args.repo.repo, &old_ids)?.into_iter();
     for change in &changes {
-        let old = String::from_utf8_lossy(change.old.as_deref().unwrap_or_default());
-        let new = String::from_utf8_lossy(change.new.as_deref().unwrap_or_default());
-        let (a, b) = match change.kind() {
+        let old_bytes = match change.old_id {
+            // A submodule's id is a commit, which reads as no blob: show it as empty.
+            Some(_) => old_blobs.next().flatten().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let new_bytes = match change.new_id {
+            Some(_) => rendered.files[&change.path].as_slice(),
+            None => &[],
+        };
+        let old = String::from_utf8_lossy(&old_bytes);
+        let new = String::from_utf8_lossy(new_bytes);
+        let (a, b) = match change.kind {
             ChangeKind::Added => ("/dev/null".to_string(), format!("b/{}", change.path)),
             ChangeKind::Deleted => (format!("a/{}", change.path), "/dev/null".to_string()),
             ChangeKind::Modified => (format!("a/{}", change.path), format!("b/{}", change.path)),
         };
-        print!("{}", similar::TextDiff::from_lines(old.as_ref(), new.as_ref()).unified_diff().context_radius(3).header(&a, &b));
+        print!(
+            "{}",
+            similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+                .unified_diff()
+                .context_radius(3)
+                .header(&a, &b)
+        );
     }
     println!("\n{} file(s) would change", changes.len());
     Ok(ExitCode::SUCCESS)
 }
 
 fn scope(rendered: &Rendered, env: Option<&str>) -> String {
-    let names: Vec<&str> = rendered.inputs.requests.iter().map(|r| r.request.name.as_str()).collect();
+    let names: Vec<&str> = rendered
+        .inputs
+        .requests
+        .iter()
+        .map(|r| r.request.name.as_str())
+        .collect();
     let ns = match names.len() {
         0 => "no namespaces".to_string(),
         1..=3 => names.join(", "),
@@ -139,7 +292,9 @@ fn touched_namespaces(changes: &[rampart_git::Change]) -> BTreeSet<String> {
         .map(|c| {
             let parts: Vec<&str> = c.path.splitn(5, '/').collect();
             match parts.as_slice() {
-                ["clusters", env, "namespaces", ns, _] => format!("clusters/{env}/namespaces/{ns}/"),
+                ["clusters", env, "namespaces", ns, _] => {
+                    format!("clusters/{env}/namespaces/{ns}/")
+                }
                 _ => c.path.clone(),
             }
         })
@@ -147,9 +302,17 @@ fn touched_namespaces(changes: &[rampart_git::Change]) -> BTreeSet<String> {
 }
 
 fn commit_message(title: &str, changes: &[rampart_git::Change]) -> String {
-    let mut message = format!("{title}\n\nGenerated by rampart {}.\n\n", env!("CARGO_PKG_VERSION"));
-    for path in touched_namespaces(changes) {
+    const LISTED: usize = 100;
+    let mut message = format!(
+        "{title}\n\nGenerated by rampart {}.\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let touched = touched_namespaces(changes);
+    for path in touched.iter().take(LISTED) {
         message.push_str(&format!("- {path}\n"));
+    }
+    if touched.len() > LISTED {
+        message.push_str(&format!("- … and {} more\n", touched.len() - LISTED));
     }
     message
 }

@@ -18,8 +18,8 @@ pub fn parse_request(
     text: &str,
     ctx: &RequestContext,
 ) -> Result<NamespaceRequest, Diagnostics> {
-    let (req, map) = parse_document::<NamespaceRequest>(file, text)?;
-    let mut report = Report::new(file, &map);
+    let req = parse_document::<NamespaceRequest>(file, text)?;
+    let mut report = Report::new(file, text);
     request::check_request(&req, ctx, &mut report);
     report.finish().map(|()| req)
 }
@@ -30,16 +30,16 @@ pub fn parse_environment(
     text: &str,
     expected_name: &str,
 ) -> Result<Environment, Diagnostics> {
-    let (env, map) = parse_document::<Environment>(file, text)?;
-    let mut report = Report::new(file, &map);
+    let env = parse_document::<Environment>(file, text)?;
+    let mut report = Report::new(file, text);
     environment::check_environment(&env, expected_name, &mut report);
     report.finish().map(|()| env)
 }
 
 /// Parses and validates `rampart.yaml`.
 pub fn parse_repo_config(file: &str, text: &str) -> Result<RepoConfig, Diagnostics> {
-    let (cfg, map) = parse_document::<RepoConfig>(file, text)?;
-    let mut report = Report::new(file, &map);
+    let cfg = parse_document::<RepoConfig>(file, text)?;
+    let mut report = Report::new(file, text);
     environment::check_repo_config(&cfg, &mut report);
     report.finish().map(|()| cfg)
 }

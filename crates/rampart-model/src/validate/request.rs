@@ -1,8 +1,6 @@
 //! Semantic checks of a [`NamespaceRequest`], each tied to the checklist item it protects.
 
-use super::syntax::{
-    Cidr, is_dns_label, is_label_key, is_label_value, is_port_name, is_quantity,
-};
+use super::syntax::{Cidr, is_dns_label, is_label_key, is_label_value, is_port_name, is_quantity};
 use crate::environment::Environment;
 use crate::load::Report;
 use crate::request::{
@@ -113,12 +111,20 @@ fn check_governance_labels(req: &NamespaceRequest, ctx: &RequestContext, r: &mut
     for (key, value) in &req.labels {
         let path = format!("labels.{key}");
         if !is_label_key(key) {
-            r.error(&path, format!("`{key}` is not a valid label key"), "use `[prefix/]name` with letters, digits, `-`, `_`, `.` (name at most 63)");
+            r.error(
+                &path,
+                format!("`{key}` is not a valid label key"),
+                "use `[prefix/]name` with letters, digits, `-`, `_`, `.` (name at most 63)",
+            );
         } else if RESERVED_LABEL_PREFIXES.iter().any(|p| key.starts_with(p)) {
             r.error(&path, format!("`{key}` is set by Rampart itself"), "remove it; Rampart sets app.kubernetes.io/*, pod-security.kubernetes.io/* and rampart.dev/* labels");
         }
         if !is_label_value(value) {
-            r.error(&path, format!("{value:?} is not a valid label value"), "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending alphanumeric");
+            r.error(
+                &path,
+                format!("{value:?} is not a valid label value"),
+                "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending alphanumeric",
+            );
         }
     }
     for key in ctx.required_labels {
@@ -156,15 +162,29 @@ fn check_app_names<'a>(req: &'a NamespaceRequest, r: &mut Report) -> BTreeMap<&'
     for (i, app) in req.apps.iter().enumerate() {
         let path = format!("apps[{i}].name");
         if !is_dns_label(&app.name) {
-            r.error(&path, format!("`{}` is not an RFC 1123 label", app.name), "use lowercase letters, digits and `-` (at most 63)");
+            r.error(
+                &path,
+                format!("`{}` is not an RFC 1123 label", app.name),
+                "use lowercase letters, digits and `-` (at most 63)",
+            );
         } else if apps.insert(app.name.as_str(), app).is_some() {
-            r.error(&path, format!("duplicate app `{}`", app.name), "give every app a unique name, or merge the two entries");
+            r.error(
+                &path,
+                format!("duplicate app `{}`", app.name),
+                "give every app a unique name, or merge the two entries",
+            );
         }
     }
     apps
 }
 
-fn check_app(path: &str, app: &App, apps: &BTreeMap<&str, &App>, ctx: &RequestContext, r: &mut Report) {
+fn check_app(
+    path: &str,
+    app: &App,
+    apps: &BTreeMap<&str, &App>,
+    ctx: &RequestContext,
+    r: &mut Report,
+) {
     let mut names = BTreeSet::new();
     let mut numbers = BTreeSet::new();
     for (i, port) in app.ports.iter().enumerate() {
@@ -172,12 +192,28 @@ fn check_app(path: &str, app: &App, apps: &BTreeMap<&str, &App>, ctx: &RequestCo
         if !is_port_name(&port.name) {
             r.error(&format!("{p}.name"), format!("`{}` is not a valid port name", port.name), "use at most 15 lowercase letters, digits and `-`, with at least one letter, e.g. `http`");
         } else if !names.insert(port.name.as_str()) {
-            r.error(&format!("{p}.name"), format!("duplicate port name `{}`", port.name), "give every port of an app a unique name");
+            r.error(
+                &format!("{p}.name"),
+                format!("duplicate port name `{}`", port.name),
+                "give every port of an app a unique name",
+            );
         }
         if port.port == 0 {
-            r.error(&format!("{p}.port"), "port 0 is not a valid port", "use a port between 1 and 65535");
+            r.error(
+                &format!("{p}.port"),
+                "port 0 is not a valid port",
+                "use a port between 1 and 65535",
+            );
         } else if !numbers.insert((port.port, port.protocol)) {
-            r.error(&format!("{p}.port"), format!("port {}/{} is declared twice", port.port, port.protocol.as_str()), "declare each port once");
+            r.error(
+                &format!("{p}.port"),
+                format!(
+                    "port {}/{} is declared twice",
+                    port.port,
+                    port.protocol.as_str()
+                ),
+                "declare each port once",
+            );
         }
     }
     for (i, rule) in app.ingress.iter().enumerate() {
@@ -194,55 +230,116 @@ fn check_app(path: &str, app: &App, apps: &BTreeMap<&str, &App>, ctx: &RequestCo
     }
 }
 
-fn check_ingress(path: &str, app: &App, rule: &IngressRule, apps: &BTreeMap<&str, &App>, r: &mut Report) {
+fn check_ingress(
+    path: &str,
+    app: &App,
+    rule: &IngressRule,
+    apps: &BTreeMap<&str, &App>,
+    r: &mut Report,
+) {
     match (&rule.from_app, &rule.from_namespace) {
         (Some(from), None) => {
             if !apps.contains_key(from.as_str()) {
-                r.error(&format!("{path}.fromApp"), format!("unknown app `{from}`"), format!("name an app declared under `apps` ({})", known(apps)));
+                r.error(
+                    &format!("{path}.fromApp"),
+                    format!("unknown app `{from}`"),
+                    format!("name an app declared under `apps` ({})", known(apps)),
+                );
             }
             if !rule.pod_labels.is_empty() {
-                r.error(&format!("{path}.podLabels"), "podLabels only applies with fromNamespace", "remove podLabels; an app is selected by its name");
+                r.error(
+                    &format!("{path}.podLabels"),
+                    "podLabels only applies with fromNamespace",
+                    "remove podLabels; an app is selected by its name",
+                );
             }
         }
         (None, Some(ns)) => check_namespace_peer(path, ns, &rule.pod_labels, r),
-        _ => r.error(path, "an ingress rule needs exactly one of fromApp or fromNamespace", "split the rule in two, or add the missing peer"),
+        _ => r.error(
+            path,
+            "an ingress rule needs exactly one of fromApp or fromNamespace",
+            "split the rule in two, or add the missing peer",
+        ),
     }
     if app.ports.is_empty() {
-        r.error(path, format!("app `{}` accepts ingress but declares no ports", app.name), "declare the ports it listens on under `ports`");
+        r.error(
+            path,
+            format!("app `{}` accepts ingress but declares no ports", app.name),
+            "declare the ports it listens on under `ports`",
+        );
     }
     for (i, sel) in rule.ports.iter().enumerate() {
         let p = format!("{path}.ports[{i}]");
         if sel.end_port.is_some() {
-            r.error(&format!("{p}.endPort"), "ingress ports refer to declared ports; ranges are not allowed", "remove endPort and list the declared ports");
+            r.error(
+                &format!("{p}.endPort"),
+                "ingress ports refer to declared ports; ranges are not allowed",
+                "remove endPort and list the declared ports",
+            );
         }
         if !declares(app, sel) {
-            r.error(&format!("{p}.port"), format!("app `{}` declares no port {}", app.name, show(&sel.port)), format!("use one of the app's declared ports ({})", port_list(app)));
+            r.error(
+                &format!("{p}.port"),
+                format!("app `{}` declares no port {}", app.name, show(&sel.port)),
+                format!("use one of the app's declared ports ({})", port_list(app)),
+            );
         }
     }
 }
 
 fn check_egress(path: &str, rule: &EgressRule, apps: &BTreeMap<&str, &App>, r: &mut Report) {
-    let peers = [rule.to_app.is_some(), rule.to_namespace.is_some(), rule.to_cidr.is_some()];
+    let peers = [
+        rule.to_app.is_some(),
+        rule.to_namespace.is_some(),
+        rule.to_cidr.is_some(),
+    ];
     if peers.iter().filter(|p| **p).count() != 1 {
-        r.error(path, "an egress rule needs exactly one of toApp, toNamespace or toCidr", "split the rule, one peer each");
+        r.error(
+            path,
+            "an egress rule needs exactly one of toApp, toNamespace or toCidr",
+            "split the rule, one peer each",
+        );
         return;
     }
     if !rule.pod_labels.is_empty() && rule.to_namespace.is_none() {
-        r.error(&format!("{path}.podLabels"), "podLabels only applies with toNamespace", "remove podLabels");
+        r.error(
+            &format!("{path}.podLabels"),
+            "podLabels only applies with toNamespace",
+            "remove podLabels",
+        );
     }
     if !rule.except.is_empty() && rule.to_cidr.is_none() {
-        r.error(&format!("{path}.except"), "except only applies with toCidr", "remove except");
+        r.error(
+            &format!("{path}.except"),
+            "except only applies with toCidr",
+            "remove except",
+        );
     }
     if let Some(target) = &rule.to_app {
         match apps.get(target.as_str()) {
-            None => r.error(&format!("{path}.toApp"), format!("unknown app `{target}`"), format!("name an app declared under `apps` ({})", known(apps))),
+            None => r.error(
+                &format!("{path}.toApp"),
+                format!("unknown app `{target}`"),
+                format!("name an app declared under `apps` ({})", known(apps)),
+            ),
             Some(app) => {
                 if app.ports.is_empty() {
-                    r.error(&format!("{path}.toApp"), format!("app `{target}` declares no ports to connect to"), format!("declare ports on `{target}`"));
+                    r.error(
+                        &format!("{path}.toApp"),
+                        format!("app `{target}` declares no ports to connect to"),
+                        format!("declare ports on `{target}`"),
+                    );
                 }
                 for (i, sel) in rule.ports.iter().enumerate() {
                     if !declares(app, sel) || sel.end_port.is_some() {
-                        r.error(&format!("{path}.ports[{i}].port"), format!("app `{target}` declares no port {}", show(&sel.port)), format!("use one of `{target}`'s declared ports ({})", port_list(app)));
+                        r.error(
+                            &format!("{path}.ports[{i}].port"),
+                            format!("app `{target}` declares no port {}", show(&sel.port)),
+                            format!(
+                                "use one of `{target}`'s declared ports ({})",
+                                port_list(app)
+                            ),
+                        );
                     }
                 }
             }
@@ -266,19 +363,38 @@ fn check_egress(path: &str, rule: &EgressRule, apps: &BTreeMap<&str, &App>, r: &
 fn check_cidr_peer(path: &str, cidr: &str, rule: &EgressRule, r: &mut Report) {
     let p = format!("{path}.toCidr");
     match Cidr::parse(cidr) {
-        Err(e) => r.error(&p, e, "write an IPv4 or IPv6 network in CIDR notation, e.g. 10.20.0.0/16"),
+        Err(e) => r.error(
+            &p,
+            e,
+            "write an IPv4 or IPv6 network in CIDR notation, e.g. 10.20.0.0/16",
+        ),
         Ok(net) => {
-            let acknowledged = rule.acknowledge_internet_egress.as_deref().is_some_and(|s| !s.trim().is_empty());
+            let acknowledged = rule
+                .acknowledge_internet_egress
+                .as_deref()
+                .is_some_and(|s| !s.trim().is_empty());
             if net.is_everything() && !acknowledged {
                 r.error(&p, format!("egress to `{cidr}` opens the whole internet"), "narrow the CIDR to the endpoints the app needs (checklist 2.4), or add `acknowledgeInternetEgress: <reason>` to this rule");
             }
             if !net.is_everything() && rule.acknowledge_internet_egress.is_some() {
-                r.error(&format!("{path}.acknowledgeInternetEgress"), "only applies to 0.0.0.0/0 or ::/0", "remove it");
+                r.error(
+                    &format!("{path}.acknowledgeInternetEgress"),
+                    "only applies to 0.0.0.0/0 or ::/0",
+                    "remove it",
+                );
             }
             for (i, ex) in rule.except.iter().enumerate() {
                 match Cidr::parse(ex) {
-                    Err(e) => r.error(&format!("{path}.except[{i}]"), e, "write a CIDR inside toCidr"),
-                    Ok(inner) if !net.strictly_contains(&inner) => r.error(&format!("{path}.except[{i}]"), format!("`{ex}` is not inside `{cidr}`"), "list only sub-ranges of toCidr"),
+                    Err(e) => r.error(
+                        &format!("{path}.except[{i}]"),
+                        e,
+                        "write a CIDR inside toCidr",
+                    ),
+                    Ok(inner) if !net.strictly_contains(&inner) => r.error(
+                        &format!("{path}.except[{i}]"),
+                        format!("`{ex}` is not inside `{cidr}`"),
+                        "list only sub-ranges of toCidr",
+                    ),
                     Ok(_) => {}
                 }
             }
@@ -288,24 +404,44 @@ fn check_cidr_peer(path: &str, cidr: &str, rule: &EgressRule, r: &mut Report) {
 
 fn check_namespace_peer(path: &str, ns: &str, labels: &BTreeMap<String, String>, r: &mut Report) {
     if !is_dns_label(ns) {
-        r.error(path, format!("`{ns}` is not a valid namespace name"), "use the target namespace's exact name (an RFC 1123 label)");
+        r.error(
+            path,
+            format!("`{ns}` is not a valid namespace name"),
+            "use the target namespace's exact name (an RFC 1123 label)",
+        );
     }
     for (key, value) in labels {
         if !is_label_key(key) || !is_label_value(value) {
-            r.error(&format!("{path}.podLabels.{key}"), format!("`{key}: {value}` is not a valid label selector entry"), "use valid label keys and values");
+            r.error(
+                &format!("{path}.podLabels.{key}"),
+                format!("`{key}: {value}` is not a valid label selector entry"),
+                "use valid label keys and values",
+            );
         }
     }
 }
 
 fn check_numeric_port(path: &str, sel: &PortSelector, r: &mut Report) {
     match sel.port {
-        PortValue::Name(ref name) => r.error(&format!("{path}.port"), format!("port name `{name}` cannot be resolved outside this request"), "use a port number"),
-        PortValue::Number(0) => r.error(&format!("{path}.port"), "port 0 is not a valid port", "use a port between 1 and 65535"),
+        PortValue::Name(ref name) => r.error(
+            &format!("{path}.port"),
+            format!("port name `{name}` cannot be resolved outside this request"),
+            "use a port number",
+        ),
+        PortValue::Number(0) => r.error(
+            &format!("{path}.port"),
+            "port 0 is not a valid port",
+            "use a port between 1 and 65535",
+        ),
         PortValue::Number(n) => {
             if let Some(end) = sel.end_port
                 && end < n
             {
-                r.error(&format!("{path}.endPort"), format!("endPort {end} is below port {n}"), "set endPort to the last port of the range, at least `port`");
+                r.error(
+                    &format!("{path}.endPort"),
+                    format!("endPort {end} is below port {n}"),
+                    "set endPort to the last port of the range, at least `port`",
+                );
             }
         }
     }
@@ -321,24 +457,44 @@ fn check_role_rule(path: &str, rule: &RoleRule, r: &mut Report) {
     for (field, values) in lists {
         for (i, v) in values.iter().enumerate() {
             if v.contains('*') {
-                r.error(&format!("{path}.{field}[{i}]"), format!("wildcard `{v}` in {field}"), WILDCARD_HELP);
+                r.error(
+                    &format!("{path}.{field}[{i}]"),
+                    format!("wildcard `{v}` in {field}"),
+                    WILDCARD_HELP,
+                );
             }
         }
     }
     for (field, values) in [("resources", &rule.resources), ("verbs", &rule.verbs)] {
         if values.is_empty() {
-            r.error(&format!("{path}.{field}"), format!("{field} is empty"), format!("list the {field} the app needs"));
+            r.error(
+                &format!("{path}.{field}"),
+                format!("{field} is empty"),
+                format!("list the {field} the app needs"),
+            );
         }
     }
     if rule.api_groups.is_empty() {
-        r.error(&format!("{path}.apiGroups"), "apiGroups is empty", "use `[\"\"]` for the core group, or the group name such as `apps`");
+        r.error(
+            &format!("{path}.apiGroups"),
+            "apiGroups is empty",
+            "use `[\"\"]` for the core group, or the group name such as `apps`",
+        );
     }
     for (i, verb) in rule.verbs.iter().enumerate() {
         let p = format!("{path}.verbs[{i}]");
         if ESCALATING_VERBS.contains(&verb.as_str()) {
-            r.error(&p, format!("verb `{verb}` lets the app grant itself more rights"), "remove it; RBAC is managed through this repository (checklist 1: least privilege)");
+            r.error(
+                &p,
+                format!("verb `{verb}` lets the app grant itself more rights"),
+                "remove it; RBAC is managed through this repository (checklist 1: least privilege)",
+            );
         } else if !verb.contains('*') && !VERBS.contains(&verb.as_str()) {
-            r.error(&p, format!("unknown verb `{verb}`"), format!("use one of {}", VERBS.join(", ")));
+            r.error(
+                &p,
+                format!("unknown verb `{verb}`"),
+                format!("use one of {}", VERBS.join(", ")),
+            );
         }
     }
     if rule.resources.iter().any(|res| res == "secrets") {
@@ -346,7 +502,11 @@ fn check_role_rule(path: &str, rule: &RoleRule, r: &mut Report) {
             r.error(&format!("{path}.resources"), "access to all Secrets of the namespace", "name the Secrets under `resourceNames` (checklist 4.5: use RBAC to restrict secret access)");
         }
         if rule.verbs.iter().any(|v| v == "list" || v == "watch") {
-            r.error(&format!("{path}.verbs"), "list/watch on Secrets reveals every Secret regardless of resourceNames", "use `get` on named Secrets (checklist 4.5)");
+            r.error(
+                &format!("{path}.verbs"),
+                "list/watch on Secrets reveals every Secret regardless of resourceNames",
+                "use `get` on named Secrets (checklist 4.5)",
+            );
         }
     }
 }
@@ -354,24 +514,47 @@ fn check_role_rule(path: &str, rule: &RoleRule, r: &mut Report) {
 fn check_workload(path: &str, app: &App, w: &Workload, ctx: &RequestContext, r: &mut Report) {
     check_image(&format!("{path}.image"), &w.image, ctx, r);
     if app.ports.is_empty() {
-        r.error(path, format!("app `{}` has a workload but declares no ports", app.name), "declare the ports it listens on; probes and the Service use them");
+        r.error(
+            path,
+            format!("app `{}` has a workload but declares no ports", app.name),
+            "declare the ports it listens on; probes and the Service use them",
+        );
     }
     if let Some(replicas) = w.replicas
         && replicas < 2
     {
-        r.error(&format!("{path}.replicas"), format!("{replicas} replica(s) cannot survive a node drain"), "use at least 2 replicas (a PodDisruptionBudget keeps one running)");
+        r.error(
+            &format!("{path}.replicas"),
+            format!("{replicas} replica(s) cannot survive a node drain"),
+            "use at least 2 replicas (a PodDisruptionBudget keeps one running)",
+        );
     }
     if let Some(res) = &w.resources {
         check_resources(&format!("{path}.resources"), res, r);
     }
     if let Some(probes) = &w.probes {
-        for (kind, probe) in [("liveness", &probes.liveness), ("readiness", &probes.readiness)] {
+        for (kind, probe) in [
+            ("liveness", &probes.liveness),
+            ("readiness", &probes.readiness),
+        ] {
             let p = format!("{path}.probes.{kind}");
-            if !probe.path.starts_with('/') || probe.path.chars().any(|c| c.is_control() || c == ' ') {
-                r.error(&format!("{p}.path"), format!("`{}` is not an absolute HTTP path", probe.path), "write a path such as `/healthz`");
+            if !probe.path.starts_with('/')
+                || probe.path.chars().any(|c| c.is_control() || c == ' ')
+            {
+                r.error(
+                    &format!("{p}.path"),
+                    format!("`{}` is not an absolute HTTP path", probe.path),
+                    "write a path such as `/healthz`",
+                );
             }
-            if !app.ports.iter().any(|port| port.name == probe.port && port.protocol == crate::request::Protocol::TCP) {
-                r.error(&format!("{p}.port"), format!("`{}` is not a declared TCP port", probe.port), format!("use one of {}", port_list(app)));
+            if !app.ports.iter().any(|port| {
+                port.name == probe.port && port.protocol == crate::request::Protocol::TCP
+            }) {
+                r.error(
+                    &format!("{p}.port"),
+                    format!("`{}` is not a declared TCP port", probe.port),
+                    format!("use one of {}", port_list(app)),
+                );
             }
         }
         if probes.liveness == probes.readiness {
@@ -382,39 +565,76 @@ fn check_workload(path: &str, app: &App, w: &Workload, ctx: &RequestContext, r: 
 
 fn check_image(path: &str, image: &str, ctx: &RequestContext, r: &mut Report) {
     let digest_ok = image.split_once("@sha256:").is_some_and(|(name, digest)| {
-        !name.is_empty() && digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        !name.is_empty()
+            && digest.len() == 64
+            && digest
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     });
     if !digest_ok {
         r.error(path, format!("image `{image}` is not pinned by digest"), "pin it: `crane digest IMAGE` or `docker buildx imagetools inspect IMAGE` prints the digest; write `registry/repo@sha256:<digest>`");
     }
     for env in ctx.environments {
-        if !env.allowed_registries.iter().any(|prefix| image.starts_with(prefix.as_str())) {
-            r.error(path, format!("image `{image}` is not from a registry allowed in environment `{}`", env.name), format!("use an image under one of {} (environments/{}.yaml)", env.allowed_registries.join(", "), env.name));
+        if !env
+            .allowed_registries
+            .iter()
+            .any(|prefix| image.starts_with(prefix.as_str()))
+        {
+            r.error(
+                path,
+                format!(
+                    "image `{image}` is not from a registry allowed in environment `{}`",
+                    env.name
+                ),
+                format!(
+                    "use an image under one of {} (environments/{}.yaml)",
+                    env.allowed_registries.join(", "),
+                    env.name
+                ),
+            );
         }
     }
 }
 
 pub(crate) fn check_resources(path: &str, res: &ContainerResources, r: &mut Report) {
-    for (field, value) in [("cpu", &res.cpu), ("memory", &res.memory), ("ephemeralStorage", &res.ephemeral_storage)] {
+    for (field, value) in [
+        ("cpu", &res.cpu),
+        ("memory", &res.memory),
+        ("ephemeralStorage", &res.ephemeral_storage),
+    ] {
         if !is_quantity(value) || value.starts_with('-') {
-            r.error(&format!("{path}.{field}"), format!("`{value}` is not a resource quantity"), "write e.g. `250m` for cpu or `256Mi` for memory");
+            r.error(
+                &format!("{path}.{field}"),
+                format!("`{value}` is not a resource quantity"),
+                "write e.g. `250m` for cpu or `256Mi` for memory",
+            );
         }
     }
 }
 
 pub(crate) fn check_quota_entry(path: &str, key: &str, value: &str, r: &mut Report) {
     if !is_label_key(key) {
-        r.error(path, format!("`{key}` is not a quota resource name"), "use names such as `requests.cpu`, `limits.memory`, `pods`, `count/deployments.apps`");
+        r.error(
+            path,
+            format!("`{key}` is not a quota resource name"),
+            "use names such as `requests.cpu`, `limits.memory`, `pods`, `count/deployments.apps`",
+        );
     }
     if !is_quantity(value) || value.starts_with('-') {
-        r.error(path, format!("`{value}` is not a resource quantity"), "write e.g. `4`, `8Gi` or `20`");
+        r.error(
+            path,
+            format!("`{value}` is not a resource quantity"),
+            "write e.g. `4`, `8Gi` or `20`",
+        );
     }
 }
 
 fn declares(app: &App, sel: &PortSelector) -> bool {
     app.ports.iter().any(|p| match &sel.port {
         PortValue::Name(n) => &p.name == n,
-        PortValue::Number(n) => p.port == *n && sel.protocol.is_none_or(|proto| proto == p.protocol),
+        PortValue::Number(n) => {
+            p.port == *n && sel.protocol.is_none_or(|proto| proto == p.protocol)
+        }
     })
 }
 
@@ -429,7 +649,11 @@ fn port_list(app: &App) -> String {
     if app.ports.is_empty() {
         return "none declared".into();
     }
-    app.ports.iter().map(|p| format!("{}={}", p.name, p.port)).collect::<Vec<_>>().join(", ")
+    app.ports
+        .iter()
+        .map(|p| format!("{}={}", p.name, p.port))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn known(apps: &BTreeMap<&str, &App>) -> String {

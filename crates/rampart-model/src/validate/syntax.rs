@@ -67,7 +67,21 @@ pub fn is_quantity(s: &str) -> bool {
         && number.chars().any(|c| c.is_ascii_digit());
     let valid_suffix = matches!(
         suffix,
-        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E"
+        "" | "Ki"
+            | "Mi"
+            | "Gi"
+            | "Ti"
+            | "Pi"
+            | "Ei"
+            | "n"
+            | "u"
+            | "m"
+            | "k"
+            | "M"
+            | "G"
+            | "T"
+            | "P"
+            | "E"
     ) || (suffix.starts_with(['e', 'E']) && {
         let exp = &suffix[1..];
         let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
@@ -123,7 +137,11 @@ impl Cidr {
 
     fn mask(&self) -> u128 {
         let width = self.width();
-        let all = if width == 32 { u32::MAX as u128 } else { u128::MAX };
+        let all = if width == 32 {
+            u32::MAX as u128
+        } else {
+            u128::MAX
+        };
         if self.prefix == 0 {
             0
         } else {
@@ -153,7 +171,17 @@ mod tests {
         for ok in ["a", "shop-api", "a1", "0abc"] {
             assert!(is_dns_label(ok), "{ok}");
         }
-        for bad in ["", "-a", "a-", "A", "a_b", "../x", "a.b", "a/b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "A",
+            "a_b",
+            "../x",
+            "a.b",
+            "a/b",
+            &"a".repeat(64),
+        ] {
             assert!(!is_dns_label(bad), "{bad}");
         }
     }

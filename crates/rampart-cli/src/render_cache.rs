@@ -1,0 +1,208 @@
+//! A local cache of rendered namespaces in `.git/rampart/render-cache`, so that `render`
+//! with unchanged inputs does not render everything again.
+//!
+//! An entry maps a fingerprint of everything one namespace's output depends on (this
+//! rampart binary, the blueprint, the environment file, the request file and its path) to
+//! the blob ids of its files. The files are read back from Git's object database by id, so
+//! a stale, damaged or foreign cache can only cause a miss, never wrong output. The cache is
+//! never committed; a fresh clone (CI) simply renders everything.
+
+use rampart_git::{FileSet, Oid, blob_id};
+use rampart_model::Environment;
+use rampart_render::{Blueprint, Prior, RequestFile};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+const HEADER: &str = "rampart-render-cache v1";
+
+/// (environment, namespace).
+pub type Key = (String, String);
+
+/// Fingerprints of the namespaces about to be rendered.
+pub type Fingerprints = BTreeMap<Key, Oid>;
+
+/// The cache file of one repository.
+pub struct RenderCache {
+    path: PathBuf,
+    entries: HashMap<Key, Entry>,
+}
+
+/// What one namespace rendered to, for one fingerprint.
+struct Entry {
+    fingerprint: Oid,
+    /// File name and blob id of each file.
+    files: Vec<(String, Oid)>,
+}
+
+/// Fingerprints every (environment, request) pair, or `None` when this binary cannot be
+/// identified (then nothing is cached).
+pub fn fingerprints(
+    blueprint: &Blueprint,
+    environments: &[Environment],
+    requests: &[RequestFile],
+    inputs: &FileSet,
+) -> Option<Fingerprints> {
+    let exe = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = exe
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let mut common = format!(
+        "{} {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        exe.len(),
+        modified.as_nanos()
+    )
+    .into_bytes();
+    for (name, text) in blueprint.identity() {
+        common.extend_from_slice(format!("{name} {}\n", blob_id(text.as_bytes())).as_bytes());
+    }
+    let common = blob_id(&common);
+    let mut out = Fingerprints::new();
+    for env in environments {
+        let env_file = format!("environments/{}.yaml", env.name);
+        let env_id = blob_id(inputs.get(&env_file)?);
+        for request in requests {
+            let request_id = blob_id(inputs.get(&request.path)?);
+            let key = format!("{common} {env_id} {} {request_id}", request.path);
+            out.insert(
+                (env.name.clone(), request.request.name.clone()),
+                blob_id(key.as_bytes()),
+            );
+        }
+    }
+    Some(out)
+}
+
+impl RenderCache {
+    /// Reads the cache of the repository at `repo`; a missing or unreadable cache is empty.
+    pub fn load(repo: &Path) -> Option<RenderCache> {
+        let path = rampart_git::git_dir(repo)
+            .ok()?
+            .join("rampart")
+            .join("render-cache");
+        let mut entries = HashMap::new();
+        if let Ok(text) = fs_err::read_to_string(&path)
+            && text.starts_with(HEADER)
+        {
+            for line in text.lines().skip(1) {
+                if let Some((key, entry)) = parse_line(line) {
+                    entries.insert(key, entry);
+                }
+            }
+        }
+        Some(RenderCache { path, entries })
+    }
+
+    /// Files of every namespace whose fingerprint is unchanged and whose blobs are still in
+    /// the object database.
+    pub fn prior(&self, repo: &Path, fingerprints: &Fingerprints) -> Prior {
+        let hits: Vec<(&Key, &Vec<(String, Oid)>)> = fingerprints
+            .iter()
+            .filter_map(|(key, fp)| match self.entries.get(key) {
+                Some(entry) if entry.fingerprint == *fp => Some((key, &entry.files)),
+                _ => None,
+            })
+            .collect();
+        let ids: Vec<Oid> = hits
+            .iter()
+            .flat_map(|(_, files)| files.iter().map(|(_, id)| *id))
+            .collect();
+        let Ok(mut blobs) = rampart_git::read_blobs(repo, &ids).map(Vec::into_iter) else {
+            return Prior::new();
+        };
+        let mut prior = Prior::new();
+        for (key, files) in hits {
+            let read: Option<BTreeMap<String, String>> = files
+                .iter()
+                .map(|(name, _)| Some((name.clone(), String::from_utf8(blobs.next()??).ok()?)))
+                .collect();
+            if let Some(read) = read {
+                prior.insert(key.clone(), read);
+            }
+        }
+        prior
+    }
+
+    /// Records the files `generated` holds for each fingerprinted namespace. Best effort: a
+    /// cache that cannot be written only costs time next run.
+    pub fn store(mut self, fingerprints: &Fingerprints, generated: &FileSet) {
+        let mut changed = false;
+        for (key, fp) in fingerprints {
+            if self.entries.get(key).is_some_and(|e| e.fingerprint == *fp) {
+                continue;
+            }
+            let dir = format!("clusters/{}/namespaces/{}/", key.0, key.1);
+            let files: Vec<(String, Oid)> = generated
+                .range(dir.clone()..)
+                .take_while(|(path, _)| path.starts_with(&dir))
+                .map(|(path, bytes)| (path[dir.len()..].to_string(), blob_id(bytes)))
+                .collect();
+            if files.is_empty()
+                || files
+                    .iter()
+                    .any(|(name, _)| name.contains([' ', ':', '\n', '/']))
+            {
+                continue;
+            }
+            let entry = Entry {
+                fingerprint: *fp,
+                files,
+            };
+            self.entries.insert(key.clone(), entry);
+            changed = true;
+        }
+        // Forget namespaces gone from the environments rendered now; keep the others.
+        let rendered: HashSet<&str> = fingerprints.keys().map(|k| k.0.as_str()).collect();
+        let before = self.entries.len();
+        self.entries
+            .retain(|key, _| fingerprints.contains_key(key) || !rendered.contains(key.0.as_str()));
+        if (changed || self.entries.len() != before)
+            && let Err(e) = self.write()
+        {
+            tracing::warn!(path = %self.path.display(), error = %e, "render cache not written");
+        }
+    }
+
+    fn write(&self) -> std::io::Result<()> {
+        let mut text = format!("{HEADER}\n");
+        let mut keys: Vec<&Key> = self.entries.keys().collect();
+        keys.sort();
+        for key in keys {
+            let entry = &self.entries[key];
+            let _ = write!(text, "{} {} {}", key.0, key.1, entry.fingerprint);
+            for (name, id) in &entry.files {
+                let _ = write!(text, " {name}:{id}");
+            }
+            text.push('\n');
+        }
+        if let Some(dir) = self.path.parent() {
+            fs_err::create_dir_all(dir)?;
+        }
+        let tmp = self.path.with_extension("tmp");
+        fs_err::write(&tmp, text)?;
+        fs_err::rename(&tmp, &self.path)
+    }
+}
+
+fn parse_line(line: &str) -> Option<(Key, Entry)> {
+    let mut parts = line.split(' ');
+    let env = parts.next()?.to_string();
+    let ns = parts.next()?.to_string();
+    let fp = Oid::from_str(parts.next()?).ok()?;
+    let files = parts
+        .map(|p| {
+            let (name, id) = p.split_once(':')?;
+            Some((name.to_string(), Oid::from_str(id).ok()?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((
+        (env, ns),
+        Entry {
+            fingerprint: fp,
+            files,
+        },
+    ))
+}

@@ -1,0 +1,51 @@
+//! Content-addressed access to blobs, for callers that cache rendered files by blob id.
+
+use std::path::{Path, PathBuf};
+
+use git2::Oid;
+
+use crate::{GitError, commit};
+
+/// The id git gives `content` as a blob (`git hash-object`), without touching a repository.
+pub fn blob_id(content: &[u8]) -> Oid {
+    let mut hasher = sha1_smol::Sha1::new();
+    hasher.update(format!("blob {}\0", content.len()).as_bytes());
+    hasher.update(content);
+    // A SHA-1 digest is always 20 bytes, which is what from_bytes accepts.
+    Oid::from_bytes(&hasher.digest().bytes()).unwrap_or(Oid::ZERO_SHA1)
+}
+
+/// Reads the blobs `ids` from the object database of the repository at `repo_dir`; an id
+/// that is missing (or not a blob) reads as `None`.
+pub fn read_blobs(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+    let repo = commit::open(repo_dir)?;
+    Ok(ids
+        .iter()
+        .map(|id| repo.find_blob(*id).ok().map(|b| b.content().to_vec()))
+        .collect())
+}
+
+/// The repository's `.git` directory, where local, uncommitted state may live.
+pub fn git_dir(repo_dir: &Path) -> Result<PathBuf, GitError> {
+    Ok(commit::open(repo_dir)?.path().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_id_matches_git() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(
+            blob_id(b"hello\n").to_string(),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert_eq!(
+            blob_id(b"x").to_string(),
+            Oid::hash_object(git2::ObjectType::Blob, b"x")
+                .unwrap()
+                .to_string()
+        );
+    }
+}

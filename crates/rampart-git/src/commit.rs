@@ -1,0 +1,417 @@
+//! Building commits from an in-memory tree and publishing them atomically.
+
+use std::path::Path;
+
+use git2::{Branch, ErrorCode, Oid, Repository, Signature};
+
+use crate::objects::{ObjectWriter, PACK_THRESHOLD};
+use crate::plan::{self, MODE_FILE};
+use crate::tree::Dir;
+use crate::{Author, Change, CommitOutcome, CommitRequest, FileSet, GitError, paths, worktree};
+
+/// Name and e-mail used when neither the request nor the configuration has one.
+const DEFAULT_NAME: &str = "Rampart";
+/// See [`DEFAULT_NAME`].
+const DEFAULT_EMAIL: &str = "rampart@localhost";
+
+/// The branch a commit goes to and what it builds on, as read at the start.
+pub(crate) struct Target {
+    /// Full reference name, e.g. `refs/heads/main`.
+    pub refname: String,
+    /// Current tip of the branch; `None` if the branch does not exist yet.
+    pub expected: Option<Oid>,
+    /// Commit the new commit builds on: the branch tip, or for a branch that
+    /// does not exist yet, the `HEAD` commit (if any).
+    pub parent: Option<Oid>,
+    /// Whether the branch is the one checked out in the (non-bare) work tree.
+    pub checked_out: bool,
+}
+
+/// Opens the repository at exactly `repo_dir` (no upward search).
+pub(crate) fn open(repo_dir: &Path) -> Result<Repository, GitError> {
+    Repository::open(repo_dir).map_err(|source| GitError::Open {
+        path: repo_dir.to_owned(),
+        source,
+    })
+}
+
+/// The commit a reference currently points at, `None` if it does not exist or is unborn.
+fn commit_of(repo: &Repository, refname: &str) -> Result<Option<Oid>, GitError> {
+    let read_error = |source| GitError::ReadRef {
+        refname: refname.to_owned(),
+        source,
+    };
+    let reference = match repo.find_reference(refname) {
+        Ok(reference) => reference,
+        Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(read_error(e)),
+    };
+    let resolved = match reference.resolve() {
+        Ok(resolved) => resolved,
+        Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(read_error(e)),
+    };
+    let commit = resolved.peel_to_commit().map_err(read_error)?;
+    Ok(Some(commit.id()))
+}
+
+/// Works out which branch `branch` (or `HEAD`'s branch) means and where it is now.
+pub(crate) fn resolve_target(repo: &Repository, branch: Option<&str>) -> Result<Target, GitError> {
+    let head = repo
+        .find_reference("HEAD")
+        .map_err(|source| GitError::ReadRef {
+            refname: "HEAD".to_owned(),
+            source,
+        })?;
+    let head_branch = head
+        .symbolic_target_bytes()
+        .map(|name| String::from_utf8_lossy(name).into_owned());
+    let refname = match branch {
+        Some(name) => {
+            if !Branch::name_is_valid(name).unwrap_or(false) {
+                return Err(GitError::InvalidBranch {
+                    branch: name.to_owned(),
+                });
+            }
+            format!("refs/heads/{name}")
+        }
+        None => head_branch.clone().ok_or_else(|| GitError::DetachedHead {
+            path: repo.path().to_owned(),
+        })?,
+    };
+    let checked_out = !repo.is_bare() && head_branch.as_deref() == Some(refname.as_str());
+    let expected = commit_of(repo, &refname)?;
+    let parent = match expected {
+        Some(tip) => Some(tip),
+        None if checked_out => None,
+        None => commit_of(repo, "HEAD")?,
+    };
+    Ok(Target {
+        refname,
+        expected,
+        parent,
+        checked_out,
+    })
+}
+
+/// The editable tree of `parent` (empty for none) and its id.
+fn base_tree(repo: &Repository, parent: Option<Oid>) -> Result<(Dir, Option<Oid>), GitError> {
+    let Some(parent) = parent else {
+        return Ok((Dir::empty(), None));
+    };
+    let commit = repo
+        .find_commit(parent)
+        .map_err(|source| GitError::ReadObject {
+            id: parent,
+            path: String::new(),
+            source,
+        })?;
+    let tree_id = commit.tree_id();
+    Ok((Dir::stored(tree_id), Some(tree_id)))
+}
+
+/// Validates the request's paths, prefixes and branch; reads the target and
+/// compares its tree with the request. Nothing is written.
+pub(crate) fn plan_changes(
+    repo_dir: &Path,
+    branch: Option<&str>,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Change>, GitError> {
+    paths::validate_files(files)?;
+    let prefixes = paths::normalize_prefixes(owned_prefixes)?;
+    let repo = open(repo_dir)?;
+    let target = resolve_target(&repo, branch)?;
+    let (mut base, _) = base_tree(&repo, target.parent)?;
+    let plan = plan::plan(&repo, &mut base, files, &prefixes)?;
+    Ok(plan::changes(&plan))
+}
+
+/// A commit object that has been written but not yet referenced.
+pub(crate) struct Prepared {
+    /// Where it goes, as read before building it.
+    pub target: Target,
+    /// The new commit.
+    pub commit: Oid,
+    /// What it changes relative to its parent, in path order.
+    pub changes: Vec<Change>,
+}
+
+/// Validates the request, reads the target branch and writes the objects of
+/// the new commit, without referencing them. `None`: nothing would change.
+pub(crate) fn prepare(
+    repo: &Repository,
+    req: &CommitRequest<'_>,
+) -> Result<Option<Prepared>, GitError> {
+    paths::validate_files(req.files)?;
+    let prefixes = paths::normalize_prefixes(req.owned_prefixes)?;
+    let author = signature(repo, req.author)?;
+    let target = resolve_target(repo, req.branch)?;
+    let (mut tree, base_id) = base_tree(repo, target.parent)?;
+    let plan = plan::plan(repo, &mut tree, req.files, &prefixes)?;
+    if plan.is_empty() {
+        return Ok(None);
+    }
+
+    let upserts = plan.values().filter(|p| p.new.is_some()).count();
+    let pack = upserts >= PACK_THRESHOLD;
+    let mut writer = ObjectWriter::new(repo, pack)?;
+    for (path, planned) in &plan {
+        if planned.new.is_none() {
+            tree.remove(repo, "", path)?;
+        }
+    }
+    for (path, planned) in &plan {
+        if let Some(blob) = planned.new {
+            let id = writer.write_blob(blob, path)?;
+            tree.upsert(repo, "", path, id, MODE_FILE)?;
+        }
+    }
+    let tree_id = tree.write_root(&mut writer)?;
+    if Some(tree_id) == base_id {
+        return Ok(None);
+    }
+    writer.finish()?;
+    let commit = write_commit(repo, &author, req.message, tree_id, target.parent)?;
+    let changes = plan::changes(&plan);
+    Ok(Some(Prepared {
+        target,
+        commit,
+        changes,
+    }))
+}
+
+/// Writes a commit object (not referenced by anything).
+fn write_commit(
+    repo: &Repository,
+    author: &Signature<'_>,
+    message: &str,
+    tree_id: Oid,
+    parent: Option<Oid>,
+) -> Result<Oid, GitError> {
+    let commit_error = |source| GitError::WriteObject {
+        path: String::new(),
+        source,
+    };
+    let tree = repo.find_tree(tree_id).map_err(commit_error)?;
+    let parent = match parent {
+        Some(id) => Some(repo.find_commit(id).map_err(commit_error)?),
+        None => None,
+    };
+    let parents: Vec<_> = parent.iter().collect();
+    repo.commit(None, author, author, message, &tree, &parents)
+        .map_err(commit_error)
+}
+
+/// Moves the branch to the prepared commit if it is still where it was read,
+/// then brings the work tree and index up to date if it is checked out.
+/// `files` is the request's content, which the work tree gets.
+pub(crate) fn publish(
+    repo: &Repository,
+    prepared: Prepared,
+    files: &FileSet,
+    message: &str,
+) -> Result<CommitOutcome, GitError> {
+    let Prepared {
+        target,
+        commit,
+        changes,
+    } = prepared;
+    let summary = message.lines().next().unwrap_or_default();
+    let log_message = match target.parent {
+        Some(_) => format!("commit: {summary}"),
+        None => format!("commit (initial): {summary}"),
+    };
+    let update = match target.expected {
+        Some(old) => repo.reference_matching(&target.refname, commit, true, old, &log_message),
+        None => repo.reference(&target.refname, commit, false, &log_message),
+    };
+    if let Err(source) = update {
+        return Err(match source.code() {
+            ErrorCode::Modified | ErrorCode::Exists | ErrorCode::NotFound | ErrorCode::Locked => {
+                GitError::ConcurrentUpdate {
+                    refname: target.refname,
+                    expected: target.expected,
+                    source,
+                }
+            }
+            _ => GitError::UpdateRef {
+                refname: target.refname,
+                source,
+            },
+        });
+    }
+    if target.checked_out {
+        worktree::sync(repo, commit, &target.refname, &changes, files)?;
+    }
+    let branch = target
+        .refname
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&target.refname)
+        .to_owned();
+    Ok(CommitOutcome::Committed {
+        commit,
+        branch,
+        changes,
+    })
+}
+
+/// See [`crate::commit_files`].
+pub(crate) fn commit_files(
+    repo_dir: &Path,
+    req: &CommitRequest<'_>,
+) -> Result<CommitOutcome, GitError> {
+    let repo = open(repo_dir)?;
+    match prepare(&repo, req)? {
+        None => Ok(CommitOutcome::Unchanged),
+        Some(prepared) => publish(&repo, prepared, req.files, req.message),
+    }
+}
+
+/// The author (and committer) of a new commit.
+fn signature(repo: &Repository, author: Option<&Author>) -> Result<Signature<'static>, GitError> {
+    let (name, email) = match author {
+        Some(author) => (author.name.clone(), author.email.clone()),
+        None => {
+            let config = repo.config().map_err(|source| GitError::Config {
+                path: repo.path().to_owned(),
+                source,
+            })?;
+            let get = |key: &str, default: &str| {
+                config
+                    .get_string(key)
+                    .ok()
+                    .filter(|value| !value.trim().is_empty())
+                    .unwrap_or_else(|| default.to_owned())
+            };
+            (
+                get("user.name", DEFAULT_NAME),
+                get("user.email", DEFAULT_EMAIL),
+            )
+        }
+    };
+    Signature::now(&name, &email).map_err(|source| GitError::InvalidAuthor {
+        name,
+        email,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FileSet, init_repository};
+
+    fn files(entries: &[(&str, &str)]) -> FileSet {
+        entries
+            .iter()
+            .map(|(path, content)| ((*path).to_owned(), content.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn request<'a>(branch: Option<&'a str>, files: &'a FileSet) -> CommitRequest<'a> {
+        CommitRequest {
+            branch,
+            files,
+            owned_prefixes: &[],
+            message: "m",
+            author: None,
+        }
+    }
+
+    fn setup() -> Result<(tempfile::TempDir, Repository), GitError> {
+        let tmp = tempfile::TempDir::new().map_err(|source| GitError::ReadWorktree {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        init_repository(tmp.path())?;
+        let repo = open(tmp.path())?;
+        Ok((tmp, repo))
+    }
+
+    #[test]
+    fn branch_moved_behind_our_back_is_not_clobbered() -> Result<(), GitError> {
+        let (tmp, repo) = setup()?;
+        commit_files(tmp.path(), &request(None, &files(&[("a", "1")])))?;
+
+        let ours = files(&[("a", "ours")]);
+        let prepared =
+            prepare(&repo, &request(None, &ours))?.ok_or_else(|| GitError::InvalidBranch {
+                branch: "expected a prepared commit".into(),
+            })?;
+        // Someone else commits while ours is being built.
+        let theirs = commit_files(tmp.path(), &request(None, &files(&[("a", "theirs")])))?;
+        let CommitOutcome::Committed {
+            commit: their_commit,
+            ..
+        } = theirs
+        else {
+            panic!("expected their commit");
+        };
+
+        let err = publish(&repo, prepared, &ours, "m").err();
+        assert!(
+            matches!(err, Some(GitError::ConcurrentUpdate { ref refname, .. }) if refname == "refs/heads/main"),
+            "{err:?}"
+        );
+        assert_eq!(
+            repo.refname_to_id("refs/heads/main").ok(),
+            Some(their_commit)
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("a")).ok().as_deref(),
+            Some(&b"theirs"[..])
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn branch_created_behind_our_back_is_not_clobbered() -> Result<(), GitError> {
+        let (tmp, repo) = setup()?;
+        let ours = files(&[("x", "ours")]);
+        let prepared = prepare(&repo, &request(Some("feature"), &ours))?.ok_or_else(|| {
+            GitError::InvalidBranch {
+                branch: "expected a prepared commit".into(),
+            }
+        })?;
+        assert_eq!(prepared.target.expected, None);
+        commit_files(
+            tmp.path(),
+            &request(Some("feature"), &files(&[("x", "theirs")])),
+        )?;
+        let their_tip = repo.refname_to_id("refs/heads/feature").ok();
+
+        let err = publish(&repo, prepared, &ours, "m").err();
+        assert!(
+            matches!(err, Some(GitError::ConcurrentUpdate { expected: None, .. })),
+            "{err:?}"
+        );
+        assert_eq!(repo.refname_to_id("refs/heads/feature").ok(), their_tip);
+        Ok(())
+    }
+
+    #[test]
+    fn unborn_branch_born_behind_our_back_is_not_clobbered() -> Result<(), GitError> {
+        let (tmp, repo) = setup()?;
+        let ours = files(&[("x", "ours")]);
+        let prepared =
+            prepare(&repo, &request(None, &ours))?.ok_or_else(|| GitError::InvalidBranch {
+                branch: "expected a prepared commit".into(),
+            })?;
+        commit_files(tmp.path(), &request(None, &files(&[("x", "theirs")])))?;
+        let err = publish(&repo, prepared, &ours, "m").err();
+        assert!(
+            matches!(err, Some(GitError::ConcurrentUpdate { .. })),
+            "{err:?}"
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("x")).ok().as_deref(),
+            Some(&b"theirs"[..])
+        );
+        Ok(())
+    }
+}

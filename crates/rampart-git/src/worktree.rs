@@ -1,0 +1,324 @@
+//! Keeping the work tree and index in step with a commit, and comparing the
+//! work tree with the desired files.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use git2::{IndexEntry, IndexTime, Oid, Repository};
+
+use crate::plan::MODE_FILE;
+use crate::{Change, ChangeKind, Drift, DriftKind, FileSet, GitError, commit, paths};
+
+/// Applies `changes` (just committed as `commit` on the checked-out branch
+/// `refname`) to the work tree and the index, touching nothing else. Only
+/// the `path` and `new_id` of each change are used: a path without `new_id`
+/// is removed, any other is written with its content from `files`.
+///
+/// Deleted files are removed together with the directories this leaves
+/// empty; written files get fresh index entries with their blob id
+/// (`new_id`) and file-system metadata, so they show as clean.
+pub(crate) fn sync(
+    repo: &Repository,
+    commit: Oid,
+    refname: &str,
+    changes: &[Change],
+    files: &FileSet,
+) -> Result<(), GitError> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(());
+    };
+    let io_error = |path: &Path, source| GitError::WorktreeSync {
+        commit,
+        refname: refname.to_owned(),
+        path: path.to_owned(),
+        source,
+    };
+    let index_error = |path: &str, source| GitError::IndexSync {
+        commit,
+        refname: refname.to_owned(),
+        path: path.to_owned(),
+        source,
+    };
+
+    for change in changes.iter().filter(|c| c.new_id.is_none()) {
+        let file = workdir.join(&change.path);
+        match fs::symlink_metadata(&file) {
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_error(&file, e)),
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => fs::remove_file(&file).map_err(|e| io_error(&file, e))?,
+        }
+        // Like git, drop the directories this leaves empty; stop at the first non-empty one.
+        let mut dir = file.parent();
+        while let Some(d) = dir.filter(|d| *d != workdir && d.starts_with(workdir)) {
+            if fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+
+    // Removals first, so that no added path collides with a removed directory or file.
+    let mut index = repo.index().map_err(|e| index_error("", e))?;
+    for change in changes.iter().filter(|c| c.new_id.is_none()) {
+        index
+            .remove_path(Path::new(&change.path))
+            .map_err(|e| index_error(&change.path, e))?;
+    }
+    let had_conflicts = index.has_conflicts();
+    let mut known_dirs = HashSet::new();
+    for change in changes {
+        let rel = Path::new(&change.path);
+        let (Some(id), Some(content)) = (change.new_id, files.get(&change.path)) else {
+            continue;
+        };
+        let file = workdir.join(&change.path);
+        if let Some(parent) = rel.parent() {
+            create_dirs(workdir, parent, &mut known_dirs).map_err(|blocked| match blocked {
+                Blocked::Io(path, e) => io_error(&path, e),
+                Blocked::NotDir(path) => GitError::WorktreeBlocked {
+                    commit,
+                    refname: refname.to_owned(),
+                    path,
+                },
+            })?;
+        }
+        match fs::symlink_metadata(&file) {
+            Ok(meta) if meta.is_dir() => fs::remove_dir(&file).map_err(|e| io_error(&file, e))?,
+            Ok(meta) if meta.file_type().is_symlink() => {
+                fs::remove_file(&file).map_err(|e| io_error(&file, e))?
+            }
+            _ => {}
+        }
+        let meta = write_file(&file, content).map_err(|e| io_error(&file, e))?;
+        if had_conflicts {
+            index
+                .remove_path(rel)
+                .map_err(|e| index_error(&change.path, e))?;
+        }
+        index
+            .add(&index_entry(&change.path, id, &meta))
+            .map_err(|e| index_error(&change.path, e))?;
+    }
+    index.write().map_err(|e| index_error("", e))
+}
+
+/// Writes `content` to `file` as a regular, non-executable file and returns
+/// its metadata.
+fn write_file(file: &Path, content: &[u8]) -> std::io::Result<fs::Metadata> {
+    fs::write(file, content)?;
+    let meta = fs::symlink_metadata(file)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if mode & 0o111 != 0 {
+            fs::set_permissions(file, fs::Permissions::from_mode(mode & !0o111))?;
+            return fs::symlink_metadata(file);
+        }
+    }
+    Ok(meta)
+}
+
+/// Why a directory could not be created.
+enum Blocked {
+    /// The file system refused.
+    Io(PathBuf, std::io::Error),
+    /// Something other than a directory is in the way.
+    NotDir(PathBuf),
+}
+
+/// Makes sure `workdir/rel` is a real directory (not a symlink), creating it
+/// and its parents as needed; `known` caches directories already checked.
+fn create_dirs(workdir: &Path, rel: &Path, known: &mut HashSet<PathBuf>) -> Result<(), Blocked> {
+    if rel.as_os_str().is_empty() || known.contains(rel) {
+        return Ok(());
+    }
+    if let Some(parent) = rel.parent() {
+        create_dirs(workdir, parent, known)?;
+    }
+    let dir = workdir.join(rel);
+    match fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(Blocked::NotDir(dir)),
+        Err(e) if e.kind() == ErrorKind::NotFound => match fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => return Err(Blocked::Io(dir, e)),
+        },
+        Err(e) => return Err(Blocked::Io(dir, e)),
+    }
+    known.insert(rel.to_owned());
+    Ok(())
+}
+
+/// An index entry for a freshly written regular file.
+fn index_entry(path: &str, id: Oid, meta: &fs::Metadata) -> IndexEntry {
+    // The index stores 32-bit fields; git truncates the same way.
+    #[cfg(unix)]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
+            IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+            meta.dev() as u32,
+            meta.ino() as u32,
+            meta.uid(),
+            meta.gid(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        let since_epoch = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        let time = IndexTime::new(since_epoch.as_secs() as i32, since_epoch.subsec_nanos());
+        (time, time, 0, 0, 0, 0)
+    };
+    IndexEntry {
+        ctime,
+        mtime,
+        dev,
+        ino,
+        mode: MODE_FILE as u32,
+        uid,
+        gid,
+        file_size: meta.len() as u32,
+        id,
+        flags: 0,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+/// See [`crate::worktree_drift`].
+pub(crate) fn drift(
+    repo_dir: &Path,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Drift>, GitError> {
+    paths::validate_files(files)?;
+    let prefixes = paths::normalize_prefixes(owned_prefixes)?;
+    let repo = commit::open(repo_dir)?;
+    let workdir = repo.workdir().ok_or_else(|| GitError::BareRepository {
+        path: repo_dir.to_owned(),
+    })?;
+    let read_error = |path: PathBuf, source| GitError::ReadWorktree { path, source };
+
+    let mut found = BTreeMap::new();
+    for (path, content) in files {
+        let file = workdir.join(path);
+        let kind = match fs::symlink_metadata(&file) {
+            Err(e) if e.kind() == ErrorKind::NotFound => Some(DriftKind::Missing),
+            Err(e) => return Err(read_error(file, e)),
+            Ok(meta) if !meta.is_file() || meta.len() != content.len() as u64 => {
+                Some(DriftKind::Modified)
+            }
+            Ok(_) => {
+                let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
+                (on_disk != *content).then_some(DriftKind::Modified)
+            }
+        };
+        if let Some(kind) = kind {
+            found.insert(path.clone(), kind);
+        }
+    }
+    for prefix in &prefixes {
+        let mut on_disk = Vec::new();
+        list_files(&workdir.join(prefix), prefix, &mut on_disk)
+            .map_err(|(path, e)| read_error(path, e))?;
+        for path in on_disk {
+            if !files.contains_key(&path) {
+                found.insert(path, DriftKind::Unexpected);
+            }
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(path, kind)| Drift { path, kind })
+        .collect())
+}
+
+/// Appends the repository path (`rel` + name) of every non-directory below
+/// `dir` to `out`, skipping nested `.git` directories and not following
+/// symlinks. A missing `dir` has no files.
+fn list_files(
+    dir: &Path,
+    rel: &str,
+    out: &mut Vec<String>,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(());
+        }
+        Err(e) => return Err((dir.to_owned(), e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| (dir.to_owned(), e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let child = format!("{rel}/{name}");
+        let file_type = entry.file_type().map_err(|e| (entry.path(), e))?;
+        if file_type.is_dir() {
+            if !name.eq_ignore_ascii_case(".git") {
+                list_files(&entry.path(), &child, out)?;
+            }
+        } else {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// See [`crate::restore_worktree`].
+pub(crate) fn restore(
+    repo_dir: &Path,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Drift>, GitError> {
+    let found = drift(repo_dir, files, owned_prefixes)?;
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let repo = commit::open(repo_dir)?;
+    let head = repo.head().map_err(|source| GitError::Open {
+        path: repo_dir.to_owned(),
+        source,
+    })?;
+    let refname = head.name().unwrap_or("HEAD").to_owned();
+    let commit = head.target().unwrap_or(Oid::ZERO_SHA1);
+    // What `sync` needs: the path and, for a file to write, its blob id. The
+    // old side is the work tree, not a git object, so it has no id.
+    let mut changes = Vec::with_capacity(found.len());
+    for d in &found {
+        let (kind, new_id) = match d.kind {
+            DriftKind::Unexpected => (ChangeKind::Deleted, None),
+            DriftKind::Missing | DriftKind::Modified => {
+                let id = Oid::hash_object(git2::ObjectType::Blob, &files[&d.path]).map_err(
+                    |source| GitError::Open {
+                        path: repo_dir.to_owned(),
+                        source,
+                    },
+                )?;
+                let kind = match d.kind {
+                    DriftKind::Missing => ChangeKind::Added,
+                    _ => ChangeKind::Modified,
+                };
+                (kind, Some(id))
+            }
+        };
+        changes.push(Change {
+            path: d.path.clone(),
+            kind,
+            old_id: None,
+            new_id,
+        });
+    }
+    sync(&repo, commit, &refname, &changes, files)?;
+    Ok(found)
+}
