@@ -11,5 +11,6 @@ mod malformed;
 mod new_request;
 mod render_cache;
 mod render_flow;
+mod secret_guard;
 mod snapshots;
 mod validation;

@@ -29,6 +29,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the unified diff that `render` would commit.
     Plan(PlanArgs),
+    /// Scan files for secrets with the guard every rampart commit passes (exit 1 when one is
+    /// found). Use `--staged` as a pre-commit hook of a GitOps repository.
+    Scan(ScanArgs),
 }
 
 /// Where and how to commit.
@@ -119,6 +122,19 @@ pub struct PlanArgs {
     /// Compare with this branch instead of the checked-out one.
     #[arg(long)]
     pub branch: Option<String>,
+}
+
+/// `rampart scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (default: the current directory); `.git` is skipped.
+    pub paths: Vec<PathBuf>,
+    /// Scan what is staged for the next commit in the repository instead of paths.
+    #[arg(long, conflicts_with = "paths")]
+    pub staged: bool,
+    /// The repository for `--staged`.
+    #[arg(long, default_value = ".", env = "RAMPART_REPO")]
+    pub repo: PathBuf,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

@@ -25,6 +25,33 @@ pub fn read_blobs(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<Option<Vec<u8>>>, 
         .collect())
 }
 
+/// Files staged in the index that differ from `HEAD` (added or modified), with their
+/// staged content: what `git commit` would record, for a pre-commit scan.
+pub fn staged_files(repo_dir: &Path) -> Result<crate::FileSet, GitError> {
+    let repo = commit::open(repo_dir)?;
+    let open_error = |source| GitError::Open {
+        path: repo_dir.to_owned(),
+        source,
+    };
+    let head_tree = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree().map_err(open_error)?),
+        Err(_) => None, // unborn: everything staged is new
+    };
+    let index = repo.index().map_err(open_error)?;
+    let mut out = crate::FileSet::new();
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        let unchanged = head_tree
+            .as_ref()
+            .and_then(|t| t.get_path(Path::new(&path)).ok())
+            .is_some_and(|e| e.id() == entry.id);
+        if !unchanged && let Ok(blob) = repo.find_blob(entry.id) {
+            out.insert(path, blob.content().to_vec());
+        }
+    }
+    Ok(out)
+}
+
 /// The repository's `.git` directory, where local, uncommitted state may live.
 pub fn git_dir(repo_dir: &Path) -> Result<PathBuf, GitError> {
     Ok(commit::open(repo_dir)?.path().to_path_buf())

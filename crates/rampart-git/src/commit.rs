@@ -4,6 +4,7 @@ use std::path::Path;
 
 use git2::{Branch, ErrorCode, Oid, Repository, Signature};
 
+use crate::guard;
 use crate::objects::{ObjectWriter, PACK_THRESHOLD};
 use crate::plan::{self, MODE_FILE};
 use crate::tree::Dir;
@@ -155,6 +156,15 @@ pub(crate) fn prepare(
     let plan = plan::plan(repo, &mut tree, req.files, &prefixes)?;
     if plan.is_empty() {
         return Ok(None);
+    }
+    // The guard sees every added or changed file before any object is written.
+    let findings: Vec<_> = plan
+        .iter()
+        .filter_map(|(path, planned)| Some((path, planned.new.as_ref()?)))
+        .flat_map(|(path, blob)| guard::scan_file(path, blob.content))
+        .collect();
+    if !findings.is_empty() {
+        return Err(GitError::SecretsFound { findings });
     }
 
     let upserts = plan.values().filter(|p| p.new.is_some()).count();

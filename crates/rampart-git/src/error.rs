@@ -225,4 +225,19 @@ pub enum GitError {
         #[source]
         source: std::io::Error,
     },
+
+    /// The secret guard found secrets in files about to be committed; nothing was written.
+    #[error("refusing to commit: {} secret(s) found\n{}", findings.len(), list(findings))]
+    SecretsFound {
+        /// Where and what (never the secret's value).
+        findings: Vec<crate::guard::Finding>,
+    },
+}
+
+fn list(findings: &[crate::guard::Finding]) -> String {
+    findings
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -15,6 +15,7 @@
 mod blobs;
 mod commit;
 mod error;
+pub mod guard;
 mod objects;
 mod paths;
 mod plan;
@@ -24,7 +25,7 @@ mod worktree;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use blobs::{blob_id, git_dir, read_blobs};
+pub use blobs::{blob_id, git_dir, read_blobs, staged_files};
 pub use error::GitError;
 pub use git2::Oid;
 

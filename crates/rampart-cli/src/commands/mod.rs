@@ -3,6 +3,7 @@
 mod init;
 mod new;
 mod render;
+mod scan;
 
 use crate::cli::{Command, CommitArgs};
 use anyhow::{Result, bail};
@@ -22,6 +23,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::New(args) => new::run(args),
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
+        Command::Scan(args) => scan::run(args),
     }
 }
 
@@ -35,6 +37,16 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
             if n == 1 { "" } else { "s" }
         );
         return ExitCode::from(EXIT_INVALID_INPUT);
+    }
+    if let Some(rampart_git::GitError::SecretsFound { findings }) = error.downcast_ref() {
+        for finding in findings {
+            eprintln!("{finding}");
+        }
+        eprintln!(
+            "\nrefused: {} secret(s) would have been committed; nothing was written",
+            findings.len()
+        );
+        return ExitCode::FAILURE;
     }
     eprintln!("error: {error}");
     for cause in error.chain().skip(1) {

@@ -47,6 +47,9 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         &args.commit,
         &format!("rampart: new namespace {}", args.name),
     )?;
-    println!("wrote {}", display(repo, &rel));
+    match &args.commit.branch {
+        None => println!("wrote {}", display(repo, &rel)),
+        Some(branch) => println!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
+    }
     Ok(ExitCode::SUCCESS)
 }

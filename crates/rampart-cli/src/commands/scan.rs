@@ -1,0 +1,72 @@
+//! `rampart scan`: the commit guard as a command, for pre-commit hooks and CI.
+
+use crate::cli::ScanArgs;
+use anyhow::Result;
+use rampart_git::guard::{Finding, scan_file};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Files larger than this are not text worth scanning (and not manifests).
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut scanned = 0usize;
+    if args.staged {
+        for (path, content) in rampart_git::staged_files(&args.repo)? {
+            scanned += 1;
+            findings.extend(scan_file(&path, &content));
+        }
+    } else {
+        let roots = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths
+        };
+        let mut files = Vec::new();
+        for root in &roots {
+            collect(root, &mut files)?;
+        }
+        for file in files {
+            if fs_err::metadata(&file)?.len() > MAX_FILE_BYTES {
+                continue;
+            }
+            scanned += 1;
+            let shown = file
+                .strip_prefix("./")
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            findings.extend(scan_file(&shown, &fs_err::read(&file)?));
+        }
+    }
+    if findings.is_empty() {
+        println!("ok: no secrets in {scanned} file(s)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for finding in &findings {
+        println!("{finding}");
+    }
+    println!("\n{} secret(s) found in {scanned} file(s)", findings.len());
+    Ok(ExitCode::FAILURE)
+}
+
+/// Every regular file under `path` (or `path` itself), sorted, skipping `.git`.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = fs_err::symlink_metadata(path)?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+    } else if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = fs_err::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            if entry.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            collect(&entry, out)?;
+        }
+    }
+    Ok(())
+}

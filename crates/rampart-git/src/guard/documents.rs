@@ -1,0 +1,70 @@
+//! YAML documents of a file, their kind, and where a Secret's data sits.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// One `---`-separated document and where it starts in the file.
+pub(super) struct Document<'a> {
+    pub offset: usize,
+    pub text: &'a str,
+}
+
+/// Splits `text` at lines that start with `---` (a JSON file is one document).
+pub(super) fn split(text: &str) -> Vec<Document<'_>> {
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("---") && pos > start {
+            docs.push(Document {
+                offset: start,
+                text: &text[start..pos],
+            });
+            start = pos;
+        }
+        pos += line.len();
+    }
+    docs.push(Document {
+        offset: start,
+        text: &text[start..],
+    });
+    docs
+}
+
+static KIND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^(?:kind:[ \t]*["']?([A-Za-z]+)["']?[ \t]*(?:#.*)?$|.*"kind"[ \t]*:[ \t]*"([A-Za-z]+)")"#)
+        .expect("static regex")
+});
+
+/// The top-level `kind` of a document, if it states one.
+pub(super) fn kind(doc: &str) -> Option<String> {
+    let caps = KIND.captures(doc)?;
+    caps.get(1)
+        .or_else(|| caps.get(2))
+        .map(|m| m.as_str().to_string())
+}
+
+/// Offset of the `data`/`stringData` key of a Secret that carries values, unless every
+/// value is SOPS-encrypted (`ENC[...]`) or a template placeholder.
+pub(super) fn secret_data_offset(doc: &str) -> Option<usize> {
+    let value: serde_yaml::Value = serde_yaml::from_str(doc).ok()?;
+    let carries_secrets = ["data", "stringData"].iter().any(|field| {
+        value[*field].as_mapping().is_some_and(|m| {
+            m.values().any(|v| {
+                let s = v.as_str().unwrap_or_default();
+                !(s.is_empty() || s.starts_with("ENC[") || s.contains("{{") || s.contains("${"))
+            })
+        })
+    });
+    if !carries_secrets {
+        return None;
+    }
+    ["\ndata:", "\nstringData:", "\"data\"", "\"stringData\""]
+        .iter()
+        .filter_map(|key| {
+            doc.find(key)
+                .map(|i| if key.starts_with('\n') { i + 1 } else { i })
+        })
+        .min()
+        .or(Some(0))
+}

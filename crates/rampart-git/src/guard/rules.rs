@@ -1,0 +1,162 @@
+//! Line-level secret patterns.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A kind of secret the guard recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// A Kubernetes Secret with `data` or `stringData`.
+    KubernetesSecretData,
+    /// A PEM private key block.
+    PrivateKey,
+    /// An AWS access key id (`AKIA…`, `ASIA…`).
+    AwsAccessKeyId,
+    /// An AWS secret access key assignment.
+    AwsSecretAccessKey,
+    /// A Vault or OpenBao token (`hvs.`, `hvb.`, legacy `s.`).
+    VaultToken,
+    /// A JSON Web Token.
+    Jwt,
+    /// A high-entropy value assigned to a key named like a secret.
+    HighEntropyAssignment,
+}
+
+impl Rule {
+    /// Stable identifier, for suppressions and tooling.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::KubernetesSecretData => "kubernetes-secret-data",
+            Rule::PrivateKey => "private-key",
+            Rule::AwsAccessKeyId => "aws-access-key-id",
+            Rule::AwsSecretAccessKey => "aws-secret-access-key",
+            Rule::VaultToken => "vault-token",
+            Rule::Jwt => "jwt",
+            Rule::HighEntropyAssignment => "high-entropy-assignment",
+        }
+    }
+
+    /// What was found.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::KubernetesSecretData => "a Kubernetes Secret with data or stringData",
+            Rule::PrivateKey => "a private key",
+            Rule::AwsAccessKeyId => "an AWS access key id",
+            Rule::AwsSecretAccessKey => "an AWS secret access key",
+            Rule::VaultToken => "a Vault/OpenBao token",
+            Rule::Jwt => "a JSON Web Token",
+            Rule::HighEntropyAssignment => "a high-entropy value assigned to a secret-like key",
+        }
+    }
+
+    /// How to fix it.
+    pub fn fix(self) -> &'static str {
+        match self {
+            Rule::KubernetesSecretData => {
+                "keep the value in Vault/OpenBao or AWS Secrets Manager and commit an ExternalSecret (or a SealedSecret / SOPS-encrypted file) instead (checklist 4.7)"
+            }
+            _ => {
+                "remove it from the file, rotate it (it may already be exposed) and reference it from a secrets manager (checklist 4.7)"
+            }
+        }
+    }
+}
+
+static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")
+        .expect("static regex")
+});
+static AWS_KEY_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b").expect("static regex"));
+static AWS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{40}\b"#)
+        .expect("static regex")
+});
+static VAULT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:hv[sb]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24})\b").expect("static regex")
+});
+static JWT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+        .expect("static regex")
+});
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?im)[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth)[A-Za-z0-9_.-]*["']?[ \t]*[:=][ \t]*["']?([^\s"']{16,})["']?,?[ \t]*(?:[ \t]#.*)?$"#,
+    )
+    .expect("static regex")
+});
+
+/// Finds line-level secrets in `text`: (rule, byte offset). In SealedSecrets the values are
+/// ciphertext, so the entropy rule does not apply there.
+pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
+    let mut found = Vec::new();
+    let patterns: [(&Regex, Rule); 4] = [
+        (&PRIVATE_KEY, Rule::PrivateKey),
+        (&AWS_KEY_ID, Rule::AwsAccessKeyId),
+        (&AWS_SECRET, Rule::AwsSecretAccessKey),
+        (&JWT, Rule::Jwt),
+    ];
+    for (regex, rule) in patterns {
+        found.extend(regex.find_iter(text).map(|m| (rule, m.start())));
+    }
+    found.extend(
+        VAULT_TOKEN
+            .find_iter(text)
+            .filter(|m| looks_random(m.as_str()))
+            .map(|m| (Rule::VaultToken, m.start())),
+    );
+    if !sealed {
+        for caps in ASSIGNMENT.captures_iter(text) {
+            if let (Some(all), Some(value)) = (caps.get(0), caps.get(1))
+                && is_high_entropy(value.as_str())
+            {
+                found.push((Rule::HighEntropyAssignment, all.start()));
+            }
+        }
+    }
+    found
+}
+
+/// A token body with both letters and digits, as generated tokens have.
+fn looks_random(token: &str) -> bool {
+    let body = token.split_once('.').map_or(token, |(_, b)| b);
+    body.bytes().any(|b| b.is_ascii_digit()) && body.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// Random-looking (and not SOPS ciphertext or a placeholder): letters and digits mixed, at least three character classes (or long
+/// hex), and Shannon entropy of at least 3.5 bits per character.
+fn is_high_entropy(value: &str) -> bool {
+    // SOPS ciphertext and template placeholders are not secrets.
+    if value.starts_with("ENC[") || value.contains("${") || value.contains("{{") {
+        return false;
+    }
+    let b = value.as_bytes();
+    let lower = b.iter().any(u8::is_ascii_lowercase);
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let digit = b.iter().any(u8::is_ascii_digit);
+    let symbol = b.iter().any(|c| !c.is_ascii_alphanumeric());
+    let classes = [lower, upper, digit, symbol].iter().filter(|c| **c).count();
+    let long_hex = b.len() >= 32 && b.iter().all(u8::is_ascii_hexdigit);
+    // Lowercase words joined by `-`, `.` or `_` are names (`app-credentials-2024`).
+    let name_like = b
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'_'))
+        && b.iter().any(|c| matches!(c, b'-' | b'.' | b'_'));
+    digit && (lower || upper) && !name_like && (classes >= 3 || long_hex) && entropy(b) >= 3.5
+}
+
+fn entropy(bytes: &[u8]) -> f64 {
+    let mut counts = [0usize; 256];
+    for b in bytes {
+        counts[*b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = *c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
