@@ -3,9 +3,11 @@
 //!
 //! An entry maps a fingerprint of everything one namespace's output depends on (this
 //! rampart binary, the blueprint, the environment file, the request file and its path) to
-//! the blob ids of its files. The files are read back from Git's object database by id, so
-//! a stale, damaged or foreign cache can only cause a miss, never wrong output. The cache is
-//! never committed; a fresh clone (CI) simply renders everything.
+//! the blob ids of its files. The files are read back from Git's object database by id; an
+//! entry is used only when its fingerprint matches and every blob is present, so a stale,
+//! truncated or unparsable cache causes a miss. Like the index, it is trusted local state in
+//! `.git`: it is never committed, a fresh clone (CI) renders everything, and
+//! `render --check` never reads it.
 
 use rampart_git::{FileSet, Oid, blob_id};
 use rampart_model::Environment;

@@ -46,14 +46,13 @@ pub fn render_repo(
     cache: CacheUse,
 ) -> Result<Rendered> {
     let started = Instant::now();
-    let inputs = Inputs::load(repo, pending)?;
+    let mut inputs = Inputs::load(repo, pending)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "inputs loaded"
     );
     let environments = inputs.selected(only_env)?;
     let blueprint = inputs::blueprint(blueprints)?;
-    let mut inputs = inputs;
     let cache = match cache {
         CacheUse::Ignore => None,
         CacheUse::ReadWrite => RenderCache::load(repo),
