@@ -55,7 +55,50 @@ fn new_writes_a_commented_valid_request_renders_and_commits_it() {
 }
 
 #[test]
-fn new_refuses_bad_names_missing_labels_and_existing_requests_without_writing() {
+fn new_works_as_written_and_marks_required_labels_to_fill_in() {
+    let repo = Repo::init();
+    let out = repo.rampart(&[
+        "new",
+        "pay",
+        "--team",
+        "t",
+        "--app",
+        "a",
+        "--label",
+        "cost-center=cc-9",
+    ]);
+    assert!(
+        out.ok()
+            .contains("note: required label(s) data-classification are `unassigned`"),
+        "{}",
+        out.stdout
+    );
+    let spec = repo.read("specs/pay.yaml");
+    assert!(spec.contains("  \"cost-center\": \"cc-9\"\n"), "{spec}");
+    assert!(spec.contains("  \"data-classification\": \"unassigned\"   # required by rampart.yaml: replace with the real value\n"), "{spec}");
+    assert!(
+        repo.read("clusters/prod/namespaces/pay/namespace.yaml")
+            .contains("data-classification: unassigned")
+    );
+    assert_eq!(repo.status(), "");
+    // Removing a required label is still refused at render time.
+    repo.write(
+        "specs/pay.yaml",
+        &spec.replace("  \"cost-center\": \"cc-9\"\n", ""),
+    );
+    let refused = repo.rampart(&["render"]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains(
+            "specs/pay.yaml:8:1: error: labels: required governance label `cost-center` is missing"
+        ),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn new_refuses_bad_names_and_existing_requests_without_writing() {
     let repo = Repo::init();
     let before = repo.state();
     let traversal = repo.rampart(&["new", "../evil", "--team", "t", "--app", "a"]);
@@ -66,15 +109,6 @@ fn new_refuses_bad_names_missing_labels_and_existing_requests_without_writing() 
             .contains("`../evil` is not a valid namespace name"),
         "{}",
         traversal.stderr
-    );
-    let unlabeled = repo.rampart(&["new", "pay", "--team", "t", "--app", "a"]);
-    assert_eq!(unlabeled.code, 2);
-    assert!(
-        unlabeled.stderr.contains(
-            "specs/pay.yaml:8:1: error: labels: required governance label `cost-center` is missing"
-        ),
-        "{}",
-        unlabeled.stderr
     );
     let bad_app = repo.rampart(&[
         "new",

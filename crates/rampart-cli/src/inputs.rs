@@ -27,6 +27,17 @@ pub struct Inputs {
     pub files: FileSet,
 }
 
+/// Reads and validates `rampart.yaml` alone.
+pub fn load_config(repo: &Path) -> Result<RepoConfig> {
+    let text = fs_err::read_to_string(repo.join(CONFIG_FILE)).with_context(|| {
+        format!(
+            "{} is not a Rampart repository (see `rampart init`)",
+            repo.display()
+        )
+    })?;
+    Ok(parse_repo_config(&display(repo, CONFIG_FILE), &text)?)
+}
+
 impl Inputs {
     /// Reads the inputs of `repo`. `pending` holds input files not yet on disk (e.g. the
     /// request `rampart new` is about to add); they take part as if they were.

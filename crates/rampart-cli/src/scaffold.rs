@@ -25,6 +25,9 @@ pub const ENVIRONMENTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Value of a required label that `rampart new` was not given.
+pub const PLACEHOLDER: &str = "unassigned";
+
 /// What `rampart new` puts into a request.
 pub struct NewRequest<'a> {
     /// Namespace name.
@@ -35,6 +38,8 @@ pub struct NewRequest<'a> {
     pub apps: &'a [String],
     /// Governance labels.
     pub labels: &'a [(String, String)],
+    /// Required labels not given: written with a placeholder value to be replaced.
+    pub placeholders: &'a [String],
     /// Groups per role.
     pub admins: &'a [String],
     /// Developer groups.
@@ -68,11 +73,18 @@ pub fn new_request(r: &NewRequest) -> String {
         yaml_quote(r.name),
         yaml_quote(r.team)
     );
-    if r.labels.is_empty() {
+    if r.labels.is_empty() && r.placeholders.is_empty() {
         out.push_str("  {}\n");
     }
     for (key, value) in r.labels {
         out.push_str(&format!("  {}: {}\n", yaml_quote(key), yaml_quote(value)));
+    }
+    for key in r.placeholders {
+        out.push_str(&format!(
+            "  {}: {}   # required by rampart.yaml: replace with the real value\n",
+            yaml_quote(key),
+            yaml_quote(PLACEHOLDER)
+        ));
     }
     out.push_str(&format!(
         "owners:                  # groups from your identity provider\n  admins: {}\n  developers: {}\n  viewers: {}\napps:\n",

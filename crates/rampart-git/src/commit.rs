@@ -9,6 +9,7 @@ use crate::objects::{ObjectWriter, PACK_THRESHOLD};
 use crate::plan::{self, MODE_FILE};
 use crate::tree::Dir;
 use crate::{Author, Change, CommitOutcome, CommitRequest, FileSet, GitError, paths, worktree};
+use rayon::prelude::*;
 
 /// Name and e-mail used when neither the request nor the configuration has one.
 const DEFAULT_NAME: &str = "Rampart";
@@ -159,9 +160,9 @@ pub(crate) fn prepare(
     }
     // The guard sees every added or changed file before any object is written.
     let findings: Vec<_> = plan
-        .iter()
+        .par_iter()
         .filter_map(|(path, planned)| Some((path, planned.new.as_ref()?)))
-        .flat_map(|(path, blob)| guard::scan_file(path, blob.content))
+        .flat_map_iter(|(path, blob)| guard::scan_file(path, blob.content))
         .collect();
     if !findings.is_empty() {
         return Err(GitError::SecretsFound { findings });

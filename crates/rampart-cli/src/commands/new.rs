@@ -2,8 +2,8 @@
 
 use super::render::{CacheUse, commit, render_repo};
 use crate::cli::NewArgs;
-use crate::inputs::{SPECS_DIR, display};
-use crate::scaffold::{NewRequest, new_request};
+use crate::inputs::{SPECS_DIR, display, load_config};
+use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
 use anyhow::{Result, bail};
 use rampart_git::FileSet;
 use std::process::ExitCode;
@@ -24,11 +24,20 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
             display(repo, &rel)
         );
     }
+    let config = load_config(repo)?;
+    let placeholders: Vec<String> = config
+        .governance
+        .required_labels
+        .iter()
+        .filter(|key| !args.labels.iter().any(|(k, _)| k == *key))
+        .cloned()
+        .collect();
     let text = new_request(&NewRequest {
         name: &args.name,
         team: &args.team,
         apps: &args.apps,
         labels: &args.labels,
+        placeholders: &placeholders,
         admins: &args.admin_groups,
         developers: &args.developer_groups,
         viewers: &args.viewer_groups,
@@ -47,6 +56,13 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         &args.commit,
         &format!("rampart: new namespace {}", args.name),
     )?;
+    if !placeholders.is_empty() {
+        println!(
+            "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",
+            placeholders.join(", "),
+            display(repo, &rel)
+        );
+    }
     match &args.commit.branch {
         None => println!("wrote {}", display(repo, &rel)),
         Some(branch) => println!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
