@@ -188,6 +188,22 @@ fn cases() -> Vec<Case> {
             expect: &["specs/bad.yaml:11:17:", "use at least 2 replicas"],
         },
         Case {
+            name: "default probes without a TCP port",
+            file: "bad",
+            text: GOOD.replace(
+                "{name: http, port: 8080}",
+                "{name: dns, port: 53, protocol: UDP}",
+            ) + &format!(
+                "    workload:\n      image: registry.example.com/api@sha256:{}\n",
+                "a".repeat(64)
+            ),
+            expect: &[
+                "specs/bad.yaml:9:5:",
+                "has no TCP port for the default HTTP probes",
+                "set `probes` explicitly",
+            ],
+        },
+        Case {
             name: "missing governance label",
             file: "bad",
             text: GOOD.replace("cost-center: c1, ", ""),

@@ -532,6 +532,20 @@ fn check_workload(path: &str, app: &App, w: &Workload, ctx: &RequestContext, r: 
     if let Some(res) = &w.resources {
         check_resources(&format!("{path}.resources"), res, r);
     }
+    let has_tcp_port = app
+        .ports
+        .iter()
+        .any(|p| p.protocol == crate::request::Protocol::TCP);
+    if w.probes.is_none() && !app.ports.is_empty() && !has_tcp_port {
+        r.error(
+            path,
+            format!(
+                "app `{}` has no TCP port for the default HTTP probes",
+                app.name
+            ),
+            "declare a TCP port, or set `probes` explicitly",
+        );
+    }
     if let Some(probes) = &w.probes {
         for (kind, probe) in [
             ("liveness", &probes.liveness),
