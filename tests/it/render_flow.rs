@@ -231,3 +231,16 @@ fn output_is_byte_identical_across_repositories() {
     assert_eq!(tree(&a), tree(&b));
     assert_eq!(git(&a.dir, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn branch_flag_naming_the_checked_out_branch_keeps_the_work_tree_in_sync() {
+    let repo = Repo::init();
+    let rbac = "clusters/dev/namespaces/shop/rbac.yaml";
+    repo.write(rbac, &format!("{}# hand edit\n", repo.read(rbac)));
+    repo.rampart(&["render", "--branch", "main"]).ok();
+    assert_eq!(
+        repo.status(),
+        "",
+        "the hand edit on the checked-out branch is repaired"
+    );
+}

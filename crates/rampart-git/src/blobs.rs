@@ -52,6 +52,25 @@ pub fn staged_files(repo_dir: &Path) -> Result<crate::FileSet, GitError> {
     Ok(out)
 }
 
+/// Short name of the checked-out branch (also when it is unborn); `None` for a detached
+/// HEAD or a bare repository.
+pub fn current_branch(repo_dir: &Path) -> Result<Option<String>, GitError> {
+    let repo = commit::open(repo_dir)?;
+    if repo.is_bare() {
+        return Ok(None);
+    }
+    let head = repo
+        .find_reference("HEAD")
+        .map_err(|source| GitError::Open {
+            path: repo_dir.to_owned(),
+            source,
+        })?;
+    Ok(head
+        .symbolic_target_bytes()
+        .and_then(|t| t.strip_prefix(b"refs/heads/"))
+        .map(|name| String::from_utf8_lossy(name).into_owned()))
+}
+
 /// The repository's `.git` directory, where local, uncommitted state may live.
 pub fn git_dir(repo_dir: &Path) -> Result<PathBuf, GitError> {
     Ok(commit::open(repo_dir)?.path().to_path_buf())

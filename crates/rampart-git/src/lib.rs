@@ -25,7 +25,7 @@ mod worktree;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use blobs::{blob_id, git_dir, read_blobs, staged_files};
+pub use blobs::{blob_id, current_branch, git_dir, read_blobs, staged_files};
 pub use error::GitError;
 pub use git2::Oid;
 

@@ -117,7 +117,11 @@ pub fn commit(repo: &Path, mut rendered: Rendered, args: &CommitArgs, title: &st
     if let Some((cache, fps)) = rendered.cache.take() {
         cache.store(&fps, &rendered.files);
     }
-    if branch.is_none() {
+    let checked_out = match branch {
+        None => true,
+        Some(b) => rampart_git::current_branch(repo)?.as_deref() == Some(b),
+    };
+    if checked_out {
         // The branch now holds the rendered files: undo hand edits in the work tree too.
         let started = Instant::now();
         for repaired in
