@@ -1,6 +1,6 @@
 //! Command-line interface definitions.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Rampart renders hardened Kubernetes namespaces (RBAC, network policies, Pod Security,
@@ -32,6 +32,9 @@ pub enum Command {
     /// Scan files for secrets with the guard every rampart commit passes (exit 1 when one is
     /// found). Use `--staged` as a pre-commit hook of a GitOps repository.
     Scan(ScanArgs),
+    /// Lint Kubernetes YAML against the security checklist (exit 1 when a finding reaches
+    /// --fail-on, 2 for unreadable or unparsable input).
+    Check(CheckArgs),
 }
 
 /// Where and how to commit.
@@ -135,6 +138,45 @@ pub struct ScanArgs {
     /// The repository for `--staged`.
     #[arg(long, default_value = ".", env = "RAMPART_REPO")]
     pub repo: PathBuf,
+}
+
+/// `rampart check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories (recursively: *.yaml, *.yml, *.json, skipping .git and
+    /// kustomization.yaml) to check; `-` reads standard input.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    /// Allowed image reference prefix, e.g. `registry.example.com/` (repeat); when given,
+    /// images from elsewhere are findings.
+    #[arg(long = "allowed-registry")]
+    pub allowed_registries: Vec<String>,
+}
+
+/// Output format of `rampart check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Findings grouped by object, for people.
+    Text,
+    /// A JSON array of findings, for tools.
+    Json,
+}
+
+/// Lowest severity that fails `rampart check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding fails.
+    Low,
+    /// Medium and high findings fail.
+    Medium,
+    /// Only high findings fail.
+    High,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

@@ -1,5 +1,6 @@
 //! The subcommands, and the one place where errors become exit codes.
 
+mod check;
 mod init;
 mod new;
 mod render;
@@ -24,6 +25,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
         Command::Scan(args) => scan::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
 

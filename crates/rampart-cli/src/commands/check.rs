@@ -1,0 +1,128 @@
+//! `rampart check`: the security checklist as a linter for any Kubernetes YAML.
+
+use crate::cli::{CheckArgs, CheckFormat, FailOn};
+use anyhow::Result;
+use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::EXIT_INVALID_INPUT;
+
+/// How standard input is named in findings and errors.
+const STDIN_NAME: &str = "<stdin>";
+
+pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
+    let mut docs: Vec<Document> = Vec::new();
+    let mut input_errors = 0usize;
+    let mut files = 0usize;
+    for root in &args.paths {
+        let mut sources = Vec::new();
+        if root == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes)?;
+            sources.push((STDIN_NAME.to_owned(), Ok(bytes)));
+        } else if let Err(e) = collect(root, true, &mut sources) {
+            eprintln!("{}: error: {e}", shown(root));
+            input_errors += 1;
+        }
+        for (name, bytes) in sources {
+            files += 1;
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    eprintln!("{name}: error: {e}");
+                    input_errors += 1;
+                    continue;
+                }
+            };
+            let (parsed, errors) = parse_documents(&name, &bytes);
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            input_errors += errors.len();
+            docs.extend(parsed);
+        }
+    }
+    let options = Options {
+        allowed_registries: args.allowed_registries,
+    };
+    let findings = check(&docs, &options);
+    tracing::info!(
+        files,
+        documents = docs.len(),
+        findings = findings.len(),
+        "checked"
+    );
+    match args.format {
+        CheckFormat::Json => print!("{}", report::json(&findings)),
+        CheckFormat::Text if findings.is_empty() => {
+            println!("ok: no findings in {} document(s)", docs.len());
+        }
+        CheckFormat::Text => {
+            print!("{}", report::text(&findings));
+            println!(
+                "\n{} finding(s) in {} document(s)",
+                findings.len(),
+                docs.len()
+            );
+        }
+    }
+    if input_errors > 0 {
+        eprintln!("{input_errors} input error(s): those files or documents were not checked");
+        return Ok(ExitCode::from(EXIT_INVALID_INPUT));
+    }
+    let threshold = match args.fail_on {
+        FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+    };
+    Ok(if findings.iter().any(|f| f.severity >= threshold) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+type Source = (String, std::io::Result<Vec<u8>>);
+
+/// The manifests under `path` (or `path` itself), sorted, with their content; a file named
+/// explicitly is read whatever its name. Symlinks inside directories are not followed.
+fn collect(path: &Path, explicit: bool, out: &mut Vec<Source>) -> std::io::Result<()> {
+    let meta = if explicit {
+        std::fs::metadata(path)?
+    } else {
+        std::fs::symlink_metadata(path)?
+    };
+    if meta.is_file() {
+        if explicit || is_manifest(path) {
+            out.push((shown(path), std::fs::read(path)));
+        }
+    } else if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            if entry.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            collect(&entry, false, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_manifest(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    matches!(ext, "yaml" | "yml" | "json")
+        && !matches!(name, "kustomization.yaml" | "kustomization.yml")
+}
+
+fn shown(path: &Path) -> String {
+    path.strip_prefix("./")
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

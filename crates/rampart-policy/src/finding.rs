@@ -1,0 +1,84 @@
+//! Rules, severities and findings.
+
+use serde::Serialize;
+
+/// How bad a finding is; ordered `Low < Medium < High`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Hygiene; worth fixing when convenient.
+    Low,
+    /// Weakens a defence; fix soon.
+    Medium,
+    /// Opens a direct path to compromise or escalation; fix now.
+    High,
+}
+
+impl Severity {
+    /// `low`, `medium` or `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rule of the linter: what it checks and which checklist item it implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable identifier, e.g. `rbac-wildcard`; used in suppressions.
+    pub id: &'static str,
+    /// Checklist item as `section.item`, e.g. `1.2`.
+    pub checklist: &'static str,
+    /// Severity of every finding of this rule.
+    pub severity: Severity,
+    /// One-line description.
+    pub title: &'static str,
+}
+
+/// One problem in one Kubernetes object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// File as shown to the user.
+    pub file: String,
+    /// 1-based line where the object's document starts.
+    pub line: usize,
+    /// The object's `kind`.
+    pub kind: String,
+    /// The object's `metadata.namespace`, if any.
+    pub namespace: Option<String>,
+    /// The object's `metadata.name` (empty if it has none).
+    pub name: String,
+    /// Rule id.
+    pub rule: &'static str,
+    /// Checklist item of the rule.
+    pub checklist: &'static str,
+    /// Severity of the rule.
+    pub severity: Severity,
+    /// What is wrong, naming the object and the field path.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl Finding {
+    /// The object as `kind/namespace/name`, or `kind/name` when it has no namespace.
+    pub fn object(&self) -> String {
+        object_label(&self.kind, self.namespace.as_deref(), &self.name)
+    }
+}
+
+pub(crate) fn object_label(kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{kind}/{ns}/{name}"),
+        None => format!("{kind}/{name}"),
+    }
+}

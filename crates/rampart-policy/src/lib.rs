@@ -1,0 +1,142 @@
+//! The Kubernetes security checklist as a linter for any Kubernetes YAML.
+//!
+//! Documents are split from their files with [`parse_documents`] (which knows each
+//! document's line), checked with [`check`] against the [`RULES`], and reported with
+//! [`report::text`] or [`report::json`]. Every finding names its object
+//! (`kind/namespace/name`), the field path, the checklist item (`section.item`) and a fix.
+//! An object can suppress a rule with the annotation
+//! `rampart.dev/ignore: "<rule-id>: <reason>"`; a suppression without a reason does not
+//! suppress and is a finding of its own. Pure: no IO, no async.
+//!
+//! ```
+//! use rampart_policy::{check, parse_documents, Options};
+//! let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: x}\n";
+//! let (docs, errors) = parse_documents("secret.yaml", text.as_bytes());
+//! assert!(errors.is_empty());
+//! let findings = check(&docs, &Options::default());
+//! assert_eq!(findings[0].rule, "secret-in-repository");
+//! assert_eq!(findings[0].checklist, "4.7");
+//! ```
+
+#![warn(missing_docs)]
+
+mod error;
+mod finding;
+mod load;
+mod object;
+pub mod report;
+pub mod rules;
+
+pub use error::PolicyError;
+pub use finding::{Finding, Rule, Severity};
+pub use load::{Document, parse_documents};
+pub use object::IGNORE_ANNOTATION;
+pub use rules::RULES;
+
+use object::Object;
+
+/// Settings of a check run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Image reference prefixes that are allowed (e.g. `registry.example.com/`); empty:
+    /// any registry.
+    pub allowed_registries: Vec<String>,
+}
+
+/// Checks every document against every rule, applies suppressions, and returns the
+/// findings ordered by file and line (and, within an object, by rule area).
+pub fn check(docs: &[Document], options: &Options) -> Vec<Finding> {
+    let objects: Vec<Object<'_>> = docs.iter().map(Object::new).collect();
+    let mut findings = Vec::new();
+    for obj in &objects {
+        let mut own = Vec::new();
+        rules::rbac::check(obj, &mut own);
+        rules::pods::check(obj, options, &mut own);
+        rules::network::check(obj, &mut own);
+        rules::network::check_default_deny(obj, &objects, &mut own);
+        rules::governance::check(obj, &mut own);
+        findings.extend(apply_suppressions(obj, own));
+    }
+    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    findings
+}
+
+/// Drops the findings whose rule the object suppresses with a reason, and adds a finding
+/// for each suppression without one.
+fn apply_suppressions(obj: &Object<'_>, findings: Vec<Finding>) -> Vec<Finding> {
+    let mut suppressed = Vec::new();
+    let mut out = Vec::new();
+    for (id, reason) in obj.suppressions() {
+        if reason.is_empty() {
+            out.push(obj.finding(
+                &rules::SUPPRESSION_WITHOUT_REASON,
+                &format!("metadata.annotations.\"{IGNORE_ANNOTATION}\""),
+                &format!("suppresses `{id}` without a reason, so it is not suppressed"),
+                &format!("write `{id}: <why this is acceptable>`, or fix the finding"),
+            ));
+        } else {
+            suppressed.push(id);
+        }
+    }
+    let mut kept: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| !suppressed.iter().any(|id| id == f.rule))
+        .collect();
+    kept.extend(out);
+    kept
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn run_with(yaml: &str, options: &Options) -> Vec<Finding> {
+        let (docs, errors) = parse_documents("t.yaml", yaml.as_bytes());
+        assert!(errors.is_empty(), "{errors:?}");
+        check(&docs, options)
+    }
+
+    pub fn run(yaml: &str) -> Vec<Finding> {
+        run_with(yaml, &Options::default())
+    }
+
+    pub fn ids(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.rule).collect()
+    }
+
+    const ROLE: &str = "kind: Role\nmetadata:\n  name: r\n  namespace: n\n";
+
+    #[test]
+    fn a_suppression_with_a_reason_suppresses_that_rule_only() {
+        let yaml = format!(
+            "{ROLE}  annotations:\n    rampart.dev/ignore: \"rbac-wildcard: vendor chart; rbac-user-subject: n/a\"\nrules:\n- apiGroups: ['']\n  resources: [secrets]\n  verbs: ['*']\n"
+        );
+        assert_eq!(ids(&run(&yaml)), ["rbac-secret-read"]);
+    }
+
+    #[test]
+    fn a_suppression_without_a_reason_is_a_finding_and_suppresses_nothing() {
+        let yaml = format!(
+            "{ROLE}  annotations:\n    rampart.dev/ignore: \"rbac-wildcard\"\nrules:\n- apiGroups: ['']\n  resources: [pods]\n  verbs: ['*']\n"
+        );
+        assert_eq!(
+            ids(&run(&yaml)),
+            ["rbac-wildcard", "suppression-without-reason"]
+        );
+    }
+
+    #[test]
+    fn rule_ids_are_unique_and_checklist_items_exist() {
+        let mut seen = std::collections::BTreeSet::new();
+        for rule in RULES {
+            assert!(seen.insert(rule.id), "duplicate {}", rule.id);
+            let (section, item) = rule.checklist.split_once('.').unwrap_or(("0", "0"));
+            let (s, i): (u8, u8) = (section.parse().unwrap_or(0), item.parse().unwrap_or(0));
+            assert!(
+                (1..=6).contains(&s) && (1..=7).contains(&i),
+                "{}",
+                rule.checklist
+            );
+        }
+    }
+}

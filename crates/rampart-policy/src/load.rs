@@ -1,0 +1,172 @@
+//! Splitting multi-document YAML into documents that know their file and line.
+
+use serde_json::Value;
+
+use crate::PolicyError;
+
+/// One Kubernetes object to check, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// File as shown to the user (`<stdin>` for standard input).
+    pub file: String,
+    /// 1-based line of the document's first content line.
+    pub line: usize,
+    /// The parsed object.
+    pub value: Value,
+}
+
+/// Parses every document of a YAML (or JSON) file.
+///
+/// Documents are separated by `---` lines; empty documents and documents that are not
+/// mappings with a `kind` are skipped, and the `items` of a `kind: *List` are returned as
+/// documents of their own (at the list's line). A document that cannot be parsed gives an
+/// error and the other documents are still returned.
+pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyError>) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return (
+            Vec::new(),
+            vec![PolicyError::NotUtf8 {
+                file: file.to_owned(),
+            }],
+        );
+    };
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for chunk in split(text) {
+        let Some(content_line) = chunk.content_line else {
+            continue;
+        };
+        match serde_yaml::from_str::<Value>(&chunk.text) {
+            Ok(value) => push_objects(file, content_line, value, &mut docs),
+            Err(e) => {
+                let line = e
+                    .location()
+                    .map_or(content_line, |l| chunk.first_line + l.line() - 1);
+                errors.push(PolicyError::Parse {
+                    file: file.to_owned(),
+                    line,
+                    message: strip_location(&e.to_string()),
+                });
+            }
+        }
+    }
+    (docs, errors)
+}
+
+fn push_objects(file: &str, line: usize, value: Value, out: &mut Vec<Document>) {
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.is_empty() {
+        return;
+    }
+    if kind.ends_with("List")
+        && let Some(Value::Array(items)) = value.get("items")
+    {
+        for item in items.clone() {
+            push_objects(file, line, item, out);
+        }
+        return;
+    }
+    out.push(Document {
+        file: file.to_owned(),
+        line,
+        value,
+    });
+}
+
+/// serde_yaml appends " at line L column C"; the caller reports the file line itself.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+struct Chunk {
+    text: String,
+    /// 1-based file line of the chunk's first line.
+    first_line: usize,
+    /// 1-based file line of the first line that is neither blank nor a comment.
+    content_line: Option<usize>,
+}
+
+fn is_separator(line: &str) -> bool {
+    let line = line.trim_end();
+    line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+fn split(text: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut current = Chunk {
+        text: String::new(),
+        first_line: 1,
+        content_line: None,
+    };
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if is_separator(line) {
+            let rest = line.trim_end()[3..].trim_start();
+            chunks.push(std::mem::replace(
+                &mut current,
+                Chunk {
+                    text: String::new(),
+                    first_line: n + 1,
+                    content_line: None,
+                },
+            ));
+            // `--- {kind: X}`: content on the separator line itself.
+            if !rest.is_empty() && !rest.starts_with('#') {
+                current.text.push_str(rest);
+                current.text.push('\n');
+                current.first_line = n;
+                current.content_line = Some(n);
+            }
+            continue;
+        }
+        if line.trim_end() == "..." {
+            continue;
+        }
+        let trimmed = line.trim();
+        if current.content_line.is_none() && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            current.content_line = Some(n);
+        }
+        current.text.push_str(line);
+        current.text.push('\n');
+    }
+    chunks.push(current);
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_carry_their_first_content_line() {
+        let text = "# header\n---\napiVersion: v1\nkind: A\n---\n\n# c\nkind: B\n---\n";
+        let (docs, errors) = parse_documents("f.yaml", text.as_bytes());
+        assert!(errors.is_empty());
+        let lines: Vec<_> = docs.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [3, 8]);
+    }
+
+    #[test]
+    fn a_broken_document_is_an_error_at_its_file_line_and_others_still_parse() {
+        let text = "kind: A\n---\nkind: B\nmetadata: [unclosed\n---\nkind: C\n";
+        let (docs, errors) = parse_documents("f.yaml", text.as_bytes());
+        assert_eq!(docs.len(), 2);
+        assert_eq!(errors.len(), 1);
+        let PolicyError::Parse { line, .. } = &errors[0] else {
+            panic!("{errors:?}")
+        };
+        assert!((3..=5).contains(line), "{line}");
+    }
+
+    #[test]
+    fn lists_are_expanded_and_non_objects_skipped() {
+        let text = r#"{"kind": "List", "items": [{"kind": "A"}, {"kind": "B"}]}"#;
+        let (docs, _) = parse_documents("f.json", text.as_bytes());
+        assert_eq!(docs.len(), 2);
+        let (docs, errors) = parse_documents("f.yaml", b"- 1\n- 2\n");
+        assert!(docs.is_empty() && errors.is_empty());
+    }
+}

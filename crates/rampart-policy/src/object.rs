@@ -1,0 +1,96 @@
+//! A checked object: its identity, field access, and how findings are made for it.
+
+use serde_json::Value;
+
+use crate::finding::{Finding, Rule, object_label};
+use crate::load::Document;
+
+/// Annotation that suppresses rules for one object: `"<rule-id>: <reason>"`, several
+/// separated by `;` or newlines.
+pub const IGNORE_ANNOTATION: &str = "rampart.dev/ignore";
+
+/// A document seen as a Kubernetes object.
+pub(crate) struct Object<'a> {
+    pub doc: &'a Document,
+    pub kind: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl<'a> Object<'a> {
+    pub fn new(doc: &'a Document) -> Self {
+        let v = &doc.value;
+        Object {
+            doc,
+            kind: v.get("kind").and_then(Value::as_str).unwrap_or(""),
+            namespace: v
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty()),
+            name: v
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        }
+    }
+
+    pub fn value(&self) -> &'a Value {
+        &self.doc.value
+    }
+
+    /// `kind/namespace/name`.
+    pub fn label(&self) -> String {
+        object_label(self.kind, self.namespace, self.name)
+    }
+
+    /// A finding of `rule` at field `path`; the message is prefixed with the object and path.
+    pub fn finding(&self, rule: &Rule, path: &str, message: &str, fix: &str) -> Finding {
+        Finding {
+            file: self.doc.file.clone(),
+            line: self.doc.line,
+            kind: self.kind.to_owned(),
+            namespace: self.namespace.map(str::to_owned),
+            name: self.name.to_owned(),
+            rule: rule.id,
+            checklist: rule.checklist,
+            severity: rule.severity,
+            message: format!("{} {path}: {message}", self.label()),
+            fix: fix.to_owned(),
+        }
+    }
+
+    /// The suppressions of the ignore annotation: `(rule id, reason)`, reason possibly empty.
+    pub fn suppressions(&self) -> Vec<(String, String)> {
+        let Some(text) = self
+            .value()
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(IGNORE_ANNOTATION))
+            .and_then(Value::as_str)
+        else {
+            return Vec::new();
+        };
+        text.split([';', '\n'])
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| match entry.split_once(':') {
+                Some((id, reason)) => (id.trim().to_owned(), reason.trim().to_owned()),
+                None => (entry.to_owned(), String::new()),
+            })
+            .collect()
+    }
+}
+
+/// The items of an array field (none if absent or not an array).
+pub(crate) fn items(v: Option<&Value>) -> &[Value] {
+    v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// The strings of an array field.
+pub(crate) fn strings(v: Option<&Value>) -> Vec<&str> {
+    items(v).iter().filter_map(Value::as_str).collect()
+}
+
+/// Whether a field is the boolean `true`.
+pub(crate) fn is_true(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_bool) == Some(true)
+}

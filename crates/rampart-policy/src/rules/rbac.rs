@@ -1,0 +1,137 @@
+//! Section 1 (RBAC) and 4.5 (secret access through RBAC).
+
+use serde_json::Value;
+
+use super::{
+    RBAC_BROAD_GROUP, RBAC_CLUSTER_ADMIN, RBAC_SECRET_READ, RBAC_USER_SUBJECT, RBAC_WILDCARD,
+};
+use crate::finding::Finding;
+use crate::object::{Object, items, strings};
+
+/// Groups that every user, every anonymous request or every service account is in.
+const BROAD_GROUPS: [&str; 3] = [
+    "system:authenticated",
+    "system:unauthenticated",
+    "system:serviceaccounts",
+];
+
+const READ_VERBS: [&str; 4] = ["get", "list", "watch", "*"];
+
+/// Checks Roles, ClusterRoles, RoleBindings and ClusterRoleBindings.
+pub(crate) fn check(obj: &Object<'_>, out: &mut Vec<Finding>) {
+    match obj.kind {
+        "Role" | "ClusterRole" => check_role(obj, out),
+        "RoleBinding" | "ClusterRoleBinding" => check_binding(obj, out),
+        _ => {}
+    }
+}
+
+fn check_role(obj: &Object<'_>, out: &mut Vec<Finding>) {
+    for (i, rule) in items(obj.value().get("rules")).iter().enumerate() {
+        for field in ["apiGroups", "resources", "verbs", "nonResourceURLs"] {
+            if let Some(w) = strings(rule.get(field))
+                .into_iter()
+                .find(|s| s.contains('*'))
+            {
+                out.push(obj.finding(
+                    &RBAC_WILDCARD,
+                    &format!("rules[{i}].{field}"),
+                    &format!("`{w}` matches every entry, present and future"),
+                    &format!("list the {field} the role needs explicitly"),
+                ));
+            }
+        }
+        let resources = strings(rule.get("resources"));
+        let groups = strings(rule.get("apiGroups"));
+        let verbs = strings(rule.get("verbs"));
+        let core =
+            rule.get("apiGroups").is_none() || groups.iter().any(|g| g.is_empty() || *g == "*");
+        if resources.contains(&"secrets")
+            && core
+            && verbs.iter().any(|v| READ_VERBS.contains(v))
+            && strings(rule.get("resourceNames")).is_empty()
+        {
+            out.push(obj.finding(
+                &RBAC_SECRET_READ,
+                &format!("rules[{i}].resources"),
+                "reads every Secret (get/list/watch without resourceNames)",
+                "grant `get` on the named Secrets only (resourceNames), or deliver secrets through an external secrets manager",
+            ));
+        }
+    }
+}
+
+fn check_binding(obj: &Object<'_>, out: &mut Vec<Finding>) {
+    let cluster = obj.kind == "ClusterRoleBinding";
+    let role_ref = obj.value().get("roleRef");
+    let role_name = role_ref.and_then(|r| r.get("name")).and_then(Value::as_str);
+    if cluster && role_name == Some("cluster-admin") {
+        out.push(obj.finding(
+            &RBAC_CLUSTER_ADMIN,
+            "roleRef.name",
+            "binds cluster-admin cluster-wide",
+            "bind a namespaced Role (or a narrower ClusterRole through a RoleBinding) instead",
+        ));
+    }
+    for (i, subject) in items(obj.value().get("subjects")).iter().enumerate() {
+        let kind = subject.get("kind").and_then(Value::as_str).unwrap_or("");
+        let name = subject.get("name").and_then(Value::as_str).unwrap_or("");
+        if cluster && kind == "Group" && BROAD_GROUPS.contains(&name) {
+            out.push(obj.finding(
+                &RBAC_BROAD_GROUP,
+                &format!("subjects[{i}]"),
+                &format!("binds group `{name}` cluster-wide"),
+                "bind the specific groups or service accounts that need the role",
+            ));
+        }
+        if kind == "User" {
+            out.push(obj.finding(
+                &RBAC_USER_SUBJECT,
+                &format!("subjects[{i}]"),
+                &format!("binds the individual user `{name}`"),
+                "bind a Group from your identity provider and manage membership there",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::{ids, run};
+
+    #[test]
+    fn wildcards_and_secret_reads_in_roles() {
+        let f = run(
+            "kind: ClusterRole\nmetadata: {name: r}\nrules:\n- apiGroups: ['']\n  resources: [secrets]\n  verbs: ['*']\n",
+        );
+        assert_eq!(ids(&f), ["rbac-wildcard", "rbac-secret-read"]);
+        assert!(
+            f[0].message.contains("ClusterRole/r rules[0].verbs"),
+            "{}",
+            f[0].message
+        );
+        let named = run(
+            "kind: Role\nmetadata: {name: r, namespace: n}\nrules:\n- apiGroups: ['']\n  resources: [secrets]\n  resourceNames: [db]\n  verbs: [get]\n",
+        );
+        assert!(named.is_empty(), "{named:?}");
+    }
+
+    #[test]
+    fn cluster_admin_broad_groups_and_users() {
+        let f = run(
+            "kind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: Group, name: 'system:authenticated'}\n- {kind: User, name: alice}\n",
+        );
+        assert_eq!(
+            ids(&f),
+            [
+                "rbac-cluster-admin-binding",
+                "rbac-broad-group-binding",
+                "rbac-user-subject"
+            ]
+        );
+        let ok = run(
+            "kind: RoleBinding\nmetadata: {name: b, namespace: n}\nroleRef: {kind: Role, name: x}\nsubjects:\n- {kind: Group, name: devs}\n",
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+    }
+}
