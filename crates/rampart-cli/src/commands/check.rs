@@ -3,7 +3,7 @@
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
 use anyhow::Result;
 use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +14,8 @@ const STDIN_NAME: &str = "<stdin>";
 
 pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
     let mut docs: Vec<Document> = Vec::new();
-    let mut input_errors = 0usize;
+    // Every input error, also printed on stderr; SARIF carries them as notifications.
+    let mut input_errors: Vec<String> = Vec::new();
     let mut files = 0usize;
     for root in &args.paths {
         let mut sources = Vec::new();
@@ -23,44 +24,60 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
             std::io::stdin().read_to_end(&mut bytes)?;
             sources.push((STDIN_NAME.to_owned(), Ok(bytes)));
         } else if let Err(e) = collect(root, true, &mut sources) {
-            eprintln!("{}: error: {e}", shown(root));
-            input_errors += 1;
+            input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
         for (name, bytes) in sources {
             files += 1;
             let bytes = match bytes {
                 Ok(bytes) => bytes,
                 Err(e) => {
-                    eprintln!("{name}: error: {e}");
-                    input_errors += 1;
+                    input_error(&mut input_errors, format!("{name}: error: {e}"));
                     continue;
                 }
             };
             let (parsed, errors) = parse_documents(&name, &bytes);
             for error in &errors {
-                eprintln!("{error}");
+                input_error(&mut input_errors, error.to_string());
             }
-            input_errors += errors.len();
             docs.extend(parsed);
         }
     }
     let options = Options {
         allowed_registries: args.allowed_registries,
     };
-    let findings = check(&docs, &options);
-    tracing::info!(
-        files,
-        documents = docs.len(),
-        findings = findings.len(),
-        "checked"
-    );
-    match args.format {
+    tracing::info!(files, "read");
+    Ok(report_findings(
+        &docs,
+        &options,
+        args.format,
+        args.fail_on,
+        &input_errors,
+    ))
+}
+
+/// The part `check` and `audit` share: checks `docs`, prints the findings on stdout in
+/// `format` and returns the exit code: 2 when `input_errors` (already printed on stderr)
+/// left input unchecked, 1 when a finding reaches `fail_on`, else 0.
+pub(super) fn report_findings(
+    docs: &[Document],
+    options: &Options,
+    format: CheckFormat,
+    fail_on: FailOn,
+    input_errors: &[String],
+) -> ExitCode {
+    let findings = check(docs, options);
+    tracing::info!(documents = docs.len(), findings = findings.len(), "checked");
+    match format {
         CheckFormat::Json => print!("{}", report::json(&findings)),
+        CheckFormat::Sarif => print!(
+            "{}",
+            report::sarif(&findings, input_errors, env!("CARGO_PKG_VERSION"))
+        ),
         CheckFormat::Text if findings.is_empty() => {
             println!("ok: no findings in {} document(s)", docs.len());
         }
         CheckFormat::Text => {
-            print!("{}", report::text(&findings));
+            print!("{}", report::text_styled(&findings, color_stdout()));
             println!(
                 "\n{} finding(s) in {} document(s)",
                 findings.len(),
@@ -68,20 +85,35 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
             );
         }
     }
-    if input_errors > 0 {
-        eprintln!("{input_errors} input error(s): those files or documents were not checked");
-        return Ok(ExitCode::from(EXIT_INVALID_INPUT));
+    if !input_errors.is_empty() {
+        eprintln!(
+            "{} input error(s): those files or documents were not checked",
+            input_errors.len()
+        );
+        return ExitCode::from(EXIT_INVALID_INPUT);
     }
-    let threshold = match args.fail_on {
+    let threshold = match fail_on {
         FailOn::Low => Severity::Low,
         FailOn::Medium => Severity::Medium,
         FailOn::High => Severity::High,
     };
-    Ok(if findings.iter().any(|f| f.severity >= threshold) {
+    if findings.iter().any(|f| f.severity >= threshold) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+/// Prints an input error on stderr and keeps it for the report.
+fn input_error(errors: &mut Vec<String>, error: String) {
+    eprintln!("{error}");
+    errors.push(error);
+}
+
+/// Colours for the text report: only when stdout is a terminal and `NO_COLOR` is unset
+/// (<https://no-color.org>).
+fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 type Source = (String, std::io::Result<Vec<u8>>);

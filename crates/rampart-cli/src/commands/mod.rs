@@ -1,5 +1,6 @@
 //! The subcommands, and the one place where errors become exit codes.
 
+mod audit;
 mod check;
 mod init;
 mod new;
@@ -26,6 +27,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Plan(args) => render::plan(args),
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }
 

@@ -1,0 +1,615 @@
+//! Reading a live cluster, read-only, into the documents `rampart_policy::check` takes.
+//!
+//! Every kind the rules look at is listed cluster-wide, page by page (`limit` and
+//! `continue`). Secrets are listed as metadata only (`PartialObjectMetadataList`), so no
+//! Secret value reaches Rampart; their `last-applied-configuration` annotation, which can
+//! hold the values, is dropped on arrival. Each object becomes a [`Document`] whose file is
+//! `cluster:<context>` followed by the object's API path.
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, ListParams, ObjectList};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::{Client, Config, Resource};
+use rampart_policy::Document;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::fmt::Debug;
+use std::future::Future;
+use std::path::Path;
+
+/// Objects per list request: large enough for few round trips, small enough to keep each
+/// response well under the API server's limits.
+pub const PAGE_SIZE: u32 = 500;
+
+/// The annotation `kubectl apply` writes: for a Secret it holds the values.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Errors while connecting to or reading a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The kubeconfig file cannot be found, read or parsed.
+    #[error("cannot load the kubeconfig{}", path_suffix(.path.as_deref()))]
+    Kubeconfig {
+        /// The file given with `--kubeconfig`, if any.
+        path: Option<Box<Path>>,
+        /// What went wrong.
+        #[source]
+        source: Box<KubeconfigError>,
+    },
+    /// The kubeconfig has no usable context (unknown name, no current context, bad cluster
+    /// or user entry).
+    #[error("cannot use context `{context}` of the kubeconfig")]
+    Context {
+        /// The context asked for (or the current one; empty if none is set).
+        context: String,
+        /// What went wrong.
+        #[source]
+        source: Box<KubeconfigError>,
+    },
+    /// No client can be built from the context (e.g. bad TLS material).
+    #[error("cannot create a client for context `{context}`")]
+    Client {
+        /// The context.
+        context: String,
+        /// What went wrong.
+        #[source]
+        source: Box<kube::Error>,
+    },
+    /// A list request failed (unreachable server, expired credentials, RBAC denial, …).
+    #[error("cannot list {resource}")]
+    List {
+        /// The resource, e.g. `pods`.
+        resource: &'static str,
+        /// What went wrong.
+        #[source]
+        source: Box<kube::Error>,
+    },
+    /// An object could not be turned into JSON.
+    #[error("cannot convert a listed {resource} object")]
+    Convert {
+        /// The resource, e.g. `pods`.
+        resource: &'static str,
+        /// What went wrong.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+fn path_suffix(path: Option<&Path>) -> String {
+    path.map(|p| format!(" {}", p.display()))
+        .unwrap_or_default()
+}
+
+/// A client for `context` (default: the current context) of `kubeconfig` (default:
+/// `$KUBECONFIG`, then `~/.kube/config`), and the name of the context used.
+pub async fn connect(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> Result<(Client, String), ClusterError> {
+    let file = match kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    }
+    .map_err(|source| ClusterError::Kubeconfig {
+        path: kubeconfig.map(Box::from),
+        source: Box::new(source),
+    })?;
+    let name = context
+        .map(str::to_owned)
+        .or_else(|| file.current_context.clone())
+        .unwrap_or_default();
+    let options = KubeConfigOptions {
+        context: context.map(str::to_owned),
+        ..KubeConfigOptions::default()
+    };
+    let config = Config::from_custom_kubeconfig(file, &options)
+        .await
+        .map_err(|source| ClusterError::Context {
+            context: name.clone(),
+            source: Box::new(source),
+        })?;
+    let client = Client::try_from(config).map_err(|source| ClusterError::Client {
+        context: name.clone(),
+        source: Box::new(source),
+    })?;
+    Ok((client, name))
+}
+
+/// Every object the rules look at, read with `client`, `page_size` objects per request.
+/// `location` (e.g. `cluster:prod`) prefixes each document's file.
+pub async fn read_documents(
+    client: &Client,
+    location: &str,
+    page_size: u32,
+) -> Result<Vec<Document>, ClusterError> {
+    let mut docs = Vec::new();
+    let reader = Reader {
+        client,
+        location,
+        page_size,
+    };
+    reader.typed::<Namespace>("namespaces", &mut docs).await?;
+    reader
+        .typed::<ClusterRole>("clusterroles", &mut docs)
+        .await?;
+    reader
+        .typed::<ClusterRoleBinding>("clusterrolebindings", &mut docs)
+        .await?;
+    reader.typed::<Role>("roles", &mut docs).await?;
+    reader
+        .typed::<RoleBinding>("rolebindings", &mut docs)
+        .await?;
+    reader
+        .typed::<NetworkPolicy>("networkpolicies", &mut docs)
+        .await?;
+    reader.typed::<Pod>("pods", &mut docs).await?;
+    reader.typed::<Deployment>("deployments", &mut docs).await?;
+    reader
+        .typed::<StatefulSet>("statefulsets", &mut docs)
+        .await?;
+    reader.typed::<DaemonSet>("daemonsets", &mut docs).await?;
+    reader.typed::<Job>("jobs", &mut docs).await?;
+    reader.typed::<CronJob>("cronjobs", &mut docs).await?;
+    reader.secret_metadata(&mut docs).await?;
+    tracing::info!(location, objects = docs.len(), "read cluster");
+    Ok(docs)
+}
+
+/// Where documents are read from and how they are named.
+struct Reader<'a> {
+    client: &'a Client,
+    location: &'a str,
+    page_size: u32,
+}
+
+impl Reader<'_> {
+    /// Lists every `K` in the cluster and appends them as documents.
+    async fn typed<K>(
+        &self,
+        resource: &'static str,
+        docs: &mut Vec<Document>,
+    ) -> Result<(), ClusterError>
+    where
+        K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Serialize,
+    {
+        let api = Api::<K>::all(self.client.clone());
+        let items = all_pages(resource, self.page_size, |lp| {
+            let api = api.clone();
+            async move { api.list(&lp).await }
+        })
+        .await?;
+        for item in items {
+            let value = serde_json::to_value(&item)
+                .map_err(|source| ClusterError::Convert { resource, source })?;
+            docs.push(self.document::<K>(item.meta(), value));
+        }
+        Ok(())
+    }
+
+    /// Lists the Secrets' metadata only, without `last-applied-configuration`.
+    async fn secret_metadata(&self, docs: &mut Vec<Document>) -> Result<(), ClusterError> {
+        let resource = "secrets";
+        let api = Api::<Secret>::all(self.client.clone());
+        let items = all_pages(resource, self.page_size, |lp| {
+            let api = api.clone();
+            async move { api.list_metadata(&lp).await }
+        })
+        .await?;
+        for mut item in items {
+            if let Some(annotations) = &mut item.metadata.annotations {
+                annotations.remove(LAST_APPLIED);
+            }
+            let metadata = serde_json::to_value(&item.metadata)
+                .map_err(|source| ClusterError::Convert { resource, source })?;
+            let value = serde_json::json!({ "metadata": metadata });
+            docs.push(self.document::<Secret>(&item.metadata, value));
+        }
+        Ok(())
+    }
+
+    /// `value` as a document of kind `K`, with `apiVersion` and `kind` set (list items
+    /// come without them) and `managedFields` dropped (bulk no rule reads).
+    fn document<K: Resource<DynamicType = ()>>(
+        &self,
+        meta: &ObjectMeta,
+        mut value: Value,
+    ) -> Document {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("apiVersion".into(), K::api_version(&()).into());
+            object.insert("kind".into(), K::kind(&()).into());
+            if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+                metadata.remove("managedFields");
+            }
+        }
+        let name = meta.name.as_deref().unwrap_or_default();
+        let path = K::url_path(&(), meta.namespace.as_deref());
+        Document {
+            file: format!("{}{path}/{name}", self.location),
+            line: 1,
+            value,
+        }
+    }
+}
+
+/// Every item of a paginated list: asks `fetch` for pages of `page_size` until the server
+/// returns no `continue` token.
+async fn all_pages<T, F, Fut>(
+    resource: &'static str,
+    page_size: u32,
+    mut fetch: F,
+) -> Result<Vec<T>, ClusterError>
+where
+    T: Clone,
+    F: FnMut(ListParams) -> Fut,
+    Fut: Future<Output = kube::Result<ObjectList<T>>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut params = ListParams::default().limit(page_size);
+        if let Some(token) = &token {
+            params = params.continue_token(token);
+        }
+        let page = fetch(params).await.map_err(|source| ClusterError::List {
+            resource,
+            source: Box::new(source),
+        })?;
+        items.extend(page.items);
+        match page.metadata.continue_ {
+            Some(next) if !next.is_empty() => token = Some(next),
+            _ => return Ok(items),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The "ApiServerVerifier" pattern: the client talks to a `tower_test` mock whose
+    //! handle asserts every request, in order, and answers it like an API server would.
+
+    use super::*;
+    use http::{Method, Request, Response, header};
+    use kube::client::Body;
+    use serde_json::json;
+    use tower_test::mock::{self, Handle};
+
+    /// Every list `read_documents` makes, in order: API path, list apiVersion and kind.
+    const LISTS: [(&str, &str, &str); 13] = [
+        ("/api/v1/namespaces", "v1", "NamespaceList"),
+        (
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleList",
+        ),
+        (
+            "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleBindingList",
+        ),
+        (
+            "/apis/rbac.authorization.k8s.io/v1/roles",
+            "rbac.authorization.k8s.io/v1",
+            "RoleList",
+        ),
+        (
+            "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+            "rbac.authorization.k8s.io/v1",
+            "RoleBindingList",
+        ),
+        (
+            "/apis/networking.k8s.io/v1/networkpolicies",
+            "networking.k8s.io/v1",
+            "NetworkPolicyList",
+        ),
+        ("/api/v1/pods", "v1", "PodList"),
+        ("/apis/apps/v1/deployments", "apps/v1", "DeploymentList"),
+        ("/apis/apps/v1/statefulsets", "apps/v1", "StatefulSetList"),
+        ("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSetList"),
+        ("/apis/batch/v1/jobs", "batch/v1", "JobList"),
+        ("/apis/batch/v1/cronjobs", "batch/v1", "CronJobList"),
+        (
+            "/api/v1/secrets",
+            "meta.k8s.io/v1",
+            "PartialObjectMetadataList",
+        ),
+    ];
+
+    /// The page size the tests read with.
+    pub const PAGE: u32 = 2;
+
+    /// One page of one list: the items, and the `continue` token the server returns.
+    pub struct Page {
+        pub path: &'static str,
+        pub items: Vec<Value>,
+        pub next: Option<&'static str>,
+    }
+
+    /// A page of `path` with `items`; `next` is the token for the page after it.
+    pub fn page(path: &'static str, items: Vec<Value>, next: Option<&'static str>) -> Page {
+        Page { path, items, next }
+    }
+
+    /// The pages a cluster serves: `pages` for the lists they name (in order), one empty
+    /// page for every other list.
+    pub fn cluster(mut pages: Vec<Page>) -> Vec<Page> {
+        let mut out = Vec::new();
+        for (path, _, _) in LISTS {
+            let mine: Vec<Page> = pages.extract_if(.., |p| p.path == path).collect();
+            if mine.is_empty() {
+                out.push(page(path, Vec::new(), None));
+            } else {
+                out.extend(mine);
+            }
+        }
+        assert!(pages.is_empty(), "unknown list paths in the scenario");
+        out
+    }
+
+    /// A client whose requests `verify` answers with `pages`.
+    pub fn mock_client(pages: Vec<Page>) -> (Client, tokio::task::JoinHandle<()>) {
+        let (service, handle) = mock::pair::<Request<Body>, Response<Body>>();
+        let server = tokio::spawn(verify(handle, pages));
+        (Client::new(service, "default"), server)
+    }
+
+    /// Asserts each request against the next page (GET, path, `limit`, `continue` after
+    /// the first page of a list, metadata-only Accept for Secrets), answers it with a
+    /// list payload shaped like the API server's, and asserts nothing else is asked.
+    async fn verify(mut handle: Handle<Request<Body>, Response<Body>>, pages: Vec<Page>) {
+        let mut previous: Option<(&str, Option<&str>)> = None;
+        for page in pages {
+            let (request, respond) = handle.next_request().await.expect("a request per page");
+            assert_eq!(request.method(), Method::GET);
+            assert_eq!(request.uri().path(), page.path);
+            let query: Vec<(String, String)> = request
+                .uri()
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            let param = |key: &str| {
+                query
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            };
+            assert_eq!(param("limit"), Some(PAGE.to_string().as_str()), "{query:?}");
+            let expected_token = match previous {
+                Some((path, token)) if path == page.path => token,
+                _ => None,
+            };
+            assert_eq!(param("continue"), expected_token, "{} {query:?}", page.path);
+            let accept = request
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let (api_version, kind) = LISTS
+                .iter()
+                .find(|(path, _, _)| *path == page.path)
+                .map(|(_, v, k)| (*v, *k))
+                .unwrap_or_default();
+            let items: Vec<Value> = if kind == "PartialObjectMetadataList" {
+                assert!(accept.contains("as=PartialObjectMetadataList"), "{accept}");
+                page.items
+                    .into_iter()
+                    .map(|meta| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": meta}))
+                    .collect()
+            } else {
+                assert!(!accept.contains("PartialObjectMetadata"), "{accept}");
+                page.items
+            };
+            let mut metadata = json!({"resourceVersion": "1"});
+            if let Some(next) = page.next {
+                metadata["continue"] = next.into();
+            }
+            let body = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": items});
+            respond.send_response(
+                Response::builder()
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(serde_json::to_vec(&body).unwrap_or_default()))
+                    .expect("a response"),
+            );
+            previous = Some((page.path, page.next));
+        }
+        assert!(
+            handle.next_request().await.is_none(),
+            "an unexpected request"
+        );
+    }
+
+    pub fn privileged_pod(name: &str) -> Value {
+        json!({
+            "metadata": {"name": name, "namespace": "shop", "uid": "u1", "managedFields": [{"manager": "kubectl"}]},
+            "spec": {"containers": [{"name": "app", "image": "nginx", "securityContext": {"privileged": true}}]},
+            "status": {"phase": "Running"},
+        })
+    }
+
+    async fn read(pages: Vec<Page>) -> Vec<Document> {
+        let (client, server) = mock_client(pages);
+        let docs = read_documents(&client, "cluster:test", PAGE)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(client);
+        server.await.expect("the verifier passes");
+        docs
+    }
+
+    fn rules(docs: &[Document]) -> Vec<(String, &'static str)> {
+        rampart_policy::check(docs, &rampart_policy::Options::default())
+            .into_iter()
+            .map(|f| (f.object(), f.rule))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_kind_is_listed_page_by_page_and_gets_its_api_version_and_kind() {
+        let pods = "/api/v1/pods";
+        let docs = read(cluster(vec![
+            page(pods, vec![privileged_pod("a"), privileged_pod("b")], Some("pods-2")),
+            page(pods, vec![privileged_pod("c")], None),
+            page(
+                "/apis/batch/v1/cronjobs",
+                vec![json!({"metadata": {"name": "nightly", "namespace": "shop"}, "spec": {"schedule": "@daily", "jobTemplate": {}}})],
+                None,
+            ),
+        ]))
+        .await;
+        let seen: Vec<(&str, &str, &str)> = docs
+            .iter()
+            .map(|d| {
+                (
+                    d.value["apiVersion"].as_str().unwrap_or_default(),
+                    d.value["kind"].as_str().unwrap_or_default(),
+                    d.file.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("v1", "Pod", "cluster:test/api/v1/namespaces/shop/pods/a"),
+                ("v1", "Pod", "cluster:test/api/v1/namespaces/shop/pods/b"),
+                ("v1", "Pod", "cluster:test/api/v1/namespaces/shop/pods/c"),
+                (
+                    "batch/v1",
+                    "CronJob",
+                    "cluster:test/apis/batch/v1/namespaces/shop/cronjobs/nightly"
+                ),
+            ]
+        );
+        assert!(docs[0].value.pointer("/metadata/managedFields").is_none());
+        assert_eq!(
+            docs[0]
+                .value
+                .pointer("/spec/containers/0/securityContext/privileged"),
+            Some(&json!(true))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cluster_admin_binding_and_a_privileged_pod_are_findings() {
+        let binding = json!({
+            "metadata": {"name": "ops-admin"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"kind": "Group", "name": "ops", "apiGroup": "rbac.authorization.k8s.io"}],
+        });
+        let docs = read(cluster(vec![
+            page(
+                "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                vec![binding],
+                None,
+            ),
+            page("/api/v1/pods", vec![privileged_pod("web")], None),
+        ]))
+        .await;
+        let found = rules(&docs);
+        assert!(
+            found.contains(&(
+                "ClusterRoleBinding/ops-admin".to_owned(),
+                "rbac-cluster-admin-binding"
+            )),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("Pod/shop/web".to_owned(), "container-privileged")),
+            "{found:?}"
+        );
+        let findings = rampart_policy::check(&docs, &rampart_policy::Options::default());
+        assert!(findings.iter().any(|f| f.file
+            == "cluster:test/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/ops-admin"));
+    }
+
+    #[tokio::test]
+    async fn secrets_are_read_as_metadata_only_and_never_count_as_secrets_with_data() {
+        let applied = r#"{"apiVersion":"v1","data":{"password":"aHVudGVyMg=="},"kind":"Secret"}"#;
+        let docs = read(cluster(vec![page(
+            "/api/v1/secrets",
+            vec![json!({
+                "name": "db",
+                "namespace": "shop",
+                "annotations": {LAST_APPLIED: applied, "team": "shop"},
+            })],
+            None,
+        )]))
+        .await;
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].value["kind"], "Secret");
+        assert_eq!(docs[0].value["apiVersion"], "v1");
+        assert_eq!(
+            docs[0].file,
+            "cluster:test/api/v1/namespaces/shop/secrets/db"
+        );
+        let text = docs[0].value.to_string();
+        assert!(!text.contains("aHVudGVyMg"), "{text}");
+        assert_eq!(
+            docs[0].value.pointer("/metadata/annotations/team"),
+            Some(&json!("shop"))
+        );
+        assert!(docs[0].value.get("data").is_none());
+        assert_eq!(rules(&docs), []);
+    }
+
+    #[tokio::test]
+    async fn a_refused_list_is_an_error_naming_the_resource() {
+        let (service, mut handle) = mock::pair::<Request<Body>, Response<Body>>();
+        let server = tokio::spawn(async move {
+            let (_, respond) = handle.next_request().await.expect("a request");
+            let status = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403,
+                "message": "namespaces is forbidden: User \"dev\" cannot list resource \"namespaces\""});
+            respond.send_response(
+                Response::builder()
+                    .status(403)
+                    .body(Body::from(serde_json::to_vec(&status).unwrap_or_default()))
+                    .expect("a response"),
+            );
+        });
+        let client = Client::new(service, "default");
+        let error = read_documents(&client, "cluster:test", PAGE).await.err();
+        server.await.expect("the server task");
+        let Some(ClusterError::List { resource, source }) = error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(resource, "namespaces");
+        assert!(source.to_string().contains("forbidden"), "{source}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_kubeconfig_is_a_kubeconfig_error_naming_the_file() {
+        let path = Path::new("/nonexistent/rampart/kubeconfig");
+        let error = connect(Some(path), None).await.err();
+        let Some(e @ ClusterError::Kubeconfig { .. }) = error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot load the kubeconfig /nonexistent/rampart/kubeconfig"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_context_is_a_context_error() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("config");
+        let config = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:6443'}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: dev\n  context: {cluster: c, user: u}\ncurrent-context: dev\n";
+        fs_err::write(&file, config).expect("write kubeconfig");
+        let error = connect(Some(&file), Some("prod")).await.err();
+        assert!(
+            matches!(&error, Some(ClusterError::Context { context, .. }) if context == "prod"),
+            "{error:?}"
+        );
+        let (_, context) = connect(Some(&file), None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(context, "dev");
+    }
+}
