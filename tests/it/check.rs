@@ -85,6 +85,24 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("check/namespace.yaml", "netpol-egress-anywhere", 9),
     ("check/workloads.yaml", "workload-name-label", 3),
     ("check/pod.yaml", "workload-name-label", 2),
+    (
+        "check/restricted.yaml",
+        "rbac-clusterrole-where-role-would-do",
+        11,
+    ),
+    ("check/restricted.yaml", "pod-shared-service-account", 47),
+    (
+        "check/restricted.yaml",
+        "pod-not-selected-by-allow-policy",
+        87,
+    ),
+    ("check/restricted.yaml", "pod-host-port", 47),
+    ("check/restricted.yaml", "container-proc-mount", 47),
+    ("check/restricted.yaml", "pod-unsafe-sysctls", 47),
+    ("check/restricted.yaml", "container-apparmor", 47),
+    ("check/restricted.yaml", "container-selinux", 47),
+    ("check/restricted.yaml", "pod-volume-type", 47),
+    ("check/restricted.yaml", "container-run-as-root-user", 47),
 ];
 
 #[test]
@@ -137,7 +155,7 @@ fn every_rule_fires_on_the_bad_manifests_at_the_objects_line() {
     }
     // Each rule of the table is covered by a row.
     let rules: std::collections::BTreeSet<&str> = EXPECTED.iter().map(|r| r.1).collect();
-    assert_eq!(rules.len(), 23, "{rules:?}");
+    assert_eq!(rules.len(), 33, "{rules:?}");
     // Findings never show a secret's value.
     assert!(!text.stdout.contains("not-a-real-password"));
 }

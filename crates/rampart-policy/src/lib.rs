@@ -52,9 +52,12 @@ pub fn check(docs: &[Document], options: &Options) -> Vec<Finding> {
     for obj in &objects {
         let mut own = Vec::new();
         rules::rbac::check(obj, &mut own);
+        rules::rbac::check_role_scope(obj, &objects, &mut own);
+        rules::pods::check_shared_service_account(obj, &objects, &mut own);
         rules::pods::check(obj, options, &mut own);
         rules::network::check(obj, &mut own);
         rules::network::check_default_deny(obj, &objects, &mut own);
+        rules::network::check_allow_policy(obj, &objects, &mut own);
         rules::governance::check(obj, &mut own);
         findings.extend(apply_suppressions(obj, own));
     }

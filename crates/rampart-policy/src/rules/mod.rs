@@ -173,6 +173,77 @@ pub const SUPPRESSION_WITHOUT_REASON: Rule = rule(
     "rampart.dev/ignore entry without a reason",
 );
 
+/// ClusterRoleBinding of a ClusterRole that only grants namespaced resources.
+pub const RBAC_CLUSTERROLE_WHERE_ROLE: Rule = rule(
+    "rbac-clusterrole-where-role-would-do",
+    "1.1",
+    Low,
+    "ClusterRoleBinding of a ClusterRole that grants only namespaced resources",
+);
+/// One ServiceAccount shared by different applications.
+pub const POD_SHARED_SA: Rule = rule(
+    "pod-shared-service-account",
+    "1.3",
+    Medium,
+    "ServiceAccount shared by pods of different applications",
+);
+/// Pods that only a default deny selects.
+pub const POD_NOT_SELECTED_BY_ALLOW: Rule = rule(
+    "pod-not-selected-by-allow-policy",
+    "2.2",
+    Medium,
+    "pod selected by no NetworkPolicy that allows traffic in a namespace with NetworkPolicies",
+);
+/// Host ports.
+pub const POD_HOST_PORT: Rule = rule(
+    "pod-host-port",
+    "3.2",
+    Medium,
+    "container port bound to a host port",
+);
+/// Unmasked /proc.
+pub const CONTAINER_PROC_MOUNT: Rule = rule(
+    "container-proc-mount",
+    "3.2",
+    Medium,
+    "procMount is not Default",
+);
+/// Unsafe sysctls.
+pub const POD_UNSAFE_SYSCTLS: Rule = rule(
+    "pod-unsafe-sysctls",
+    "3.2",
+    Medium,
+    "sysctl outside the safe set",
+);
+/// AppArmor disabled.
+pub const CONTAINER_APPARMOR: Rule = rule(
+    "container-apparmor",
+    "3.7",
+    Medium,
+    "AppArmor profile is not RuntimeDefault or Localhost",
+);
+/// SELinux options beyond the container types.
+pub const CONTAINER_SELINUX: Rule = rule(
+    "container-selinux",
+    "3.7",
+    Medium,
+    "seLinuxOptions set a custom user, role or type",
+);
+/// Volume types outside the restricted set.
+pub const POD_VOLUME_TYPE: Rule = rule(
+    "pod-volume-type",
+    "3.2",
+    Medium,
+    "volume type not allowed by the restricted Pod Security Standard",
+);
+/// runAsUser 0.
+pub const CONTAINER_ROOT_USER: Rule = rule(
+    "container-run-as-root-user",
+    "3.3",
+    Medium,
+    "runAsUser is 0 (root)",
+);
+
 /// Every rule, in report order.
 pub const RULES: &[Rule] = &[
     RBAC_WILDCARD,
@@ -180,7 +251,9 @@ pub const RULES: &[Rule] = &[
     RBAC_BROAD_GROUP,
     RBAC_USER_SUBJECT,
     RBAC_SECRET_READ,
+    RBAC_CLUSTERROLE_WHERE_ROLE,
     POD_DEFAULT_SA,
+    POD_SHARED_SA,
     CONTAINER_PRIVILEGED,
     CONTAINER_ESCALATION,
     CONTAINER_ROOT,
@@ -189,6 +262,13 @@ pub const RULES: &[Rule] = &[
     CONTAINER_READONLY_ROOT,
     POD_HOST_NAMESPACE,
     POD_HOST_PATH,
+    POD_HOST_PORT,
+    CONTAINER_PROC_MOUNT,
+    POD_UNSAFE_SYSCTLS,
+    CONTAINER_APPARMOR,
+    CONTAINER_SELINUX,
+    POD_VOLUME_TYPE,
+    CONTAINER_ROOT_USER,
     CONTAINER_LIMITS,
     CONTAINER_SECRET_ENV,
     IMAGE_DIGEST,
@@ -196,6 +276,7 @@ pub const RULES: &[Rule] = &[
     SECRET_IN_REPO,
     NAMESPACE_PSA,
     NAMESPACE_DEFAULT_DENY,
+    POD_NOT_SELECTED_BY_ALLOW,
     NETPOL_EGRESS_ANYWHERE,
     WORKLOAD_NAME_LABEL,
     SUPPRESSION_WITHOUT_REASON,

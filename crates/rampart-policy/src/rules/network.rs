@@ -1,8 +1,9 @@
-//! Section 2 (Network Policies): default deny per namespace, egress to anywhere.
+//! Section 2 (Network Policies): default deny per namespace, pods no allow policy selects, egress to anywhere.
 
 use serde_json::Value;
 
-use super::{NAMESPACE_DEFAULT_DENY, NETPOL_EGRESS_ANYWHERE};
+use super::pods::pod_template;
+use super::{NAMESPACE_DEFAULT_DENY, NETPOL_EGRESS_ANYWHERE, POD_NOT_SELECTED_BY_ALLOW};
 use crate::finding::Finding;
 use crate::object::{Object, items, strings};
 
@@ -98,6 +99,69 @@ pub(crate) fn check_default_deny(ns: &Object<'_>, objects: &[Object<'_>], out: &
     }
 }
 
+/// Whether a label selector matches `labels` (an absent or empty selector matches all);
+/// an unknown operator matches nothing.
+pub(crate) fn selector_matches(selector: Option<&Value>, labels: Option<&Value>) -> bool {
+    let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
+    let Some(selector) = selector else {
+        return true;
+    };
+    let labels_match = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .is_none_or(|m| m.iter().all(|(k, v)| label(k) == v.as_str()));
+    labels_match
+        && items(selector.get("matchExpressions")).iter().all(|e| {
+            let value = label(e.get("key").and_then(Value::as_str).unwrap_or(""));
+            let values = strings(e.get("values"));
+            match e.get("operator").and_then(Value::as_str) {
+                Some("In") => value.is_some_and(|v| values.contains(&v)),
+                Some("NotIn") => value.is_none_or(|v| !values.contains(&v)),
+                Some("Exists") => value.is_some(),
+                Some("DoesNotExist") => value.is_none(),
+                _ => false,
+            }
+        })
+}
+
+/// Whether a NetworkPolicy allows some traffic: it has an ingress or an egress rule.
+fn allows_something(policy: &Value) -> bool {
+    let spec = policy.get("spec");
+    ["ingress", "egress"]
+        .iter()
+        .any(|f| !items(spec.and_then(|s| s.get(*f))).is_empty())
+}
+
+/// For a Pod or workload in a namespace with NetworkPolicies in `objects`: some policy
+/// that allows traffic selects its pods; otherwise only a default deny (or nothing) applies.
+pub(crate) fn check_allow_policy(obj: &Object<'_>, objects: &[Object<'_>], out: &mut Vec<Finding>) {
+    let (Some(pod), Some(ns)) = (pod_template(obj), obj.namespace) else {
+        return;
+    };
+    let policies: Vec<&Object<'_>> = objects
+        .iter()
+        .filter(|o| o.kind == "NetworkPolicy" && o.namespace == Some(ns))
+        .collect();
+    if policies.is_empty() {
+        return;
+    }
+    let labels = pod.meta.and_then(|m| m.get("labels"));
+    let allowed = policies.iter().any(|p| {
+        allows_something(p.value())
+            && selector_matches(p.value().pointer("/spec/podSelector"), labels)
+    });
+    if !allowed {
+        out.push(obj.finding(
+            &POD_NOT_SELECTED_BY_ALLOW,
+            &format!("{}.labels", pod.meta_path),
+            &format!(
+                "no NetworkPolicy in namespace `{ns}` that allows traffic selects these pods, so only default deny applies and they can neither receive nor send anything"
+            ),
+            "add a NetworkPolicy whose podSelector matches the pod labels and allows the ingress and egress the application needs",
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tests::{ids, run};
@@ -134,5 +198,56 @@ mod tests {
         );
         assert!(f[0].message.contains("spec.egress[0].to[0].ipBlock.cidr"));
         assert!(f[1].message.contains("spec.egress[1].to"));
+    }
+
+    const POD: &str = "kind: Pod\nmetadata: {name: p, namespace: n, labels: {app.kubernetes.io/name: p, tier: web}}\nspec: {}\n---\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: n}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n";
+
+    fn allow_rules(f: &[crate::Finding]) -> usize {
+        f.iter()
+            .filter(|f| f.rule == "pod-not-selected-by-allow-policy")
+            .count()
+    }
+
+    #[test]
+    fn pods_that_only_default_deny_selects() {
+        let f = run(POD);
+        assert_eq!(allow_rules(&f), 1, "{f:?}");
+        let finding = f
+            .iter()
+            .find(|f| f.rule == "pod-not-selected-by-allow-policy")
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        assert!(
+            finding.starts_with("Pod/n/p metadata.labels: no NetworkPolicy in namespace `n`"),
+            "{finding}"
+        );
+        let policy = |selector: &str| {
+            format!(
+                "{POD}---\nkind: NetworkPolicy\nmetadata: {{name: a, namespace: n}}\nspec:\n  podSelector: {selector}\n  ingress: [{{from: [{{podSelector: {{}}}}]}}]\n"
+            )
+        };
+        for (selector, findings) in [
+            ("{matchLabels: {app.kubernetes.io/name: p}}", 0),
+            ("{matchLabels: {app.kubernetes.io/name: q}}", 1),
+            (
+                "{matchExpressions: [{key: tier, operator: In, values: [web, db]}]}",
+                0,
+            ),
+            (
+                "{matchExpressions: [{key: tier, operator: NotIn, values: [web]}]}",
+                1,
+            ),
+            (
+                "{matchExpressions: [{key: x, operator: DoesNotExist}, {key: tier, operator: Exists}]}",
+                0,
+            ),
+            ("{}", 0),
+        ] {
+            let f = run(&policy(selector));
+            assert_eq!(allow_rules(&f), findings, "{selector}: {f:?}");
+        }
+        // Other namespaces, and namespaces without NetworkPolicies, are not judged.
+        let elsewhere = POD.replace("name: deny, namespace: n", "name: deny, namespace: m");
+        assert_eq!(allow_rules(&run(&elsewhere)), 0);
     }
 }

@@ -4,9 +4,11 @@
 use serde_json::Value;
 
 use super::{
-    CONTAINER_CAPABILITIES, CONTAINER_ESCALATION, CONTAINER_LIMITS, CONTAINER_PRIVILEGED,
-    CONTAINER_READONLY_ROOT, CONTAINER_ROOT, CONTAINER_SECCOMP, CONTAINER_SECRET_ENV, IMAGE_DIGEST,
-    IMAGE_REGISTRY, POD_DEFAULT_SA, POD_HOST_NAMESPACE, POD_HOST_PATH,
+    CONTAINER_APPARMOR, CONTAINER_CAPABILITIES, CONTAINER_ESCALATION, CONTAINER_LIMITS,
+    CONTAINER_PRIVILEGED, CONTAINER_PROC_MOUNT, CONTAINER_READONLY_ROOT, CONTAINER_ROOT,
+    CONTAINER_ROOT_USER, CONTAINER_SECCOMP, CONTAINER_SECRET_ENV, CONTAINER_SELINUX, IMAGE_DIGEST,
+    IMAGE_REGISTRY, POD_DEFAULT_SA, POD_HOST_NAMESPACE, POD_HOST_PATH, POD_HOST_PORT,
+    POD_SHARED_SA, POD_UNSAFE_SYSCTLS, POD_VOLUME_TYPE,
 };
 use crate::Options;
 use crate::finding::Finding;
@@ -14,6 +16,42 @@ use crate::object::{Object, is_true, items, strings};
 
 /// The only capability a restricted container may add.
 const ALLOWED_ADD: &str = "NET_BIND_SERVICE";
+
+/// Sysctls the restricted Pod Security Standard allows.
+const SAFE_SYSCTLS: [&str; 10] = [
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+/// Volume types the restricted Pod Security Standard allows (hostPath has its own rule).
+const ALLOWED_VOLUMES: [&str; 10] = [
+    "configMap",
+    "downwardAPI",
+    "emptyDir",
+    "projected",
+    "secret",
+    "csi",
+    "persistentVolumeClaim",
+    "ephemeral",
+    "image",
+    "hostPath",
+];
+
+/// SELinux types a restricted container may use.
+const SELINUX_TYPES: [&str; 3] = ["container_t", "container_init_t", "container_kvm_t"];
+
+/// Pod annotation prefix of the (deprecated) per-container AppArmor profile.
+const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
+
+const NAME_LABEL: &str = "app.kubernetes.io/name";
 
 /// A pod spec inside an object, with the field paths that lead to it.
 pub(crate) struct PodTemplate<'a> {
@@ -104,6 +142,115 @@ fn check_pod(obj: &Object<'_>, pod: &PodTemplate<'_>, out: &mut Vec<Finding>) {
                 "use an emptyDir, a ConfigMap or a PersistentVolumeClaim instead",
             ));
         }
+        let kind = volume
+            .as_object()
+            .and_then(|m| m.keys().find(|k| k.as_str() != "name"));
+        if let Some(kind) = kind.filter(|k| !ALLOWED_VOLUMES.contains(&k.as_str())) {
+            out.push(obj.finding(
+                &POD_VOLUME_TYPE,
+                &format!("{}.volumes[{i}].{kind}", pod.spec_path),
+                &format!(
+                    "`{kind}` volumes are not allowed by the restricted Pod Security Standard"
+                ),
+                "use a persistentVolumeClaim, csi, configMap, secret, projected or emptyDir volume",
+            ));
+        }
+    }
+    let sc = pod.spec.get("securityContext");
+    let sc_path = format!("{}.securityContext", pod.spec_path);
+    for (i, sysctl) in items(sc.and_then(|sc| sc.get("sysctls")))
+        .iter()
+        .enumerate()
+    {
+        let name = sysctl.get("name").and_then(Value::as_str).unwrap_or("");
+        if !SAFE_SYSCTLS.contains(&name) {
+            out.push(obj.finding(
+                &POD_UNSAFE_SYSCTLS,
+                &format!("{sc_path}.sysctls[{i}].name"),
+                &format!("sets sysctl `{name}`, which is outside the safe set"),
+                "remove it, or use one of the safe sysctls of the restricted Pod Security Standard",
+            ));
+        }
+    }
+    check_run_as_user(obj, sc, &sc_path, out);
+    check_selinux(obj, sc, &sc_path, out);
+    check_apparmor(obj, sc, &sc_path, out);
+    let annotations = pod
+        .meta
+        .and_then(|m| m.get("annotations"))
+        .and_then(Value::as_object);
+    for (key, value) in annotations.into_iter().flatten() {
+        if key.starts_with(APPARMOR_ANNOTATION) && value.as_str() == Some("unconfined") {
+            out.push(obj.finding(
+                &CONTAINER_APPARMOR,
+                &format!("{}.annotations.\"{key}\"", pod.meta_path),
+                "is `unconfined` (AppArmor is disabled for the container)",
+                "remove the annotation, or set `appArmorProfile: {type: RuntimeDefault}`",
+            ));
+        }
+    }
+}
+
+/// runAsUser 0 in a (pod or container) securityContext at `path`.
+fn check_run_as_user(obj: &Object<'_>, sc: Option<&Value>, path: &str, out: &mut Vec<Finding>) {
+    if sc
+        .and_then(|sc| sc.get("runAsUser"))
+        .and_then(Value::as_i64)
+        == Some(0)
+    {
+        out.push(obj.finding(
+            &CONTAINER_ROOT_USER,
+            &format!("{path}.runAsUser"),
+            "is 0, so the container runs as root",
+            "set a non-zero runAsUser (e.g. 10001) and `runAsNonRoot: true`",
+        ));
+    }
+}
+
+/// seLinuxOptions of a (pod or container) securityContext at `path`.
+fn check_selinux(obj: &Object<'_>, sc: Option<&Value>, path: &str, out: &mut Vec<Finding>) {
+    let Some(options) = sc.and_then(|sc| sc.get("seLinuxOptions")) else {
+        return;
+    };
+    let text = |f: &str| {
+        options
+            .get(f)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(t) = text("type").filter(|t| !SELINUX_TYPES.contains(t)) {
+        out.push(obj.finding(
+            &CONTAINER_SELINUX,
+            &format!("{path}.seLinuxOptions.type"),
+            &format!("is `{t}`, not one of {}", SELINUX_TYPES.join(", ")),
+            "remove the type, or use container_t, container_init_t or container_kvm_t",
+        ));
+    }
+    for field in ["user", "role"] {
+        if let Some(v) = text(field) {
+            out.push(obj.finding(
+                &CONTAINER_SELINUX,
+                &format!("{path}.seLinuxOptions.{field}"),
+                &format!("sets the SELinux {field} `{v}`"),
+                &format!("remove seLinuxOptions.{field}"),
+            ));
+        }
+    }
+}
+
+/// appArmorProfile of a (pod or container) securityContext at `path`.
+fn check_apparmor(obj: &Object<'_>, sc: Option<&Value>, path: &str, out: &mut Vec<Finding>) {
+    let profile = sc
+        .and_then(|sc| sc.get("appArmorProfile"))
+        .and_then(|p| p.get("type"))
+        .and_then(Value::as_str);
+    if let Some(t) = profile.filter(|t| !matches!(*t, "RuntimeDefault" | "Localhost")) {
+        out.push(obj.finding(
+            &CONTAINER_APPARMOR,
+            &format!("{path}.appArmorProfile.type"),
+            &format!("is `{t}` (AppArmor does not confine the container)"),
+            "set `appArmorProfile: {type: RuntimeDefault}` or remove it",
+        ));
     }
 }
 
@@ -212,6 +359,31 @@ fn check_container(
             "set `seccompProfile: {type: RuntimeDefault}` in the pod securityContext",
         ));
     }
+    if let Some(mount) = field("procMount").and_then(Value::as_str)
+        && mount != "Default"
+    {
+        out.push(obj.finding(
+            &CONTAINER_PROC_MOUNT,
+            &format!("{p}.securityContext.procMount"),
+            &format!("is `{mount}` (the container sees the host's unmasked /proc)"),
+            "remove procMount or set it to `Default`",
+        ));
+    }
+    let sc_path = format!("{p}.securityContext");
+    check_run_as_user(obj, sc, &sc_path, out);
+    check_selinux(obj, sc, &sc_path, out);
+    check_apparmor(obj, sc, &sc_path, out);
+    for (j, port) in items(c.value.get("ports")).iter().enumerate() {
+        let host_port = port.get("hostPort").and_then(Value::as_i64).unwrap_or(0);
+        if host_port != 0 {
+            out.push(obj.finding(
+                &POD_HOST_PORT,
+                &format!("{p}.ports[{j}].hostPort"),
+                &format!("binds port {host_port} of the node"),
+                "remove hostPort and expose the container through a Service",
+            ));
+        }
+    }
     if !is_true(field("readOnlyRootFilesystem")) {
         out.push(obj.finding(
             &CONTAINER_READONLY_ROOT,
@@ -283,6 +455,68 @@ fn check_image(obj: &Object<'_>, p: &str, image: &str, options: &Options, out: &
                 options.allowed_registries.join(", ")
             ),
             "use an image from an allowed registry (mirror it there first)",
+        ));
+    }
+}
+
+/// The ServiceAccount of a pod template (`None` for none or `default`).
+fn service_account<'a>(pod: &PodTemplate<'a>) -> Option<&'a str> {
+    ["serviceAccountName", "serviceAccount"]
+        .iter()
+        .find_map(|f| pod.spec.get(*f).and_then(Value::as_str))
+        .filter(|s| !s.is_empty() && *s != "default")
+}
+
+/// The application of a workload: the pod template's (else the object's)
+/// `app.kubernetes.io/name`, else the workload's name.
+fn application<'a>(obj: &Object<'a>, pod: &PodTemplate<'a>) -> &'a str {
+    let label = |meta: Option<&'a Value>| {
+        meta.and_then(|m| m.get("labels"))
+            .and_then(|l| l.get(NAME_LABEL))
+            .and_then(Value::as_str)
+    };
+    label(pod.meta)
+        .or_else(|| label(obj.value().get("metadata")))
+        .unwrap_or(obj.name)
+}
+
+/// For a workload: its ServiceAccount is also used by the pods of other applications in
+/// `objects` (the `default` ServiceAccount has its own rule).
+pub(crate) fn check_shared_service_account(
+    obj: &Object<'_>,
+    objects: &[Object<'_>],
+    out: &mut Vec<Finding>,
+) {
+    let Some(pod) = pod_template(obj) else {
+        return;
+    };
+    let Some(sa) = service_account(&pod) else {
+        return;
+    };
+    let app = application(obj, &pod);
+    let mut others: Vec<&str> = objects
+        .iter()
+        .filter(|o| o.namespace == obj.namespace)
+        .filter_map(|o| pod_template(o).map(|p| (o, p)))
+        .filter(|(_, p)| service_account(p) == Some(sa))
+        .map(|(o, p)| application(o, &p))
+        .filter(|a| *a != app)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    if !others.is_empty() {
+        out.push(obj.finding(
+            &POD_SHARED_SA,
+            &format!("{}.serviceAccountName", pod.spec_path),
+            &format!(
+                "ServiceAccount `{sa}` is also used by {}, so each gets the other's permissions",
+                others
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "give each application its own ServiceAccount",
         ));
     }
 }
@@ -389,5 +623,97 @@ spec:
         assert!(run_with(HARDENED, &opts).is_empty());
         let evil = HARDENED.replace("reg.io/d", "reg.io.evil/d");
         assert_eq!(ids(&run_with(&evil, &opts)), ["image-registry"]);
+    }
+
+    #[test]
+    fn restricted_controls_beyond_the_basics() {
+        let bad = HARDENED
+            .replace(
+                "    metadata: {labels: {app.kubernetes.io/name: d}}\n",
+                "    metadata:\n      labels: {app.kubernetes.io/name: d}\n      annotations: {container.apparmor.security.beta.kubernetes.io/c: unconfined}\n",
+            )
+            .replace(
+                "      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n",
+                "      securityContext:\n        runAsNonRoot: true\n        runAsUser: 0\n        seccompProfile: {type: RuntimeDefault}\n        sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}, {name: kernel.msgmax, value: '1'}]\n        seLinuxOptions: {type: spc_t}\n      volumes: [{name: t, emptyDir: {}}, {name: n, nfs: {server: s, path: /}}, {name: h, hostPath: {path: /}}]\n",
+            )
+            .replace(
+                "          allowPrivilegeEscalation: false\n",
+                "          allowPrivilegeEscalation: false\n          procMount: Unmasked\n          runAsUser: 0\n          seLinuxOptions: {type: container_t, user: system_u, role: r}\n          appArmorProfile: {type: Unconfined}\n",
+            )
+            .replace(
+                "        image: reg.io/d@sha256:abc\n",
+                "        image: reg.io/d@sha256:abc\n        ports: [{containerPort: 80, hostPort: 80}, {containerPort: 81, hostPort: 0}]\n",
+            );
+        let f = run(&bad);
+        assert_eq!(
+            ids(&f),
+            [
+                "pod-volume-type",
+                "pod-host-path",
+                "pod-unsafe-sysctls",
+                "container-run-as-root-user",
+                "container-selinux",
+                "container-apparmor",
+                "container-proc-mount",
+                "container-run-as-root-user",
+                "container-selinux",
+                "container-selinux",
+                "container-apparmor",
+                "pod-host-port",
+            ]
+        );
+        let paths: Vec<&str> = f
+            .iter()
+            .map(|f| f.message.split(": ").next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "Deployment/n/d spec.template.spec.volumes[1].nfs",
+                "Deployment/n/d spec.template.spec.volumes[2].hostPath",
+                "Deployment/n/d spec.template.spec.securityContext.sysctls[1].name",
+                "Deployment/n/d spec.template.spec.securityContext.runAsUser",
+                "Deployment/n/d spec.template.spec.securityContext.seLinuxOptions.type",
+                "Deployment/n/d spec.template.metadata.annotations.\"container.apparmor.security.beta.kubernetes.io/c\"",
+                "Deployment/n/d spec.template.spec.containers[0].securityContext.procMount",
+                "Deployment/n/d spec.template.spec.containers[0].securityContext.runAsUser",
+                "Deployment/n/d spec.template.spec.containers[0].securityContext.seLinuxOptions.user",
+                "Deployment/n/d spec.template.spec.containers[0].securityContext.seLinuxOptions.role",
+                "Deployment/n/d spec.template.spec.containers[0].securityContext.appArmorProfile.type",
+                "Deployment/n/d spec.template.spec.containers[0].ports[0].hostPort",
+            ]
+        );
+        let fine = HARDENED.replace(
+            "          allowPrivilegeEscalation: false\n",
+            "          allowPrivilegeEscalation: false\n          procMount: Default\n          runAsUser: 1000\n          appArmorProfile: {type: RuntimeDefault}\n          seLinuxOptions: {type: container_init_t, level: 's0:c1'}\n",
+        );
+        assert!(run(&fine).is_empty(), "{:?}", run(&fine));
+    }
+
+    #[test]
+    fn a_service_account_shared_by_different_applications() {
+        let other = HARDENED
+            .replace("name: d, namespace: n", "name: e, namespace: n")
+            .replace(
+                "{labels: {app.kubernetes.io/name: d}}",
+                "{labels: {app.kubernetes.io/name: e}}",
+            );
+        let f = run(&format!("{HARDENED}---\n{other}"));
+        assert_eq!(
+            ids(&f),
+            ["pod-shared-service-account", "pod-shared-service-account"]
+        );
+        assert!(
+            f[0].message.starts_with(
+                "Deployment/n/d spec.template.spec.serviceAccountName: ServiceAccount `d` is also used by `e`"
+            ),
+            "{}",
+            f[0].message
+        );
+        // The same application twice, or another namespace, shares nothing.
+        let same = other.replace("app.kubernetes.io/name: e", "app.kubernetes.io/name: d");
+        assert!(run(&format!("{HARDENED}---\n{same}")).is_empty());
+        let elsewhere = other.replace("namespace: n", "namespace: m");
+        assert!(run(&format!("{HARDENED}---\n{elsewhere}")).is_empty());
     }
 }

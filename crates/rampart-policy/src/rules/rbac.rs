@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::{
-    RBAC_BROAD_GROUP, RBAC_CLUSTER_ADMIN, RBAC_SECRET_READ, RBAC_USER_SUBJECT, RBAC_WILDCARD,
+    RBAC_BROAD_GROUP, RBAC_CLUSTER_ADMIN, RBAC_CLUSTERROLE_WHERE_ROLE, RBAC_SECRET_READ,
+    RBAC_USER_SUBJECT, RBAC_WILDCARD,
 };
 use crate::finding::Finding;
 use crate::object::{Object, items, strings};
@@ -13,6 +14,32 @@ const BROAD_GROUPS: [&str; 3] = [
     "system:authenticated",
     "system:unauthenticated",
     "system:serviceaccounts",
+];
+
+/// Cluster-scoped resources (any other resource is taken to be namespaced).
+const CLUSTER_SCOPED: [&str; 22] = [
+    "nodes",
+    "namespaces",
+    "persistentvolumes",
+    "clusterroles",
+    "clusterrolebindings",
+    "customresourcedefinitions",
+    "storageclasses",
+    "priorityclasses",
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+    "validatingadmissionpolicies",
+    "validatingadmissionpolicybindings",
+    "certificatesigningrequests",
+    "apiservices",
+    "runtimeclasses",
+    "ingressclasses",
+    "csidrivers",
+    "csinodes",
+    "volumeattachments",
+    "tokenreviews",
+    "subjectaccessreviews",
+    "selfsubjectaccessreviews",
 ];
 
 const READ_VERBS: [&str; 4] = ["get", "list", "watch", "*"];
@@ -95,6 +122,51 @@ fn check_binding(obj: &Object<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether a ClusterRole grants only namespaced resources: it has rules, none with
+/// nonResourceURLs, a wildcard or a cluster-scoped resource, and it is not aggregated.
+fn only_namespaced(role: &Value) -> bool {
+    let rules = items(role.get("rules"));
+    role.get("aggregationRule").is_none()
+        && !rules.is_empty()
+        && rules.iter().all(|rule| {
+            let resources = strings(rule.get("resources"));
+            strings(rule.get("nonResourceURLs")).is_empty()
+                && !resources.is_empty()
+                && resources.iter().all(|r| {
+                    let base = r.split('/').next().unwrap_or(r);
+                    !base.contains('*') && !CLUSTER_SCOPED.contains(&base)
+                })
+        })
+}
+
+/// For a ClusterRoleBinding: its ClusterRole, if defined in `objects`, grants only
+/// namespaced resources, so a RoleBinding per namespace would do.
+pub(crate) fn check_role_scope(obj: &Object<'_>, objects: &[Object<'_>], out: &mut Vec<Finding>) {
+    if obj.kind != "ClusterRoleBinding" {
+        return;
+    }
+    let role_ref = obj.value().get("roleRef");
+    if role_ref.and_then(|r| r.get("kind")).and_then(Value::as_str) != Some("ClusterRole") {
+        return;
+    }
+    let Some(name) = role_ref.and_then(|r| r.get("name")).and_then(Value::as_str) else {
+        return;
+    };
+    let role = objects
+        .iter()
+        .find(|o| o.kind == "ClusterRole" && o.name == name);
+    if role.is_some_and(|r| only_namespaced(r.value())) {
+        out.push(obj.finding(
+            &RBAC_CLUSTERROLE_WHERE_ROLE,
+            "roleRef.name",
+            &format!(
+                "binds ClusterRole `{name}` cluster-wide, but it grants only namespaced resources (access to them in every namespace)"
+            ),
+            "grant it per namespace: a RoleBinding to the ClusterRole (or a Role) in each namespace that needs it",
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tests::{ids, run};
@@ -133,5 +205,31 @@ mod tests {
             "kind: RoleBinding\nmetadata: {name: b, namespace: n}\nroleRef: {kind: Role, name: x}\nsubjects:\n- {kind: Group, name: devs}\n",
         );
         assert!(ok.is_empty(), "{ok:?}");
+    }
+
+    const BINDING: &str = "kind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: r}\nsubjects:\n- {kind: Group, name: devs}\n---\n";
+
+    #[test]
+    fn a_cluster_role_of_namespaced_resources_bound_cluster_wide() {
+        let f = run(&format!(
+            "{BINDING}kind: ClusterRole\nmetadata: {{name: r}}\nrules:\n- apiGroups: ['', apps]\n  resources: [pods, pods/log, deployments]\n  verbs: [get]\n"
+        ));
+        assert_eq!(ids(&f), ["rbac-clusterrole-where-role-would-do"]);
+        assert!(
+            f[0].message
+                .starts_with("ClusterRoleBinding/b roleRef.name: binds ClusterRole `r`"),
+            "{}",
+            f[0].message
+        );
+        for rules in [
+            "- apiGroups: ['']\n  resources: [pods, nodes]\n  verbs: [get]\n",
+            "- nonResourceURLs: [/healthz]\n  verbs: [get]\n",
+        ] {
+            let yaml =
+                format!("{BINDING}kind: ClusterRole\nmetadata: {{name: r}}\nrules:\n{rules}");
+            assert!(run(&yaml).is_empty(), "{:?}", run(&yaml));
+        }
+        // A ClusterRole that is not in the input is not judged.
+        assert!(run(BINDING.trim_end_matches("---\n")).is_empty());
     }
 }
