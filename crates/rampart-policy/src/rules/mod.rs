@@ -25,12 +25,12 @@ use Severity::{High, Low, Medium};
 
 /// Wildcards in Role/ClusterRole rules.
 pub const RBAC_WILDCARD: Rule = rule("rbac-wildcard", "1.2", High, "wildcard (*) in a role rule");
-/// ClusterRoleBinding to cluster-admin.
+/// ClusterRoleBinding to cluster-admin (or the built-in admin/edit roles).
 pub const RBAC_CLUSTER_ADMIN: Rule = rule(
     "rbac-cluster-admin-binding",
     "1.4",
     High,
-    "ClusterRoleBinding to cluster-admin",
+    "ClusterRoleBinding to cluster-admin, admin or edit",
 );
 /// ClusterRoleBinding to a group every (unauthenticated) user or service account is in.
 pub const RBAC_BROAD_GROUP: Rule = rule(

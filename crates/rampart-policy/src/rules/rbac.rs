@@ -16,6 +16,11 @@ const BROAD_GROUPS: [&str; 3] = [
     "system:serviceaccounts",
 ];
 
+/// Built-in ClusterRoles that grant (nearly) everything when bound cluster-wide: cluster-admin,
+/// and `admin`/`edit`, which bound by a ClusterRoleBinding reach every namespace's Secrets
+/// and workloads.
+const POWERFUL_ROLES: [&str; 3] = ["cluster-admin", "admin", "edit"];
+
 /// Cluster-scoped resources (any other resource is taken to be namespaced).
 const CLUSTER_SCOPED: [&str; 22] = [
     "nodes",
@@ -92,11 +97,11 @@ fn check_binding(obj: &Object<'_>, out: &mut Vec<Finding>) {
     let cluster = obj.kind == "ClusterRoleBinding";
     let role_ref = obj.value().get("roleRef");
     let role_name = role_ref.and_then(|r| r.get("name")).and_then(Value::as_str);
-    if cluster && role_name == Some("cluster-admin") {
+    if cluster && let Some(role) = role_name.filter(|r| POWERFUL_ROLES.contains(r)) {
         out.push(obj.finding(
             &RBAC_CLUSTER_ADMIN,
             "roleRef.name",
-            "binds cluster-admin cluster-wide",
+            &format!("binds `{role}` cluster-wide"),
             "bind a namespaced Role (or a narrower ClusterRole through a RoleBinding) instead",
         ));
     }
@@ -170,6 +175,27 @@ pub(crate) fn check_role_scope(obj: &Object<'_>, objects: &[Object<'_>], out: &m
 #[cfg(test)]
 mod tests {
     use crate::tests::{ids, run};
+
+    #[test]
+    fn cluster_wide_admin_and_edit_are_powerful_too() {
+        for role in ["cluster-admin", "admin", "edit"] {
+            let text = format!(
+                "kind: ClusterRoleBinding\nmetadata: {{name: b}}\nroleRef: {{kind: ClusterRole, name: {role}}}\nsubjects: [{{kind: Group, name: ops}}]\n"
+            );
+            let f = run(&text);
+            assert_eq!(ids(&f), ["rbac-cluster-admin-binding"], "{role}");
+            assert!(
+                f[0].message
+                    .contains(&format!("binds `{role}` cluster-wide")),
+                "{}",
+                f[0].message
+            );
+        }
+        let view = run(
+            "kind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: Group, name: ops}]\n",
+        );
+        assert!(view.is_empty(), "{view:?}");
+    }
 
     #[test]
     fn wildcards_and_secret_reads_in_roles() {
