@@ -150,6 +150,13 @@ pub struct CheckArgs {
     /// kustomization.yaml) to check; `-` reads standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// How `check` and `audit` judge and report findings.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
@@ -171,16 +178,8 @@ pub struct AuditArgs {
     /// Kubeconfig context to use (default: the kubeconfig's current context).
     #[arg(long)]
     pub context: Option<String>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
-    /// Exit 1 when a finding has at least this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
-    /// Allowed image reference prefix, e.g. `registry.example.com/` (repeat); when given,
-    /// images from elsewhere are findings.
-    #[arg(long = "allowed-registry")]
-    pub allowed_registries: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Output format of `rampart check`.

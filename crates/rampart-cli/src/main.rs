@@ -7,6 +7,7 @@ mod commands;
 mod inputs;
 mod render_cache;
 mod scaffold;
+mod walk;
 
 use clap::Parser;
 use std::process::ExitCode;

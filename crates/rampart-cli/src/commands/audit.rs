@@ -33,9 +33,15 @@ async fn audit_paged(client: &Client, context: &str, args: &AuditArgs, page_size
     match cluster::read_documents(client, &location, page_size).await {
         Ok(docs) => {
             let options = Options {
-                allowed_registries: args.allowed_registries.clone(),
+                allowed_registries: args.report.allowed_registries.clone(),
             };
-            report_findings(&docs, &options, args.format, args.fail_on, &[])
+            report_findings(
+                &docs,
+                &options,
+                args.report.format,
+                args.report.fail_on,
+                &[],
+            )
         }
         Err(e) => unreadable(&e),
     }
@@ -62,7 +68,7 @@ fn unreadable(error: &ClusterError) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{CheckFormat, FailOn};
+    use crate::cli::{CheckFormat, FailOn, ReportArgs};
     use crate::cluster::tests::{PAGE, cluster, mock_client, page, privileged_pod};
     use serde_json::json;
 
@@ -70,9 +76,11 @@ mod tests {
         AuditArgs {
             kubeconfig: None,
             context: None,
-            format: CheckFormat::Json,
-            fail_on,
-            allowed_registries: Vec::new(),
+            report: ReportArgs {
+                format: CheckFormat::Json,
+                fail_on,
+                allowed_registries: Vec::new(),
+            },
         }
     }
 

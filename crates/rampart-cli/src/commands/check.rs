@@ -1,10 +1,11 @@
 //! `rampart check`: the security checklist as a linter for any Kubernetes YAML.
 
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
+use crate::walk::{files_under, shown};
 use anyhow::Result;
 use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::EXIT_INVALID_INPUT;
@@ -23,7 +24,7 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
             let mut bytes = Vec::new();
             std::io::stdin().read_to_end(&mut bytes)?;
             sources.push((STDIN_NAME.to_owned(), Ok(bytes)));
-        } else if let Err(e) = collect(root, true, &mut sources) {
+        } else if let Err(e) = collect(root, &mut sources) {
             input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
         for (name, bytes) in sources {
@@ -43,14 +44,14 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
         }
     }
     let options = Options {
-        allowed_registries: args.allowed_registries,
+        allowed_registries: args.report.allowed_registries,
     };
     tracing::info!(files, "read");
     Ok(report_findings(
         &docs,
         &options,
-        args.format,
-        args.fail_on,
+        args.report.format,
+        args.report.fail_on,
         &input_errors,
     ))
 }
@@ -119,27 +120,13 @@ fn color_stdout() -> bool {
 type Source = (String, std::io::Result<Vec<u8>>);
 
 /// The manifests under `path` (or `path` itself), sorted, with their content; a file named
-/// explicitly is read whatever its name. Symlinks inside directories are not followed.
-fn collect(path: &Path, explicit: bool, out: &mut Vec<Source>) -> std::io::Result<()> {
-    let meta = if explicit {
-        std::fs::metadata(path)?
-    } else {
-        std::fs::symlink_metadata(path)?
-    };
-    if meta.is_file() {
-        if explicit || is_manifest(path) {
-            out.push((shown(path), std::fs::read(path)));
-        }
-    } else if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()?;
-        entries.sort();
-        for entry in entries {
-            if entry.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            collect(&entry, false, out)?;
+/// explicitly is read whatever its name.
+fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
+    let explicit = std::fs::metadata(path)?.is_file();
+    for file in files_under(path)? {
+        if explicit || is_manifest(&file) {
+            let content = std::fs::read(&file);
+            out.push((shown(&file), content));
         }
     }
     Ok(())
@@ -150,11 +137,4 @@ fn is_manifest(path: &Path) -> bool {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     matches!(ext, "yaml" | "yml" | "json")
         && !matches!(name, "kustomization.yaml" | "kustomization.yml")
-}
-
-fn shown(path: &Path) -> String {
-    path.strip_prefix("./")
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

@@ -1,9 +1,10 @@
 //! `rampart scan`: the commit guard as a command, for pre-commit hooks and CI.
 
 use crate::cli::ScanArgs;
-use anyhow::Result;
+use crate::walk::{files_under, shown};
+use anyhow::{Context, Result};
 use rampart_git::guard::{Finding, scan_file};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Files larger than this are not text worth scanning (and not manifests).
@@ -25,7 +26,8 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
         };
         let mut files = Vec::new();
         for root in &roots {
-            collect(root, &mut files)?;
+            files
+                .extend(files_under(root).with_context(|| format!("cannot read {}", shown(root)))?);
         }
         for file in files {
             if fs_err::metadata(&file)?.len() > MAX_FILE_BYTES {
@@ -49,24 +51,4 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
     }
     println!("\n{} secret(s) found in {scanned} file(s)", findings.len());
     Ok(ExitCode::FAILURE)
-}
-
-/// Every regular file under `path` (or `path` itself), sorted, skipping `.git`.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let meta = fs_err::symlink_metadata(path)?;
-    if meta.is_file() {
-        out.push(path.to_path_buf());
-    } else if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = fs_err::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()?;
-        entries.sort();
-        for entry in entries {
-            if entry.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            collect(&entry, out)?;
-        }
-    }
-    Ok(())
 }
