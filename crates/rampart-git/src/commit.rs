@@ -141,6 +141,8 @@ pub(crate) struct Prepared {
     pub commit: Oid,
     /// What it changes relative to its parent, in path order.
     pub changes: Vec<Change>,
+    /// Its message (the reflog entry quotes the first line).
+    pub message: String,
 }
 
 /// Validates the request, reads the target branch and writes the objects of
@@ -187,12 +189,14 @@ pub(crate) fn prepare(
         return Ok(None);
     }
     writer.finish()?;
-    let commit = write_commit(repo, &author, req.message, tree_id, target.parent)?;
     let changes = plan::changes(&plan);
+    let message = req.message.text(&changes);
+    let commit = write_commit(repo, &author, &message, tree_id, target.parent)?;
     Ok(Some(Prepared {
         target,
         commit,
         changes,
+        message,
     }))
 }
 
@@ -225,12 +229,12 @@ pub(crate) fn publish(
     repo: &Repository,
     prepared: Prepared,
     files: &FileSet,
-    message: &str,
 ) -> Result<CommitOutcome, GitError> {
     let Prepared {
         target,
         commit,
         changes,
+        message,
     } = prepared;
     let summary = message.lines().next().unwrap_or_default();
     let log_message = match target.parent {
@@ -279,7 +283,7 @@ pub(crate) fn commit_files(
     let repo = open(repo_dir)?;
     match prepare(&repo, req)? {
         None => Ok(CommitOutcome::Unchanged),
-        Some(prepared) => publish(&repo, prepared, req.files, req.message),
+        Some(prepared) => publish(&repo, prepared, req.files),
     }
 }
 
@@ -329,7 +333,7 @@ mod tests {
             branch,
             files,
             owned_prefixes: &[],
-            message: "m",
+            message: "m".into(),
             author: None,
         }
     }
@@ -364,7 +368,7 @@ mod tests {
             panic!("expected their commit");
         };
 
-        let err = publish(&repo, prepared, &ours, "m").err();
+        let err = publish(&repo, prepared, &ours).err();
         assert!(
             matches!(err, Some(GitError::ConcurrentUpdate { ref refname, .. }) if refname == "refs/heads/main"),
             "{err:?}"
@@ -396,7 +400,7 @@ mod tests {
         )?;
         let their_tip = repo.refname_to_id("refs/heads/feature").ok();
 
-        let err = publish(&repo, prepared, &ours, "m").err();
+        let err = publish(&repo, prepared, &ours).err();
         assert!(
             matches!(err, Some(GitError::ConcurrentUpdate { expected: None, .. })),
             "{err:?}"
@@ -414,7 +418,7 @@ mod tests {
                 branch: "expected a prepared commit".into(),
             })?;
         commit_files(tmp.path(), &request(None, &files(&[("x", "theirs")])))?;
-        let err = publish(&repo, prepared, &ours, "m").err();
+        let err = publish(&repo, prepared, &ours).err();
         assert!(
             matches!(err, Some(GitError::ConcurrentUpdate { .. })),
             "{err:?}"

@@ -56,11 +56,46 @@ pub struct CommitRequest<'a> {
     /// optional) wholly owned by the caller: any file below one of them in
     /// the base tree that is not in `files` is deleted.
     pub owned_prefixes: &'a [String],
-    /// Commit message, used as given.
-    pub message: &'a str,
+    /// Commit message: a text, or written from the changes (`"text".into()`).
+    pub message: Message<'a>,
     /// `None`: `user.name` / `user.email` from the repository configuration
     /// where set, otherwise `Rampart <rampart@localhost>`.
     pub author: Option<&'a Author>,
+}
+
+/// The message of a commit.
+#[derive(Clone, Copy)]
+pub enum Message<'a> {
+    /// Used as given.
+    Text(&'a str),
+    /// Written from what the commit changes, which the commit works out anyway; saves the
+    /// caller a [`plan_changes`] that would compare and hash every file a second time.
+    Describe(&'a dyn Fn(&[Change]) -> String),
+}
+
+impl Message<'_> {
+    /// The text for a commit that records `changes`.
+    pub(crate) fn text(&self, changes: &[Change]) -> String {
+        match self {
+            Message::Text(text) => (*text).to_owned(),
+            Message::Describe(describe) => describe(changes),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Message<'a> {
+    fn from(text: &'a str) -> Self {
+        Message::Text(text)
+    }
+}
+
+impl std::fmt::Debug for Message<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Message::Describe(_) => f.write_str("Describe(..)"),
+        }
+    }
 }
 
 /// What [`commit_files`] did.

@@ -299,7 +299,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
             branch: None,
             files: &wanted,
             owned_prefixes: &[],
-            message: "m",
+            message: "m".into(),
             author: None,
         };
         let err = commit_files(&dir, &req).expect_err(bad);
@@ -319,7 +319,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
             branch: None,
             files: &wanted,
             owned_prefixes: &owned,
-            message: "m",
+            message: "m".into(),
             author: None,
         };
         let err = commit_files(&dir, &req).expect_err(bad);
@@ -333,7 +333,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
         branch: None,
         files: &conflicting,
         owned_prefixes: &[],
-        message: "m",
+        message: "m".into(),
         author: None,
     };
     let err = commit_files(&dir, &req).expect_err("file/dir conflict");
@@ -343,7 +343,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
             branch: Some(bad),
             files: &wanted,
             owned_prefixes: &[],
-            message: "m",
+            message: "m".into(),
             author: None,
         };
         let err = commit_files(&dir, &req).expect_err(bad);
@@ -431,7 +431,7 @@ fn detached_head_needs_a_branch_name() {
         branch: None,
         files: &wanted,
         owned_prefixes: &[],
-        message: "m",
+        message: "m".into(),
         author: None,
     };
     let err = commit_files(&dir, &req).expect_err("detached");
@@ -451,7 +451,7 @@ fn authors_come_from_the_request_then_the_config_then_the_default() {
         branch: None,
         files: &wanted,
         owned_prefixes: &[],
-        message: "m",
+        message: "m".into(),
         author: Some(&author),
     };
     let (id, _, _) = committed(commit_files(&dir, &req).expect("commit"));
@@ -583,4 +583,35 @@ fn executable_files_become_regular_files() {
         .expect("entry");
     assert_eq!(entry.filemode(), 0o100_644);
     assert_clean(&dir);
+}
+
+#[test]
+fn a_described_message_is_written_from_the_changes_the_commit_records() {
+    let (_tmp, dir) = new_repo();
+    commit_head(
+        &dir,
+        &files(&[("a/x.yaml", "x: 1\n"), ("a/gone.yaml", "g: 1\n")]),
+        &[],
+    );
+    let describe = |changes: &[rampart_git::Change]| {
+        let listed: Vec<String> = changes
+            .iter()
+            .map(|c| format!("{:?} {}", c.kind, c.path))
+            .collect();
+        format!("render\n\n{}\n", listed.join("\n"))
+    };
+    let wanted = files(&[("a/x.yaml", "x: 2\n"), ("a/new.yaml", "n: 1\n")]);
+    let req = CommitRequest {
+        branch: None,
+        files: &wanted,
+        owned_prefixes: &prefixes(&["a"]),
+        message: rampart_git::Message::Describe(&describe),
+        author: None,
+    };
+    commit_files(&dir, &req).expect("commit");
+    let message = git(&dir, &["log", "-1", "--format=%B"]);
+    assert_eq!(
+        message.trim_end(),
+        "render\n\nDeleted a/gone.yaml\nAdded a/new.yaml\nModified a/x.yaml"
+    );
 }

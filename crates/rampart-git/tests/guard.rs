@@ -163,7 +163,7 @@ fn a_commit_that_would_add_a_secret_is_refused_and_writes_nothing() {
         branch: None,
         files: &files,
         owned_prefixes: &[],
-        message: "m",
+        message: "m".into(),
         author: None,
     };
     let err = commit_files(&dir, &request).unwrap_err();

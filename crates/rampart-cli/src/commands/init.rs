@@ -34,7 +34,7 @@ pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
             branch: args.commit.branch.as_deref(),
             files: &files,
             owned_prefixes: &[],
-            message: "rampart: initialise repository\n\nrampart.yaml, environments and an example request (specs/shop.yaml).\n",
+            message: "rampart: initialise repository\n\nrampart.yaml, environments and an example request (specs/shop.yaml).\n".into(),
             author: author.as_ref(),
         },
     )?;

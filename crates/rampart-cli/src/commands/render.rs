@@ -5,7 +5,7 @@ use crate::cli::{CommitArgs, PlanArgs, RenderArgs};
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use anyhow::Result;
-use rampart_git::{ChangeKind, CommitOutcome, CommitRequest, DriftKind, FileSet, Oid};
+use rampart_git::{ChangeKind, CommitOutcome, CommitRequest, DriftKind, FileSet, Message, Oid};
 use rampart_render::Prior;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -99,13 +99,12 @@ pub fn commit(repo: &Path, mut rendered: Rendered, args: &CommitArgs, title: &st
     let author = author(args, Some(&rendered.inputs.config))?;
     let branch = args.branch.as_deref();
     let started = Instant::now();
-    let changes = rampart_git::plan_changes(repo, branch, &rendered.files, &rendered.owned)?;
-    let message = commit_message(title, &changes);
+    let describe = |changes: &[rampart_git::Change]| commit_message(title, changes);
     let request = CommitRequest {
         branch,
         files: &rendered.files,
         owned_prefixes: &rendered.owned,
-        message: &message,
+        message: Message::Describe(&describe),
         author: author.as_ref(),
     };
     let outcome = rampart_git::commit_files(repo, &request)?;

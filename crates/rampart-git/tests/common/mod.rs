@@ -47,7 +47,7 @@ pub fn commit_on(
         branch,
         files,
         owned_prefixes: owned,
-        message: "render manifests\n\nbody",
+        message: "render manifests\n\nbody".into(),
         author: None,
     };
     rampart_git::commit_files(dir, &req).expect("commit_files")
