@@ -6,9 +6,11 @@ use git2::{Branch, ErrorCode, Oid, Repository, Signature};
 
 use crate::guard;
 use crate::objects::{ObjectWriter, PACK_THRESHOLD};
-use crate::plan::{self, MODE_FILE};
+use crate::plan::{self, MODE_FILE, Plan};
 use crate::tree::Dir;
-use crate::{Author, Change, CommitOutcome, CommitRequest, FileSet, GitError, paths, worktree};
+use crate::{
+    Author, Change, CommitOutcome, CommitRequest, FileSet, GitError, Message, paths, worktree,
+};
 use rayon::prelude::*;
 
 /// Name and e-mail used when neither the request nor the configuration has one.
@@ -38,7 +40,7 @@ pub(crate) fn open(repo_dir: &Path) -> Result<Repository, GitError> {
 }
 
 /// The commit a reference currently points at, `None` if it does not exist or is unborn.
-fn commit_of(repo: &Repository, refname: &str) -> Result<Option<Oid>, GitError> {
+pub(crate) fn commit_of(repo: &Repository, refname: &str) -> Result<Option<Oid>, GitError> {
     let read_error = |source| GitError::ReadRef {
         refname: refname.to_owned(),
         source,
@@ -101,7 +103,10 @@ pub(crate) fn resolve_target(repo: &Repository, branch: Option<&str>) -> Result<
 }
 
 /// The editable tree of `parent` (empty for none) and its id.
-fn base_tree(repo: &Repository, parent: Option<Oid>) -> Result<(Dir, Option<Oid>), GitError> {
+pub(crate) fn base_tree(
+    repo: &Repository,
+    parent: Option<Oid>,
+) -> Result<(Dir, Option<Oid>), GitError> {
     let Some(parent) = parent else {
         return Ok((Dir::empty(), None));
     };
@@ -157,6 +162,38 @@ pub(crate) fn prepare(
     let target = resolve_target(repo, req.branch)?;
     let (mut tree, base_id) = base_tree(repo, target.parent)?;
     let plan = plan::plan(repo, &mut tree, req.files, &prefixes)?;
+    let Some((commit, changes, message)) = write_planned(
+        repo,
+        &mut tree,
+        base_id,
+        &plan,
+        &author,
+        &req.message,
+        target.parent,
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Prepared {
+        target,
+        commit,
+        changes,
+        message,
+    }))
+}
+
+/// Scans the planned files with the secret guard, then writes their blobs, the edited
+/// `tree` (read from `base_id`) and a commit on `parent`, without referencing it.
+/// `None`: the plan changes nothing.
+pub(crate) fn write_planned(
+    repo: &Repository,
+    tree: &mut Dir,
+    base_id: Option<Oid>,
+    plan: &Plan<'_>,
+    author: &Signature<'_>,
+    message: &Message<'_>,
+    parent: Option<Oid>,
+) -> Result<Option<(Oid, Vec<Change>, String)>, GitError> {
     if plan.is_empty() {
         return Ok(None);
     }
@@ -173,12 +210,12 @@ pub(crate) fn prepare(
     let upserts = plan.values().filter(|p| p.new.is_some()).count();
     let pack = upserts >= PACK_THRESHOLD;
     let mut writer = ObjectWriter::new(repo, pack)?;
-    for (path, planned) in &plan {
+    for (path, planned) in plan {
         if planned.new.is_none() {
             tree.remove(repo, "", path)?;
         }
     }
-    for (path, planned) in &plan {
+    for (path, planned) in plan {
         if let Some(blob) = planned.new {
             let id = writer.write_blob(blob, path)?;
             tree.upsert(repo, "", path, id, MODE_FILE)?;
@@ -189,15 +226,10 @@ pub(crate) fn prepare(
         return Ok(None);
     }
     writer.finish()?;
-    let changes = plan::changes(&plan);
-    let message = req.message.text(&changes);
-    let commit = write_commit(repo, &author, &message, tree_id, target.parent)?;
-    Ok(Some(Prepared {
-        target,
-        commit,
-        changes,
-        message,
-    }))
+    let changes = plan::changes(plan);
+    let message = message.text(&changes);
+    let commit = write_commit(repo, author, &message, tree_id, parent)?;
+    Ok(Some((commit, changes, message)))
 }
 
 /// Writes a commit object (not referenced by anything).
@@ -288,7 +320,10 @@ pub(crate) fn commit_files(
 }
 
 /// The author (and committer) of a new commit.
-fn signature(repo: &Repository, author: Option<&Author>) -> Result<Signature<'static>, GitError> {
+pub(crate) fn signature(
+    repo: &Repository,
+    author: Option<&Author>,
+) -> Result<Signature<'static>, GitError> {
     let (name, email) = match author {
         Some(author) => (author.name.clone(), author.email.clone()),
         None => {

@@ -226,6 +226,107 @@ pub enum GitError {
         source: std::io::Error,
     },
 
+    /// A changed path differs on the new base from what the change was made against:
+    /// someone else changed the same file; nothing was written.
+    #[error("{path} was changed on the base too ({reason}); nothing was written")]
+    Conflict {
+        /// Repository path.
+        path: String,
+        /// What differs.
+        reason: String,
+    },
+
+    /// A remote is not configured, or its URL cannot be used.
+    #[error("remote `{remote}`: {reason}")]
+    RemoteConfig {
+        /// Remote name.
+        remote: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Talking to the remote failed (network, protocol or server error).
+    #[error("cannot {action} {url}")]
+    Transport {
+        /// `fetch from` or `push to`.
+        action: &'static str,
+        /// Remote URL, without any user information.
+        url: String,
+        /// Cause reported by libgit2.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The remote refused the credentials Rampart has, or asked for some it does not have.
+    #[error("authentication to {url} failed: {reason}")]
+    Authentication {
+        /// Remote URL, without any user information.
+        url: String,
+        /// What was offered and refused, never the secret itself.
+        reason: String,
+    },
+
+    /// The SSH host key of the remote is unknown or does not match.
+    #[error("host key of {host} not trusted: {reason}")]
+    HostKey {
+        /// Host name.
+        host: String,
+        /// Why it is not trusted.
+        reason: String,
+    },
+
+    /// A credential file or variable could not be read.
+    #[error("cannot read credential {what}: {reason}")]
+    CredentialSource {
+        /// `environment variable NAME` or `file PATH`.
+        what: String,
+        /// Why (never the value).
+        reason: String,
+    },
+
+    /// The remote branch is not where the push expected it (someone pushed in between,
+    /// or the update is not a fast-forward); nothing was changed on the remote.
+    #[error(
+        "{refname} on the remote moved (expected {}, found {}); nothing was pushed",
+        expected.map_or_else(|| "no branch".to_owned(), |id| id.to_string()),
+        found.map_or_else(|| "another commit".to_owned(), |id| id.to_string())
+    )]
+    RemoteMoved {
+        /// Full remote reference name.
+        refname: String,
+        /// Where the push expected it (`None`: absent).
+        expected: Option<Oid>,
+        /// Where it was found, when known.
+        found: Option<Oid>,
+    },
+
+    /// The server refused to update the reference (e.g. a hook or branch protection declined
+    /// it); nothing was changed on the remote.
+    #[error(
+        "the remote rejected the update of {refname}: {reason}{}",
+        server_output(output)
+    )]
+    PushRejected {
+        /// Full remote reference name.
+        refname: String,
+        /// The server's status for the reference.
+        reason: String,
+        /// What the server printed (hook output), trimmed.
+        output: String,
+    },
+
+    /// A branch Rampart would update carries commits Rampart did not make.
+    #[error(
+        "someone else committed on {branch} ({}); rampart will not touch it",
+        commits.iter().map(|c| c.to_string()[..10].to_owned()).collect::<Vec<_>>().join(", ")
+    )]
+    ForeignCommits {
+        /// Branch name.
+        branch: String,
+        /// The commits without Rampart's trailer or author.
+        commits: Vec<Oid>,
+    },
+
     /// The secret guard found secrets in files about to be committed; nothing was written.
     #[error("refusing to commit: {} secret(s) found\n{}", findings.len(), list(findings))]
     SecretsFound {
@@ -240,4 +341,12 @@ fn list(findings: &[crate::guard::Finding]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn server_output(output: &str) -> String {
+    if output.trim().is_empty() {
+        String::new()
+    } else {
+        format!("\nthe remote said:\n{}", output.trim_end())
+    }
 }

@@ -14,11 +14,17 @@
 
 mod blobs;
 mod commit;
+mod credentials;
 mod error;
 pub mod guard;
+mod known_hosts;
 mod objects;
+mod onto;
 mod paths;
 mod plan;
+mod remote;
+#[cfg(test)]
+mod remote_tests;
 mod tree;
 mod worktree;
 
@@ -26,8 +32,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use blobs::{blob_id, current_branch, git_dir, read_blobs, staged_files};
+pub use credentials::{Credentials, HostKeyPolicy, Secret};
 pub use error::GitError;
 pub use git2::Oid;
+pub use onto::{
+    OntoRequest, author_email, changed_between, changes_against, commit_onto, first_parent,
+    foreign_commits, head_commit, merge_base, same_tree, set_branch,
+};
+pub use remote::{PushRequest, fetch_branches, push_commit, redact_url, remote_url};
 
 /// Desired content of generated or input files, keyed by repository-relative
 /// path with `/` separators.

@@ -1,0 +1,176 @@
+//! SSH host keys: OpenSSH `known_hosts` look-up and SHA-256 fingerprints.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+
+/// `SHA256:<unpadded base64>` of a host-key hash, as `ssh-keygen -l` prints it.
+pub(crate) fn fingerprint(hash: &[u8; 32]) -> String {
+    format!("SHA256:{}", STANDARD_NO_PAD.encode(hash))
+}
+
+/// Whether `pinned` (with or without the `SHA256:` prefix and padding) names `hash`.
+pub(crate) fn fingerprint_matches(pinned: &str, hash: &[u8; 32]) -> bool {
+    let pinned = pinned.trim();
+    let pinned = pinned.strip_prefix("SHA256:").unwrap_or(pinned);
+    pinned.trim_end_matches('=') == STANDARD_NO_PAD.encode(hash)
+}
+
+/// Checks that `known_hosts` lists `key` (the raw public key blob) for `host`
+/// (`host` or `[host]:port`). `Err` says why not.
+pub(crate) fn check(known_hosts: &Path, host: &str, key: &[u8]) -> Result<(), String> {
+    let text = std::fs::read_to_string(known_hosts).map_err(|e| {
+        format!(
+            "cannot read {} ({e}); add the host with ssh-keyscan or pin its fingerprint (delivery.ssh.hostKeyFingerprint)",
+            known_hosts.display()
+        )
+    })?;
+    let mut host_listed = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let mut hosts = fields.next().unwrap_or_default();
+        let revoked = hosts == "@revoked";
+        if hosts.starts_with('@') {
+            // @cert-authority entries are not supported; @revoked keys never match.
+            if !revoked {
+                continue;
+            }
+            hosts = fields.next().unwrap_or_default();
+        }
+        let (Some(_key_type), Some(encoded)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if !hosts_match(hosts, host) {
+            continue;
+        }
+        let Ok(listed) = STANDARD.decode(encoded) else {
+            continue;
+        };
+        if listed == key {
+            if revoked {
+                return Err(format!(
+                    "the key is marked @revoked in {}",
+                    known_hosts.display()
+                ));
+            }
+            return Ok(());
+        }
+        host_listed = true;
+    }
+    Err(if host_listed {
+        format!(
+            "the key differs from the one {} lists for it (a changed key or an attack); refusing to connect",
+            known_hosts.display()
+        )
+    } else {
+        format!(
+            "{host} is not in {}; add it (ssh-keyscan) or pin its fingerprint (delivery.ssh.hostKeyFingerprint)",
+            known_hosts.display()
+        )
+    })
+}
+
+/// Whether the comma-separated host patterns of a known_hosts line name `host`.
+/// Negated and wildcard patterns are not supported and never match.
+fn hosts_match(patterns: &str, host: &str) -> bool {
+    if let Some(hashed) = patterns.strip_prefix("|1|") {
+        let Some((salt, hash)) = hashed.split_once('|') else {
+            return false;
+        };
+        let (Ok(salt), Ok(hash)) = (STANDARD.decode(salt), STANDARD.decode(hash)) else {
+            return false;
+        };
+        return hmac_sha1(&salt, host.as_bytes()).as_slice() == hash.as_slice();
+    }
+    patterns.split(',').any(|p| p == host)
+}
+
+/// HMAC-SHA1 (RFC 2104), as OpenSSH hashes host names.
+fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..20].copy_from_slice(&sha1_smol::Sha1::from(key).digest().bytes());
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let mut inner = sha1_smol::Sha1::new();
+    inner.update(&pad(0x36));
+    inner.update(message);
+    let mut outer = sha1_smol::Sha1::new();
+    outer.update(&pad(0x5c));
+    outer.update(&inner.digest().bytes());
+    outer.digest().bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_sha1_matches_rfc_2202() {
+        // RFC 2202 test case 2.
+        let mac = hmac_sha1(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    }
+
+    #[test]
+    fn known_hosts_plain_hashed_changed_and_unknown() -> Result<(), std::io::Error> {
+        let key = b"\x00\x00\x00\x0bssh-ed25519fake-key-bytes".to_vec();
+        let other = b"\x00\x00\x00\x0bssh-ed25519other-key".to_vec();
+        let salt = b"0123456789abcdef0123";
+        let hashed = format!(
+            "|1|{}|{}",
+            STANDARD.encode(salt),
+            STANDARD.encode(hmac_sha1(salt, b"[git.example]:2222"))
+        );
+        let dir = tempfile::TempDir::new()?;
+        let path = dir.path().join("known_hosts");
+        std::fs::write(
+            &path,
+            format!(
+                "# comment\ngithub.example,10.0.0.1 ssh-ed25519 {}\n{hashed} ssh-ed25519 {}\nchanged.example ssh-ed25519 {}\n@revoked bad.example ssh-ed25519 {}\n",
+                STANDARD.encode(&key),
+                STANDARD.encode(&key),
+                STANDARD.encode(&other),
+                STANDARD.encode(&key),
+            ),
+        )?;
+        assert_eq!(check(&path, "github.example", &key), Ok(()));
+        assert_eq!(check(&path, "10.0.0.1", &key), Ok(()));
+        assert_eq!(check(&path, "[git.example]:2222", &key), Ok(()));
+        let changed = check(&path, "changed.example", &key)
+            .err()
+            .unwrap_or_default();
+        assert!(changed.contains("differs"), "{changed}");
+        let unknown = check(&path, "unknown.example", &key)
+            .err()
+            .unwrap_or_default();
+        assert!(unknown.contains("not in"), "{unknown}");
+        let revoked = check(&path, "bad.example", &key).err().unwrap_or_default();
+        assert!(revoked.contains("revoked"), "{revoked}");
+        assert!(check(&dir.path().join("missing"), "github.example", &key).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn fingerprints_compare_with_or_without_prefix_and_padding() {
+        let hash = [7u8; 32];
+        let printed = fingerprint(&hash);
+        assert!(printed.starts_with("SHA256:") && !printed.ends_with('='));
+        assert!(fingerprint_matches(&printed, &hash));
+        assert!(fingerprint_matches(
+            printed.trim_start_matches("SHA256:"),
+            &hash
+        ));
+        assert!(fingerprint_matches(&format!("{printed}="), &hash));
+        assert!(!fingerprint_matches(&fingerprint(&[8u8; 32]), &hash));
+    }
+}

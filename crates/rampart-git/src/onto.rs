@@ -1,0 +1,248 @@
+//! Delivering a change onto a base that is not the local branch: a commit built on an
+//! explicit commit (e.g. a freshly fetched remote branch), re-applied when that base moves.
+
+use std::path::Path;
+
+use git2::{Oid, Repository};
+
+use crate::commit::{base_tree, open, signature, write_planned};
+use crate::plan::{NewBlob, Plan, Planned};
+use crate::tree::Found;
+use crate::{Author, Change, FileSet, GitError, Message, paths, plan};
+
+/// What [`commit_onto`] builds: a change re-applied on an explicit base commit.
+#[derive(Debug, Clone, Copy)]
+pub struct OntoRequest<'a> {
+    /// Commit to build on; `None` makes a root commit.
+    pub base: Option<Oid>,
+    /// The change to apply, as recorded by [`changes_against`] against some earlier
+    /// commit: each path must still hold its `old_id` on `base` (or already its `new_id`).
+    pub changes: &'a [Change],
+    /// The new content of the added and modified paths of `changes`.
+    pub files: &'a FileSet,
+    /// Commit message.
+    pub message: &'a str,
+    /// `None`: as in [`crate::CommitRequest::author`].
+    pub author: Option<&'a Author>,
+}
+
+/// The changes [`crate::commit_files`] would record for `files` and `owned_prefixes`
+/// relative to the commit `base` (`None`: an empty tree), in path order.
+pub fn changes_against(
+    repo_dir: &Path,
+    base: Option<Oid>,
+    files: &FileSet,
+    owned_prefixes: &[String],
+) -> Result<Vec<Change>, GitError> {
+    paths::validate_files(files)?;
+    let prefixes = paths::normalize_prefixes(owned_prefixes)?;
+    let repo = open(repo_dir)?;
+    let (mut tree, _) = base_tree(&repo, base)?;
+    let plan = plan::plan(&repo, &mut tree, files, &prefixes)?;
+    Ok(plan::changes(&plan))
+}
+
+/// Writes a commit that applies `req.changes` on `req.base`, without referencing it
+/// (the caller pushes it, then points a branch at it). Every added or changed file passes
+/// the secret guard first.
+///
+/// `None`: `base` already holds the change. [`GitError::Conflict`] when a path on `base`
+/// is neither the change's old nor its new content: someone else changed the same file.
+pub fn commit_onto(repo_dir: &Path, req: &OntoRequest<'_>) -> Result<Option<Oid>, GitError> {
+    let repo = open(repo_dir)?;
+    let author = signature(&repo, req.author)?;
+    let (mut tree, base_id) = base_tree(&repo, req.base)?;
+    let mut plan = Plan::new();
+    for change in req.changes {
+        let found = match tree.find(&repo, &change.path)? {
+            Found::Nothing => None,
+            Found::Leaf { id, .. } => Some(id),
+            Found::Dir | Found::LeafAncestor { .. } => {
+                return Err(GitError::Conflict {
+                    path: change.path.clone(),
+                    reason: "a directory or file is in its way".to_owned(),
+                });
+            }
+        };
+        if found == change.new_id {
+            continue; // already there
+        }
+        if found != change.old_id {
+            return Err(GitError::Conflict {
+                path: change.path.clone(),
+                reason: format!(
+                    "expected {}, found {}",
+                    describe(change.old_id),
+                    describe(found)
+                ),
+            });
+        }
+        let new = match change.new_id {
+            None => None,
+            Some(id) => {
+                let content = req
+                    .files
+                    .get(&change.path)
+                    .ok_or_else(|| GitError::InvalidPath {
+                        path: change.path.clone(),
+                        reason: "the change adds it but no content was given",
+                    })?;
+                Some(NewBlob { content, id })
+            }
+        };
+        plan.insert(change.path.clone(), Planned { old: found, new });
+    }
+    let message = Message::Text(req.message);
+    let written = write_planned(
+        &repo, &mut tree, base_id, &plan, &author, &message, req.base,
+    )?;
+    Ok(written.map(|(commit, _, _)| commit))
+}
+
+fn describe(id: Option<Oid>) -> String {
+    id.map_or_else(|| "no file".to_owned(), |id| format!("blob {id}"))
+}
+
+/// The commit `HEAD` points at; `None` when it is unborn.
+pub fn head_commit(repo_dir: &Path) -> Result<Option<Oid>, GitError> {
+    let repo = open(repo_dir)?;
+    crate::commit::commit_of(&repo, "HEAD")
+}
+
+/// The best common ancestor of two commits, `None` if they share no history.
+pub fn merge_base(repo_dir: &Path, a: Oid, b: Oid) -> Result<Option<Oid>, GitError> {
+    let repo = open(repo_dir)?;
+    match repo.merge_base(a, b) {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(source) => Err(GitError::ReadObject {
+            id: a,
+            path: String::new(),
+            source,
+        }),
+    }
+}
+
+/// Which of `paths` (files or directories, repository-relative) differ between the trees
+/// of commits `a` (`None`: empty) and `b`.
+pub fn changed_between(
+    repo_dir: &Path,
+    a: Option<Oid>,
+    b: Oid,
+    paths: &[&str],
+) -> Result<Vec<String>, GitError> {
+    let repo = open(repo_dir)?;
+    let entry = |commit: Option<Oid>, path: &str| -> Result<Option<Oid>, GitError> {
+        let Some(commit) = commit else {
+            return Ok(None);
+        };
+        let tree = tree_of(&repo, commit)?;
+        Ok(tree
+            .get_path(Path::new(path.trim_end_matches('/')))
+            .ok()
+            .map(|e| e.id()))
+    };
+    let mut out = Vec::new();
+    for path in paths {
+        if entry(a, path)? != entry(Some(b), path)? {
+            out.push((*path).to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Whether two commits have the same tree.
+pub fn same_tree(repo_dir: &Path, a: Oid, b: Oid) -> Result<bool, GitError> {
+    let repo = open(repo_dir)?;
+    Ok(tree_of(&repo, a)?.id() == tree_of(&repo, b)?.id())
+}
+
+/// The first parent of a commit, `None` for a root commit.
+pub fn first_parent(repo_dir: &Path, commit: Oid) -> Result<Option<Oid>, GitError> {
+    let repo = open(repo_dir)?;
+    let commit = find_commit(&repo, commit)?;
+    Ok(commit.parent_ids().next())
+}
+
+fn find_commit(repo: &Repository, id: Oid) -> Result<git2::Commit<'_>, GitError> {
+    repo.find_commit(id).map_err(|source| GitError::ReadObject {
+        id,
+        path: String::new(),
+        source,
+    })
+}
+
+fn tree_of(repo: &Repository, commit: Oid) -> Result<git2::Tree<'_>, GitError> {
+    find_commit(repo, commit)?
+        .tree()
+        .map_err(|source| GitError::ReadObject {
+            id: commit,
+            path: String::new(),
+            source,
+        })
+}
+
+/// The commits reachable from `tip` but not from `base` that Rampart did not make: those
+/// whose message lacks a `<trailer>: ` line or whose author e-mail is not `author_email`.
+/// Newest first.
+pub fn foreign_commits(
+    repo_dir: &Path,
+    tip: Oid,
+    base: Option<Oid>,
+    trailer: &str,
+    author_email: &str,
+) -> Result<Vec<Oid>, GitError> {
+    let repo = open(repo_dir)?;
+    let walk_error = |source| GitError::ReadObject {
+        id: tip,
+        path: String::new(),
+        source,
+    };
+    let mut walk = repo.revwalk().map_err(walk_error)?;
+    walk.push(tip).map_err(walk_error)?;
+    if let Some(base) = base {
+        walk.hide(base).map_err(walk_error)?;
+    }
+    let prefix = format!("{trailer}: ");
+    let mut foreign = Vec::new();
+    for id in walk {
+        let id = id.map_err(walk_error)?;
+        let commit = find_commit(&repo, id)?;
+        let message = String::from_utf8_lossy(commit.message_bytes());
+        let has_trailer = message.lines().any(|line| line.starts_with(&prefix));
+        let by_us = commit.author().email_bytes() == author_email.as_bytes();
+        if !(has_trailer && by_us) {
+            foreign.push(id);
+        }
+    }
+    Ok(foreign)
+}
+
+/// The author e-mail [`commit_onto`] would use for `author`.
+pub fn author_email(repo_dir: &Path, author: Option<&Author>) -> Result<String, GitError> {
+    let repo = open(repo_dir)?;
+    let signature = signature(&repo, author)?;
+    Ok(String::from_utf8_lossy(signature.email_bytes()).into_owned())
+}
+
+/// Points the local branch `branch` at `commit` (creating it), unless it is the branch
+/// checked out, which is left alone (returns `false`).
+pub fn set_branch(repo_dir: &Path, branch: &str, commit: Oid) -> Result<bool, GitError> {
+    let repo = open(repo_dir)?;
+    let refname = format!("refs/heads/{branch}");
+    if !git2::Branch::name_is_valid(branch).unwrap_or(false) {
+        return Err(GitError::InvalidBranch {
+            branch: branch.to_owned(),
+        });
+    }
+    let head = repo.find_reference("HEAD").ok().and_then(|h| {
+        h.symbolic_target_bytes()
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+    });
+    if head.as_deref() == Some(refname.as_str()) {
+        return Ok(false);
+    }
+    repo.reference(&refname, commit, true, "rampart: delivered")
+        .map_err(|source| GitError::UpdateRef { refname, source })?;
+    Ok(true)
+}

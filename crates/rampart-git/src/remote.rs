@@ -1,0 +1,373 @@
+//! Fetching branches from and pushing commits to a remote, with bounded credentials,
+//! host-key checking, an explicit lease on the remote branch and per-reference status.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use git2::{Direction, FetchOptions, Oid, PushOptions, Remote, RemoteCallbacks, Repository};
+
+use crate::GitError;
+use crate::commit::open;
+use crate::credentials::{AuthState, Credentials};
+
+/// At most this much of what the server prints (hook output) is kept for an error.
+const SERVER_OUTPUT_LIMIT: usize = 4096;
+
+/// One commit to push.
+#[derive(Debug, Clone, Copy)]
+pub struct PushRequest<'a> {
+    /// Remote name, e.g. `origin`.
+    pub remote: &'a str,
+    /// The commit to push (it need not be referenced locally).
+    pub commit: Oid,
+    /// Branch on the remote (short name).
+    pub branch: &'a str,
+    /// The lease: where the remote branch must still be (`None`: it must not exist).
+    /// Checked against what the server advertises when the push starts, and sent as the
+    /// old value of the update, so the server refuses it if the branch moves meanwhile.
+    pub expected: Option<Oid>,
+    /// Allow a non-fast-forward update (still only from `expected`).
+    pub force: bool,
+}
+
+/// `url` without user information (which may hold a password or token).
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_owned(), // scp-like `git@host:path`: the user is not a secret
+    }
+}
+
+/// The URL of `remote` in the repository at `repo_dir` (for messages: redacted).
+pub fn remote_url(repo_dir: &Path, remote: &str) -> Result<String, GitError> {
+    let repo = open(repo_dir)?;
+    let found = find_remote(&repo, remote)?;
+    Ok(redact_url(found.url().unwrap_or_default()))
+}
+
+fn find_remote<'r>(repo: &'r Repository, name: &str) -> Result<Remote<'r>, GitError> {
+    repo.find_remote(name).map_err(|e| GitError::RemoteConfig {
+        remote: name.to_owned(),
+        reason: format!("{} (add it with `git remote add {name} URL`)", e.message()),
+    })
+}
+
+/// `[host]:port` for an SSH URL on another port than 22, else `host`: how known_hosts
+/// names it.
+fn known_hosts_name(url: &str, host: &str) -> String {
+    let port = url
+        .strip_prefix("ssh://")
+        .and_then(|rest| rest.split('/').next())
+        .map(|authority| authority.rsplit_once('@').map_or(authority, |(_, h)| h))
+        .and_then(|authority| authority.rsplit_once(':'))
+        .map(|(_, port)| port.to_owned());
+    match port {
+        Some(port) if port != "22" => format!("[{host}]:{port}"),
+        _ => host.to_owned(),
+    }
+}
+
+/// Callbacks shared by fetch and push: credentials and host keys.
+fn auth_callbacks<'a>(
+    creds: &'a Credentials,
+    state: &'a RefCell<AuthState>,
+    url: &'a str,
+) -> RemoteCallbacks<'a> {
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(move |_url, username, allowed| creds.answer(state, username, allowed));
+    callbacks.certificate_check(move |cert, host| {
+        creds.check_certificate(state, cert, &known_hosts_name(url, host))
+    });
+    callbacks
+}
+
+/// The error for a failed transport operation: authentication and host-key failures
+/// recorded by the callbacks take precedence over libgit2's generic message.
+fn transport_error(
+    action: &'static str,
+    url: &str,
+    state: &RefCell<AuthState>,
+    source: git2::Error,
+) -> GitError {
+    let mut state = state.borrow_mut();
+    if let Some((host, reason)) = state.host_key.take() {
+        return GitError::HostKey { host, reason };
+    }
+    if let Some(reason) = state.failure.take() {
+        return GitError::Authentication {
+            url: redact_url(url),
+            reason,
+        };
+    }
+    if source.class() == git2::ErrorClass::Http && source.message().contains("401") {
+        return GitError::Authentication {
+            url: redact_url(url),
+            reason: source.message().to_owned(),
+        };
+    }
+    GitError::Transport {
+        action,
+        url: redact_url(url),
+        source,
+    }
+}
+
+/// Fetches `branches` of `remote` into `refs/remotes/<remote>/<branch>` and returns each
+/// one's tip on the remote (`None`: the remote has no such branch; a stale tracking
+/// reference of it is deleted).
+pub fn fetch_branches(
+    repo_dir: &Path,
+    remote: &str,
+    branches: &[&str],
+    creds: &Credentials,
+) -> Result<BTreeMap<String, Option<Oid>>, GitError> {
+    let repo = open(repo_dir)?;
+    let mut found = find_remote(&repo, remote)?;
+    let url = found.url().unwrap_or_default().to_owned();
+    let state = RefCell::new(AuthState::default());
+    let fail = |source| transport_error("fetch from", &url, &state, source);
+
+    let advertised: BTreeMap<String, Oid> = {
+        let callbacks = auth_callbacks(creds, &state, &url);
+        let connection = found
+            .connect_auth(Direction::Fetch, Some(callbacks), None)
+            .map_err(fail)?;
+        let heads = connection.list().map_err(fail)?;
+        heads
+            .iter()
+            .filter_map(|head| {
+                let name = head.name().strip_prefix("refs/heads/")?;
+                Some((name.to_owned(), head.oid()))
+            })
+            .collect()
+    };
+    let mut tips = BTreeMap::new();
+    let mut refspecs = Vec::new();
+    for branch in branches {
+        let tip = advertised.get(*branch).copied();
+        let tracking = format!("refs/remotes/{remote}/{branch}");
+        match tip {
+            Some(_) => refspecs.push(format!("+refs/heads/{branch}:{tracking}")),
+            None => {
+                if let Ok(mut stale) = repo.find_reference(&tracking) {
+                    stale.delete().map_err(|source| GitError::UpdateRef {
+                        refname: tracking.clone(),
+                        source,
+                    })?;
+                }
+            }
+        }
+        tips.insert((*branch).to_owned(), tip);
+    }
+    if !refspecs.is_empty() {
+        let mut options = FetchOptions::new();
+        options.remote_callbacks(auth_callbacks(creds, &state, &url));
+        options.download_tags(git2::AutotagOption::None);
+        found
+            .fetch(&refspecs, Some(&mut options), Some("rampart: fetch"))
+            .map_err(fail)?;
+    }
+    // The fetch may have brought newer tips than the listing: report what was fetched.
+    for (branch, tip) in tips.iter_mut() {
+        if tip.is_some() {
+            let tracking = format!("refs/remotes/{remote}/{branch}");
+            *tip = Some(
+                repo.refname_to_id(&tracking)
+                    .map_err(|source| GitError::ReadRef {
+                        refname: tracking,
+                        source,
+                    })?,
+            );
+        }
+    }
+    Ok(tips)
+}
+
+/// What the push callbacks observed.
+#[derive(Default)]
+struct PushState {
+    /// The server's status per remote reference: `None` accepted, `Some(reason)` rejected.
+    statuses: Vec<(String, Option<String>)>,
+    /// Where the remote branch was when the push started, if the lease did not hold.
+    moved: Option<Option<Oid>>,
+    /// What the server printed (hook output), bounded.
+    output: String,
+}
+
+/// Pushes `req.commit` to `req.branch` on `req.remote`, only if the remote branch is at
+/// `req.expected`.
+///
+/// Errors: [`GitError::RemoteMoved`] when the lease does not hold or the update is not a
+/// fast-forward (fetch and try again), [`GitError::PushRejected`] when the server refuses
+/// the reference for another reason (e.g. a `pre-receive` hook; git2's push itself
+/// reports success then), [`GitError::Authentication`] / [`GitError::HostKey`] /
+/// [`GitError::Transport`] when the connection fails. Local branches are not touched.
+pub fn push_commit(
+    repo_dir: &Path,
+    req: &PushRequest<'_>,
+    creds: &Credentials,
+) -> Result<(), GitError> {
+    let repo = open(repo_dir)?;
+    let mut remote = find_remote(&repo, req.remote)?;
+    let url = remote.url().unwrap_or_default().to_owned();
+    let refname = format!("refs/heads/{}", req.branch);
+    if !git2::Branch::name_is_valid(req.branch).unwrap_or(false) {
+        return Err(GitError::InvalidBranch {
+            branch: req.branch.to_owned(),
+        });
+    }
+    let state = RefCell::new(AuthState::default());
+    let push_state = RefCell::new(PushState::default());
+    let expected = req.expected;
+    let result = {
+        let mut callbacks = auth_callbacks(creds, &state, &url);
+        callbacks.push_negotiation(|updates| {
+            for update in updates {
+                let found = (!update.src().is_zero()).then(|| update.src());
+                if found != expected {
+                    push_state.borrow_mut().moved = Some(found);
+                    return Err(git2::Error::from_str(
+                        "the remote branch is not where rampart expected it",
+                    ));
+                }
+            }
+            Ok(())
+        });
+        callbacks.push_update_reference(|name, status| {
+            push_state
+                .borrow_mut()
+                .statuses
+                .push((name.to_owned(), status.map(str::to_owned)));
+            Ok(())
+        });
+        callbacks.sideband_progress(|bytes| {
+            let mut st = push_state.borrow_mut();
+            let room = SERVER_OUTPUT_LIMIT.saturating_sub(st.output.len());
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(room)]).into_owned();
+            st.output.push_str(&text);
+            true
+        });
+        let mut options = PushOptions::new();
+        options.remote_callbacks(callbacks);
+        let force = if req.force { "+" } else { "" };
+        let refspec = format!("{force}{}:{refname}", req.commit);
+        remote.push(&[refspec.as_str()], Some(&mut options))
+    };
+    let push_state = push_state.into_inner();
+    if let Some(found) = push_state.moved {
+        return Err(GitError::RemoteMoved {
+            refname,
+            expected,
+            found,
+        });
+    }
+    if let Err(source) = result {
+        if source.code() == git2::ErrorCode::NotFastForward {
+            return Err(GitError::RemoteMoved {
+                refname,
+                expected,
+                found: None,
+            });
+        }
+        return Err(transport_error("push to", &url, &state, source));
+    }
+    let status = push_state
+        .statuses
+        .iter()
+        .find(|(name, _)| *name == refname)
+        .map(|(_, status)| status.clone());
+    match status {
+        Some(None) => Ok(()),
+        Some(Some(reason)) if is_stale(&reason) => Err(GitError::RemoteMoved {
+            refname,
+            expected,
+            found: None,
+        }),
+        Some(Some(reason)) => Err(GitError::PushRejected {
+            refname,
+            reason,
+            output: clean_output(&push_state.output),
+        }),
+        None => Err(GitError::PushRejected {
+            refname,
+            reason: "the server reported no status for the reference".to_owned(),
+            output: clean_output(&push_state.output),
+        }),
+    }
+}
+
+/// Whether a per-reference rejection means the branch moved (fetch and retry helps).
+fn is_stale(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    [
+        "non-fast-forward",
+        "fetch first",
+        "stale info",
+        "failed to update ref",
+        "failed to lock",
+        "cannot lock ref",
+    ]
+    .iter()
+    .any(|needle| reason.contains(needle))
+}
+
+/// Server output without progress noise, each line as the server printed it.
+fn clean_output(output: &str) -> String {
+    output
+        .split(['\n', '\r'])
+        .map(str::trim_end)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_user_information() {
+        assert_eq!(
+            redact_url("https://user:s3cret@git.example/org/repo.git"),
+            "https://git.example/org/repo.git"
+        );
+        assert_eq!(redact_url("https://git.example/r"), "https://git.example/r");
+        assert_eq!(
+            redact_url("git@git.example:org/r.git"),
+            "git@git.example:org/r.git"
+        );
+        assert_eq!(redact_url("file:///tmp/r.git"), "file:///tmp/r.git");
+    }
+
+    #[test]
+    fn known_hosts_names_carry_a_non_default_port() {
+        assert_eq!(
+            known_hosts_name("ssh://git@h.example:2222/r", "h.example"),
+            "[h.example]:2222"
+        );
+        assert_eq!(
+            known_hosts_name("ssh://git@h.example:22/r", "h.example"),
+            "h.example"
+        );
+        assert_eq!(
+            known_hosts_name("git@h.example:org/r", "h.example"),
+            "h.example"
+        );
+    }
+
+    #[test]
+    fn stale_rejections_are_told_from_refusals() {
+        assert!(is_stale("failed to update ref"));
+        assert!(is_stale("non-fast-forward"));
+        assert!(is_stale("fetch first"));
+        assert!(!is_stale("pre-receive hook declined"));
+        assert!(!is_stale("protected branch hook declined"));
+    }
+}
