@@ -217,6 +217,13 @@ async fn label_ids(
     repository: &Repository,
     names: &[String],
 ) -> Result<Vec<u64>, ForgeError> {
+    let mut unique: Vec<&String> = Vec::with_capacity(names.len());
+    for name in names {
+        if !unique.contains(&name) {
+            unique.push(name);
+        }
+    }
+    let names = unique;
     if names.is_empty() {
         return Ok(Vec::new());
     }
@@ -224,7 +231,7 @@ async fn label_ids(
     let labels_path = repo_segments(repository, &["labels"]);
     scan_pages(api, &labels_path, &[], |label: Label| {
         for (name, id) in names.iter().zip(ids.iter_mut()) {
-            if *name == label.name {
+            if **name == label.name {
                 *id = Some(label.id);
             }
         }
@@ -238,7 +245,7 @@ async fn label_ids(
             Some(id) => id,
             None => {
                 let request = CreateLabel {
-                    name,
+                    name: name.as_str(),
                     color: NEW_LABEL_COLOR,
                 };
                 let label: Label = api
@@ -249,9 +256,7 @@ async fn label_ids(
                 label.id
             }
         };
-        if !resolved.contains(&id) {
-            resolved.push(id);
-        }
+        resolved.push(id);
     }
     Ok(resolved)
 }
