@@ -120,7 +120,8 @@ impl Api {
         let hint = if source.is_timeout() {
             "the request timed out; check the network, a proxy, or the forge's status"
         } else if source.is_connect() {
-            "cannot connect; check the API base URL's host and port, DNS, and proxy settings"
+            "cannot connect; check the API base URL's host and port, DNS, proxy settings, and \
+             that the system trusts the server's TLS certificate"
         } else {
             "check the API base URL, TLS certificates, and the network"
         };

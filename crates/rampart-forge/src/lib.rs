@@ -125,7 +125,8 @@ impl Forge {
     }
 
     /// The open pull request whose head (source) branch is `head_branch` in this repository,
-    /// if any. Pull requests from forks are not considered.
+    /// if any. Pull requests from forks are not considered. Nothing is changed; the returned
+    /// `action` is [`PullRequestAction::Updated`], meaning "already open".
     pub async fn find_open(&self, head_branch: &str) -> Result<Option<PullRequest>, ForgeError> {
         Ok(self.find(head_branch).await?.map(|found| PullRequest {
             number: found.number,

@@ -412,3 +412,49 @@ async fn find_open_ignores_a_different_head_branch() {
 
     assert_eq!(found, None);
 }
+
+#[tokio::test]
+async fn an_unreachable_api_is_a_transport_error_with_a_hint() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+
+    let error = forge(ForgeKind::GitHub, &format!("http://127.0.0.1:{port}"), REPO)
+        .open_or_update(&spec(&[]))
+        .await
+        .unwrap_err();
+
+    let shown = shown_without_token(&error);
+    assert!(matches!(error, ForgeError::Transport { .. }), "{shown}");
+    assert!(shown.contains("no response"), "{shown}");
+    assert!(shown.contains("cannot connect"), "{shown}");
+}
+
+#[test]
+fn invalid_configuration_is_refused_before_any_request() {
+    use rampart_forge::{Forge, Token};
+    let token = || Token::from_file(crate::support::token_file().path()).unwrap();
+
+    let error =
+        Forge::new(ForgeKind::GitHub, "https://api.github.com", "acme", token()).unwrap_err();
+    assert!(error.to_string().contains("OWNER/REPO"), "{error}");
+
+    let error = Forge::new(
+        ForgeKind::Gitea,
+        "http://git.example.com/api/v1",
+        REPO,
+        token(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("use https"), "{error}");
+
+    assert_eq!(
+        Forge::default_api_base(ForgeKind::GitHub),
+        Some("https://api.github.com")
+    );
+    assert_eq!(Forge::default_api_base(ForgeKind::GitLab), None);
+    assert_eq!(Forge::default_api_base(ForgeKind::Gitea), None);
+}

@@ -237,3 +237,45 @@ async fn a_label_with_a_comma_is_refused_before_any_request() {
     assert!(error.to_string().contains("comma"), "{error}");
     assert_request_count(&server, 0).await;
 }
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_with_the_token() {
+    // GitLab's token travels in a custom header, which HTTP clients do not strip on
+    // redirects; the client must not follow a redirect to a different origin at all.
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    list_open()
+        .respond_with(ResponseTemplate::new(307).insert_header(
+            "location",
+            format!("{}/api/v4/steal", elsewhere.uri()).as_str(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let error = forge(ForgeKind::GitLab, &api_base(&server), REPO)
+        .open_or_update(&spec(&[]))
+        .await
+        .unwrap_err();
+
+    let shown = shown_without_token(&error);
+    assert_eq!(error.status(), Some(307), "{shown}");
+    assert!(shown.contains("redirected"), "{shown}");
+    assert_request_count(&elsewhere, 0).await;
+}
+
+#[test]
+fn open_or_update_can_run_on_a_multi_threaded_runtime() {
+    fn assert_send<T: Send>(_: &T) {}
+    let forge = forge(ForgeKind::GitLab, "https://gitlab.example.com/api/v4", REPO);
+    let labels = labels();
+    let spec = spec(&labels);
+    let future = forge.open_or_update(&spec);
+    assert_send(&future);
+    assert_send(&forge.find_open(HEAD));
+}

@@ -17,9 +17,14 @@ pub const BODY: &str = "Rendered by `rampart render`.\n\n- clusters/dev/namespac
 
 /// The token, read the way operators provide it: from a file with a trailing newline.
 pub fn token() -> Token {
+    Token::from_file(token_file().path()).unwrap()
+}
+
+/// A token file as editors write it, with a trailing newline.
+pub fn token_file() -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().unwrap();
     writeln!(file, "{TOKEN}").unwrap();
-    Token::from_file(file.path()).unwrap()
+    file
 }
 
 pub fn forge(kind: ForgeKind, api_base: &str, repository: &str) -> Forge {
