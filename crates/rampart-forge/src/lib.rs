@@ -37,6 +37,7 @@ mod gitea;
 mod github;
 mod gitlab;
 mod kind;
+mod message;
 mod pull_request;
 mod repository;
 mod token;
@@ -107,7 +108,11 @@ impl Forge {
             Ok(found) => Ok(self.done(found, PullRequestAction::Opened)),
             Err(error) if self.already_exists(&error) => {
                 // Another run opened it between our look-up and our create.
-                tracing::debug!(forge = %self.api.forge, head = spec.head, "pull request appeared concurrently; updating it");
+                tracing::debug!(
+                    forge = %self.api.forge,
+                    head = spec.head,
+                    "pull request appeared concurrently; updating it"
+                );
                 match self.find(spec.head).await? {
                     Some(existing) => self.update(existing, spec).await,
                     None => Err(ForgeError::ExistsButNotFound {
