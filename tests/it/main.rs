@@ -7,6 +7,7 @@ mod audit;
 mod check;
 mod cli;
 mod custom_blueprints;
+mod delivery;
 mod hardening;
 mod injection;
 mod malformed;

@@ -51,6 +51,33 @@ pub struct CommitArgs {
     pub author: Option<String>,
 }
 
+/// How the commit reaches the remote (overrides `delivery.mode` of rampart.yaml). No flag
+/// takes a token: rampart.yaml names the variable or file that holds it.
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// Commit on top of the remote's branch and push it (same as --delivery push).
+    #[arg(long, conflicts_with_all = ["pr", "delivery"])]
+    pub push: bool,
+    /// Push a rampart/… branch and open or update its pull request (same as
+    /// --delivery pull-request).
+    #[arg(long, conflicts_with = "delivery")]
+    pub pr: bool,
+    /// Delivery mode: commit (local only), push or pull-request.
+    #[arg(long, value_enum)]
+    pub delivery: Option<DeliveryModeArg>,
+}
+
+/// `--delivery` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeliveryModeArg {
+    /// Commit on the local branch.
+    Commit,
+    /// Commit on the remote branch and push.
+    Push,
+    /// Push a branch and open or update a pull request.
+    PullRequest,
+}
+
 /// Which repository and blueprint.
 #[derive(Debug, Args)]
 pub struct RepoArgs {
@@ -99,6 +126,8 @@ pub struct NewArgs {
     pub repo: RepoArgs,
     #[command(flatten)]
     pub commit: CommitArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 /// `rampart render`.
@@ -115,6 +144,8 @@ pub struct RenderArgs {
     pub check: bool,
     #[command(flatten)]
     pub commit: CommitArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 /// `rampart plan`.

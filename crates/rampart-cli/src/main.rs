@@ -4,6 +4,7 @@
 mod cli;
 mod cluster;
 mod commands;
+mod delivery;
 mod inputs;
 mod render_cache;
 mod scaffold;

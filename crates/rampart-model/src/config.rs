@@ -18,6 +18,9 @@ pub struct RepoConfig {
     /// Commit settings.
     #[serde(default)]
     pub git: GitSettings,
+    /// How commits reach the remote (push, pull request).
+    #[serde(default)]
+    pub delivery: crate::delivery::Delivery,
 }
 
 /// Governance rules.

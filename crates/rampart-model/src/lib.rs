@@ -11,6 +11,7 @@
 //! ```
 
 pub mod config;
+pub mod delivery;
 pub mod diagnostic;
 pub mod environment;
 pub mod load;

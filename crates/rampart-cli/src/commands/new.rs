@@ -1,6 +1,6 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
-use super::render::{CacheUse, commit, render_repo};
+use super::render::{CacheUse, commit_or_deliver, render_repo};
 use crate::cli::NewArgs;
 use crate::inputs::{SPECS_DIR, display, load_config};
 use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
@@ -50,11 +50,13 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         &pending,
         CacheUse::ReadWrite,
     )?;
-    commit(
+    let delivered = commit_or_deliver(
         repo,
         rendered,
         &args.commit,
+        &args.delivery,
         &format!("rampart: new namespace {}", args.name),
+        None,
     )?;
     if !placeholders.is_empty() {
         println!(
@@ -64,6 +66,9 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         );
     }
     match &args.commit.branch {
+        _ if delivered => {
+            println!("delivered {rel} (the work tree is unchanged: `git pull` once it is merged)")
+        }
         None => println!("wrote {}", display(repo, &rel)),
         Some(branch) => println!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
     }

@@ -1,7 +1,7 @@
 //! `rampart render` and `rampart plan`.
 
 use super::{EXIT_DRIFT, author};
-use crate::cli::{CommitArgs, PlanArgs, RenderArgs};
+use crate::cli::{CommitArgs, DeliveryArgs, PlanArgs, RenderArgs};
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use anyhow::Result;
@@ -92,6 +92,41 @@ pub fn render_repo(
         inputs,
         cache,
     })
+}
+
+/// Commits a render locally, or delivers it (push, pull request) as the flags and
+/// rampart.yaml say. Returns whether it was delivered rather than committed locally.
+pub fn commit_or_deliver(
+    repo: &Path,
+    rendered: Rendered,
+    args: &CommitArgs,
+    delivery: &DeliveryArgs,
+    title: &str,
+    env: Option<&str>,
+) -> Result<bool> {
+    let config = &rendered.inputs.config.delivery;
+    let mode = crate::delivery::mode(delivery, config);
+    if mode == rampart_model::delivery::DeliveryMode::Commit {
+        commit(repo, rendered, args, title)?;
+        return Ok(false);
+    }
+    if args.branch.is_some() {
+        anyhow::bail!(
+            "--branch is for local commits; with push or pull-request delivery set delivery.baseBranch in rampart.yaml"
+        );
+    }
+    let author = author(args, Some(&rendered.inputs.config))?;
+    crate::delivery::deliver(&crate::delivery::Delivered {
+        repo,
+        files: &rendered.files,
+        owned: &rendered.owned,
+        title,
+        author: author.as_ref(),
+        env,
+        mode,
+        config,
+    })?;
+    Ok(true)
 }
 
 /// Commits a render and prints what happened.
@@ -214,7 +249,14 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_DRIFT));
     }
     let title = format!("rampart: render {}", scope(&rendered, args.env.as_deref()));
-    commit(&args.repo.repo, rendered, &args.commit, &title)?;
+    commit_or_deliver(
+        &args.repo.repo,
+        rendered,
+        &args.commit,
+        &args.delivery,
+        &title,
+        args.env.as_deref(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,5 +1,6 @@
 //! Parse-and-validate entry points: text in, typed value or located diagnostics out.
 
+mod delivery;
 mod environment;
 mod request;
 pub mod syntax;
@@ -41,5 +42,6 @@ pub fn parse_repo_config(file: &str, text: &str) -> Result<RepoConfig, Diagnosti
     let cfg = parse_document::<RepoConfig>(file, text)?;
     let mut report = Report::new(file, text);
     environment::check_repo_config(&cfg, &mut report);
+    delivery::check_delivery(&cfg.delivery, &mut report);
     report.finish().map(|()| cfg)
 }

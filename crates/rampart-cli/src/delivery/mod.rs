@@ -1,0 +1,382 @@
+//! Delivering a render to the remote: `push` (onto the remote branch) and `pull-request`
+//! (a `rampart/…` branch and its pull request).
+//!
+//! The change is what the render changes relative to the last commit the local checkout
+//! shares with the remote branch (the merge base), so commits others pushed meanwhile are
+//! kept, never reverted. It is applied onto the freshly fetched remote branch as an
+//! unreferenced commit and pushed with a lease; if the remote moved, it is fetched and
+//! applied again onto the new head, a bounded number of times. Local branches (except the
+//! `rampart/…` branch after a successful push), the index and the work tree are never
+//! touched, so a failed delivery leaves the local repository as it was.
+
+mod branch;
+mod describe;
+
+use crate::cli::{DeliveryArgs, DeliveryModeArg};
+use anyhow::{Context, Result, anyhow, bail};
+use rampart_git::{
+    Author, Credentials, FileSet, GitError, HostKeyPolicy, Oid, OntoRequest, PushRequest, Secret,
+};
+use rampart_model::delivery::{Delivery, DeliveryMode, ForgeKindSetting};
+use std::path::{Path, PathBuf};
+
+/// Trailer that marks Rampart's commits on its branches.
+pub const TRAILER: &str = "Rampart-Change";
+/// Inputs whose change on the remote makes a re-applied render stale.
+const INPUTS: &[&str] = &["rampart.yaml", "environments"];
+
+/// The mode in force: the flags, else rampart.yaml.
+pub fn mode(args: &DeliveryArgs, config: &Delivery) -> DeliveryMode {
+    if args.push {
+        return DeliveryMode::Push;
+    }
+    if args.pr {
+        return DeliveryMode::PullRequest;
+    }
+    match args.delivery {
+        Some(DeliveryModeArg::Commit) => DeliveryMode::Commit,
+        Some(DeliveryModeArg::Push) => DeliveryMode::Push,
+        Some(DeliveryModeArg::PullRequest) => DeliveryMode::PullRequest,
+        None => config.mode,
+    }
+}
+
+/// What to deliver.
+pub struct Delivered<'a> {
+    /// The GitOps repository.
+    pub repo: &'a Path,
+    /// Rendered and input files.
+    pub files: &'a FileSet,
+    /// Prefixes the render owns.
+    pub owned: &'a [String],
+    /// Commit (and pull request) title.
+    pub title: &'a str,
+    /// Commit author.
+    pub author: Option<&'a Author>,
+    /// The environment rendered, if only one.
+    pub env: Option<&'a str>,
+    /// `push` or `pull-request`.
+    pub mode: DeliveryMode,
+    /// rampart.yaml's settings.
+    pub config: &'a Delivery,
+}
+
+/// A path of rampart.yaml resolved against the repository (and `~/`).
+fn config_path(repo: &Path, path: &str) -> PathBuf {
+    if let Some(rest) = path.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    repo.join(path)
+}
+
+/// The token rampart.yaml points at, if any.
+fn token(repo: &Path, d: &Delivery) -> Result<Option<Secret>> {
+    Ok(match (&d.token_env, &d.token_file) {
+        (Some(var), _) => Some(Secret::from_env(var)?),
+        (None, Some(file)) => Some(Secret::from_file(&config_path(repo, file))?),
+        (None, None) => None,
+    })
+}
+
+fn credentials(repo: &Path, d: &Delivery) -> Result<Credentials> {
+    let host_keys = match (&d.ssh.host_key_fingerprint, &d.ssh.known_hosts) {
+        (Some(fp), _) => HostKeyPolicy::Fingerprint(fp.clone()),
+        (None, Some(file)) => HostKeyPolicy::KnownHosts(config_path(repo, file)),
+        (None, None) => HostKeyPolicy::default(),
+    };
+    Ok(Credentials {
+        token: token(repo, d)?,
+        username: None,
+        ssh_key_file: d.ssh.key_file.as_deref().map(|f| config_path(repo, f)),
+        host_keys,
+    })
+}
+
+/// The forge client of a pull-request delivery, built before anything is sent.
+fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
+    let Some(settings) = &d.forge else {
+        bail!(
+            "pull-request delivery needs `delivery.forge` in rampart.yaml (kind, repository, and a token through delivery.tokenEnv or delivery.tokenFile)"
+        );
+    };
+    let kind = match settings.kind {
+        ForgeKindSetting::Github => rampart_forge::ForgeKind::GitHub,
+        ForgeKindSetting::Gitlab => rampart_forge::ForgeKind::GitLab,
+        ForgeKindSetting::Gitea => rampart_forge::ForgeKind::Gitea,
+    };
+    let api_base = match &settings.api_base {
+        Some(base) => base.as_str(),
+        None => rampart_forge::Forge::default_api_base(kind)
+            .ok_or_else(|| anyhow!("delivery.forge.apiBase is required for {kind:?}"))?,
+    };
+    let token = match (&d.token_env, &d.token_file) {
+        (Some(var), _) => rampart_forge::Token::from_env(var)?,
+        (None, Some(file)) => rampart_forge::Token::from_file(&config_path(repo, file))?,
+        (None, None) => bail!(
+            "the forge API needs a token: set delivery.tokenEnv (a variable name) or delivery.tokenFile in rampart.yaml"
+        ),
+    };
+    Ok(rampart_forge::Forge::new(
+        kind,
+        api_base,
+        &settings.repository,
+        token,
+    )?)
+}
+
+/// What to tell the user after a failed delivery, by cause.
+fn advice(error: &GitError, remote: &str) -> String {
+    let unchanged = "nothing was pushed, and your local branches and work tree are unchanged";
+    let what = match error {
+        GitError::ForeignCommits { branch, .. } => format!(
+            "review the commits on {branch}: merge or close its pull request, or delete the branch (`git push {remote} --delete {branch}`), then run again"
+        ),
+        GitError::PushRejected { .. } => "the server refused the update (a hook or branch protection): fix what it says above, or deliver with --pr instead of pushing to a protected branch".to_owned(),
+        GitError::Authentication { .. } => "check the token (delivery.tokenEnv / delivery.tokenFile) or the SSH key, and that it may push to the repository".to_owned(),
+        GitError::HostKey { .. } => "verify the server's host key out of band, then add it to known_hosts or pin it with delivery.ssh.hostKeyFingerprint".to_owned(),
+        GitError::Conflict { .. } => format!("someone changed the same files on {remote}: `git pull`, then run again"),
+        GitError::RemoteMoved { .. } => "the remote branch keeps moving: run again later, or raise delivery.maxRetries".to_owned(),
+        GitError::RemoteConfig { .. } => format!("configure the remote: `git remote add {remote} URL`"),
+        _ => "run again once the cause above is fixed".to_owned(),
+    };
+    format!("delivery failed; {unchanged}. To do: {what}")
+}
+
+/// Pushes the change and, for `pull-request`, opens or updates its pull request.
+pub fn deliver(d: &Delivered<'_>) -> Result<()> {
+    let config = d.config;
+    let remote = config.remote.as_deref().unwrap_or("origin");
+    // Everything that can be checked locally is checked before the first network call.
+    let forge = match d.mode {
+        DeliveryMode::PullRequest => Some(forge(d.repo, config)?),
+        _ => None,
+    };
+    let creds = credentials(d.repo, config)?;
+    let base = match &config.base_branch {
+        Some(base) => base.clone(),
+        None => rampart_git::current_branch(d.repo)?.ok_or_else(|| {
+            anyhow!("HEAD is not on a branch: set delivery.baseBranch in rampart.yaml")
+        })?,
+    };
+    let max_retries = config.max_retries.unwrap_or(3);
+    let wrap = |e: GitError| {
+        let advice = advice(&e, remote);
+        anyhow::Error::new(e).context(advice)
+    };
+
+    let tips = rampart_git::fetch_branches(d.repo, remote, &[&base], &creds).map_err(wrap)?;
+    let Some(mut base_tip) = tips.get(&base).copied().flatten() else {
+        bail!(
+            "{remote} has no branch `{base}`: push it first (`git push {remote} {base}`) or set delivery.baseBranch"
+        );
+    };
+    let since = match rampart_git::head_commit(d.repo)? {
+        Some(head) => rampart_git::merge_base(d.repo, head, base_tip)?,
+        None => None,
+    };
+    let changes = rampart_git::changes_against(d.repo, since, d.files, d.owned)?;
+    if changes.is_empty() {
+        println!("nothing to deliver: the render changes nothing relative to {remote}/{base}");
+        return Ok(());
+    }
+    let prefix = config.branch_prefix.as_deref().unwrap_or("rampart/");
+    let branch = match d.mode {
+        DeliveryMode::PullRequest => branch::branch_name(prefix, &base, d.env, &changes),
+        _ => base.clone(),
+    };
+    let change_id = branch::branch_name("", &base, d.env, &changes);
+    let message = commit_message(d.title, &changes, &change_id);
+    let our_email = rampart_git::author_email(d.repo, d.author)?;
+
+    let mut attempt = 0;
+    let pushed = loop {
+        let stale_inputs = rampart_git::changed_between(d.repo, since, base_tip, INPUTS)?;
+        if !stale_inputs.is_empty() {
+            bail!(
+                "{} changed on {remote}/{base} since your checkout, so this render would be stale there: `git pull`, then run again (nothing was pushed; your local repository is unchanged)",
+                stale_inputs.join(" and ")
+            );
+        }
+        let commit = rampart_git::commit_onto(
+            d.repo,
+            &OntoRequest {
+                base: Some(base_tip),
+                changes: &changes,
+                files: d.files,
+                message: &message,
+                author: d.author,
+            },
+        )
+        .map_err(wrap)?;
+        let Some(commit) = commit else {
+            println!("up to date: {remote}/{base} already has this change");
+            return Ok(());
+        };
+        let outcome = match d.mode {
+            DeliveryMode::PullRequest => {
+                push_branch(d, remote, &branch, base_tip, commit, &creds, &our_email)
+            }
+            _ => rampart_git::push_commit(
+                d.repo,
+                &PushRequest {
+                    remote,
+                    commit,
+                    branch: &branch,
+                    expected: Some(base_tip),
+                    force: false,
+                },
+                &creds,
+            )
+            .map(|()| Pushed::Pushed(commit)),
+        };
+        match outcome {
+            Ok(pushed) => break pushed,
+            Err(GitError::RemoteMoved { .. }) if attempt < max_retries => {
+                attempt += 1;
+                eprintln!(
+                    "{remote} moved while pushing; fetching and applying the change again (retry {attempt} of {max_retries})"
+                );
+                let tips =
+                    rampart_git::fetch_branches(d.repo, remote, &[&base], &creds).map_err(wrap)?;
+                base_tip = tips
+                    .get(&base)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| anyhow!("{remote}/{base} was deleted while delivering"))?;
+            }
+            Err(e @ GitError::RemoteMoved { .. }) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "gave up after {} attempt(s): {remote}/{branch} kept moving. {}",
+                    attempt + 1,
+                    advice(
+                        &GitError::RemoteMoved {
+                            refname: branch.clone(),
+                            expected: None,
+                            found: None
+                        },
+                        remote
+                    )
+                )));
+            }
+            Err(e) => return Err(wrap(e)),
+        }
+    };
+    let short = |id: Oid| id.to_string()[..10].to_owned();
+    let commit = match pushed {
+        Pushed::Pushed(commit) => {
+            println!(
+                "pushed {} to {remote}/{branch}: {} file(s) changed",
+                short(commit),
+                changes.len()
+            );
+            commit
+        }
+        Pushed::AlreadyThere(commit) => {
+            println!(
+                "{remote}/{branch} already holds this change at {}",
+                short(commit)
+            );
+            commit
+        }
+    };
+    let Some(forge) = forge else {
+        println!("your checkout is unchanged: `git pull` to bring {remote}/{base} into it");
+        return Ok(());
+    };
+    if rampart_git::set_branch(d.repo, &branch, commit)? {
+        tracing::info!(branch, "local branch updated");
+    }
+    let (title, body) = describe::pull_request_text(d.title, &branch, &changes, d.files);
+    let spec = rampart_forge::PullRequestSpec {
+        head: &branch,
+        base: &base,
+        title: &title,
+        body: &body,
+        labels: &config.labels,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime for the forge API")?;
+    let pr = runtime
+        .block_on(forge.open_or_update(&spec))
+        .with_context(|| {
+            format!("pushed {branch}, but the pull request could not be opened or updated; run again to retry")
+        })?;
+    let action = match pr.action {
+        rampart_forge::PullRequestAction::Opened => "opened",
+        rampart_forge::PullRequestAction::Updated => "updated",
+    };
+    println!("{action} pull request #{}: {}", pr.number, pr.url);
+    Ok(())
+}
+
+/// What the push of a pull-request branch did.
+enum Pushed {
+    /// The branch now points at this new commit.
+    Pushed(Oid),
+    /// The branch already held the same change on the same base.
+    AlreadyThere(Oid),
+}
+
+/// Pushes `commit` to the Rampart branch `branch`: creates it, or replaces Rampart's own
+/// earlier commit(s) there. Refuses a branch with anyone else's commits.
+fn push_branch(
+    d: &Delivered<'_>,
+    remote: &str,
+    branch: &str,
+    base_tip: Oid,
+    commit: Oid,
+    creds: &Credentials,
+    our_email: &str,
+) -> Result<Pushed, GitError> {
+    let tips = rampart_git::fetch_branches(d.repo, remote, &[branch], creds)?;
+    let current = tips.get(branch).copied().flatten();
+    if let Some(tip) = current {
+        let foreign =
+            rampart_git::foreign_commits(d.repo, tip, Some(base_tip), TRAILER, our_email)?;
+        if !foreign.is_empty() {
+            return Err(GitError::ForeignCommits {
+                branch: branch.to_owned(),
+                commits: foreign,
+            });
+        }
+        if rampart_git::first_parent(d.repo, tip)? == Some(base_tip)
+            && rampart_git::same_tree(d.repo, tip, commit)?
+        {
+            return Ok(Pushed::AlreadyThere(tip));
+        }
+    }
+    rampart_git::push_commit(
+        d.repo,
+        &PushRequest {
+            remote,
+            commit,
+            branch,
+            expected: current,
+            force: current.is_some(),
+        },
+        creds,
+    )?;
+    Ok(Pushed::Pushed(commit))
+}
+
+/// The commit message: title, touched units, and the trailer that marks it as Rampart's.
+fn commit_message(title: &str, changes: &[rampart_git::Change], change_id: &str) -> String {
+    const LISTED: usize = 100;
+    let units = branch::units(changes);
+    let mut message = format!(
+        "{title}\n\nGenerated by rampart {}.\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for unit in units.iter().take(LISTED) {
+        message.push_str(&format!("- {unit}\n"));
+    }
+    if units.len() > LISTED {
+        message.push_str(&format!("- … and {} more\n", units.len() - LISTED));
+    }
+    message.push_str(&format!("\n{TRAILER}: {change_id}\n"));
+    message
+}

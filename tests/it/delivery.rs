@@ -1,0 +1,568 @@
+//! GitOps delivery end to end: `render`/`new` with `--push` and `--pr` against real Git
+//! remotes on disk (bare repositories over `file://`, and through `git daemon` where the
+//! server's hooks must run) and a GitHub API mocked with wiremock.
+
+use crate::support::{Repo, git, rampart_bin};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use tempfile::TempDir;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN_VAR: &str = "RAMPART_IT_FORGE_TOKEN";
+const TOKEN: &str = "it-token-0123456789";
+
+/// A Rampart repository whose `main` is pushed to a bare remote `origin`.
+struct Setup {
+    repo: Repo,
+    remote_dir: TempDir,
+    bare: PathBuf,
+    _daemon: Option<Daemon>,
+}
+
+/// `git daemon` serving the bare remote with pushes enabled: unlike `file://`, where
+/// libgit2 writes the objects itself, a push through it runs the server's hooks.
+struct Daemon {
+    child: Child,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_daemon(base: &Path) -> (Daemon, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // The daemon binary itself: killing a `git daemon` wrapper would leave it running.
+    let exec_path = git(base, &["--exec-path"]).trim().to_string();
+    let child = Command::new(Path::new(&exec_path).join("git-daemon"))
+        .args(["--reuseaddr", "--listen=127.0.0.1", "--export-all"])
+        .arg(format!("--port={port}"))
+        .arg("--enable=receive-pack")
+        .arg(format!("--base-path={}", base.display()))
+        .arg(base)
+        .spawn()
+        .expect("start git daemon");
+    let daemon = Daemon { child };
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (daemon, format!("git://127.0.0.1:{port}/remote.git"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("git daemon did not start");
+}
+
+impl Setup {
+    /// `rampart init`, `delivery:` settings committed, `main` pushed to a bare remote,
+    /// which `origin` reaches through `git daemon` when `served`, else over `file://`.
+    fn new(delivery: &str, served: bool) -> Setup {
+        let repo = Repo::init();
+        let remote_dir = TempDir::new().unwrap();
+        let bare = remote_dir.path().join("remote.git");
+        git(
+            remote_dir.path(),
+            &["init", "-q", "--bare", "-b", "main", "remote.git"],
+        );
+        let config = repo.read("rampart.yaml");
+        repo.write("rampart.yaml", &format!("{config}delivery:\n{delivery}"));
+        repo.git(&["commit", "-q", "-am", "delivery settings"]);
+        let file_url = format!("file://{}", bare.display());
+        repo.git(&["remote", "add", "origin", &file_url]);
+        repo.git(&["push", "-q", "origin", "main"]);
+        let daemon = served.then(|| {
+            let (daemon, url) = start_daemon(remote_dir.path());
+            repo.git(&["remote", "set-url", "origin", &url]);
+            daemon
+        });
+        Setup {
+            repo,
+            remote_dir,
+            bare,
+            _daemon: daemon,
+        }
+    }
+
+    /// Runs rampart in the repository with the forge token in the environment.
+    fn rampart(&self, args: &[&str]) -> crate::support::Run {
+        Command::new(rampart_bin())
+            .args(args)
+            .current_dir(&self.repo.dir)
+            .env_remove("RAMPART_REPO")
+            .env_remove("RAMPART_BRANCH")
+            .env_remove("RAMPART_AUTHOR")
+            .env_remove("RAMPART_BLUEPRINTS")
+            .env(TOKEN_VAR, TOKEN)
+            .output()
+            .expect("run rampart")
+            .into()
+    }
+
+    fn remote(&self, args: &[&str]) -> String {
+        git(&self.bare, args)
+    }
+
+    fn remote_has(&self, rev_path: &str) -> bool {
+        Command::new("git")
+            .args(["cat-file", "-e", rev_path])
+            .current_dir(&self.bare)
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    /// Installs an executable `pre-receive` hook on the remote.
+    fn hook(&self, script: &str) {
+        let hook = self.bare.join("hooks").join("pre-receive");
+        std::fs::write(&hook, script).unwrap();
+        git(&self.bare, &["config", "core.hooksPath", "hooks"]);
+        Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    }
+
+    /// A pre-receive hook that, while a push is being received, pushes a commit to `main`
+    /// from another clone (so the push in flight finds `main` moved): on the first push
+    /// only, or on every push with `always`.
+    fn racing_hook(&self, always: bool) {
+        let other = self.remote_dir.path().join("other");
+        git(
+            self.remote_dir.path(),
+            &[
+                "clone",
+                "-q",
+                &format!("file://{}", self.bare.display()),
+                "other",
+            ],
+        );
+        let state = self.remote_dir.path();
+        let once = if always {
+            String::new()
+        } else {
+            format!(
+                "[ -e {0}/raced ] && exit 0\ntouch {0}/raced\n",
+                state.display()
+            )
+        };
+        self.hook(&format!(
+            r#"#!/bin/sh
+# The nested push below runs this hook too: let it through.
+[ -e {state}/racing ] && exit 0
+{once}touch {state}/racing
+env -i PATH="$PATH" HOME="$HOME" sh -c '
+  cd {other} &&
+  git fetch -q origin && git reset -q --hard origin/main &&
+  date +%s%N >> racer.txt && git add racer.txt &&
+  git -c user.name=Racer -c user.email=racer@example.com commit -q -m race &&
+  git push -q origin HEAD:main' >&2
+rm -f {state}/racing
+exit 0
+"#,
+            state = state.display(),
+            other = other.display(),
+        ));
+    }
+}
+
+const NEW_SHOP2: &[&str] = &[
+    "new",
+    "shop2",
+    "--team",
+    "web",
+    "--app",
+    "api",
+    "--label",
+    "cost-center=cc-1",
+    "--label",
+    "data-classification=internal",
+];
+
+fn with(args: &[&str], more: &[&'static str]) -> Vec<String> {
+    args.iter().chain(more).map(|s| s.to_string()).collect()
+}
+
+fn run(s: &Setup, args: &[String]) -> crate::support::Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.rampart(&args)
+}
+
+#[test]
+fn push_commits_onto_the_remote_branch_and_leaves_the_checkout_alone() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let before = s.repo.state();
+    let remote_before = s.remote(&["rev-parse", "main"]);
+    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let stdout = out.ok();
+    assert!(stdout.contains("pushed "), "{stdout}");
+    assert_eq!(s.repo.state(), before, "the checkout is not touched");
+    assert!(s.remote_has("main:specs/shop2.yaml"));
+    assert!(s.remote_has("main:clusters/prod/namespaces/shop2/network-policies.yaml"));
+    assert_eq!(
+        s.remote(&["rev-parse", "main~1"]).trim(),
+        remote_before.trim(),
+        "one commit on top of what was there"
+    );
+    let message = s.remote(&["log", "-1", "--format=%B", "main"]);
+    assert!(message.contains("Rampart-Change: shop2-"), "{message}");
+    assert!(
+        message.contains("rampart: new namespace shop2"),
+        "{message}"
+    );
+
+    // Once pulled, the same render has nothing left to deliver.
+    s.repo.git(&["pull", "-q", "--ff-only", "origin", "main"]);
+    let again = s.rampart(&["render", "--delivery", "push"]);
+    assert!(
+        again.ok().contains("nothing to deliver"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_remote_that_moves_during_the_push_is_fetched_and_the_change_re_applied() {
+    let s = Setup::new("  baseBranch: main\n", true);
+    s.racing_hook(false);
+    let before = s.repo.state();
+    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    out.ok();
+    assert!(out.stderr.contains("retry 1 of 3"), "{}", out.stderr);
+    // Both the racer's commit and ours are on main, ours on top.
+    assert!(s.remote_has("main:racer.txt"));
+    assert!(s.remote_has("main:specs/shop2.yaml"));
+    assert_eq!(
+        s.remote(&["log", "-1", "--format=%an", "main~1"]).trim(),
+        "Racer"
+    );
+    assert_eq!(s.repo.state(), before);
+}
+
+#[test]
+fn retries_are_bounded_when_the_remote_keeps_moving() {
+    let s = Setup::new("  baseBranch: main\n  maxRetries: 1\n", true);
+    s.racing_hook(true);
+    let before = s.repo.state();
+    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("retry 1 of 1"), "{}", out.stderr);
+    assert!(!out.stderr.contains("retry 2"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("gave up after 2 attempt(s)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!s.remote_has("main:specs/shop2.yaml"));
+    assert_eq!(s.repo.state(), before);
+}
+
+#[test]
+fn a_ref_refused_by_a_pre_receive_hook_fails_clearly_and_changes_nothing_locally() {
+    let s = Setup::new("  baseBranch: main\n", true);
+    s.hook("#!/bin/sh\necho 'main is protected: open a pull request'\nexit 1\n");
+    let before = s.repo.state();
+    let remote_before = s.remote(&["rev-parse", "main"]);
+    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for expected in [
+        "delivery failed",
+        "pre-receive hook declined",
+        "main is protected: open a pull request",
+        "local branches and work tree are unchanged",
+    ] {
+        assert!(
+            out.stderr.contains(expected),
+            "missing {expected:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(s.repo.state(), before);
+    assert_eq!(s.remote(&["rev-parse", "main"]), remote_before);
+    assert_eq!(
+        s.repo.git(&["for-each-ref", "refs/heads"]).lines().count(),
+        1,
+        "no local branch was created"
+    );
+}
+
+/// Answers with pull request #7 whose head is the branch the request names (`head`), or
+/// `branch`.
+struct Pull7 {
+    branch: Option<String>,
+}
+
+impl wiremock::Respond for Pull7 {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let sent: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let head = match (&self.branch, sent["head"].as_str()) {
+            (Some(branch), _) => branch.clone(),
+            (None, Some(head)) => head.rsplit(':').next().unwrap_or(head).to_string(),
+            (None, None) => String::new(),
+        };
+        ResponseTemplate::new(if request.method.as_str() == "POST" {
+            201
+        } else {
+            200
+        })
+        .set_body_json(pull(7, &head))
+    }
+}
+
+fn pull(number: u64, head: &str) -> Value {
+    json!({
+        "number": number,
+        "html_url": format!("https://github.example/acme/gitops/pull/{number}"),
+        "head": {"ref": head},
+    })
+}
+
+/// Mocks GitHub's pull-request API: `existing` (a branch) has open pull request #7;
+/// creating one returns #7.
+async fn mount_github(server: &MockServer, existing: Option<&str>) {
+    let listed = match existing {
+        Some(branch) => json!([pull(7, branch)]),
+        None => json!([]),
+    };
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/gitops/pulls"))
+        .and(query_param("state", "open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listed))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/gitops/pulls"))
+        .respond_with(Pull7 { branch: None })
+        .mount(server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/gitops/pulls/7"))
+        .respond_with(Pull7 {
+            branch: existing.map(str::to_string),
+        })
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/gitops/issues/7/labels"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
+}
+
+/// The requests the mock received, as (method, path, JSON body).
+async fn requests(server: &MockServer) -> Vec<(String, String, Value)> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let body = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+            (r.method.to_string(), r.url.path().to_string(), body)
+        })
+        .collect()
+}
+
+fn request_spec(apps: &[&str]) -> String {
+    let mut text = String::from(
+        "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: shop\nteam: web\nlabels:\n  cost-center: cc-1\n  data-classification: internal\napps:\n",
+    );
+    for app in apps {
+        text.push_str(&format!(
+            "  - name: {app}\n    ports:\n      - {{name: http, port: 8080}}\n    workload:\n      image: registry.example.com/{app}@sha256:{}\n",
+            "4b1c0c6a2b8e0d5f9a3c7e1d2f4a6b8c0e2d4f6a8b0c2e4d6f8a0b2c4d6e8f0a"
+        ));
+    }
+    text
+}
+
+#[test]
+fn render_pr_opens_then_updates_one_pull_request_and_refuses_a_branch_others_committed_on() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let s = Setup::new(
+        &format!(
+            "  baseBranch: main\n  labels: [rampart]\n  tokenEnv: {TOKEN_VAR}\n  forge:\n    kind: github\n    apiBase: {}\n    repository: acme/gitops\n",
+            server.uri()
+        ),
+        false,
+    );
+    runtime.block_on(mount_github(&server, None));
+
+    // 1. A changed request: a pull request is opened from a rampart/shop-… branch.
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "worker"]));
+    let before = s.repo.state();
+    let first = s.rampart(&["render", "--pr"]);
+    let stdout = first.ok().to_string();
+    assert!(stdout.contains("opened pull request #7"), "{stdout}");
+    assert_eq!(s.repo.state(), before, "work tree and HEAD untouched");
+    let branches = s.remote(&[
+        "for-each-ref",
+        "--format=%(refname:short)",
+        "refs/heads/rampart",
+    ]);
+    let branch = branches.trim().to_string();
+    assert!(branch.starts_with("rampart/shop-"), "{branches}");
+    assert!(s.remote_has(&format!(
+        "{branch}:clusters/dev/namespaces/shop/workload-worker.yaml"
+    )));
+    assert_eq!(
+        s.remote(&["rev-parse", &format!("{branch}~1")]),
+        s.remote(&["rev-parse", "main"]),
+        "the branch is one commit on main"
+    );
+    let sent = runtime.block_on(requests(&server));
+    let created = sent
+        .iter()
+        .find(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls")
+        .expect("a pull request was created");
+    let head = created.2["head"].as_str().unwrap_or_default();
+    assert!(head == branch || head == format!("acme:{branch}"), "{head}");
+    assert_eq!(created.2["base"], "main");
+    let body = created.2["body"].as_str().unwrap_or_default();
+    for expected in [
+        "`shop`",
+        "| dev |",
+        "**2.1**",
+        "**1.3**",
+        "**3.3**",
+        "Findings",
+        "specs/shop.yaml",
+    ] {
+        assert!(
+            body.contains(expected),
+            "missing {expected:?} in body:\n{body}"
+        );
+    }
+    assert!(!body.contains(TOKEN));
+    assert!(sent.iter().any(|(m, p, b)| m == "POST"
+        && p.ends_with("/issues/7/labels")
+        && b["labels"][0] == "rampart"));
+    assert!(!first.stdout.contains(TOKEN) && !first.stderr.contains(TOKEN));
+
+    // 2. The request changes again: the same branch is rewritten and the same PR updated.
+    let first_tip = s.remote(&["rev-parse", &branch]);
+    runtime.block_on(server.reset());
+    runtime.block_on(mount_github(&server, Some(&branch)));
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "worker", "cron"]));
+    let second = s.rampart(&["render", "--pr"]);
+    assert!(
+        second.ok().contains("updated pull request #7"),
+        "{}",
+        second.stdout
+    );
+    let sent = runtime.block_on(requests(&server));
+    assert!(
+        !sent
+            .iter()
+            .any(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls"),
+        "no second pull request: {sent:?}"
+    );
+    let patch = sent
+        .iter()
+        .find(|(m, p, _)| m == "PATCH" && p == "/repos/acme/gitops/pulls/7")
+        .expect("the pull request was updated");
+    assert!(
+        patch.2["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`shop`")
+    );
+    assert_ne!(s.remote(&["rev-parse", &branch]), first_tip);
+    assert!(s.remote_has(&format!(
+        "{branch}:clusters/dev/namespaces/shop/workload-cron.yaml"
+    )));
+    assert_eq!(
+        s.remote(&["for-each-ref", "--format=%(refname)", "refs/heads/rampart"])
+            .lines()
+            .count(),
+        1,
+        "still one rampart branch"
+    );
+    // The local rampart branch follows what was pushed.
+    assert_eq!(
+        s.repo.git(&["rev-parse", &branch]),
+        s.remote(&["rev-parse", &branch])
+    );
+
+    // 3. Someone else commits on the branch: rampart stops touching it.
+    let other = s.remote_dir.path().join("reviewer");
+    git(
+        s.remote_dir.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            &branch,
+            &format!("file://{}", s.bare.display()),
+            "reviewer",
+        ],
+    );
+    std::fs::write(other.join("NOTE.md"), "reviewed\n").unwrap();
+    git(&other, &["add", "NOTE.md"]);
+    git(
+        &other,
+        &[
+            "-c",
+            "user.name=Reviewer",
+            "-c",
+            "user.email=reviewer@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "review note",
+        ],
+    );
+    git(&other, &["push", "-q", "origin", &branch]);
+    let reviewed_tip = s.remote(&["rev-parse", &branch]);
+    runtime.block_on(server.reset());
+    runtime.block_on(mount_github(&server, Some(&branch)));
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "batch"]));
+    let before = s.repo.state();
+    let third = s.rampart(&["render", "--pr"]);
+    assert_eq!(third.code, 1, "{}\n{}", third.stdout, third.stderr);
+    assert!(
+        third
+            .stderr
+            .contains(&format!("someone else committed on {branch}")),
+        "{}",
+        third.stderr
+    );
+    assert!(
+        third.stderr.contains("rampart will not touch it"),
+        "{}",
+        third.stderr
+    );
+    assert_eq!(
+        s.remote(&["rev-parse", &branch]),
+        reviewed_tip,
+        "branch untouched"
+    );
+    assert_eq!(s.repo.state(), before);
+    let sent = runtime.block_on(requests(&server));
+    assert!(
+        sent.iter().all(|(m, _, _)| m == "GET"),
+        "nothing was changed on the forge: {sent:?}"
+    );
+}
+
+#[test]
+fn pull_request_delivery_without_a_forge_is_refused_before_anything_is_sent() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let remote_before = s.remote(&["rev-parse", "main"]);
+    let out = run(&s, &with(NEW_SHOP2, &["--pr"]));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("delivery.forge"), "{}", out.stderr);
+    assert_eq!(s.remote(&["rev-parse", "main"]), remote_before);
+    assert!(s.remote(&["for-each-ref", "refs/heads/rampart"]).is_empty());
+}
