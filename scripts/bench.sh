@@ -5,6 +5,11 @@
 #   RAMPART_BENCH_ENV=dev scripts/bench.sh 1000   (one environment instead of all three)
 #   RAMPART_BENCH_DIR=/dev/shm scripts/bench.sh    (where the repositories go; default $TMPDIR)
 # Prints one line per N: wall time, requests/s, peak RSS, no-change re-run, kustomize.
+#
+#   scripts/bench.sh push [N]       (default 1000) delivery instead: N namespaces of one
+#   environment rendered, committed in memory onto a fetched bare remote (file://) and
+#   pushed by `render --push`, with the commit and push phases from its log; then the
+#   secret guard (`rampart scan`) over the same output, in MB/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 100 1000 10000)
@@ -17,6 +22,31 @@ measure() { # prints "seconds peak_kib" of a command
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null
   cat "$work/time"
 }
+
+if [ "${sizes[0]}" = push ]; then
+  n=${sizes[1]:-1000}
+  repo="$work/repo"
+  "$bin" init "$repo" >/dev/null
+  rm "$repo/specs/shop.yaml"
+  python3 scripts/gen_requests.py "$repo" "$n"
+  git -C "$repo" add -A && git -C "$repo" commit -qm "requests"
+  git init -q --bare -b main "$work/remote.git"
+  git -C "$repo" remote add origin "file://$work/remote.git"
+  git -C "$repo" push -q origin main
+  start=$(date +%s.%N)
+  (cd "$repo" && "$bin" -v render --env dev --push) 2>"$work/log" >/dev/null
+  total=$(python3 -c "import time; print(f'{time.time()-$start:.2f}')")
+  phase() { sed -n "s/.*INFO $1 .*elapsed_ms=\([0-9]*\).*/\1/p" "$work/log" | tail -1; }
+  files=$(git -C "$work/remote.git" ls-tree -r --name-only main -- clusters/dev | wc -l)
+  git -C "$repo" pull -q --ff-only origin main
+  bytes=$(find "$repo/clusters/dev" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+  read -r scan_s _ < <(measure "$bin" scan "$repo/clusters/dev")
+  printf "%10s %8s %10s %10s %10s %10s %10s %12s\n" namespaces files total_s render_ms commit_ms push_ms scan_s scan_MB/s
+  printf "%10s %8s %10s %10s %10s %10s %10s %12s\n" "$n" "$files" "$total" "$(phase rendered)" \
+    "$(phase 'commit built')" "$(phase pushed)" "$scan_s" \
+    "$(python3 -c "print(f'{$bytes/1e6/max($scan_s,0.01):.0f}')")"
+  exit 0
+fi
 
 printf "%8s %10s %12s %12s %12s %14s %10s\n" requests render_s requests/s peak_rss_mb rerun_s kustomize_s ratio
 for n in "${sizes[@]}"; do

@@ -166,7 +166,9 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         anyhow::Error::new(e).context(advice)
     };
 
+    let started = std::time::Instant::now();
     let tips = rampart_git::fetch_branches(d.repo, remote, &[&base], &creds).map_err(wrap)?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
     let Some(mut base_tip) = tips.get(&base).copied().flatten() else {
         bail!(
             "{remote} has no branch `{base}`: push it first (`git push {remote} {base}`) or set delivery.baseBranch"
@@ -199,6 +201,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
                 stale_inputs.join(" and ")
             );
         }
+        let started = std::time::Instant::now();
         let commit = rampart_git::commit_onto(
             d.repo,
             &OntoRequest {
@@ -210,10 +213,16 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             },
         )
         .map_err(wrap)?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            files = changes.len(),
+            "commit built"
+        );
         let Some(commit) = commit else {
             println!("up to date: {remote}/{base} already has this change");
             return Ok(());
         };
+        let started = std::time::Instant::now();
         let outcome = match d.mode {
             DeliveryMode::PullRequest => {
                 push_branch(d, remote, &branch, base_tip, commit, &creds, &our_email)
@@ -231,6 +240,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             )
             .map(|()| Pushed::Pushed(commit)),
         };
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "pushed");
         match outcome {
             Ok(pushed) => break pushed,
             Err(GitError::RemoteMoved { .. }) if attempt < max_retries => {
