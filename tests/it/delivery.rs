@@ -561,8 +561,25 @@ fn pull_request_delivery_without_a_forge_is_refused_before_anything_is_sent() {
     let s = Setup::new("  baseBranch: main\n", false);
     let remote_before = s.remote(&["rev-parse", "main"]);
     let out = run(&s, &with(NEW_SHOP2, &["--pr"]));
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("delivery.forge"), "{}", out.stderr);
     assert_eq!(s.remote(&["rev-parse", "main"]), remote_before);
     assert!(s.remote(&["for-each-ref", "refs/heads/rampart"]).is_empty());
+}
+
+#[test]
+fn a_token_variable_that_is_not_set_is_invalid_input_named_by_its_variable() {
+    let s = Setup::new(
+        "  baseBranch: main\n  tokenEnv: RAMPART_IT_UNSET_TOKEN\n  forge:\n    kind: github\n    apiBase: http://127.0.0.1:9\n    repository: acme/gitops\n",
+        false,
+    );
+    let before = s.repo.state();
+    let out = run(&s, &with(NEW_SHOP2, &["--pr"]));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("RAMPART_IT_UNSET_TOKEN"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.repo.state(), before);
 }

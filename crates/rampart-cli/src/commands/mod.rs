@@ -42,6 +42,10 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
         );
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
+    if let Some(invalid) = error.downcast_ref::<crate::delivery::InvalidSettings>() {
+        eprintln!("error: {invalid}\nrefused: nothing was committed or pushed");
+        return ExitCode::from(EXIT_INVALID_INPUT);
+    }
     if let Some(rampart_git::GitError::SecretsFound { findings }) = error.downcast_ref() {
         for finding in findings {
             eprintln!("{finding}");

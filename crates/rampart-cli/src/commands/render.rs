@@ -111,9 +111,9 @@ pub fn commit_or_deliver(
         return Ok(false);
     }
     if args.branch.is_some() {
-        anyhow::bail!(
-            "--branch is for local commits; with push or pull-request delivery set delivery.baseBranch in rampart.yaml"
-        );
+        return Err(crate::delivery::invalid(
+            "--branch is for local commits; with push or pull-request delivery set delivery.baseBranch in rampart.yaml",
+        ));
     }
     let author = author(args, Some(&rendered.inputs.config))?;
     crate::delivery::deliver(&crate::delivery::Delivered {

@@ -25,6 +25,23 @@ pub const TRAILER: &str = "Rampart-Change";
 /// Inputs whose change on the remote makes a re-applied render stale.
 const INPUTS: &[&str] = &["rampart.yaml", "environments"];
 
+/// Delivery settings that cannot work as given (exit status 2, like other invalid input).
+#[derive(Debug)]
+pub struct InvalidSettings(pub String);
+
+impl std::fmt::Display for InvalidSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidSettings {}
+
+/// An [`InvalidSettings`] error.
+pub fn invalid(message: impl Into<String>) -> anyhow::Error {
+    InvalidSettings(message.into()).into()
+}
+
 /// The mode in force: the flags, else rampart.yaml.
 pub fn mode(args: &DeliveryArgs, config: &Delivery) -> DeliveryMode {
     if args.push {
@@ -74,8 +91,10 @@ fn config_path(repo: &Path, path: &str) -> PathBuf {
 /// The token rampart.yaml points at, if any.
 fn token(repo: &Path, d: &Delivery) -> Result<Option<Secret>> {
     Ok(match (&d.token_env, &d.token_file) {
-        (Some(var), _) => Some(Secret::from_env(var)?),
-        (None, Some(file)) => Some(Secret::from_file(&config_path(repo, file))?),
+        (Some(var), _) => Some(Secret::from_env(var).map_err(|e| invalid(e.to_string()))?),
+        (None, Some(file)) => {
+            Some(Secret::from_file(&config_path(repo, file)).map_err(|e| invalid(e.to_string()))?)
+        }
         (None, None) => None,
     })
 }
@@ -97,9 +116,9 @@ fn credentials(repo: &Path, d: &Delivery) -> Result<Credentials> {
 /// The forge client of a pull-request delivery, built before anything is sent.
 fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
     let Some(settings) = &d.forge else {
-        bail!(
-            "pull-request delivery needs `delivery.forge` in rampart.yaml (kind, repository, and a token through delivery.tokenEnv or delivery.tokenFile)"
-        );
+        return Err(invalid(
+            "pull-request delivery needs `delivery.forge` in rampart.yaml (kind, repository, and a token through delivery.tokenEnv or delivery.tokenFile)",
+        ));
     };
     let kind = match settings.kind {
         ForgeKindSetting::Github => rampart_forge::ForgeKind::GitHub,
@@ -109,14 +128,19 @@ fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
     let api_base = match &settings.api_base {
         Some(base) => base.as_str(),
         None => rampart_forge::Forge::default_api_base(kind)
-            .ok_or_else(|| anyhow!("delivery.forge.apiBase is required for {kind:?}"))?,
+            .ok_or_else(|| invalid(format!("delivery.forge.apiBase is required for {kind:?}")))?,
     };
     let token = match (&d.token_env, &d.token_file) {
-        (Some(var), _) => rampart_forge::Token::from_env(var)?,
-        (None, Some(file)) => rampart_forge::Token::from_file(&config_path(repo, file))?,
-        (None, None) => bail!(
-            "the forge API needs a token: set delivery.tokenEnv (a variable name) or delivery.tokenFile in rampart.yaml"
-        ),
+        (Some(var), _) => {
+            rampart_forge::Token::from_env(var).map_err(|e| invalid(e.to_string()))?
+        }
+        (None, Some(file)) => rampart_forge::Token::from_file(&config_path(repo, file))
+            .map_err(|e| invalid(e.to_string()))?,
+        (None, None) => {
+            return Err(invalid(
+                "the forge API needs a token: set delivery.tokenEnv (a variable name) or delivery.tokenFile in rampart.yaml",
+            ));
+        }
     };
     Ok(rampart_forge::Forge::new(
         kind,
@@ -157,7 +181,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let base = match &config.base_branch {
         Some(base) => base.clone(),
         None => rampart_git::current_branch(d.repo)?.ok_or_else(|| {
-            anyhow!("HEAD is not on a branch: set delivery.baseBranch in rampart.yaml")
+            invalid("HEAD is not on a branch: set delivery.baseBranch in rampart.yaml")
         })?,
     };
     let max_retries = config.max_retries.unwrap_or(3);
