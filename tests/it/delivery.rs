@@ -583,3 +583,42 @@ fn a_token_variable_that_is_not_set_is_invalid_input_named_by_its_variable() {
     );
     assert_eq!(s.repo.state(), before);
 }
+
+#[test]
+fn delivered_commits_are_signed_when_a_signing_key_is_configured() {
+    let keys = TempDir::new().unwrap();
+    let key = keys.path().join("id_ed25519");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "rampart", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let s = Setup::new(
+        &format!(
+            "  baseBranch: main\n  signing:\n    format: ssh\n    key: {}\n",
+            key.display()
+        ),
+        false,
+    );
+    run(&s, &with(NEW_SHOP2, &["--push"])).ok();
+    let allowed = keys.path().join("allowed_signers");
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    std::fs::write(
+        &allowed,
+        format!("rampart@localhost namespaces=\"git\" {public}"),
+    )
+    .unwrap();
+    let allowed_config = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
+    let out = s.remote(&[
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        &allowed_config,
+        "log",
+        "-1",
+        "--format=%G?",
+        "main",
+    ]);
+    assert_eq!(out.trim(), "G", "a good signature on the pushed commit");
+}

@@ -7,6 +7,7 @@ use git2::{Branch, ErrorCode, Oid, Repository, Signature};
 use crate::guard;
 use crate::objects::{ObjectWriter, PACK_THRESHOLD};
 use crate::plan::{self, MODE_FILE, Plan};
+use crate::signing::Signer;
 use crate::tree::Dir;
 use crate::{
     Author, Change, CommitOutcome, CommitRequest, FileSet, GitError, Message, paths, worktree,
@@ -162,15 +163,13 @@ pub(crate) fn prepare(
     let target = resolve_target(repo, req.branch)?;
     let (mut tree, base_id) = base_tree(repo, target.parent)?;
     let plan = plan::plan(repo, &mut tree, req.files, &prefixes)?;
-    let Some((commit, changes, message)) = write_planned(
-        repo,
-        &mut tree,
-        base_id,
-        &plan,
-        &author,
-        &req.message,
-        target.parent,
-    )?
+    let meta = CommitMeta {
+        author: &author,
+        message: &req.message,
+        parent: target.parent,
+        signer: None,
+    };
+    let Some((commit, changes, message)) = write_planned(repo, &mut tree, base_id, &plan, &meta)?
     else {
         return Ok(None);
     };
@@ -182,6 +181,18 @@ pub(crate) fn prepare(
     }))
 }
 
+/// Who and what a new commit records, and how it is signed.
+pub(crate) struct CommitMeta<'a> {
+    /// Author and committer.
+    pub author: &'a Signature<'a>,
+    /// Message, possibly written from the changes.
+    pub message: &'a Message<'a>,
+    /// Parent commit; `None` for a root commit.
+    pub parent: Option<Oid>,
+    /// Signs the commit when set.
+    pub signer: Option<&'a Signer>,
+}
+
 /// Scans the planned files with the secret guard, then writes their blobs, the edited
 /// `tree` (read from `base_id`) and a commit on `parent`, without referencing it.
 /// `None`: the plan changes nothing.
@@ -190,9 +201,7 @@ pub(crate) fn write_planned(
     tree: &mut Dir,
     base_id: Option<Oid>,
     plan: &Plan<'_>,
-    author: &Signature<'_>,
-    message: &Message<'_>,
-    parent: Option<Oid>,
+    meta: &CommitMeta<'_>,
 ) -> Result<Option<(Oid, Vec<Change>, String)>, GitError> {
     if plan.is_empty() {
         return Ok(None);
@@ -227,30 +236,43 @@ pub(crate) fn write_planned(
     }
     writer.finish()?;
     let changes = plan::changes(plan);
-    let message = message.text(&changes);
-    let commit = write_commit(repo, author, &message, tree_id, parent)?;
+    let message = meta.message.text(&changes);
+    let commit = write_commit(repo, meta, &message, tree_id)?;
     Ok(Some((commit, changes, message)))
 }
 
 /// Writes a commit object (not referenced by anything).
 fn write_commit(
     repo: &Repository,
-    author: &Signature<'_>,
+    meta: &CommitMeta<'_>,
     message: &str,
     tree_id: Oid,
-    parent: Option<Oid>,
 ) -> Result<Oid, GitError> {
+    let author = meta.author;
     let commit_error = |source| GitError::WriteObject {
         path: String::new(),
         source,
     };
     let tree = repo.find_tree(tree_id).map_err(commit_error)?;
-    let parent = match parent {
+    let parent = match meta.parent {
         Some(id) => Some(repo.find_commit(id).map_err(commit_error)?),
         None => None,
     };
     let parents: Vec<_> = parent.iter().collect();
-    repo.commit(None, author, author, message, &tree, &parents)
+    let Some(signer) = meta.signer else {
+        return repo
+            .commit(None, author, author, message, &tree, &parents)
+            .map_err(commit_error);
+    };
+    let buffer = repo
+        .commit_create_buffer(author, author, message, &tree, &parents)
+        .map_err(commit_error)?;
+    let signature = signer.sign(&buffer)?;
+    let content = std::str::from_utf8(&buffer).map_err(|_| GitError::Signing {
+        program: "rampart",
+        reason: "the commit is not UTF-8".to_owned(),
+    })?;
+    repo.commit_signed(content, &signature, None)
         .map_err(commit_error)
 }
 

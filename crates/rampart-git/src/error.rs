@@ -315,6 +315,15 @@ pub enum GitError {
         output: String,
     },
 
+    /// A commit could not be signed; nothing was written.
+    #[error("cannot sign the commit with {program}: {reason}")]
+    Signing {
+        /// The signing program.
+        program: &'static str,
+        /// What it reported.
+        reason: String,
+    },
+
     /// A branch Rampart would update carries commits Rampart did not make.
     #[error(
         "someone else committed on {branch} ({}); rampart will not touch it",

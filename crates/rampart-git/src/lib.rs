@@ -25,6 +25,7 @@ mod plan;
 mod remote;
 #[cfg(test)]
 mod remote_tests;
+mod signing;
 mod tree;
 mod worktree;
 
@@ -40,6 +41,7 @@ pub use onto::{
     foreign_commits, head_commit, merge_base, same_tree, set_branch,
 };
 pub use remote::{PushRequest, fetch_branches, push_commit, redact_url, remote_url};
+pub use signing::Signer;
 
 /// Desired content of generated or input files, keyed by repository-relative
 /// path with `/` separators.

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use git2::{Oid, Repository};
 
-use crate::commit::{base_tree, open, signature, write_planned};
+use crate::commit::{CommitMeta, base_tree, open, signature, write_planned};
 use crate::plan::{NewBlob, Plan, Planned};
 use crate::tree::Found;
-use crate::{Author, Change, FileSet, GitError, Message, paths, plan};
+use crate::{Author, Change, FileSet, GitError, Message, Signer, paths, plan};
 
 /// What [`commit_onto`] builds: a change re-applied on an explicit base commit.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +24,8 @@ pub struct OntoRequest<'a> {
     pub message: &'a str,
     /// `None`: as in [`crate::CommitRequest::author`].
     pub author: Option<&'a Author>,
+    /// Sign the commit with this key; `None`: unsigned.
+    pub signer: Option<&'a Signer>,
 }
 
 /// The changes [`crate::commit_files`] would record for `files` and `owned_prefixes`
@@ -93,9 +95,13 @@ pub fn commit_onto(repo_dir: &Path, req: &OntoRequest<'_>) -> Result<Option<Oid>
         plan.insert(change.path.clone(), Planned { old: found, new });
     }
     let message = Message::Text(req.message);
-    let written = write_planned(
-        &repo, &mut tree, base_id, &plan, &author, &message, req.base,
-    )?;
+    let meta = CommitMeta {
+        author: &author,
+        message: &message,
+        parent: req.base,
+        signer: req.signer,
+    };
+    let written = write_planned(&repo, &mut tree, base_id, &plan, &meta)?;
     Ok(written.map(|(commit, _, _)| commit))
 }
 

@@ -113,6 +113,7 @@ fn change_onto(local: &Path, base: Oid, path: &str, content: &str) -> Result<Oid
             files: &wanted,
             message: "change\n\nRampart-Change: test\n",
             author: Some(&a),
+            signer: None,
         },
     )?
     .ok_or(GitError::InvalidBranch {
@@ -400,6 +401,7 @@ fn re_applying_onto_a_base_that_changed_the_same_file_is_a_conflict() -> TestRes
             files: &wanted,
             message: "m",
             author: None,
+            signer: None,
         },
     )
     .err();
@@ -417,6 +419,7 @@ fn re_applying_onto_a_base_that_changed_the_same_file_is_a_conflict() -> TestRes
             files: &wanted,
             message: "m",
             author: None,
+            signer: None,
         },
     )?;
     assert_eq!(none, None);
@@ -439,6 +442,7 @@ fn commit_onto_runs_the_secret_guard() -> TestResult {
             files: &wanted,
             message: "m",
             author: None,
+            signer: None,
         },
     )
     .err();
@@ -522,6 +526,78 @@ fn an_unknown_remote_is_a_clear_error() -> TestResult {
     let err = fetch_branches(&s.local, "upstream", &["main"], &Credentials::default()).err();
     assert!(
         matches!(&err, Some(GitError::RemoteConfig { remote, reason }) if remote == "upstream" && reason.contains("git remote add")),
+        "{err:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn commits_are_signed_with_an_ssh_key_that_git_verifies() -> TestResult {
+    let s = setup()?;
+    let key = s._tmp.path().join("id_ed25519");
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "rampart", "-f"])
+        .arg(&key)
+        .status()?;
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub"))?;
+    let allowed = s._tmp.path().join("allowed_signers");
+    std::fs::write(
+        &allowed,
+        format!("rampart@localhost namespaces=\"git\" {public}"),
+    )?;
+    let wanted = files(&[("a.txt", "signed\n")]);
+    let changes = changes_against(&s.local, Some(s.first), &wanted, &[])?;
+    let a = author();
+    let signer = crate::Signer::Ssh {
+        key_file: key.clone(),
+    };
+    let request = OntoRequest {
+        base: Some(s.first),
+        changes: &changes,
+        files: &wanted,
+        message: "signed\n",
+        author: Some(&a),
+        signer: Some(&signer),
+    };
+    let commit = commit_onto(&s.local, &request)?.ok_or("no commit")?;
+    let allowed_config = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
+    let verified = git(
+        &s.local,
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &allowed_config,
+            "verify-commit",
+            &commit.to_string(),
+        ],
+    );
+    assert!(verified.is_ok(), "{verified:?}");
+    assert_eq!(
+        git(&s.local, &["show", &format!("{commit}:a.txt")])?,
+        "signed"
+    );
+
+    let missing = crate::Signer::Ssh {
+        key_file: s._tmp.path().join("no-such-key"),
+    };
+    let err = commit_onto(
+        &s.local,
+        &OntoRequest {
+            signer: Some(&missing),
+            ..request
+        },
+    )
+    .err();
+    assert!(
+        matches!(
+            err,
+            Some(GitError::Signing {
+                program: "ssh-keygen",
+                ..
+            })
+        ),
         "{err:?}"
     );
     Ok(())

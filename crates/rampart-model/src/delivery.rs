@@ -36,6 +36,29 @@ pub struct Delivery {
     /// SSH remotes: key and host-key checking.
     #[serde(default)]
     pub ssh: SshSettings,
+    /// Sign delivered commits (default: unsigned).
+    #[serde(default)]
+    pub signing: Option<SigningSettings>,
+}
+
+/// How delivered commits are signed.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SigningSettings {
+    /// `ssh` (`ssh-keygen -Y sign`) or `gpg`.
+    pub format: SigningFormat,
+    /// SSH: the private key file. GPG: the key id, fingerprint or user id.
+    pub key: String,
+}
+
+/// A signature format, as git's `gpg.format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SigningFormat {
+    /// SSH signatures.
+    Ssh,
+    /// OpenPGP signatures.
+    Gpg,
 }
 
 /// What happens to a render's commit.

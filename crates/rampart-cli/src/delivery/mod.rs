@@ -16,8 +16,9 @@ use crate::cli::{DeliveryArgs, DeliveryModeArg};
 use anyhow::{Context, Result, anyhow, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, Oid, OntoRequest, PushRequest, Secret,
+    Signer,
 };
-use rampart_model::delivery::{Delivery, DeliveryMode, ForgeKindSetting};
+use rampart_model::delivery::{Delivery, DeliveryMode, ForgeKindSetting, SigningFormat};
 use std::path::{Path, PathBuf};
 
 /// Trailer that marks Rampart's commits on its branches.
@@ -185,6 +186,12 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         })?,
     };
     let max_retries = config.max_retries.unwrap_or(3);
+    let signer = config.signing.as_ref().map(|s| match s.format {
+        SigningFormat::Ssh => Signer::Ssh {
+            key_file: config_path(d.repo, &s.key),
+        },
+        SigningFormat::Gpg => Signer::Gpg { key: s.key.clone() },
+    });
     let wrap = |e: GitError| {
         let advice = advice(&e, remote);
         anyhow::Error::new(e).context(advice)
@@ -234,6 +241,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
                 files: d.files,
                 message: &message,
                 author: d.author,
+                signer: signer.as_ref(),
             },
         )
         .map_err(wrap)?;

@@ -86,6 +86,15 @@ pub(crate) fn check_delivery(d: &Delivery, r: &mut Report) {
             );
         }
     }
+    if let Some(signing) = &d.signing
+        && signing.key.trim().is_empty()
+    {
+        r.error(
+            "delivery.signing.key",
+            "no signing key",
+            "name the SSH private key file (format: ssh) or the GPG key id (format: gpg)",
+        );
+    }
     match &d.forge {
         Some(forge) => {
             let parts: Vec<&str> = forge.repository.split('/').collect();
