@@ -1,6 +1,9 @@
 //! Per-environment values (`environments/<env>.yaml`, `kind: Environment`).
 
+pub mod secret_stores;
+
 use crate::request::ContainerResources;
+use secret_stores::SecretStores;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,6 +25,9 @@ pub struct Environment {
     pub defaults: Defaults,
     /// Image prefixes workloads may use; each ends with `/`.
     pub allowed_registries: Vec<String>,
+    /// Secrets managers that requests' `secrets` read from (none by default).
+    #[serde(default)]
+    pub secret_stores: SecretStores,
     /// Where cluster DNS runs, for the DNS egress exception.
     pub dns: Dns,
 }

@@ -16,6 +16,7 @@ pub mod environment;
 pub mod load;
 pub mod locate;
 pub mod request;
+pub mod secret;
 mod validate;
 
 pub use config::RepoConfig;

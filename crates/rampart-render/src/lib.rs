@@ -9,9 +9,11 @@ mod canonical;
 mod context;
 mod error;
 mod escape;
+mod eso;
 mod namespace;
 mod network;
 mod repository;
+mod secrets;
 mod typed;
 
 pub use blueprint::Blueprint;

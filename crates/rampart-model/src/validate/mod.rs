@@ -2,6 +2,7 @@
 
 mod environment;
 mod request;
+mod secrets;
 pub mod syntax;
 
 pub use request::RequestContext;
@@ -18,6 +19,11 @@ pub fn parse_request(
     text: &str,
     ctx: &RequestContext,
 ) -> Result<NamespaceRequest, Diagnostics> {
+    if text.contains("secrets") {
+        let mut inline = Report::new(file, text);
+        secrets::check_inline_values(text, &mut inline);
+        inline.finish()?;
+    }
     let req = parse_document::<NamespaceRequest>(file, text)?;
     let mut report = Report::new(file, text);
     request::check_request(&req, ctx, &mut report);
