@@ -14,5 +14,6 @@ mod new_request;
 mod render_cache;
 mod render_flow;
 mod secret_guard;
+mod secrets;
 mod snapshots;
 mod validation;
