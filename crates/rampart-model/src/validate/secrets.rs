@@ -547,6 +547,196 @@ fn is_role_arn(arn: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{RequestContext, parse_environment, parse_request};
+
+    const PROD: &str = include_str!("../../../../environments/prod.yaml");
+    const REQUEST: &str = "apiVersion: rampart.dev/v1alpha1
+kind: NamespaceRequest
+name: shop
+team: t
+apps:
+  - name: api
+    secrets:
+      - name: api-db
+        backend: vault
+        remoteKey: shop/api/db
+        properties: [username, password]
+        version: 3
+";
+
+    fn check(text: &str) -> Result<(), String> {
+        let env = parse_environment("environments/prod.yaml", PROD, "prod").unwrap();
+        let envs = [env];
+        let ctx = RequestContext {
+            file_stem: "shop",
+            required_labels: &[],
+            environments: &envs,
+        };
+        parse_request("specs/shop.yaml", text, &ctx)
+            .map(|_| ())
+            .map_err(|d| d.to_string())
+    }
+
+    #[test]
+    fn a_valid_secret_passes() {
+        check(REQUEST).unwrap();
+        check(&REQUEST.replace("version: 3", "version: \"12\"")).unwrap();
+    }
+
+    #[test]
+    fn inline_values_are_refused_first_and_never_repeated() {
+        let err = check(&format!(
+            "{REQUEST}        data: {{password: s3cr3t-Value-42}}\n        stringData: x\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("specs/shop.yaml:13:9: error: apps[0].secrets[0].data: a secret value is written inline"), "{err}");
+        assert!(
+            err.contains("specs/shop.yaml:14:21: error: apps[0].secrets[0].stringData:"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("unknown field"),
+            "the dedicated message wins: {err}"
+        );
+        assert!(!err.contains("s3cr3t"), "{err}");
+        let listed = check(&REQUEST.replace(
+            "[username, password]",
+            "[username, {password: s3cr3t-Value-42}]",
+        ))
+        .unwrap_err();
+        assert!(
+            listed.contains("apps[0].secrets[0].properties[1]: a property is not a plain key name"),
+            "{listed}"
+        );
+        assert!(!listed.contains("s3cr3t"), "{listed}");
+    }
+
+    #[test]
+    fn versions_must_be_pinned_in_the_backend_s_own_format() {
+        for (version, problem) in [
+            ("0", "not a KV v2 version number"),
+            ("v3", "not a KV v2 version number"),
+            ("-1", "not a KV v2 version number"),
+        ] {
+            let err =
+                check(&REQUEST.replace("version: 3", &format!("version: {version}"))).unwrap_err();
+            assert!(err.contains(problem), "{version}: {err}");
+        }
+        let aws = REQUEST.replace("backend: vault", "backend: aws");
+        check(&aws.replace(
+            "version: 3",
+            "version: 3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86",
+        ))
+        .unwrap();
+        for (version, problem) in [
+            ("AWSPREVIOUS", "staging label"),
+            ("3", "not a Secrets Manager VersionId"),
+            (
+                "uuid/3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86",
+                "`uuid/` prefix",
+            ),
+        ] {
+            let err =
+                check(&aws.replace("version: 3", &format!("version: {version}"))).unwrap_err();
+            assert!(err.contains(problem), "{version}: {err}");
+        }
+    }
+
+    #[test]
+    fn names_keys_and_mounts_are_checked() {
+        for (from, to, problem) in [
+            ("name: api-db", "name: tmp", "scratch volume"),
+            ("name: api-db", "name: Api_DB", "not an RFC 1123 label"),
+            (
+                "remoteKey: shop/api/db",
+                "remoteKey: shop/../db",
+                "not a KV v2 secret path",
+            ),
+            (
+                "[username, password]",
+                "[username, username]",
+                "listed twice",
+            ),
+            (
+                "[username, password]",
+                "[\"../etc\"]",
+                "cannot be a Secret key",
+            ),
+            (
+                "version: 3",
+                "version: 3\n        mountPath: etc/db",
+                "not an absolute directory path",
+            ),
+            (
+                "version: 3",
+                "version: 3\n        mountPath: /etc/secrets/",
+                "not an absolute directory path",
+            ),
+            (
+                "  - name: api\n",
+                "  - name: secret-store-vault\n",
+                "ServiceAccount of the vault SecretStore",
+            ),
+        ] {
+            let err = check(&REQUEST.replace(from, to)).unwrap_err();
+            assert!(err.contains(problem), "{to}: {err}");
+        }
+        let two = format!(
+            "{REQUEST}      - {{name: api-cache, backend: vault, remoteKey: a/b, properties: [p], version: 1, mountPath: /etc/secrets/api-db/cache}}\n"
+        );
+        assert!(
+            check(&two)
+                .unwrap_err()
+                .contains("overlaps the mount of secrets[0]")
+        );
+    }
+
+    #[test]
+    fn aws_role_names_fit_iam_s_limit() {
+        let long = "n".repeat(60);
+        let text = REQUEST
+            .replace("backend: vault", "backend: aws")
+            .replace(
+                "version: 3",
+                "version: 3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86",
+            )
+            .replace("name: shop", &format!("name: {long}"));
+        let env = parse_environment("environments/prod.yaml", PROD, "prod").unwrap();
+        let envs = [env];
+        let ctx = RequestContext {
+            file_stem: &long,
+            required_labels: &[],
+            environments: &envs,
+        };
+        let err = parse_request("specs/x.yaml", &text, &ctx)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("longer than AWS's 64 characters"), "{err}");
+    }
+
+    #[test]
+    fn environment_stores_are_checked() {
+        let bad = PROD
+            .replace(
+                "https://vault.example.com:8200",
+                "https://user:pw@vault.example.com",
+            )
+            .replace("kvMount: secret", "kvMount: /secret/")
+            .replace(
+                "arn:aws:iam::123456789012:role/rampart-prod-{namespace}",
+                "arn:aws:iam::123456789012:role/{namespace}-{namespace}",
+            );
+        let err = parse_environment("environments/prod.yaml", &bad, "prod")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("secretStores.vault.server"), "{err}");
+        assert!(err.contains("credentials never go into the URL"), "{err}");
+        assert!(
+            err.contains("secretStores.vault.kvMount: `/secret/` is not a Vault mount path"),
+            "{err}"
+        );
+        assert!(err.contains("secretStores.aws.roleArn"), "{err}");
+    }
 
     #[test]
     fn regions_and_role_arns() {
