@@ -603,3 +603,25 @@ fn a_backend_the_environment_lacks_and_bad_store_values_are_refused() {
         assert!(out.stderr.contains(fragment), "{fragment}\n{}", out.stderr);
     }
 }
+
+#[test]
+fn versions_can_differ_per_environment() {
+    let repo = Repo::init();
+    let spec = repo.read("specs/shop.yaml").replace(
+        "        version: 3\n",
+        "        version: {dev: 7, staging: 5, prod: 3}   # each environment's backend has its own history\n",
+    );
+    repo.write("specs/shop.yaml", &spec);
+    repo.rampart(&["render"]).ok();
+    let changed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        !changed.contains("clusters/prod/"),
+        "prod keeps version 3: {changed}"
+    );
+    for (env, version) in [("dev", "7"), ("staging", "5"), ("prod", "3")] {
+        let objs = objects(&repo, env);
+        let data = &named(&objs, "ExternalSecret", "api-db")["spec"]["data"];
+        assert_eq!(data[0]["remoteRef"]["version"], version, "{env}");
+        assert_eq!(data[1]["remoteRef"]["version"], version, "{env}");
+    }
+}

@@ -3,6 +3,7 @@
 //! only through a reviewed Git change.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Fields that would carry a secret's content inline. A request holding one is refused with
@@ -40,8 +41,10 @@ pub struct AppSecret {
     /// Keys of the remote secret (a KV map, or a JSON object in AWS) to copy; each becomes
     /// one key of the Secret and one file in the mounted directory.
     pub properties: Vec<String>,
-    /// The pinned version: a KV v2 version number (`3`) or a Secrets Manager VersionId.
-    pub version: PinnedVersion,
+    /// The pinned version: a KV v2 version number (`3`) or a Secrets Manager VersionId;
+    /// one for every environment, or a map of environment name to version when the
+    /// environments' backends hold different histories.
+    pub version: PinnedVersions,
     /// Absolute directory the sample workload mounts the Secret at, read-only; defaults to
     /// `/etc/secrets/<name>`.
     #[serde(default)]
@@ -56,13 +59,15 @@ impl AppSecret {
             .unwrap_or_else(|| format!("{DEFAULT_MOUNT_ROOT}/{}", self.name))
     }
 
-    /// `remoteRef.version` as ESO reads it: the KV v2 version number, or `uuid/<VersionId>`
-    /// (without the prefix ESO would read it as a staging label such as AWSCURRENT).
-    pub fn remote_version(&self) -> String {
-        match self.backend {
-            SecretBackend::Vault => self.version.0.clone(),
-            SecretBackend::Aws => format!("uuid/{}", self.version.0),
-        }
+    /// `remoteRef.version` in `environment` as ESO reads it: the KV v2 version number, or
+    /// `uuid/<VersionId>` (without the prefix ESO would read it as a staging label such as
+    /// AWSCURRENT). `None` when a per-environment map has no entry for it.
+    pub fn remote_version(&self, environment: &str) -> Option<String> {
+        let v = self.version.for_environment(environment)?;
+        Some(match self.backend {
+            SecretBackend::Vault => v.0.clone(),
+            SecretBackend::Aws => format!("uuid/{}", v.0),
+        })
     }
 }
 
@@ -107,6 +112,55 @@ impl PinnedVersion {
     }
 }
 
+/// The `version` of a secret: the same in every environment, or per environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum PinnedVersions {
+    /// One version for every environment.
+    All(PinnedVersion),
+    /// Environment name → version.
+    PerEnvironment(BTreeMap<String, PinnedVersion>),
+}
+
+impl PinnedVersions {
+    /// The version pinned for `environment`.
+    pub fn for_environment(&self, environment: &str) -> Option<&PinnedVersion> {
+        match self {
+            PinnedVersions::All(v) => Some(v),
+            PinnedVersions::PerEnvironment(map) => map.get(environment),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PinnedVersions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PinnedVersions;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a version, or a map of environment name to version")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PinnedVersions, E> {
+                Ok(PinnedVersions::All(PinnedVersion(v.to_string())))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<PinnedVersions, E> {
+                Ok(PinnedVersions::All(PinnedVersion(v.to_string())))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<PinnedVersions, E> {
+                Ok(PinnedVersions::All(PinnedVersion(v.to_string())))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PinnedVersions, A::Error> {
+                BTreeMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(PinnedVersions::PerEnvironment)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 impl<'de> Deserialize<'de> for PinnedVersion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -144,7 +198,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a, b);
-        assert_eq!(a.remote_version(), "3");
+        assert_eq!(a.remote_version("prod").as_deref(), Some("3"));
         assert_eq!(a.mount_path(), "/etc/secrets/db");
     }
 
@@ -155,9 +209,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            s.remote_version(),
-            "uuid/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+            s.remote_version("dev").as_deref(),
+            Some("uuid/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
         );
         assert_eq!(s.mount_path(), "/run/t");
+    }
+
+    #[test]
+    fn versions_may_differ_per_environment() {
+        let s: AppSecret = serde_yaml::from_str(
+            "{name: db, backend: vault, remoteKey: a/b, properties: [p], version: {dev: 7, prod: \"3\"}}",
+        )
+        .unwrap();
+        assert_eq!(s.remote_version("dev").as_deref(), Some("7"));
+        assert_eq!(s.remote_version("prod").as_deref(), Some("3"));
+        assert_eq!(s.remote_version("staging"), None);
+        let err = serde_yaml::from_str::<AppSecret>(
+            "{name: db, backend: vault, remoteKey: a/b, properties: [p], version: [3]}",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a version, or a map of environment name to version"),
+            "{err}"
+        );
     }
 }

@@ -70,8 +70,8 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
                 "ingress": t.ingress,
                 "egress": t.egress,
                 "workload": workload,
-                "secrets": app_secrets(app),
-                "pinnedVersions": pinned_versions(app),
+                "secrets": app_secrets(app, &env.name),
+                "pinnedVersions": pinned_versions(app, &env.name),
             })
         })
         .collect();

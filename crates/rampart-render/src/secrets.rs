@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// The secrets of `app` as the templates use them.
-pub fn app_secrets(app: &App) -> Vec<Value> {
+/// The secrets of `app` in `environment` as the templates use them.
+pub fn app_secrets(app: &App, environment: &str) -> Vec<Value> {
     app.secrets
         .iter()
         .map(|s| {
@@ -19,7 +19,7 @@ pub fn app_secrets(app: &App) -> Vec<Value> {
                 "store": s.backend.as_str(),
                 "remoteKey": s.remote_key,
                 "properties": s.properties,
-                "remoteVersion": s.remote_version(),
+                "remoteVersion": s.remote_version(environment),
                 "mountPath": s.mount_path(),
             })
         })
@@ -30,7 +30,7 @@ pub fn app_secrets(app: &App) -> Vec<Value> {
 /// backend, remote key, properties and pinned version of each, in declaration order.
 /// Changing a pinned version changes the pod template, so the Deployment rolls through
 /// Git alone. `None` when the app has no secrets.
-pub fn pinned_versions(app: &App) -> Option<String> {
+pub fn pinned_versions(app: &App, environment: &str) -> Option<String> {
     if app.secrets.is_empty() {
         return None;
     }
@@ -42,7 +42,7 @@ pub fn pinned_versions(app: &App) -> Option<String> {
             s.backend.as_str(),
             s.remote_key,
             s.properties,
-            s.remote_version()
+            s.remote_version(environment)
         ]);
         hasher.update(record.to_string().as_bytes());
         hasher.update(b"\n");
@@ -105,22 +105,37 @@ mod tests {
         serde_yaml::from_str(yaml).unwrap()
     }
 
+    fn pinned_versions_in(app: &App) -> Option<String> {
+        pinned_versions(app, "prod")
+    }
+
     #[test]
     fn the_annotation_follows_every_pinned_version() {
         let base = "{name: api, secrets: [{name: db, backend: vault, remoteKey: a/db, properties: [p], version: 3}]}";
-        let hash = pinned_versions(&app(base)).unwrap();
+        let hash = pinned_versions_in(&app(base)).unwrap();
         assert_eq!(hash.len(), 64);
-        assert_eq!(pinned_versions(&app(base)).unwrap(), hash, "stable");
+        assert_eq!(pinned_versions_in(&app(base)).unwrap(), hash, "stable");
         let bumped = base.replace("version: 3", "version: 4");
-        assert_ne!(pinned_versions(&app(&bumped)).unwrap(), hash);
+        assert_ne!(pinned_versions_in(&app(&bumped)).unwrap(), hash);
         let other_key = base.replace("a/db", "a/db2");
-        assert_ne!(pinned_versions(&app(&other_key)).unwrap(), hash);
+        assert_ne!(pinned_versions_in(&app(&other_key)).unwrap(), hash);
         let mount_only = base.replace("version: 3", "version: 3, mountPath: /x");
         assert_eq!(
-            pinned_versions(&app(&mount_only)).unwrap(),
+            pinned_versions_in(&app(&mount_only)).unwrap(),
             hash,
             "the mount path is in the pod template already"
         );
-        assert_eq!(pinned_versions(&app("{name: web}")), None);
+        assert_eq!(pinned_versions_in(&app("{name: web}")), None);
+        // Per environment: only this environment's version counts.
+        let per_env = base.replace("version: 3", "version: {prod: 3, dev: 9}");
+        let dev_bumped = base.replace("version: 3", "version: {prod: 3, dev: 10}");
+        assert_eq!(
+            pinned_versions(&app(&per_env), "prod"),
+            pinned_versions(&app(&dev_bumped), "prod")
+        );
+        assert_ne!(
+            pinned_versions(&app(&per_env), "dev"),
+            pinned_versions(&app(&dev_bumped), "dev")
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::environment::Environment;
 use crate::environment::secret_stores::{NAMESPACE_PLACEHOLDER, for_namespace};
 use crate::load::Report;
 use crate::request::{App, NamespaceRequest};
-use crate::secret::{AppSecret, INLINE_VALUE_FIELDS, SecretBackend};
+use crate::secret::{AppSecret, INLINE_VALUE_FIELDS, PinnedVersions, SecretBackend};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -137,7 +137,7 @@ fn check_secret(
     }
     check_remote_key(&format!("{path}.remoteKey"), s, r);
     check_properties(&format!("{path}.properties"), &s.properties, r);
-    check_version(&format!("{path}.version"), s, r);
+    check_versions(&format!("{path}.version"), s, ctx, r);
 }
 
 fn check_backend_configured(
@@ -274,9 +274,46 @@ fn check_properties(path: &str, properties: &[String], r: &mut Report) {
     }
 }
 
-fn check_version(path: &str, s: &AppSecret, r: &mut Report) {
-    let v = s.version.as_str();
-    match s.backend {
+fn check_versions(path: &str, s: &AppSecret, ctx: &RequestContext, r: &mut Report) {
+    match &s.version {
+        PinnedVersions::All(v) => check_version(path, s.backend, v.as_str(), r),
+        PinnedVersions::PerEnvironment(map) => {
+            for (env, v) in map {
+                let p = format!("{path}.{env}");
+                if ctx.environments.iter().all(|e| &e.name != env) {
+                    r.error(
+                        &p,
+                        format!("`{env}` is not an environment of this repository"),
+                        format!(
+                            "use the environments rampart.yaml lists ({})",
+                            ctx.environments
+                                .iter()
+                                .map(|e| e.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+                check_version(&p, s.backend, v.as_str(), r);
+            }
+            for env in ctx.environments {
+                if !map.contains_key(&env.name) {
+                    r.error(
+                        path,
+                        format!("no version is pinned for environment `{}`", env.name),
+                        format!(
+                            "add `{}: <version>` under `version`, or pin one version for every environment",
+                            env.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_version(path: &str, backend: SecretBackend, v: &str, r: &mut Report) {
+    match backend {
         SecretBackend::Vault => {
             let ok = !v.is_empty()
                 && v.len() <= 19
@@ -689,6 +726,25 @@ apps:
                 .unwrap_err()
                 .contains("overlaps the mount of secrets[0]")
         );
+    }
+
+    #[test]
+    fn per_environment_versions_name_known_environments_and_cover_each() {
+        check(&REQUEST.replace("version: 3", "version: {prod: 3}")).unwrap();
+        let err = check(&REQUEST.replace("version: 3", "version: {prod: 3, qa: 4}")).unwrap_err();
+        assert!(
+            err.contains(
+                "apps[0].secrets[0].version.qa: `qa` is not an environment of this repository"
+            ),
+            "{err}"
+        );
+        let err = check(&REQUEST.replace("version: 3", "version: {dev: 3}")).unwrap_err();
+        assert!(
+            err.contains("no version is pinned for environment `prod`"),
+            "{err}"
+        );
+        let err = check(&REQUEST.replace("version: 3", "version: {prod: latest}")).unwrap_err();
+        assert!(err.contains("specs/shop.yaml:12:25: error: apps[0].secrets[0].version.prod: `latest` is not a KV v2 version number"), "{err}");
     }
 
     #[test]
