@@ -125,7 +125,7 @@ pub(crate) fn check_environment(env: &Environment, expected_name: &str, r: &mut 
             "the NodeLocal DNSCache address is usually 169.254.20.10",
         );
     }
-    super::secrets::check_secret_stores(env, r);
+    super::secret_stores::check_secret_stores(env, r);
 }
 
 pub(crate) fn check_repo_config(cfg: &RepoConfig, r: &mut Report) {

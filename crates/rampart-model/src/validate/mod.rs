@@ -2,6 +2,7 @@
 
 mod environment;
 mod request;
+mod secret_stores;
 mod secrets;
 pub mod syntax;
 
