@@ -520,32 +520,32 @@ fn bad_secrets_are_refused_with_location_and_fix_and_change_nothing() {
     for case in cases() {
         repo.write("specs/bad.yaml", &case.text);
         let before = repo.state();
-        let out = repo.rampart(&["render"]);
-        if out.code != 2 {
-            failures.push(format!(
-                "{}: exit {} (want 2)\n{}",
-                case.name, out.code, out.stderr
-            ));
-        }
-        for fragment in case.expect {
-            if !out.stderr.contains(fragment) {
+        for args in [&["render"][..], &["plan"], &["render", "--check"]] {
+            let out = repo.rampart(args);
+            let name = format!("{} ({args:?})", case.name);
+            if out.code != 2 {
                 failures.push(format!(
-                    "{}: stderr lacks {fragment:?}:\n{}",
-                    case.name, out.stderr
+                    "{name}: exit {} (want 2)\n{}",
+                    out.code, out.stderr
                 ));
             }
-        }
-        if !out.stderr.contains("help: ") || !out.stderr.contains("nothing was written") {
-            failures.push(format!(
-                "{}: no fix or no reassurance:\n{}",
-                case.name, out.stderr
-            ));
-        }
-        if out.stderr.contains(LEAK) || out.stdout.contains(LEAK) {
-            failures.push(format!("{}: the value leaked:\n{}", case.name, out.stderr));
-        }
-        if repo.state() != before {
-            failures.push(format!("{}: the repository changed", case.name));
+            for fragment in case.expect {
+                if !out.stderr.contains(fragment) {
+                    failures.push(format!(
+                        "{name}: stderr lacks {fragment:?}:\n{}",
+                        out.stderr
+                    ));
+                }
+            }
+            if !out.stderr.contains("help: ") || !out.stderr.contains("nothing was written") {
+                failures.push(format!("{name}: no fix or no reassurance:\n{}", out.stderr));
+            }
+            if out.stderr.contains(LEAK) || out.stdout.contains(LEAK) {
+                failures.push(format!("{name}: the value leaked:\n{}", out.stderr));
+            }
+            if repo.state() != before {
+                failures.push(format!("{name}: the repository changed"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
