@@ -445,3 +445,51 @@ fn rendered_files_match_their_snapshots() {
         insta::assert_snapshot!(name.replace('/', "__"), text);
     }
 }
+
+#[test]
+fn the_worked_example_of_docs_admission_md_is_refused_as_documented() {
+    let f = fixture();
+    let docs_text = include_str!("../../../../docs/admission.md");
+    let deployment: Value = serde_yaml::from_str(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: api}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: api, cost-center: cc-4711}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com.evil.io/shop/api:1
+        resources: {limits: {cpu: 250m, memory: 256Mi}}
+        securityContext: {readOnlyRootFilesystem: true}
+",
+    )
+    .unwrap();
+    let mut cov = Coverage::default();
+    let denied = cel_denials(&f, &deployment, &f.params, &mut cov);
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    for message in denied.values() {
+        assert!(
+            docs_text.contains(message.as_str()),
+            "docs/admission.md lacks `{message}`"
+        );
+    }
+    let rego = rego_denials(&f, &deployment);
+    assert_eq!(
+        rego.keys().collect::<Vec<_>>(),
+        ["K8sRampartAllowedRepos", "K8sRampartRequiredLabels"]
+    );
+    // Fixed as the text says, it is admitted.
+    let mut fixed = deployment.clone();
+    let pod = &mut fixed["spec"]["template"];
+    pod["spec"]["containers"][0]["image"] = json!(format!(
+        "registry.example.com/shop/api@sha256:{}",
+        "0".repeat(64)
+    ));
+    pod["metadata"]["labels"]["data-classification"] = json!("internal");
+    assert!(cel_denials(&f, &fixed, &f.params, &mut cov).is_empty());
+    assert!(rego_denials(&f, &fixed).is_empty());
+}
