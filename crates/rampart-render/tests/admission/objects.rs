@@ -156,6 +156,10 @@ fn set(spec: &mut Value, path: &[&str], value: Value) {
     }
 }
 
+fn push(list: &mut Value, item: Value) {
+    list.as_array_mut().expect("a list").push(item);
+}
+
 fn debug_container(spec: &mut Value, c: Value) {
     spec["ephemeralContainers"] = json!([c]);
 }
@@ -432,8 +436,11 @@ pub fn cases() -> Vec<Case> {
             pod_only: false,
             mention: "app",
             mutate: |s, _| {
-                s["containers"][0]["env"].as_array_mut().map(|e| e.push(json!(
-                {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}})));
+                push(
+                    &mut s["containers"][0]["env"],
+                    json!(
+                {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}),
+                );
             },
         },
         Case {
@@ -442,9 +449,10 @@ pub fn cases() -> Vec<Case> {
             pod_only: false,
             mention: "migrate",
             mutate: |s, _| {
-                s["initContainers"][0]["envFrom"]
-                    .as_array_mut()
-                    .map(|e| e.push(json!({"secretRef": {"name": "db"}})));
+                push(
+                    &mut s["initContainers"][0]["envFrom"],
+                    json!({"secretRef": {"name": "db"}}),
+                );
             },
         },
         Case {
