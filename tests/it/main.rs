@@ -3,6 +3,7 @@
 
 mod support;
 
+mod admission;
 mod audit;
 mod check;
 mod cli;

@@ -101,6 +101,11 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
         "secretStores": secret_stores(req, env),
         "quota": quota,
         "limits": resources(limits),
+        "admission": {
+            "paramsName": crate::admission::PARAMS_CONFIGMAP,
+            "allowedRegistries": env.allowed_registries.join(","),
+            "requiredLabels": req.labels.keys().cloned().collect::<Vec<_>>().join(","),
+        },
     })
 }
 

@@ -55,4 +55,27 @@ pub enum RenderError {
         /// What is wrong.
         problem: String,
     },
+    /// A cluster-wide template (e.g. the admission policies) failed to render.
+    #[error("cluster template {template} failed for environment {environment}")]
+    ClusterRender {
+        /// Template file name.
+        template: String,
+        /// Environment being rendered.
+        environment: String,
+        /// The handlebars error.
+        #[source]
+        source: Box<handlebars::RenderError>,
+    },
+    /// A cluster-wide template produced invalid YAML or an invalid object.
+    #[error(
+        "cluster template {template} produced invalid output for environment {environment}: {problem}"
+    )]
+    ClusterInvalid {
+        /// Template file name.
+        template: String,
+        /// Environment being rendered.
+        environment: String,
+        /// What is wrong, naming the object where there is one.
+        problem: String,
+    },
 }

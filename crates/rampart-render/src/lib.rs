@@ -4,6 +4,7 @@
 //! escaping) produce text that is parsed, checked against its k8s-openapi type with unknown
 //! fields refused, held to the blueprint rules and re-emitted as canonical YAML.
 
+pub mod admission;
 mod blueprint;
 mod canonical;
 mod context;

@@ -66,6 +66,17 @@ pub fn check_typed(doc: &Value) -> Result<Value, String> {
     }
 }
 
+/// Parses `doc` as `T` and returns it re-serialised, or the first field `T` lost or changed.
+pub fn check_as<T: for<'de> serde::Deserialize<'de> + Serialize>(
+    doc: &Value,
+) -> Result<Value, String> {
+    let typed = roundtrip::<T>(doc)?;
+    match first_difference(doc, &typed, "") {
+        None => Ok(typed),
+        Some(diff) => Err(diff),
+    }
+}
+
 fn roundtrip<T: for<'de> serde::Deserialize<'de> + Serialize>(
     doc: &Value,
 ) -> Result<Value, String> {
