@@ -1,5 +1,6 @@
 //! Per-environment values (`environments/<env>.yaml`, `kind: Environment`).
 
+use crate::cluster::ClusterSettings;
 use crate::request::ContainerResources;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,6 +25,9 @@ pub struct Environment {
     pub allowed_registries: Vec<String>,
     /// Where cluster DNS runs, for the DNS egress exception.
     pub dns: Dns,
+    /// Control-plane and runtime-detection settings for `clusters/<env>/cluster/`.
+    #[serde(default)]
+    pub cluster: ClusterSettings,
 }
 
 /// Pod Security Admission levels; `enforce` is pinned to a version, audit and warn track `latest`.

@@ -6,6 +6,7 @@
 
 mod blueprint;
 mod canonical;
+pub mod cluster;
 mod context;
 mod error;
 mod escape;
