@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod check;
 mod cli;
+mod cluster_config;
 mod custom_blueprints;
 mod hardening;
 mod injection;

@@ -227,6 +227,39 @@ fn covers(resources: &[String], target: &str) -> bool {
 
 fn check_audit_backends(c: &ClusterSettings, r: &mut Report) {
     let log = &c.audit.log;
+    let mut paths = vec![("cluster.audit.log.path", &log.path)];
+    if let Some(hook) = &c.audit.webhook {
+        paths.push(("cluster.audit.webhook.server", &hook.server));
+        for (field, value) in [
+            ("cluster.audit.webhook.caFile", &hook.ca_file),
+            ("cluster.audit.webhook.tokenFile", &hook.token_file),
+            (
+                "cluster.audit.webhook.clientCertificate",
+                &hook.client_certificate,
+            ),
+            ("cluster.audit.webhook.clientKey", &hook.client_key),
+        ] {
+            paths.extend(value.as_ref().map(|v| (field, v)));
+        }
+    }
+    paths.push((
+        "cluster.encryption.kms.endpoint",
+        &c.encryption.kms.endpoint,
+    ));
+    for (field, value) in paths {
+        // Values become kube-apiserver flags and file references: a space or line break
+        // would split one flag into two.
+        if value
+            .chars()
+            .any(|ch| ch.is_whitespace() || ch.is_control())
+        {
+            r.error(
+                field,
+                "contains whitespace or a control character",
+                "write the path or URL without spaces or line breaks",
+            );
+        }
+    }
     if log.path != "-" && !log.path.starts_with('/') {
         r.error(
             "cluster.audit.log.path",
@@ -514,6 +547,144 @@ fn is_env_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse_environment;
+
+    const BASE: &str = "apiVersion: rampart.dev/v1alpha1\nkind: Environment\nname: prod\nkubernetesVersion: \"1.34\"\n\
+        podSecurity: {enforce: restricted, enforceVersion: v1.34, audit: restricted, warn: restricted}\n\
+        defaults: {quota: {}, limits: {cpu: 500m, memory: 512Mi, ephemeralStorage: 1Gi}, replicas: 2}\n\
+        allowedRegistries: [registry.example.com/]\ndns: {namespace: kube-system, podLabels: {k8s-app: kube-dns}}\n";
+
+    /// Diagnostics of BASE plus `cluster` (which starts on line 9) as `line: message`.
+    fn refusals(cluster: &str) -> Vec<String> {
+        match parse_environment(
+            "environments/prod.yaml",
+            &format!("{BASE}{cluster}"),
+            "prod",
+        ) {
+            Ok(_) => Vec::new(),
+            Err(d) => {
+                d.0.iter()
+                    .map(|d| format!("{}: {} | {}", d.line, d.message, d.help))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_and_a_full_section_are_accepted() {
+        assert_eq!(refusals(""), Vec::<String>::new());
+        let full = "cluster:\n  audit:\n    level: Request\n    webhook: {server: \"https://siem.example.com/a\", tokenFile: /etc/k/t}\n    overrides:\n    - {level: None, group: example.com, resources: [widgets]}\n    - {level: Request, group: \"\", resources: [services], verbs: [update]}\n  encryption:\n    provider: secretbox\n    keys: [{name: key-2, env: KEY_2}, {name: key-1, env: KEY_1}]\n    migrating: true\n";
+        assert_eq!(refusals(full), Vec::<String>::new());
+    }
+
+    #[test]
+    fn levels_that_would_log_secret_bodies_are_refused_at_their_line() {
+        let got = refusals("cluster:\n  audit:\n    level: RequestResponse\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("11: cluster.audit.level: `RequestResponse`"),
+            "{got:?}"
+        );
+        assert!(got[0].contains("use `Metadata`"), "{got:?}");
+
+        let wildcard = "cluster:\n  audit:\n    overrides:\n    - group: \"\"\n      resources: [\"*\"]\n      level: Request\n";
+        let got = refusals(wildcard);
+        assert!(got.iter().any(|g| g.starts_with("14: cluster.audit.overrides[0].level: level `Request` covers `secrets` and would record secret access")), "{got:?}");
+        assert!(
+            got.iter().any(|g| g.contains("narrow `group`/`resources`")),
+            "{got:?}"
+        );
+
+        for (rule, word) in [
+            (
+                "{level: RequestResponse, group: authentication.k8s.io}",
+                "tokenreviews",
+            ),
+            (
+                "{level: Request, group: \"\", resources: [configmaps]}",
+                "configmaps",
+            ),
+            (
+                "{level: Request, group: \"\", resources: [\"*/token\"]}",
+                "serviceaccounts/token",
+            ),
+            (
+                "{level: None, group: \"\", resources: [secrets]}",
+                "would hide",
+            ),
+        ] {
+            let got = refusals(&format!(
+                "cluster:\n  audit:\n    overrides:\n    - {rule}\n"
+            ));
+            assert!(
+                got.iter()
+                    .any(|g| g.starts_with("12: ") && g.contains(word)),
+                "{rule}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn overrides_cannot_weaken_rbac_exec_or_image_auditing() {
+        for (rule, word) in [
+            (
+                "{level: Metadata, group: rbac.authorization.k8s.io}",
+                "RequestResponse",
+            ),
+            (
+                "{level: None, group: \"\", resources: [\"pods/*\"]}",
+                "pods/exec",
+            ),
+            (
+                "{level: Metadata, group: apps, resources: [deployments], verbs: [patch]}",
+                "image changes",
+            ),
+        ] {
+            let got = refusals(&format!(
+                "cluster:\n  audit:\n    overrides:\n    - {rule}\n"
+            ));
+            assert!(got.iter().any(|g| g.contains(word)), "{rule}: {got:?}");
+        }
+        // Reads only: image changes stay audited.
+        let reads = "cluster:\n  audit:\n    overrides:\n    - {level: None, group: apps, resources: [replicasets], verbs: [get, list, watch]}\n";
+        assert_eq!(refusals(reads), Vec::<String>::new());
+    }
+
+    #[test]
+    fn keys_by_reference_only_and_backends_checked() {
+        let got = refusals(
+            "cluster:\n  encryption:\n    provider: secretbox\n    keys:\n    - name: key-1\n      env: c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcyE=\n",
+        );
+        assert!(
+            got.iter()
+                .any(|g| g.starts_with("14: cluster.encryption.keys[0].env")
+                    && g.contains("never the key")),
+            "{got:?}"
+        );
+        assert!(
+            !got.iter().any(|g| g.contains("c2VjcmV0")),
+            "the value must not be echoed: {got:?}"
+        );
+        let got = refusals("cluster:\n  encryption:\n    provider: aescbc\n");
+        assert!(got.iter().any(|g| g.contains("needs a key")), "{got:?}");
+        let got = refusals("cluster:\n  encryption:\n    keys: [{name: k, env: K}]\n");
+        assert!(
+            got.iter().any(|g| g.contains("KMS plugin holds the key")),
+            "{got:?}"
+        );
+        let got = refusals(
+            "cluster:\n  audit:\n    log: {maxAge: 7}\n    webhook: {server: \"http://siem\"}\n",
+        );
+        assert!(got.iter().any(|g| g.contains("CIS 1.2.17")), "{got:?}");
+        assert!(
+            got.iter().any(|g| g.contains("not an https:// URL")),
+            "{got:?}"
+        );
+        let got = refusals(
+            "cluster:\n  audit:\n    log: {path: \"/var/log/a.log --authorization-mode=AlwaysAllow\"}\n",
+        );
+        assert!(got.iter().any(|g| g.contains("whitespace")), "{got:?}");
+    }
 
     fn rule(group: &str, resources: &[&str]) -> AuditOverride {
         AuditOverride {

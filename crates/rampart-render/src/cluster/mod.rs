@@ -119,3 +119,6 @@ fn collect(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {
         collect(sub, out);
     }
 }
+
+#[cfg(test)]
+mod tests;
