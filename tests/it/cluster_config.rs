@@ -441,6 +441,59 @@ fn falco_items(repo: &Repo, path: &str) -> Vec<Value> {
     items
 }
 
+/// Falco fields the rules may use: those of the k8saudit plugin (falcosecurity/plugins
+/// `plugins/k8saudit/pkg/k8saudit/extract.go`) and of libsinsp, so a misspelt field fails here
+/// rather than when Falco loads the file.
+const FALCO_FIELDS: &[&str] = &[
+    "ka.stage",
+    "ka.verb",
+    "ka.user.name",
+    "ka.user.groups",
+    "ka.target.resource",
+    "ka.target.subresource",
+    "ka.target.name",
+    "ka.target.namespace",
+    "ka.response.code",
+    "ka.req.binding.role",
+    "ka.req.binding.subjects",
+    "ka.req.pod.containers.image",
+    "ka.uri.param",
+    "ka.useragent",
+    "jevt.value",
+    "evt.type",
+    "container.id",
+    "container.name",
+    "container.image.repository",
+    "proc.name",
+    "proc.pname",
+    "proc.tty",
+    "proc.cmdline",
+    "user.name",
+    "user.uid",
+    "k8s.pod.name",
+    "k8s.ns.name",
+];
+
+fn check_fields(items: &[Value]) -> usize {
+    let mut seen = 0;
+    let field =
+        regex::Regex::new(r"\b(?:ka|jevt|evt|container|proc|user|k8s)\.[a-z_.]*[a-z_]").unwrap();
+    for item in items {
+        for key in ["condition", "output"] {
+            for m in field.find_iter(item[key].as_str().unwrap_or_default()) {
+                assert!(
+                    FALCO_FIELDS.contains(&m.as_str()),
+                    "unknown Falco field {} in {:?}",
+                    m.as_str(),
+                    item["rule"]
+                );
+                seen += 1;
+            }
+        }
+    }
+    seen
+}
+
 fn rule<'a>(items: &'a [Value], name: &str) -> &'a Value {
     items
         .iter()
@@ -490,7 +543,9 @@ fn falco_rules_cover_exec_secrets_rbac_images_and_shells() {
     for r in audit.iter().filter(|i| i["rule"].is_string()) {
         assert_eq!(r["source"], "k8s_audit");
     }
+    assert!(check_fields(&audit) > 40);
     let syscall = falco_items(&repo, &rt("prod", "falco-syscall-rules.yaml"));
+    assert!(check_fields(&syscall) > 10);
     let shell = rule(&syscall, "Rampart Terminal Shell in Container");
     assert_eq!(shell["source"], "syscall");
     assert!(

@@ -368,7 +368,7 @@ pub struct RuntimeSettings {
     #[serde(default)]
     pub production_namespaces: Vec<String>,
     /// Users expected to read Secrets (controllers, GitOps, External Secrets); reads by
-    /// anyone else (and by no node) raise an alert.
+    /// anyone else but nodes and kube-system controllers raise an alert.
     #[serde(default = "default_secret_readers")]
     pub secret_readers: Vec<String>,
     /// Namespace of Falco (the generated rules ConfigMap goes there).
