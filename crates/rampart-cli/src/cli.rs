@@ -24,8 +24,9 @@ pub enum Command {
     Init(InitArgs),
     /// Write a commented namespace request specs/NAME.yaml, render it and commit both.
     New(NewArgs),
-    /// Render every request for every environment into clusters/<env>/namespaces/<ns>/ and
-    /// commit the result (nothing is committed when nothing changed).
+    /// Render every request for every environment into clusters/<env>/namespaces/<ns>/, and
+    /// each environment's cluster configuration into clusters/<env>/cluster/, and commit the
+    /// result (nothing is committed when nothing changed).
     Render(RenderArgs),
     /// Print the unified diff that `render` would commit.
     Plan(PlanArgs),

@@ -69,7 +69,7 @@ pub fn render_repo(
         None => Prior::new(),
     };
     tracing::info!(reused = prior.len(), "render cache read");
-    let generated =
+    let mut generated =
         rampart_render::render_repository(&blueprint, &inputs.requests, &environments, &prior)?;
     tracing::info!(
         requests = inputs.requests.len(),
@@ -82,7 +82,6 @@ pub fn render_repo(
         .iter()
         .map(|e| format!("clusters/{}/namespaces/", e.name))
         .collect();
-    let mut generated = generated;
     for env in &environments {
         let dir = cluster_dir(&env.name);
         for (path, bytes) in cluster_files(env)? {
