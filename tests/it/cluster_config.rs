@@ -157,6 +157,11 @@ fn audit_policy_levels_in_rule_order() {
                 );
             }
         }
+        assert_eq!(
+            level(&p, "alice", "get", "", "nodes", "proxy"),
+            Level::Request,
+            "{env}: the kubelet API"
+        );
         for (g, r) in [
             ("", "pods"),
             ("apps", "deployments"),

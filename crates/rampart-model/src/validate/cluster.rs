@@ -52,11 +52,12 @@ const CONTROL: &[(&str, &str)] = &[
         "validatingadmissionpolicybindings",
     ),
 ];
-/// Interactive access to pods: audited at `Request` at least (any verb).
+/// Interactive access to pods and the kubelet API: audited at `Request` at least (any verb).
 const INTERACTIVE: &[(&str, &str)] = &[
     ("", "pods/exec"),
     ("", "pods/attach"),
     ("", "pods/portforward"),
+    ("", "nodes/proxy"),
 ];
 /// Workloads whose writes change images: audited at `Request` at least.
 const WORKLOADS: &[(&str, &str)] = &[
@@ -181,7 +182,7 @@ fn check_override(path: &str, o: &AuditOverride, r: &mut Report) {
                 "level `{}` covers `{res}`, which is audited at Request so exec and attach alerts fire (checklist 6.3)",
                 o.level
             ),
-            "narrow `group`/`resources` so they no longer match pods/exec, pods/attach or pods/portforward",
+            "narrow `group`/`resources` so they no longer match pods/exec, pods/attach, pods/portforward or nodes/proxy",
         );
     }
     if rank < 2
