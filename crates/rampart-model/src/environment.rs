@@ -2,6 +2,7 @@
 
 pub mod secret_stores;
 
+use crate::cluster::ClusterSettings;
 use crate::request::ContainerResources;
 use secret_stores::SecretStores;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,9 @@ pub struct Environment {
     pub secret_stores: SecretStores,
     /// Where cluster DNS runs, for the DNS egress exception.
     pub dns: Dns,
+    /// Control-plane and runtime-detection settings for `clusters/<env>/cluster/`.
+    #[serde(default)]
+    pub cluster: ClusterSettings,
 }
 
 /// Pod Security Admission levels; `enforce` is pinned to a version, audit and warn track `latest`.

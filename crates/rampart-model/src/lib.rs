@@ -10,6 +10,7 @@
 //! assert_eq!(request.team, "web");
 //! ```
 
+pub mod cluster;
 pub mod config;
 pub mod diagnostic;
 pub mod environment;

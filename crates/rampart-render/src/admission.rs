@@ -72,7 +72,7 @@ pub fn render_admission(
     let mut template_kinds = BTreeSet::new();
     for template in &blueprint.namespace_templates {
         let fail = |problem: String| RenderError::ClusterInvalid {
-            template: template.clone(),
+            file: format!("admission/{}", template.trim_end_matches(".hbs")),
             environment: env.name.clone(),
             problem,
         };

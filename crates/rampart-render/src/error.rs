@@ -55,10 +55,10 @@ pub enum RenderError {
         /// What is wrong.
         problem: String,
     },
-    /// A cluster-wide template (e.g. the admission policies) failed to render.
+    /// Rendering a cluster configuration template failed.
     #[error("cluster template {template} failed for environment {environment}")]
     ClusterRender {
-        /// Template file name.
+        /// Template path under `blueprints/cluster/`.
         template: String,
         /// Environment being rendered.
         environment: String,
@@ -66,16 +66,15 @@ pub enum RenderError {
         #[source]
         source: Box<handlebars::RenderError>,
     },
-    /// A cluster-wide template produced invalid YAML or an invalid object.
-    #[error(
-        "cluster template {template} produced invalid output for environment {environment}: {problem}"
-    )]
+    /// A rendered cluster configuration file does not parse as its type or lacks a property
+    /// it exists for.
+    #[error("cluster file {file} for environment {environment} is invalid: {problem}")]
     ClusterInvalid {
-        /// Template file name.
-        template: String,
+        /// Path under `clusters/<env>/cluster/`.
+        file: String,
         /// Environment being rendered.
         environment: String,
-        /// What is wrong, naming the object where there is one.
+        /// What is wrong.
         problem: String,
     },
 }

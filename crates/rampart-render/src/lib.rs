@@ -7,6 +7,7 @@
 pub mod admission;
 mod blueprint;
 mod canonical;
+pub mod cluster;
 mod context;
 mod error;
 mod escape;

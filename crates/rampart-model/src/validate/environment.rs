@@ -116,6 +116,7 @@ pub(crate) fn check_environment(env: &Environment, expected_name: &str, r: &mut 
             );
         }
     }
+    super::cluster::check_cluster(&env.cluster, r);
     if let Some(addr) = &env.dns.node_local_dns_cache
         && addr.parse::<IpAddr>().is_err()
     {

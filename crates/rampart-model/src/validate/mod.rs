@@ -1,5 +1,6 @@
 //! Parse-and-validate entry points: text in, typed value or located diagnostics out.
 
+mod cluster;
 mod environment;
 mod request;
 mod secret_stores;
