@@ -44,7 +44,7 @@ pub struct NamespaceRequest {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Owners {
-    /// Manage workloads and read Secrets.
+    /// Manage workloads (with exec for debugging); like every team role, no Secret reads.
     #[serde(default)]
     pub admins: Vec<String>,
     /// Deploy and debug workloads; no Secret access.

@@ -447,9 +447,9 @@ fn rendered_files_match_their_snapshots() {
 }
 
 #[test]
-fn the_worked_example_of_docs_admission_md_is_refused_as_documented() {
+fn the_worked_example_of_the_readme_admission_section_is_refused_as_documented() {
     let f = fixture();
-    let docs_text = include_str!("../../../../docs/admission.md");
+    let docs_text = include_str!("../../../../README.md");
     let deployment: Value = serde_yaml::from_str(
         "apiVersion: apps/v1
 kind: Deployment
@@ -474,7 +474,7 @@ spec:
     for message in denied.values() {
         assert!(
             docs_text.contains(message.as_str()),
-            "docs/admission.md lacks `{message}`"
+            "README.md lacks `{message}`"
         );
     }
     let rego = rego_denials(&f, &deployment);
