@@ -74,7 +74,11 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
     let repo = Repo::init();
     let objs = objects(&repo, "prod");
     let accounts = of_kind(&objs, "ServiceAccount");
-    assert_eq!(accounts.len(), 3, "one ServiceAccount per app");
+    assert_eq!(
+        accounts.len(),
+        5,
+        "one ServiceAccount per app and per SecretStore"
+    );
     assert!(
         accounts
             .iter()

@@ -3,9 +3,11 @@
 
 mod support;
 
+mod admission;
 mod audit;
 mod check;
 mod cli;
+mod cluster_config;
 mod custom_blueprints;
 mod delivery;
 mod hardening;
@@ -15,5 +17,6 @@ mod new_request;
 mod render_cache;
 mod render_flow;
 mod secret_guard;
+mod secrets;
 mod snapshots;
 mod validation;

@@ -352,3 +352,39 @@ fn bad_environment_values_are_refused() {
     );
     assert_eq!(repo.state(), before);
 }
+
+#[test]
+fn a_registry_without_trailing_slash_is_refused_with_its_line_and_the_fix() {
+    // "registry.example.com" as a prefix would admit "registry.example.com.evil.io/...":
+    // refused before anything is rendered, at the entry's line and column.
+    let repo = Repo::init();
+    let prod = repo.read("environments/prod.yaml");
+    let line = 1 + prod
+        .lines()
+        .position(|l| l.trim() == "- registry.example.com/")
+        .expect("prod.yaml lists registry.example.com/");
+    repo.write(
+        "environments/prod.yaml",
+        &prod.replace(
+            "- registry.example.com/\n",
+            "- registry.example.com/\n  - ghcr.io/acme\n",
+        ),
+    );
+    let before = repo.state();
+    for args in [&["render"][..], &["plan"]] {
+        let out = repo.rampart(args);
+        assert_eq!(out.code, 2, "{out:?}");
+        let at = format!(
+            "environments/prod.yaml:{}:5: error: allowedRegistries[1]: `ghcr.io/acme` does not end with `/`, so `ghcr.io/acme.evil.io/...` would match it too",
+            line + 1
+        );
+        assert!(out.stderr.contains(&at), "want {at}\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("help: write `ghcr.io/acme/`"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+        assert_eq!(repo.state(), before);
+    }
+}

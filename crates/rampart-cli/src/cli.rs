@@ -24,8 +24,9 @@ pub enum Command {
     Init(InitArgs),
     /// Write a commented namespace request specs/NAME.yaml, render it and commit both.
     New(NewArgs),
-    /// Render every request for every environment into clusters/<env>/namespaces/<ns>/ and
-    /// commit the result (nothing is committed when nothing changed).
+    /// Render every request for every environment into clusters/<env>/namespaces/<ns>/, and
+    /// each environment's cluster configuration into clusters/<env>/cluster/, and commit the
+    /// result (nothing is committed when nothing changed).
     Render(RenderArgs),
     /// Print the unified diff that `render` would commit.
     Plan(PlanArgs),
@@ -38,6 +39,10 @@ pub enum Command {
     /// Lint the live cluster, read-only, against the security checklist, with the rules,
     /// output and exit codes of `check` (2 when the cluster cannot be read).
     Audit(AuditArgs),
+    /// Write an environment's cluster configuration (audit policy and webhook, encryption at
+    /// rest, kube-apiserver flags, admission configuration, Falco/Tetragon/Prometheus rules)
+    /// to a directory; `render` commits the same files into clusters/<env>/cluster/.
+    ClusterConfig(ClusterConfigArgs),
 }
 
 /// Where and how to commit.
@@ -211,6 +216,20 @@ pub struct AuditArgs {
     pub context: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `rampart cluster-config`.
+#[derive(Debug, Args)]
+pub struct ClusterConfigArgs {
+    /// The environment (listed in rampart.yaml).
+    #[arg(long)]
+    pub env: String,
+    /// Directory to write into (created if missing; files of the same names are replaced).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The GitOps repository (its top directory).
+    #[arg(long, default_value = ".", env = "RAMPART_REPO")]
+    pub repo: PathBuf,
 }
 
 /// Output format of `rampart check`.

@@ -122,6 +122,12 @@ const APP_HINTS: &str = "    # ingress:             # who may connect (default: 
     #     resources: [configmaps]
     #     verbs: [get]
     #     resourceNames: [my-config]
+    # secrets:             # references into Vault/OpenBao or AWS Secrets Manager, never values
+    #   - name: my-app-db
+    #     backend: vault     # or aws (environments/<env>.yaml configures secretStores)
+    #     remoteKey: team/my-app/db
+    #     properties: [username, password]   # mounted read-only under /etc/secrets/<name>
+    #     version: 1         # pinned: KV v2 version number, or the AWS VersionId
     # workload:            # a hardened Deployment, Service and PodDisruptionBudget
     #   image: registry.example.com/team/app@sha256:<64 hex digits>
 ";

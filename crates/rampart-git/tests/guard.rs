@@ -35,7 +35,8 @@ fn rules(path: &str, text: &str) -> Vec<(usize, Rule)> {
 
 #[test]
 fn every_secret_kind_is_found_at_its_line() {
-    let cases: Vec<(String, Vec<(usize, Rule)>)> = vec![
+    let cases: Vec<(String, Vec<(usize, Rule)>)> =
+        vec![
         (
             "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata:\n  password: cGFzc3dvcmQ=\n"
                 .into(),
@@ -96,6 +97,16 @@ fn every_secret_kind_is_found_at_its_line() {
             format!("stripe_api_key = {}\n", "sk_live_51H8xY2eZvKYlo2C8aT1b2c3"),
             vec![(1, Rule::HighEntropyAssignment)],
         ),
+        // A hex token is a secret unless its key names it as a digest.
+        (
+            format!("  api_token: {}\n", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"),
+            vec![(1, Rule::HighEntropyAssignment)],
+        ),
+        // A relative path with capitals and digits is not a plain name-like path.
+        (
+            format!("password: {}\n", "Xk9mP2vL/7qR4tW8zQ3n"),
+            vec![(1, Rule::HighEntropyAssignment)],
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(rules("f.yaml", &text), expected, "{text}");
@@ -133,6 +144,10 @@ fn safe_look_alikes_pass() {
         format!("image: registry.example.com/shop/api@sha256:{digest}\n"),
         format!("webhooks:\n- clientConfig:\n    caBundle: {ca_bundle}\n"),
         format!("metadata:\n  annotations:\n    checksum/config: {digest}\n"),
+        format!("metadata:\n  annotations:\n    checksum/secret: {digest}\n"),
+        format!("    rampart.dev/secret-hash: {digest}\n"),
+        // Paths to files that hold secrets, not secrets.
+        "tokenFile: /etc/kubernetes/audit/siem-token-2026\nclient-key: /var/lib/kubelet/pki/client-2026-11.key\n".to_string(),
         "automountServiceAccountToken: false\nsecretName: app-credentials-2024\ntokenSecretRef: {name: t}\n".to_string(),
         "password: ${DB_PASSWORD}\ntoken: '{{ .Values.token }}'\n".to_string(),
         "apiVersion: v1\nkind: Secret\nmetadata: {name: empty}\ntype: Opaque\n".to_string(),

@@ -1,6 +1,10 @@
 //! Per-environment values (`environments/<env>.yaml`, `kind: Environment`).
 
+pub mod secret_stores;
+
+use crate::cluster::ClusterSettings;
 use crate::request::ContainerResources;
+use secret_stores::SecretStores;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,8 +26,14 @@ pub struct Environment {
     pub defaults: Defaults,
     /// Image prefixes workloads may use; each ends with `/`.
     pub allowed_registries: Vec<String>,
+    /// Secrets managers that requests' `secrets` read from (none by default).
+    #[serde(default)]
+    pub secret_stores: SecretStores,
     /// Where cluster DNS runs, for the DNS egress exception.
     pub dns: Dns,
+    /// Control-plane and runtime-detection settings for `clusters/<env>/cluster/`.
+    #[serde(default)]
+    pub cluster: ClusterSettings,
 }
 
 /// Pod Security Admission levels; `enforce` is pinned to a version, audit and warn track `latest`.

@@ -10,6 +10,7 @@
 //! assert_eq!(request.team, "web");
 //! ```
 
+pub mod cluster;
 pub mod config;
 pub mod delivery;
 pub mod diagnostic;
@@ -17,6 +18,7 @@ pub mod environment;
 pub mod load;
 pub mod locate;
 pub mod request;
+pub mod secret;
 mod validate;
 
 pub use config::RepoConfig;

@@ -71,6 +71,10 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     };
     let help = if message.contains("unknown field") {
         "remove the field or fix its spelling; the accepted fields are listed above".to_string()
+    } else if message.contains("unknown variant") && message.contains(".backend:") {
+        "use `vault` (HashiCorp Vault or OpenBao, KV v2) or `aws` (AWS Secrets Manager); other backends are not supported".to_string()
+    } else if message.contains("unknown variant") {
+        "use one of the values listed above".to_string()
     } else if message.contains("missing field") {
         "add the field; see the request reference in the README".to_string()
     } else if text.trim().is_empty() {

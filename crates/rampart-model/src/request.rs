@@ -1,6 +1,7 @@
 //! The namespace request (`apiVersion: rampart.dev/v1alpha1`, `kind: NamespaceRequest`):
 //! what a team asks for. Unknown fields are refused so a typo never silently drops a setting.
 
+use crate::secret::AppSecret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -43,7 +44,7 @@ pub struct NamespaceRequest {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Owners {
-    /// Manage workloads and read Secrets.
+    /// Manage workloads (with exec for debugging); like every team role, no Secret reads.
     #[serde(default)]
     pub admins: Vec<String>,
     /// Deploy and debug workloads; no Secret access.
@@ -72,6 +73,9 @@ pub struct App {
     /// Kubernetes API permissions of the app's ServiceAccount, within the namespace.
     #[serde(default)]
     pub rules: Vec<RoleRule>,
+    /// Secrets the app reads, as references into a secrets manager (never values).
+    #[serde(default)]
+    pub secrets: Vec<AppSecret>,
     /// An optional sample workload (Deployment, Service, PodDisruptionBudget).
     #[serde(default)]
     pub workload: Option<Workload>,

@@ -25,11 +25,26 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
 
 /// Emits documents as one multi-document YAML file with a header comment.
 pub fn emit_documents(header: &str, docs: &[Value]) -> String {
+    emit_documents_as(header, docs, Multiline::Quoted)
+}
+
+/// How a string with line breaks is written as the value of a mapping entry.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Multiline {
+    /// One double-quoted line with `\n` escapes (namespace files).
+    Quoted,
+    /// A literal block (`|`), line for line, where YAML reads it back unchanged: for
+    /// programs kept in YAML (Rego modules) that reviewers read in diffs.
+    Literal,
+}
+
+/// [`emit_documents`] with a choice of how multi-line strings are written.
+pub fn emit_documents_as(header: &str, docs: &[Value], multiline: Multiline) -> String {
     let mut out = String::with_capacity(header.len() + docs.len() * 1024);
     out.push_str(header);
     for doc in docs {
         out.push_str("---\n");
-        emit_block(&mut out, doc, 0);
+        emit_block(&mut out, doc, 0, multiline);
     }
     // Every file of a render is held until it is committed: keep no slack.
     out.shrink_to_fit();
@@ -37,7 +52,7 @@ pub fn emit_documents(header: &str, docs: &[Value]) -> String {
 }
 
 /// Writes `value` as the body of a block node at `indent`; ends with a newline.
-fn emit_block(out: &mut String, value: &Value, indent: usize) {
+fn emit_block(out: &mut String, value: &Value, indent: usize, ml: Multiline) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (i, (key, child)) in map.iter().enumerate() {
@@ -46,7 +61,7 @@ fn emit_block(out: &mut String, value: &Value, indent: usize) {
                 }
                 emit_scalar(out, key);
                 out.push(':');
-                emit_child(out, child, indent);
+                emit_child(out, child, indent, ml);
             }
         }
         Value::Array(items) if !items.is_empty() => {
@@ -57,12 +72,16 @@ fn emit_block(out: &mut String, value: &Value, indent: usize) {
                 match item {
                     Value::Object(m) if !m.is_empty() => {
                         out.push_str("- ");
-                        emit_block(out, item, indent + 2);
+                        emit_block(out, item, indent + 2, ml);
                     }
                     Value::Array(a) if !a.is_empty() => {
                         out.push_str("-\n");
                         pad(out, indent + 2);
-                        emit_block(out, item, indent + 2);
+                        emit_block(out, item, indent + 2, ml);
+                    }
+                    Value::String(s) if ml == Multiline::Literal && is_literal_safe(s) => {
+                        out.push_str("- ");
+                        emit_literal(out, s, indent + 2);
                     }
                     _ => {
                         out.push_str("- ");
@@ -80,18 +99,22 @@ fn emit_block(out: &mut String, value: &Value, indent: usize) {
 }
 
 /// Writes the value of a mapping entry whose `key:` is already written.
-fn emit_child(out: &mut String, child: &Value, indent: usize) {
+fn emit_child(out: &mut String, child: &Value, indent: usize, ml: Multiline) {
     match child {
         Value::Object(m) if !m.is_empty() => {
             out.push('\n');
             pad(out, indent + 2);
-            emit_block(out, child, indent + 2);
+            emit_block(out, child, indent + 2, ml);
         }
         // Sequences inside mappings are not indented (the layout kubectl and serde_yaml use).
         Value::Array(a) if !a.is_empty() => {
             out.push('\n');
             pad(out, indent);
-            emit_block(out, child, indent);
+            emit_block(out, child, indent, ml);
+        }
+        Value::String(s) if ml == Multiline::Literal && is_literal_safe(s) => {
+            out.push(' ');
+            emit_literal(out, s, indent + 2);
         }
         _ => {
             out.push(' ');
@@ -125,6 +148,36 @@ fn emit_scalar(out: &mut String, s: &str) {
     } else {
         out.push_str(&crate::escape::yaml_quote(s));
     }
+}
+
+/// Writes `s` as a literal block scalar whose lines are indented by `indent`.
+fn emit_literal(out: &mut String, s: &str, indent: usize) {
+    out.push_str(if s.ends_with('\n') { "|\n" } else { "|-\n" });
+    for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+        if !line.is_empty() {
+            pad(out, indent);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+/// A literal block reads back as `s` when `s` has a line break, at most one final line
+/// break, a first line that is not empty and does not start with whitespace (it sets the
+/// block's indentation), no line ending in whitespace, and nothing but printable
+/// characters and tabs.
+fn is_literal_safe(s: &str) -> bool {
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    body.contains('\n')
+        && !body.ends_with('\n')
+        && !body.starts_with([' ', '\t', '\n'])
+        && body.split('\n').all(|line| {
+            !line.ends_with([' ', '\t'])
+                && line.chars().all(|c| {
+                    c == '\t'
+                        || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+                })
+        })
 }
 
 /// Conservative: letters first (or `/`), then letters, digits and `._/-`, with `:` only
@@ -261,6 +314,36 @@ mod tests {
         for s in tricky {
             let doc = json!({ s: s, "list": [s], "nested": {"k": [{ s: [s] }]} });
             assert_eq!(roundtrip(&doc), doc, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn multiline_strings_become_literal_blocks_only_where_they_read_back() {
+        let rego = "package x\n\nviolation[{\"msg\": m}] {\n  m := \"a: #b\"\n\t}\n";
+        let doc = json!({"spec": {"rego": rego, "list": [rego]}});
+        let text = emit_documents_as("", std::slice::from_ref(&doc), Multiline::Literal);
+        assert!(
+            text.contains("  rego: |\n    package x\n\n    violation"),
+            "{text}"
+        );
+        assert_eq!(parse_documents(&text).unwrap(), [doc]);
+        for tricky in [
+            "a\nb",
+            "a\nb\n\n",
+            "\na",
+            " a\nb",
+            "a \nb",
+            "a\n  \nb",
+            "a\n\n b\n",
+            "a\r\nb",
+            "#a\n- b\n---\n...",
+            "a\n\u{85}b",
+            "\ta\nb",
+            "a\n\tb",
+        ] {
+            let doc = json!({ "k": tricky, "n": {"k": [tricky, [tricky]]} });
+            let text = emit_documents_as("", std::slice::from_ref(&doc), Multiline::Literal);
+            assert_eq!(parse_documents(&text).unwrap(), [doc], "{tricky:?}\n{text}");
         }
     }
 

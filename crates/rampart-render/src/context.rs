@@ -1,6 +1,7 @@
 //! The view model a blueprint renders: request and environment merged into plain data.
 
 use crate::network::{APP_LABEL, app_traffic};
+use crate::secrets::{app_secrets, pinned_versions, secret_stores};
 use rampart_model::request::{ContainerResources, Probe, Protocol};
 use rampart_model::{Environment, NamespaceRequest};
 use serde_json::{Value, json};
@@ -69,6 +70,8 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
                 "ingress": t.ingress,
                 "egress": t.egress,
                 "workload": workload,
+                "secrets": app_secrets(app, &env.name),
+                "pinnedVersions": pinned_versions(app, &env.name),
             })
         })
         .collect();
@@ -95,8 +98,14 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
         "owners": req.owners,
         "groupBindings": group_bindings(req),
         "apps": apps,
+        "secretStores": secret_stores(req, env),
         "quota": quota,
         "limits": resources(limits),
+        "admission": {
+            "paramsName": crate::admission::PARAMS_CONFIGMAP,
+            "allowedRegistries": env.allowed_registries.join(","),
+            "requiredLabels": req.labels.keys().cloned().collect::<Vec<_>>().join(","),
+        },
     })
 }
 

@@ -55,4 +55,26 @@ pub enum RenderError {
         /// What is wrong.
         problem: String,
     },
+    /// Rendering a cluster configuration template failed.
+    #[error("cluster template {template} failed for environment {environment}")]
+    ClusterRender {
+        /// Template path under `blueprints/cluster/`.
+        template: String,
+        /// Environment being rendered.
+        environment: String,
+        /// The handlebars error.
+        #[source]
+        source: Box<handlebars::RenderError>,
+    },
+    /// A rendered cluster configuration file does not parse as its type or lacks a property
+    /// it exists for.
+    #[error("cluster file {file} for environment {environment} is invalid: {problem}")]
+    ClusterInvalid {
+        /// Path under `clusters/<env>/cluster/`.
+        file: String,
+        /// Environment being rendered.
+        environment: String,
+        /// What is wrong.
+        problem: String,
+    },
 }

@@ -4,14 +4,18 @@
 //! escaping) produce text that is parsed, checked against its k8s-openapi type with unknown
 //! fields refused, held to the blueprint rules and re-emitted as canonical YAML.
 
+pub mod admission;
 mod blueprint;
 mod canonical;
+pub mod cluster;
 mod context;
 mod error;
 mod escape;
+mod eso;
 mod namespace;
 mod network;
 mod repository;
+mod secrets;
 mod typed;
 
 pub use blueprint::Blueprint;

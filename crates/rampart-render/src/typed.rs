@@ -3,9 +3,12 @@
 //! k8s-openapi's deserialisers skip unknown fields, so the check is a round trip: parse
 //! into the type, serialise back, and require the result to equal the input. A misspelt or
 //! unknown field, a wrong type or a value the type cannot hold shows up as a difference.
+//! External Secrets Operator kinds are not in k8s-openapi; they get the same check
+//! against Rampart's own types in [`crate::eso`].
 
+use crate::eso;
 use k8s_openapi::api::{apps, core, networking, policy, rbac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The kinds a namespace blueprint may produce, with their scope.
@@ -16,7 +19,8 @@ pub fn is_namespaced_kind(api_version: &str, kind: &str) -> Option<bool> {
         | ("rbac.authorization.k8s.io/v1", "Role" | "RoleBinding")
         | ("networking.k8s.io/v1", "NetworkPolicy")
         | ("apps/v1", "Deployment" | "StatefulSet")
-        | ("policy/v1", "PodDisruptionBudget") => true,
+        | ("policy/v1", "PodDisruptionBudget")
+        | (eso::API_VERSION, "ExternalSecret" | "SecretStore") => true,
         _ => return None,
     })
 }
@@ -44,12 +48,29 @@ pub fn check_typed(doc: &Value) -> Result<Value, String> {
         ("apps/v1", "Deployment") => roundtrip::<apps::v1::Deployment>(doc),
         ("apps/v1", "StatefulSet") => roundtrip::<apps::v1::StatefulSet>(doc),
         ("policy/v1", "PodDisruptionBudget") => roundtrip::<policy::v1::PodDisruptionBudget>(doc),
+        (eso::API_VERSION, "ExternalSecret") => roundtrip::<eso::ExternalSecret>(doc),
+        (eso::API_VERSION, "SecretStore") => {
+            let store = eso::SecretStore::deserialize(doc).map_err(|e| e.to_string())?;
+            store.check()?;
+            serde_json::to_value(&store).map_err(|e| e.to_string())
+        }
         _ => {
             return Err(format!(
                 "unsupported kind `{kind}` (apiVersion `{api_version}`)"
             ));
         }
     }?;
+    match first_difference(doc, &typed, "") {
+        None => Ok(typed),
+        Some(diff) => Err(diff),
+    }
+}
+
+/// Parses `doc` as `T` and returns it re-serialised, or the first field `T` lost or changed.
+pub fn check_as<T: for<'de> serde::Deserialize<'de> + Serialize>(
+    doc: &Value,
+) -> Result<Value, String> {
+    let typed = roundtrip::<T>(doc)?;
     match first_difference(doc, &typed, "") {
         None => Ok(typed),
         Some(diff) => Err(diff),
@@ -120,6 +141,51 @@ mod tests {
             check_typed(&np).unwrap_err(),
             "unknown field `spec.podSelector.matchLabel`"
         );
+    }
+
+    const EXTERNAL_SECRET: &str = r#"{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": {"name": "db", "namespace": "n"},
+        "spec": {"secretStoreRef": {"kind": "SecretStore", "name": "vault"}, "refreshPolicy": "OnChange",
+          "refreshInterval": "0s", "target": {"name": "db", "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+          "data": [{"secretKey": "password", "remoteRef": {"key": "shop/db", "property": "password", "version": "3",
+            "conversionStrategy": "Default", "decodingStrategy": "None", "metadataPolicy": "None", "nullBytePolicy": "Ignore"}}]}}"#;
+
+    #[test]
+    fn external_secrets_are_typed_too() {
+        let es: Value = serde_json::from_str(EXTERNAL_SECRET).unwrap();
+        assert_eq!(check_typed(&es).unwrap(), es);
+        let typo: Value =
+            serde_json::from_str(&EXTERNAL_SECRET.replace("refreshPolicy", "refreshPolicey"))
+                .unwrap();
+        assert!(check_typed(&typo).unwrap_err().contains("refreshPolicey"));
+        // A field the API server would default must be written.
+        let defaulted: Value =
+            serde_json::from_str(&EXTERNAL_SECRET.replace(r#", "nullBytePolicy": "Ignore""#, ""))
+                .unwrap();
+        assert!(
+            check_typed(&defaulted)
+                .unwrap_err()
+                .contains("nullBytePolicy")
+        );
+        let bad_enum: Value =
+            serde_json::from_str(&EXTERNAL_SECRET.replace("OnChange", "Sometimes")).unwrap();
+        assert!(check_typed(&bad_enum).is_err());
+    }
+
+    #[test]
+    fn secret_stores_authenticate_with_service_accounts_only() {
+        let store = json!({"apiVersion": "external-secrets.io/v1", "kind": "SecretStore",
+            "metadata": {"name": "aws", "namespace": "n"},
+            "spec": {"provider": {"aws": {"service": "SecretsManager", "region": "eu-central-1",
+                "sessionTagsPolicy": "None", "auth": {"jwt": {"serviceAccountRef": {"name": "secret-store-aws"}}}}}}});
+        assert_eq!(check_typed(&store).unwrap(), store);
+        let mut keys = store.clone();
+        keys["spec"]["provider"]["aws"]["auth"] =
+            json!({"secretRef": {"accessKeyIDSecretRef": {"name": "k", "key": "id"}}});
+        assert!(check_typed(&keys).unwrap_err().contains("secretRef"));
+        let mut none = store.clone();
+        none["spec"]["provider"] = json!({});
+        assert!(check_typed(&none).unwrap_err().contains("exactly one"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod audit;
 mod check;
+mod cluster_config;
 mod init;
 mod new;
 mod render;
@@ -28,6 +29,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::ClusterConfig(args) => cluster_config::run(args),
     }
 }
 

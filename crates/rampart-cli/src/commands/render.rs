@@ -1,5 +1,6 @@
 //! `rampart render` and `rampart plan`.
 
+use super::cluster_config::{cluster_dir, cluster_files};
 use super::{EXIT_DRIFT, author};
 use crate::cli::{CommitArgs, DeliveryArgs, PlanArgs, RenderArgs};
 use crate::inputs::{self, Inputs, SPECS_DIR};
@@ -68,7 +69,7 @@ pub fn render_repo(
         None => Prior::new(),
     };
     tracing::info!(reused = prior.len(), "render cache read");
-    let generated =
+    let mut generated =
         rampart_render::render_repository(&blueprint, &inputs.requests, &environments, &prior)?;
     tracing::info!(
         requests = inputs.requests.len(),
@@ -81,6 +82,13 @@ pub fn render_repo(
         .iter()
         .map(|e| format!("clusters/{}/namespaces/", e.name))
         .collect();
+    for env in &environments {
+        let dir = cluster_dir(&env.name);
+        for (path, bytes) in cluster_files(env, &inputs.config)? {
+            generated.insert(format!("{dir}{path}"), bytes);
+        }
+        owned.push(dir);
+    }
     owned.push(format!("{SPECS_DIR}/"));
     let generated_count = generated.len();
     let mut files = std::mem::take(&mut inputs.files);
@@ -339,6 +347,7 @@ fn touched_namespaces(changes: &[rampart_git::Change]) -> BTreeSet<String> {
                 ["clusters", env, "namespaces", ns, _] => {
                     format!("clusters/{env}/namespaces/{ns}/")
                 }
+                ["clusters", env, "cluster", ..] => cluster_dir(env),
                 _ => c.path.clone(),
             }
         })

@@ -81,7 +81,7 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?im)[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth)[A-Za-z0-9_.-]*["']?[ \t]*[:=][ \t]*["']?([^\s"']{16,})["']?,?[ \t]*(?:[ \t]#.*)?$"#,
+        r#"(?im)([A-Za-z0-9_./-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth)[A-Za-z0-9_./-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"']{16,})["']?,?[ \t]*(?:[ \t]#.*)?$"#,
     )
     .expect("static regex")
 });
@@ -107,8 +107,10 @@ pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
     );
     if !sealed {
         for caps in ASSIGNMENT.captures_iter(text) {
-            if let (Some(all), Some(value)) = (caps.get(0), caps.get(1))
+            if let (Some(all), Some(key), Some(value)) = (caps.get(0), caps.get(1), caps.get(2))
                 && is_high_entropy(value.as_str())
+                && !is_checksum(key.as_str(), value.as_str())
+                && !is_path(value.as_str())
             {
                 found.push((Rule::HighEntropyAssignment, all.start()));
             }
@@ -143,6 +145,40 @@ fn is_high_entropy(value: &str) -> bool {
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'_'))
         && b.iter().any(|c| matches!(c, b'-' | b'.' | b'_'));
     digit && (lower || upper) && !name_like && (classes >= 3 || long_hex) && entropy(b) >= 3.5
+}
+
+/// A hex digest under a key that names it as one (`checksum/secret`, `rampart.dev/secret-hash`,
+/// `caCertSha256`): Helm and Rampart roll pods with such annotations, and a digest of a secret
+/// does not reveal it.
+fn is_checksum(key: &str, value: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let digest_key = [
+        "checksum",
+        "hash",
+        "digest",
+        "sha1",
+        "sha256",
+        "sha512",
+        "fingerprint",
+    ]
+    .iter()
+    .any(|word| key.contains(word));
+    let hex_digest =
+        matches!(value.len(), 32 | 40 | 64 | 128) && value.bytes().all(|b| b.is_ascii_hexdigit());
+    digest_key && hex_digest
+}
+
+/// A file path made of name-like segments (`/etc/kubernetes/audit/siem-token-2026`):
+/// `tokenFile:` and `client-key:` settings point at secrets, they do not hold them.
+fn is_path(value: &str) -> bool {
+    let segments: Vec<&str> = value.trim_start_matches('/').split('/').collect();
+    value.contains('/')
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.bytes().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'_')
+                })
+        })
 }
 
 fn entropy(bytes: &[u8]) -> f64 {

@@ -116,6 +116,7 @@ pub(crate) fn check_environment(env: &Environment, expected_name: &str, r: &mut 
             );
         }
     }
+    super::cluster::check_cluster(&env.cluster, r);
     if let Some(addr) = &env.dns.node_local_dns_cache
         && addr.parse::<IpAddr>().is_err()
     {
@@ -125,6 +126,7 @@ pub(crate) fn check_environment(env: &Environment, expected_name: &str, r: &mut 
             "the NodeLocal DNSCache address is usually 169.254.20.10",
         );
     }
+    super::secret_stores::check_secret_stores(env, r);
 }
 
 pub(crate) fn check_repo_config(cfg: &RepoConfig, r: &mut Report) {

@@ -1,8 +1,11 @@
 //! Parse-and-validate entry points: text in, typed value or located diagnostics out.
 
+mod cluster;
 mod delivery;
 mod environment;
 mod request;
+mod secret_stores;
+mod secrets;
 pub mod syntax;
 
 pub use request::RequestContext;
@@ -19,6 +22,11 @@ pub fn parse_request(
     text: &str,
     ctx: &RequestContext,
 ) -> Result<NamespaceRequest, Diagnostics> {
+    if text.contains("secrets") {
+        let mut inline = Report::new(file, text);
+        secrets::check_inline_values(text, &mut inline);
+        inline.finish()?;
+    }
     let req = parse_document::<NamespaceRequest>(file, text)?;
     let mut report = Report::new(file, text);
     request::check_request(&req, ctx, &mut report);

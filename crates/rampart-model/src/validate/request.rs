@@ -77,6 +77,7 @@ pub(crate) fn check_request(req: &NamespaceRequest, ctx: &RequestContext, r: &mu
     if let Some(limits) = &req.limits {
         check_resources("limits", limits, r);
     }
+    super::secrets::check_secrets(req, ctx, r);
 }
 
 fn check_namespace_name(req: &NamespaceRequest, ctx: &RequestContext, r: &mut Report) {

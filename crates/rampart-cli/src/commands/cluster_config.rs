@@ -1,0 +1,87 @@
+//! `rampart cluster-config`: an environment's control-plane and runtime-detection files,
+//! written to a directory (`render` commits the same files into `clusters/<env>/cluster/`).
+
+use crate::cli::ClusterConfigArgs;
+use crate::inputs::{self, display};
+use anyhow::{Context, Result, bail};
+use rampart_model::{Environment, RepoConfig, parse_environment};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Where an environment's cluster files go in the repository.
+pub fn cluster_dir(env: &str) -> String {
+    format!("clusters/{env}/cluster/")
+}
+
+/// Every generated file under `clusters/<env>/cluster/`, keyed by its path below it. Each
+/// source of cluster-wide files adds its output here, under its own sub-directory.
+pub fn cluster_files(env: &Environment, config: &RepoConfig) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    files.extend(rampart_render::cluster::render_cluster(env)?);
+    let admission = rampart_render::admission::render_admission(env, config)?;
+    files.extend(
+        admission
+            .into_iter()
+            .map(|(path, text)| (format!("admission/{path}"), text.into_bytes())),
+    );
+    Ok(files)
+}
+
+pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
+    let repo = &args.repo;
+    let config = inputs::load_config(repo)?;
+    if !config.environments.contains(&args.env) {
+        bail!(
+            "unknown environment `{}`; rampart.yaml lists: {}",
+            args.env,
+            config.environments.join(", ")
+        );
+    }
+    let rel = format!("environments/{}.yaml", args.env);
+    let text = fs_err::read_to_string(repo.join(&rel))?;
+    let env = parse_environment(&display(repo, &rel), &text, &args.env)?;
+    // Everything is rendered and checked before the first byte is written.
+    let files = cluster_files(&env, &config)?;
+    write_all(&args.out, &files)?;
+    for path in files.keys() {
+        println!("wrote {}", args.out.join(path).display());
+    }
+    println!(
+        "{} files for environment {}; install them as {} describes",
+        files.len(),
+        env.name,
+        args.out.join("control-plane/README.md").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes every file next to its destination first, then renames them all into place, so
+/// an IO error leaves no half-written file (and removes the temporary ones).
+fn write_all(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<()> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = (|| -> Result<()> {
+        for (rel, bytes) in files {
+            let dest = out.join(rel);
+            let dir = dest.parent().context("output path has no directory")?;
+            fs_err::create_dir_all(dir)?;
+            let tmp = dir.join(format!(
+                ".{}.rampart-tmp",
+                dest.file_name().unwrap_or_default().to_string_lossy()
+            ));
+            staged.push((tmp.clone(), dest));
+            fs_err::write(&tmp, bytes)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for (tmp, _) in &staged {
+            let _ = fs_err::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    for (tmp, dest) in staged {
+        fs_err::rename(&tmp, &dest)?;
+    }
+    Ok(())
+}

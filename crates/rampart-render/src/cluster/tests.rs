@@ -1,0 +1,131 @@
+use super::checks::check_file;
+use super::upstream::{AuditPolicy, Level, RequestAttributes};
+use super::*;
+use crate::canonical::parse_documents;
+
+const BASE: &str = "apiVersion: rampart.dev/v1alpha1\nkind: Environment\nname: dev\nkubernetesVersion: \"1.35\"\n\
+    podSecurity: {enforce: restricted, enforceVersion: v1.35, audit: restricted, warn: restricted}\n\
+    defaults: {quota: {}, limits: {cpu: 500m, memory: 512Mi, ephemeralStorage: 1Gi}, replicas: 2}\n\
+    allowedRegistries: [registry.example.com/]\ndns: {namespace: kube-system, podLabels: {k8s-app: kube-dns}}\n";
+
+fn env(cluster: &str) -> Environment {
+    rampart_model::parse_environment("environments/dev.yaml", &format!("{BASE}{cluster}"), "dev")
+        .unwrap()
+}
+
+fn text(files: &ClusterFiles, path: &str) -> String {
+    String::from_utf8(files[path].clone()).unwrap()
+}
+
+#[test]
+fn policy_matching_follows_the_apiserver_rules() {
+    let policy: AuditPolicy = serde_yaml::from_str(
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n\
+         - {level: None, nonResourceURLs: [\"/healthz*\"]}\n\
+         - {level: Request, resources: [{group: \"\", resources: [\"pods/*\"]}]}\n\
+         - {level: RequestResponse, resources: [{group: \"\", resources: [\"*/status\"]}]}\n\
+         - {level: Metadata, users: [bob], resources: [{group: apps}]}\n\
+         - {level: None, namespaces: [kube-system]}\n",
+    )
+    .unwrap();
+    let req = |group: Option<&'static str>, resource, sub, path| RequestAttributes {
+        user: "alice",
+        verb: "get",
+        group,
+        resource,
+        subresource: sub,
+        namespace: "shop",
+        path,
+        ..Default::default()
+    };
+    assert_eq!(
+        policy.level_for(&req(None, "", "", "/healthz/etcd")),
+        Level::None
+    );
+    assert_eq!(
+        policy.level_for(&req(None, "", "", "/metrics")),
+        Level::None,
+        "no rule"
+    );
+    assert_eq!(
+        policy.level_for(&req(Some(""), "pods", "", "")),
+        Level::Request,
+        "res/* matches res"
+    );
+    assert_eq!(
+        policy.level_for(&req(Some(""), "pods", "exec", "")),
+        Level::Request
+    );
+    assert_eq!(
+        policy.level_for(&req(Some(""), "nodes", "status", "")),
+        Level::RequestResponse
+    );
+    assert_eq!(
+        policy.level_for(&req(Some(""), "nodes", "", "")),
+        Level::None
+    );
+    assert_eq!(
+        policy.level_for(&req(Some("apps"), "deployments", "", "")),
+        Level::None,
+        "bob only"
+    );
+}
+
+#[test]
+fn variants_render_and_pass_their_checks() {
+    let plain = render_cluster(&env("")).unwrap();
+    assert!(!plain.contains_key("control-plane/audit-webhook-kubeconfig.yaml"));
+    let webhook = render_cluster(&env(
+        "cluster:\n  audit:\n    webhook:\n      server: https://siem.example.com/audit\n      clientCertificate: /etc/k/c.crt\n      clientKey: /etc/k/c.key\n",
+    ))
+    .unwrap();
+    let kubeconfig = text(&webhook, "control-plane/audit-webhook-kubeconfig.yaml");
+    assert!(
+        kubeconfig.contains("client-key: /etc/k/c.key"),
+        "{kubeconfig}"
+    );
+    assert!(text(&webhook, "runtime/prometheus-rules.yaml").contains("KubeAuditWebhookDropping"));
+    let secretbox = render_cluster(&env(
+        "cluster:\n  encryption:\n    provider: secretbox\n    keys: [{name: new, env: KEY_NEW}, {name: old, env: KEY_OLD}]\n    migrating: true\n",
+    ))
+    .unwrap();
+    let enc = text(&secretbox, "control-plane/encryption-config.yaml");
+    assert!(enc.contains("secret: \"${KEY_NEW}\""), "{enc}");
+    assert!(!enc.contains("kms"), "{enc}");
+    let readme = text(&secretbox, "control-plane/README.md");
+    assert!(readme.contains("envsubst '$KEY_NEW$KEY_OLD'"), "{readme}");
+    assert!(readme.contains("Move the new key **first**"), "{readme}");
+}
+
+#[test]
+fn the_render_refuses_a_policy_that_would_log_secret_bodies() {
+    let env = env("");
+    let files = render_cluster(&env).unwrap();
+    let good = text(&files, "control-plane/audit-policy.yaml");
+    let docs = parse_documents(&good).unwrap();
+    check_file("control-plane/audit-policy.yaml", &docs, &env).unwrap();
+    // Secrets moved below the ordinary rule: they would be recorded at Request.
+    let mut doc = docs[0].clone();
+    let rules = doc["rules"].as_array_mut().unwrap();
+    let at = rules
+        .iter()
+        .position(|r| r["resources"][0]["resources"][0] == "secrets")
+        .unwrap();
+    let secrets = rules.remove(at);
+    let last = rules.len() - 1;
+    rules.insert(last, secrets);
+    rules[last - 1]["level"] = "Request".into();
+    let err = check_file("control-plane/audit-policy.yaml", &[doc], &env).unwrap_err();
+    assert!(err.contains("not Metadata"), "{err}");
+    // An unknown field is refused by the typed mirror.
+    let mut doc = docs[0].clone();
+    doc["rules"][0]["omitStage"] = serde_json::json!(["ResponseStarted"]);
+    let err = check_file("control-plane/audit-policy.yaml", &[doc], &env).unwrap_err();
+    assert!(err.contains("unknown field `omitStage`"), "{err}");
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let env = env("");
+    assert_eq!(render_cluster(&env).unwrap(), render_cluster(&env).unwrap());
+}

@@ -1,0 +1,495 @@
+//! The admission policies evaluated, not just rendered: every CEL expression of the
+//! ValidatingAdmissionPolicies with the `cel` engine and every Rego module of the Gatekeeper
+//! templates with `regorus`, against a table of compliant and non-compliant Pods,
+//! Deployments, StatefulSets, DaemonSets, Jobs and CronJobs. The parameters are the
+//! ConfigMap the namespace render writes, so both halves are tested together.
+
+mod cel_engine;
+mod objects;
+mod rego_engine;
+
+use cel_engine::{Coverage, evaluate, matches_kind, selects};
+use objects::{Check, KINDS, cases, compliant_labels, compliant_spec, object};
+use rampart_model::{Environment, RepoConfig, RequestContext};
+use rampart_render::admission::{PARAMS_CONFIGMAP, render_admission};
+use rampart_render::{Blueprint, render_namespace};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+struct Fixture {
+    files: BTreeMap<String, String>,
+    policies: Vec<Value>,
+    bindings: Vec<Value>,
+    templates: Vec<Value>,
+    constraints: Vec<Value>,
+    params: Value,
+    namespace: Value,
+}
+
+fn docs(text: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("rendered YAML parses"))
+        .filter(|v: &Value| !v.is_null())
+        .collect()
+}
+
+fn inputs() -> (Environment, RepoConfig, rampart_model::NamespaceRequest) {
+    let env = rampart_model::parse_environment(
+        "environments/prod.yaml",
+        include_str!("../../../../environments/prod.yaml"),
+        "prod",
+    )
+    .unwrap();
+    let config = rampart_model::parse_repo_config(
+        "rampart.yaml",
+        include_str!("../../../../examples/rampart.yaml"),
+    )
+    .unwrap();
+    let ctx = RequestContext {
+        file_stem: "shop",
+        required_labels: &config.governance.required_labels,
+        environments: std::slice::from_ref(&env),
+    };
+    let request = rampart_model::parse_request(
+        "specs/shop.yaml",
+        include_str!("../../../../examples/shop.yaml"),
+        &ctx,
+    )
+    .unwrap();
+    (env, config, request)
+}
+
+fn fixture() -> Fixture {
+    let (env, config, request) = inputs();
+    let files = render_admission(&env, &config).unwrap();
+    let ns_files = render_namespace(
+        &Blueprint::embedded().unwrap(),
+        &request,
+        &env,
+        "specs/shop.yaml",
+    )
+    .unwrap();
+    let params = docs(&ns_files["admission-params.yaml"]).remove(0);
+    assert_eq!(params["metadata"]["name"], PARAMS_CONFIGMAP);
+    let mut namespace = docs(&ns_files["namespace.yaml"]).remove(0);
+    // The control plane sets this label on every namespace.
+    namespace["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!("shop");
+    Fixture {
+        policies: docs(&files["validating-admission-policies.yaml"]),
+        bindings: docs(&files["validating-admission-policy-bindings.yaml"]),
+        templates: docs(&files["gatekeeper/constraint-templates.yaml"]),
+        constraints: docs(&files["gatekeeper/constraints.yaml"]),
+        files,
+        params,
+        namespace,
+    }
+}
+
+/// The policy that admits objects of `obj`'s kind; exactly one does.
+fn policy_for<'a>(f: &'a Fixture, obj: &Value) -> &'a Value {
+    let api_version = obj["apiVersion"].as_str().unwrap();
+    let kind = obj["kind"].as_str().unwrap();
+    let matching: Vec<&Value> = f
+        .policies
+        .iter()
+        .filter(|p| matches_kind(p, api_version, kind))
+        .collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "{kind}: {} policies match",
+        matching.len()
+    );
+    matching[0]
+}
+
+/// What the CEL policies deny: variable → message.
+fn cel_denials(
+    f: &Fixture,
+    obj: &Value,
+    params: &Value,
+    cov: &mut Coverage,
+) -> BTreeMap<String, String> {
+    evaluate(policy_for(f, obj), obj, params, &f.namespace, cov)
+        .into_iter()
+        .map(|d| (d.variable, d.message))
+        .collect()
+}
+
+/// What the Gatekeeper constraints deny: constraint kind → messages.
+fn rego_denials(f: &Fixture, obj: &Value) -> BTreeMap<String, Vec<String>> {
+    let ns_labels = &f.namespace["metadata"]["labels"];
+    let mut out = BTreeMap::new();
+    for constraint in &f.constraints {
+        assert!(
+            rego_engine::constraint_matches(constraint, obj, ns_labels),
+            "{} must match {}",
+            constraint["kind"],
+            obj["kind"]
+        );
+        let kind = constraint["kind"].as_str().unwrap();
+        let template = f
+            .templates
+            .iter()
+            .find(|t| t["spec"]["crd"]["spec"]["names"]["kind"] == kind)
+            .unwrap();
+        let msgs = rego_engine::violations(template, constraint, obj);
+        if !msgs.is_empty() {
+            out.insert(kind.to_string(), msgs);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines() {
+    let f = fixture();
+    let mut cov = Coverage::default();
+    let mut gatekeeper_fired = BTreeSet::new();
+    let mut rows = 0;
+    for case in cases() {
+        for kind in KINDS {
+            if case.pod_only && kind != "Pod" {
+                continue;
+            }
+            rows += 1;
+            let mut spec = compliant_spec();
+            let mut labels = compliant_labels();
+            (case.mutate)(&mut spec, &mut labels);
+            let obj = object(kind, &spec, &labels);
+            let what = format!("{kind} / {}", case.name);
+
+            let cel = cel_denials(&f, &obj, &f.params, &mut cov);
+            let rego = rego_denials(&f, &obj);
+            match case.expect {
+                None => {
+                    assert!(cel.is_empty(), "{what}: CEL denied: {cel:?}");
+                    assert!(rego.is_empty(), "{what}: Rego denied: {rego:?}");
+                }
+                Some(check) => {
+                    assert_eq!(
+                        cel.keys().collect::<Vec<_>>(),
+                        [check.variable()],
+                        "{what}: CEL denials {cel:?}"
+                    );
+                    let message = &cel[check.variable()];
+                    assert!(
+                        message.contains(case.mention),
+                        "{what}: CEL message `{message}` does not name `{}`",
+                        case.mention
+                    );
+                    assert_eq!(
+                        rego.keys().collect::<Vec<_>>(),
+                        [check.gatekeeper_kind()],
+                        "{what}: Rego denials {rego:?}"
+                    );
+                    let msgs = &rego[check.gatekeeper_kind()];
+                    assert!(
+                        msgs.iter().any(|m| m.contains(case.mention)),
+                        "{what}: Rego messages {msgs:?} do not name `{}`",
+                        case.mention
+                    );
+                    gatekeeper_fired.insert(check.gatekeeper_kind());
+                }
+            }
+        }
+    }
+    assert!(rows > 100, "only {rows} rows");
+
+    // No untested expression: every expression of every rendered policy was evaluated,
+    // and every validation both admitted and denied something.
+    for policy in &f.policies {
+        let name = policy["metadata"]["name"].as_str().unwrap();
+        for expr in expressions(policy) {
+            assert!(
+                cov.evaluated.contains(&(name.to_string(), expr.clone())),
+                "{name}: `{expr}` never evaluated"
+            );
+        }
+        for v in policy["spec"]["validations"].as_array().unwrap() {
+            let expr = v["expression"].as_str().unwrap().to_string();
+            let seen = &cov.outcomes[&(name.to_string(), expr.clone())];
+            assert_eq!(seen.len(), 2, "{name}: `{expr}` only ever gave {seen:?}");
+        }
+    }
+    // Every check has its validation in every policy, and every template fired.
+    for policy in &f.policies {
+        let checked: BTreeSet<String> = policy["spec"]["validations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| cel_engine::checked_variable(v["expression"].as_str().unwrap()))
+            .collect();
+        let all: BTreeSet<String> = Check::ALL
+            .iter()
+            .map(|c| c.variable().to_string())
+            .collect();
+        assert_eq!(checked, all);
+    }
+    let templates: BTreeSet<&str> = f
+        .templates
+        .iter()
+        .map(|t| t["spec"]["crd"]["spec"]["names"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(gatekeeper_fired, templates);
+}
+
+/// Every `expression` and `messageExpression` in a document.
+fn expressions(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match doc {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("expression" | "messageExpression", Value::String(s)) => out.push(s.clone()),
+                    _ => out.extend(expressions(v)),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| out.extend(expressions(v))),
+        _ => {}
+    }
+    out
+}
+
+#[test]
+fn missing_or_hand_edited_parameters_fail_closed() {
+    let f = fixture();
+    let mut cov = Coverage::default();
+    for kind in KINDS {
+        let obj = object(kind, &compliant_spec(), &compliant_labels());
+        // No ConfigMap (only reachable with parameterNotFoundAction: Allow): no registry
+        // is allowed, so nothing runs.
+        let denied = cel_denials(&f, &obj, &Value::Null, &mut cov);
+        assert_eq!(
+            denied.keys().collect::<Vec<_>>(),
+            ["disallowedImages"],
+            "{kind}"
+        );
+        // A ConfigMap without data, or with an empty list, is the same.
+        for data in [
+            json!(null),
+            json!({}),
+            json!({"allowedRegistries": "", "requiredLabels": ""}),
+        ] {
+            let mut params = f.params.clone();
+            params["data"] = data.clone();
+            if data.is_null() {
+                params.as_object_mut().unwrap().remove("data");
+            }
+            let denied = cel_denials(&f, &obj, &params, &mut cov);
+            assert_eq!(
+                denied.keys().collect::<Vec<_>>(),
+                ["disallowedImages"],
+                "{kind} {data}"
+            );
+        }
+        // A registry written without its trailing "/" is ignored, so it opens no bypass.
+        let mut params = f.params.clone();
+        params["data"]["allowedRegistries"] = json!("registry.example.com,/");
+        let mut bypass = compliant_spec();
+        bypass["containers"][0]["image"] = json!("registry.example.com.evil.io/x:1");
+        for spec in [compliant_spec(), bypass] {
+            let obj = object(kind, &spec, &compliant_labels());
+            let denied = cel_denials(&f, &obj, &params, &mut cov);
+            assert_eq!(
+                denied.keys().collect::<Vec<_>>(),
+                ["disallowedImages"],
+                "{kind}"
+            );
+        }
+    }
+    // The Gatekeeper template ignores such a prefix too.
+    let template = f
+        .templates
+        .iter()
+        .find(|t| t["metadata"]["name"] == "k8srampartallowedrepos")
+        .unwrap();
+    let constraint = json!({"spec": {"parameters": {"repos": ["registry.example.com"]}}});
+    let obj = object("Pod", &compliant_spec(), &compliant_labels());
+    assert_eq!(
+        rego_engine::violations(template, &constraint, &obj).len(),
+        2
+    );
+    let none = json!({"spec": {}});
+    assert_eq!(rego_engine::violations(template, &none, &obj).len(), 2);
+}
+
+#[test]
+fn bindings_cover_managed_namespaces_and_never_system_ones() {
+    let f = fixture();
+    let (env, _, _) = inputs();
+    let names: BTreeSet<&str> = f
+        .policies
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap())
+        .collect();
+    let bound: BTreeSet<&str> = f
+        .bindings
+        .iter()
+        .map(|b| b["spec"]["policyName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, bound, "every policy has a binding");
+    let managed = &f.namespace["metadata"]["labels"];
+    let system = |name: &str| json!({"kubernetes.io/metadata.name": name, "app.kubernetes.io/managed-by": "rampart"});
+    let unmanaged = json!({"kubernetes.io/metadata.name": "ingress-nginx"});
+    for binding in &f.bindings {
+        let spec = &binding["spec"];
+        assert_eq!(spec["validationActions"], json!(["Deny"]));
+        assert_eq!(
+            spec["paramRef"],
+            json!({"name": PARAMS_CONFIGMAP, "parameterNotFoundAction": "Deny"})
+        );
+        let selector = &spec["matchResources"]["namespaceSelector"];
+        assert!(selects(selector, managed), "a Rampart namespace is covered");
+        assert!(
+            !selects(selector, &unmanaged),
+            "a namespace without parameters is not"
+        );
+        for ns in [
+            "kube-system",
+            "kube-public",
+            "kube-node-lease",
+            env.dns.namespace.as_str(),
+        ] {
+            // Even if someone labels a system namespace as managed.
+            assert!(!selects(selector, &system(ns)), "{ns} must be exempt");
+        }
+    }
+    for policy in &f.policies {
+        let selector = &policy["spec"]["matchConstraints"]["namespaceSelector"];
+        assert!(!selects(selector, &system("kube-system")));
+        assert!(selects(selector, managed));
+        assert_eq!(policy["spec"]["failurePolicy"], "Fail");
+        assert_eq!(
+            policy["spec"]["paramKind"],
+            json!({"apiVersion": "v1", "kind": "ConfigMap"})
+        );
+    }
+    for constraint in &f.constraints {
+        let pod = object("Pod", &compliant_spec(), &compliant_labels());
+        assert!(!rego_engine::constraint_matches(
+            constraint,
+            &pod,
+            &system("kube-system")
+        ));
+        assert!(!rego_engine::constraint_matches(
+            constraint, &pod, &unmanaged
+        ));
+    }
+}
+
+#[test]
+fn the_dns_namespace_is_exempt_too_and_outputs_are_stable() {
+    let (mut env, config, _) = inputs();
+    env.dns.namespace = "coredns".to_string();
+    let files = render_admission(&env, &config).unwrap();
+    for doc in docs(&files["validating-admission-policy-bindings.yaml"]) {
+        let selector = &doc["spec"]["matchResources"]["namespaceSelector"];
+        let labels = json!({"kubernetes.io/metadata.name": "coredns", "app.kubernetes.io/managed-by": "rampart"});
+        assert!(!selects(selector, &labels));
+    }
+    for doc in docs(&files["gatekeeper/constraints.yaml"]) {
+        assert!(
+            doc["spec"]["match"]["excludedNamespaces"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("coredns"))
+        );
+    }
+    assert_eq!(
+        files,
+        render_admission(&env, &config).unwrap(),
+        "byte-identical on re-run"
+    );
+}
+
+#[test]
+fn gatekeeper_parameters_come_from_the_environment_and_rampart_yaml() {
+    let f = fixture();
+    let (env, config, _) = inputs();
+    let by_kind = |k: &str| f.constraints.iter().find(|c| c["kind"] == k).unwrap();
+    assert_eq!(
+        by_kind("K8sRampartAllowedRepos")["spec"]["parameters"]["repos"],
+        json!(env.allowed_registries)
+    );
+    assert_eq!(
+        by_kind("K8sRampartRequiredLabels")["spec"]["parameters"]["labels"],
+        json!(config.governance.required_labels)
+    );
+    assert_eq!(
+        f.params["data"]["allowedRegistries"],
+        json!(env.allowed_registries.join(","))
+    );
+    // Gatekeeper applies templates before constraints.
+    let k = &f.files["gatekeeper/kustomization.yaml"];
+    assert!(
+        k.find("constraint-templates.yaml") < k.find("constraints.yaml"),
+        "{k}"
+    );
+    // Without governance labels there is nothing to require, and no empty constraint.
+    let mut config = config;
+    config.governance.required_labels.clear();
+    let files = render_admission(&env, &config).unwrap();
+    assert!(
+        !docs(&files["gatekeeper/constraints.yaml"])
+            .iter()
+            .any(|c| c["kind"] == "K8sRampartRequiredLabels")
+    );
+}
+
+#[test]
+fn rendered_files_match_their_snapshots() {
+    let f = fixture();
+    for (name, text) in &f.files {
+        insta::assert_snapshot!(name.replace('/', "__"), text);
+    }
+}
+
+#[test]
+fn the_worked_example_of_the_readme_admission_section_is_refused_as_documented() {
+    let f = fixture();
+    let docs_text = include_str!("../../../../README.md");
+    let deployment: Value = serde_yaml::from_str(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: api}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: api, cost-center: cc-4711}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com.evil.io/shop/api:1
+        resources: {limits: {cpu: 250m, memory: 256Mi}}
+        securityContext: {readOnlyRootFilesystem: true}
+",
+    )
+    .unwrap();
+    let mut cov = Coverage::default();
+    let denied = cel_denials(&f, &deployment, &f.params, &mut cov);
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    for message in denied.values() {
+        assert!(
+            docs_text.contains(message.as_str()),
+            "README.md lacks `{message}`"
+        );
+    }
+    let rego = rego_denials(&f, &deployment);
+    assert_eq!(
+        rego.keys().collect::<Vec<_>>(),
+        ["K8sRampartAllowedRepos", "K8sRampartRequiredLabels"]
+    );
+    // Fixed as the text says, it is admitted.
+    let mut fixed = deployment.clone();
+    let pod = &mut fixed["spec"]["template"];
+    pod["spec"]["containers"][0]["image"] = json!(format!(
+        "registry.example.com/shop/api@sha256:{}",
+        "0".repeat(64)
+    ));
+    pod["metadata"]["labels"]["data-classification"] = json!("internal");
+    assert!(cel_denials(&f, &fixed, &f.params, &mut cov).is_empty());
+    assert!(rego_denials(&f, &fixed).is_empty());
+}
