@@ -8,7 +8,7 @@
 #
 #   scripts/bench.sh push [N]       (default 1000) delivery instead: N namespaces of one
 #   environment rendered, committed in memory onto a fetched bare remote (file://) and
-#   pushed by `render --push`, with the commit and push phases from its log; then the
+#   pushed by `render --push --branch main`, with the commit and push phases from its log; then the
 #   secret guard (`rampart scan`) over the same output, in MB/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ if [ "${sizes[0]}" = push ]; then
   git -C "$repo" remote add origin "file://$work/remote.git"
   git -C "$repo" push -q origin main
   start=$(date +%s.%N)
-  (cd "$repo" && "$bin" -v render --env dev --push) 2>"$work/log" >/dev/null
+  (cd "$repo" && "$bin" -v render --env dev --push --branch main) 2>"$work/log" >/dev/null
   total=$(python3 -c "import time; print(f'{time.time()-$start:.2f}')")
   phase() { sed -n "s/.*INFO $1 .*elapsed_ms=\([0-9]*\).*/\1/p" "$work/log" | tail -1; }
   files=$(git -C "$work/remote.git" ls-tree -r --name-only main -- clusters/dev | wc -l)

@@ -131,16 +131,18 @@ impl Setup {
     /// from another clone (so the push in flight finds `main` moved): on the first push
     /// only, or on every push with `always`.
     fn racing_hook(&self, always: bool) {
-        let other = self.remote_dir.path().join("other");
-        git(
-            self.remote_dir.path(),
-            &[
-                "clone",
-                "-q",
-                &format!("file://{}", self.bare.display()),
-                "other",
-            ],
+        self.racing_hook_running(
+            always,
+            "date +%s%N >> racer.txt && git add racer.txt && \
+             git -c user.name=Racer -c user.email=racer@example.com commit -q -m race && \
+             git push -q origin HEAD:main",
         );
+    }
+
+    /// Like [`Setup::racing_hook`], with `racer` (a shell command run in the other clone,
+    /// reset to the remote's `main`) making and pushing the concurrent change.
+    fn racing_hook_running(&self, always: bool, racer: &str) {
+        let other = self.clone_remote("other");
         let state = self.remote_dir.path();
         let once = if always {
             String::new()
@@ -158,9 +160,7 @@ impl Setup {
 env -i PATH="$PATH" HOME="$HOME" sh -c '
   cd {other} &&
   git fetch -q origin && git reset -q --hard origin/main &&
-  date +%s%N >> racer.txt && git add racer.txt &&
-  git -c user.name=Racer -c user.email=racer@example.com commit -q -m race &&
-  git push -q origin HEAD:main' >&2
+  {racer}' >&2
 rm -f {state}/racing
 exit 0
 "#,
@@ -168,6 +168,39 @@ exit 0
             other = other.display(),
         ));
     }
+
+    /// A clone of the remote next to it: another team's checkout.
+    fn clone_remote(&self, name: &str) -> PathBuf {
+        git(
+            self.remote_dir.path(),
+            &[
+                "clone",
+                "-q",
+                &format!("file://{}", self.bare.display()),
+                name,
+            ],
+        );
+        self.remote_dir.path().join(name)
+    }
+}
+
+/// Commits everything in the clone `dir` and pushes it to `main`, as another team would.
+fn push_from(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=Other",
+            "-c",
+            "user.email=other@example.com",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ],
+    );
+    git(dir, &["push", "-q", "origin", "HEAD:main"]);
 }
 
 const NEW_SHOP2: &[&str] = &[
@@ -193,11 +226,11 @@ fn run(s: &Setup, args: &[String]) -> crate::support::Run {
 }
 
 #[test]
-fn push_commits_onto_the_remote_branch_and_leaves_the_checkout_alone() {
+fn push_with_branch_main_commits_onto_the_remote_branch_and_leaves_the_checkout_alone() {
     let s = Setup::new("  baseBranch: main\n", false);
     let before = s.repo.state();
     let remote_before = s.remote(&["rev-parse", "main"]);
-    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
     let stdout = out.ok();
     assert!(stdout.contains("pushed "), "{stdout}");
     assert_eq!(s.repo.state(), before, "the checkout is not touched");
@@ -217,7 +250,7 @@ fn push_commits_onto_the_remote_branch_and_leaves_the_checkout_alone() {
 
     // Once pulled, the same render has nothing left to deliver.
     s.repo.git(&["pull", "-q", "--ff-only", "origin", "main"]);
-    let again = s.rampart(&["render", "--delivery", "push"]);
+    let again = s.rampart(&["render", "--delivery", "push", "--branch", "main"]);
     assert!(
         again.ok().contains("nothing to deliver"),
         "{}",
@@ -226,11 +259,11 @@ fn push_commits_onto_the_remote_branch_and_leaves_the_checkout_alone() {
 }
 
 #[test]
-fn a_remote_that_moves_during_the_push_is_fetched_and_the_change_re_applied() {
+fn a_remote_that_moves_during_the_push_is_fetched_and_the_change_rendered_again() {
     let s = Setup::new("  baseBranch: main\n", true);
     s.racing_hook(false);
     let before = s.repo.state();
-    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
     out.ok();
     assert!(out.stderr.contains("retry 1 of 3"), "{}", out.stderr);
     // Both the racer's commit and ours are on main, ours on top.
@@ -248,7 +281,7 @@ fn retries_are_bounded_when_the_remote_keeps_moving() {
     let s = Setup::new("  baseBranch: main\n  maxRetries: 1\n", true);
     s.racing_hook(true);
     let before = s.repo.state();
-    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("retry 1 of 1"), "{}", out.stderr);
     assert!(!out.stderr.contains("retry 2"), "{}", out.stderr);
@@ -267,7 +300,7 @@ fn a_ref_refused_by_a_pre_receive_hook_fails_clearly_and_changes_nothing_locally
     s.hook("#!/bin/sh\necho 'main is protected: open a pull request'\nexit 1\n");
     let before = s.repo.state();
     let remote_before = s.remote(&["rev-parse", "main"]);
-    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     for expected in [
         "delivery failed",
@@ -601,7 +634,7 @@ fn delivered_commits_are_signed_when_a_signing_key_is_configured() {
         ),
         false,
     );
-    run(&s, &with(NEW_SHOP2, &["--push"])).ok();
+    run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"])).ok();
     let allowed = keys.path().join("allowed_signers");
     let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     std::fs::write(
@@ -621,4 +654,246 @@ fn delivered_commits_are_signed_when_a_signing_key_is_configured() {
         "main",
     ]);
     assert_eq!(out.trim(), "G", "a good signature on the pushed commit");
+}
+
+/// The namespaces `clusters/dev/kustomization.yaml` lists on the remote's `main`.
+fn listed_namespaces(s: &Setup) -> Vec<String> {
+    s.remote(&["show", "main:clusters/dev/kustomization.yaml"])
+        .lines()
+        .filter_map(|l| l.strip_prefix("- namespaces/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn push_without_a_branch_pushes_the_changes_own_rampart_branch_and_leaves_main_alone() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let before = s.repo.state();
+    let main_before = s.remote(&["rev-parse", "main"]);
+    let out = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let stdout = out.ok();
+    assert!(stdout.contains("pushed "), "{stdout}");
+    assert_eq!(
+        s.remote(&["rev-parse", "main"]),
+        main_before,
+        "main untouched"
+    );
+    let branch = s
+        .remote(&[
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads/rampart",
+        ])
+        .trim()
+        .to_string();
+    assert!(branch.starts_with("rampart/shop2-"), "{branch}");
+    assert!(stdout.contains(&format!("to origin/{branch}")), "{stdout}");
+    assert!(s.remote_has(&format!(
+        "{branch}:clusters/prod/namespaces/shop2/network-policies.yaml"
+    )));
+    assert_eq!(
+        s.remote(&["rev-parse", &format!("{branch}~1")]),
+        main_before,
+        "one commit on main"
+    );
+    // Only the rampart branch is created locally; HEAD, index and work tree stay.
+    assert_eq!(
+        s.repo.git(&["rev-parse", &branch]),
+        s.remote(&["rev-parse", &branch])
+    );
+    assert_eq!(s.repo.state(), before);
+
+    // The same change again: same branch, nothing new pushed.
+    let tip = s.remote(&["rev-parse", &branch]);
+    let again = run(&s, &with(NEW_SHOP2, &["--push"]));
+    assert!(
+        again
+            .ok()
+            .contains(&format!("origin/{branch} already holds this change")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(s.remote(&["rev-parse", &branch]), tip);
+}
+
+#[test]
+fn push_to_a_named_branch_creates_it_from_main_and_then_only_fast_forwards_it() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let main_before = s.remote(&["rev-parse", "main"]);
+    run(&s, &with(NEW_SHOP2, &["--push", "--branch", "team/web"])).ok();
+    assert_eq!(
+        s.remote(&["rev-parse", "main"]),
+        main_before,
+        "main untouched"
+    );
+    assert_eq!(
+        s.remote(&["rev-parse", "team/web~1"]),
+        main_before,
+        "created as one commit on main"
+    );
+    let first = s.remote(&["rev-parse", "team/web"]);
+    // A second change lands on top of the first (a fast-forward), which stays.
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "worker"]));
+    run(&s, &with(&["render"], &["--push", "--branch", "team/web"])).ok();
+    assert_eq!(s.remote(&["rev-parse", "team/web~1"]), first);
+    assert!(s.remote_has("team/web:specs/shop2.yaml"));
+    assert!(s.remote_has("team/web:clusters/dev/namespaces/shop/workload-worker.yaml"));
+    assert!(
+        s.repo
+            .git(&["for-each-ref", "--format=%(refname)", "refs/heads/team"])
+            .is_empty(),
+        "no local branch for a plain target"
+    );
+}
+
+#[test]
+fn branch_with_pull_request_delivery_is_invalid_input() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let out = run(&s, &with(NEW_SHOP2, &["--pr", "--branch", "x"]));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("--push --branch NAME"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn concurrent_new_namespaces_from_two_clones_are_both_rendered_into_main() {
+    let s = Setup::new("  baseBranch: main\n", true);
+    // While our push is received, another team adds its namespace with rampart itself.
+    s.racing_hook_running(
+        false,
+        &format!(
+            "{} new other --team ops --app api --label cost-center=cc-2 --label data-classification=internal --push --branch main",
+            rampart_bin()
+        ),
+    );
+    let before = s.repo.state();
+    let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
+    out.ok();
+    assert!(out.stderr.contains("retry 1 of 3"), "{}", out.stderr);
+    for ns in ["shop2", "other"] {
+        assert!(s.remote_has(&format!("main:specs/{ns}.yaml")), "{ns}");
+        assert!(
+            s.remote_has(&format!("main:clusters/dev/namespaces/{ns}/rbac.yaml")),
+            "{ns}"
+        );
+    }
+    assert_eq!(listed_namespaces(&s), ["other", "shop", "shop2"]);
+    assert!(
+        s.remote(&["log", "-1", "--format=%B", "main~1"])
+            .contains("new namespace other"),
+        "the other team's commit is kept under ours"
+    );
+    assert_eq!(s.repo.state(), before);
+
+    // The same without a race: a clone that never pulled delivers after the other pushed.
+    let third = s.clone_remote("third");
+    git(&third, &["reset", "-q", "--hard", "HEAD~2"]); // before both namespaces
+    let out = crate::support::rampart(
+        &third,
+        &[
+            "new",
+            "late",
+            "--team",
+            "web",
+            "--app",
+            "api",
+            "--label",
+            "cost-center=cc-3",
+            "--label",
+            "data-classification=internal",
+            "--push",
+            "--branch",
+            "main",
+        ],
+    );
+    out.ok();
+    assert_eq!(listed_namespaces(&s), ["late", "other", "shop", "shop2"]);
+}
+
+#[test]
+fn an_environment_changed_on_the_remote_is_rendered_in_not_reverted() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let other = s.clone_remote("other");
+    let env = std::fs::read_to_string(other.join("environments/dev.yaml")).unwrap();
+    assert!(env.contains("pods: \"50\""), "{env}");
+    std::fs::write(
+        other.join("environments/dev.yaml"),
+        env.replace("pods: \"50\"", "pods: \"77\""),
+    )
+    .unwrap();
+    push_from(&other, "dev: more pods");
+    let before = s.repo.state();
+    run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"])).ok();
+    let limits = s.remote(&["show", "main:clusters/dev/namespaces/shop2/limits.yaml"]);
+    assert!(limits.contains("pods: \"77\""), "{limits}");
+    let env = s.remote(&["show", "main:environments/dev.yaml"]);
+    assert!(
+        env.contains("pods: \"77\""),
+        "the remote's environment is kept"
+    );
+    assert_eq!(s.repo.state(), before);
+}
+
+#[test]
+fn a_request_changed_differently_on_both_sides_is_a_conflict_and_nothing_is_pushed() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let other = s.clone_remote("other");
+    std::fs::write(
+        other.join("specs/shop.yaml"),
+        request_spec(&["api", "worker"]),
+    )
+    .unwrap();
+    push_from(&other, "shop: worker");
+    let remote_before = s.remote(&["rev-parse", "main"]);
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "cron"]));
+    let before = s.repo.state();
+    let out = s.rampart(&["render", "--push", "--branch", "main"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for expected in [
+        "specs/shop.yaml changed both locally and on origin/main",
+        "`git pull`",
+        "nothing was pushed",
+    ] {
+        assert!(
+            out.stderr.contains(expected),
+            "missing {expected:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(s.remote(&["rev-parse", "main"]), remote_before);
+    assert_eq!(s.repo.state(), before);
+}
+
+#[test]
+fn combined_inputs_that_do_not_validate_are_invalid_input_with_file_and_line() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let other = s.clone_remote("other");
+    let config = std::fs::read_to_string(other.join("rampart.yaml")).unwrap();
+    std::fs::write(
+        other.join("rampart.yaml"),
+        config.replace(
+            "requiredLabels: [cost-center, data-classification]",
+            "requiredLabels: [cost-center, data-classification, owner]",
+        ),
+    )
+    .unwrap();
+    push_from(&other, "require an owner label");
+    let remote_before = s.remote(&["rev-parse", "main"]);
+    let before = s.repo.state();
+    let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("specs/shop2.yaml:"), "{}", out.stderr);
+    assert!(out.stderr.contains("owner"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("origin/main with your changes"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.remote(&["rev-parse", "main"]), remote_before);
+    assert_eq!(s.repo.state(), before);
 }

@@ -48,7 +48,8 @@ pub enum Command {
 /// Where and how to commit.
 #[derive(Debug, Args)]
 pub struct CommitArgs {
-    /// Commit on this branch instead of the checked-out one (created from HEAD if missing).
+    /// Commit on this branch instead of the checked-out one (created from HEAD if missing);
+    /// with --push, push onto this remote branch instead of a rampart/… branch.
     #[arg(long, env = "RAMPART_BRANCH")]
     pub branch: Option<String>,
     /// Commit author as "Name <email>" (default: rampart.yaml git settings, then git config).
@@ -60,7 +61,7 @@ pub struct CommitArgs {
 /// takes a token: rampart.yaml names the variable or file that holds it.
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
-    /// Commit on top of the remote's branch and push it (same as --delivery push).
+    /// Commit on a rampart/… branch (or --branch) and push it (same as --delivery push).
     #[arg(long, conflicts_with_all = ["pr", "delivery"])]
     pub push: bool,
     /// Push a rampart/… branch and open or update its pull request (same as
@@ -77,7 +78,7 @@ pub struct DeliveryArgs {
 pub enum DeliveryModeArg {
     /// Commit on the local branch.
     Commit,
-    /// Commit on the remote branch and push.
+    /// Commit on a rampart/… branch (or --branch) and push it.
     Push,
     /// Push a branch and open or update a pull request.
     PullRequest,

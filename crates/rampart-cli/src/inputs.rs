@@ -39,25 +39,29 @@ pub fn load_config(repo: &Path) -> Result<RepoConfig> {
 }
 
 impl Inputs {
-    /// Reads the inputs of `repo`. `pending` holds input files not yet on disk (e.g. the
-    /// request `rampart new` is about to add); they take part as if they were.
+    /// Reads the inputs of `repo` from its work tree. `pending` holds input files not yet on
+    /// disk (e.g. the request `rampart new` is about to add); they take part as if they were.
     pub fn load(repo: &Path, pending: &FileSet) -> Result<Inputs> {
+        Inputs::from_files(repo, &read_worktree(repo, pending)?)
+    }
+
+    /// Validates the inputs in `source` (as [`read_worktree`] or
+    /// [`rampart_git::read_commit_files`] with [`INPUT_PATHS`] return them). Files are named
+    /// in messages as files of `repo`.
+    pub fn from_files(repo: &Path, source: &FileSet) -> Result<Inputs> {
         let mut files = FileSet::new();
         let mut diagnostics = Diagnostics::default();
         let read = |rel: &str, files: &mut FileSet| -> Result<String> {
-            let bytes = match pending.get(rel) {
-                Some(b) => b.clone(),
-                None => fs_err::read(repo.join(rel)).with_context(|| {
-                    format!(
-                        "cannot read {}; is {} a Rampart repository (see `rampart init`)?",
-                        rel,
-                        repo.display()
-                    )
-                })?,
+            let Some(bytes) = source.get(rel) else {
+                bail!(
+                    "cannot read {}: there is no such file; is {} a Rampart repository (see `rampart init`)?",
+                    display(repo, rel),
+                    repo.display()
+                );
             };
             let text = String::from_utf8(bytes.clone())
                 .with_context(|| format!("{} is not UTF-8", display(repo, rel)))?;
-            files.insert(rel.to_string(), bytes);
+            files.insert(rel.to_string(), bytes.clone());
             Ok(text)
         };
 
@@ -77,8 +81,15 @@ impl Inputs {
         }
 
         let mut requests = Vec::new();
-        for rel in spec_files(repo, pending)? {
-            let text = read(&rel, &mut files)?;
+        let prefix = format!("{SPECS_DIR}/");
+        for rel in source.keys().filter(|k| k.starts_with(&prefix)) {
+            if let Some((dir, _)) = rel[prefix.len()..].split_once('/') {
+                bail!(
+                    "{}: sub-directories are not supported; keep one request file per namespace directly in specs/",
+                    display(repo, &format!("{prefix}{dir}"))
+                );
+            }
+            let text = read(rel, &mut files)?;
             let Some(stem) = rel
                 .strip_prefix("specs/")
                 .and_then(|f| f.strip_suffix(".yaml").or_else(|| f.strip_suffix(".yml")))
@@ -90,8 +101,11 @@ impl Inputs {
                 required_labels: &config.governance.required_labels,
                 environments: &environments,
             };
-            match parse_request(&display(repo, &rel), &text, &ctx) {
-                Ok(request) => requests.push(RequestFile { path: rel, request }),
+            match parse_request(&display(repo, rel), &text, &ctx) {
+                Ok(request) => requests.push(RequestFile {
+                    path: rel.clone(),
+                    request,
+                }),
                 Err(d) => diagnostics.0.extend(d.0),
             }
         }
@@ -121,30 +135,61 @@ impl Inputs {
     }
 }
 
-/// Repository-relative paths of every file directly under specs/, sorted, including
-/// pending ones. Sub-directories are refused so nothing there is silently ignored.
-fn spec_files(repo: &Path, pending: &FileSet) -> Result<Vec<String>> {
-    let mut out: Vec<String> = pending
-        .keys()
-        .filter(|k| k.starts_with("specs/"))
-        .cloned()
-        .collect();
-    let dir = repo.join(SPECS_DIR);
-    if dir.is_dir() {
-        for entry in fs_err::read_dir(&dir)? {
+/// Where the inputs lie in a commit's tree (for [`rampart_git::read_commit_files`]).
+pub const INPUT_PATHS: &[&str] = &["rampart.yaml", "environments/", "specs/"];
+
+/// Whether a delivery carries the local change of `path` to the remote: `rampart.yaml`,
+/// an environment file (`environments/*.yaml`) or a file directly under `specs/`.
+pub fn is_input(path: &str) -> bool {
+    if path == CONFIG_FILE {
+        return true;
+    }
+    if let Some(name) = path.strip_prefix("environments/") {
+        return !name.contains('/') && (name.ends_with(".yaml") || name.ends_with(".yml"));
+    }
+    path.strip_prefix("specs/")
+        .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+}
+
+/// The input files of the work tree (every path [`is_input`] accepts), with `pending`
+/// files added. Sub-directories of specs/ are refused so nothing there is silently
+/// ignored.
+pub fn read_worktree(repo: &Path, pending: &FileSet) -> Result<FileSet> {
+    let mut out = FileSet::new();
+    if !pending.contains_key(CONFIG_FILE) {
+        let bytes = fs_err::read(repo.join(CONFIG_FILE)).with_context(|| {
+            format!(
+                "cannot read {CONFIG_FILE}; is {} a Rampart repository (see `rampart init`)?",
+                repo.display()
+            )
+        })?;
+        out.insert(CONFIG_FILE.to_owned(), bytes);
+    }
+    for dir in ["environments", SPECS_DIR] {
+        let path = repo.join(dir);
+        if !path.is_dir() {
+            continue;
+        }
+        for entry in fs_err::read_dir(&path)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type()?.is_dir() {
-                bail!(
-                    "{}: sub-directories are not supported; keep one request file per namespace directly in specs/",
-                    display(repo, &format!("specs/{name}"))
-                );
+            let rel = format!("{dir}/{name}");
+            if entry.path().is_dir() {
+                if dir == SPECS_DIR {
+                    bail!(
+                        "{}: sub-directories are not supported; keep one request file per namespace directly in specs/",
+                        display(repo, &rel)
+                    );
+                }
+                continue;
             }
-            out.push(format!("specs/{name}"));
+            if is_input(&rel) {
+                let bytes = fs_err::read(entry.path())?;
+                out.insert(rel, bytes);
+            }
         }
     }
-    out.sort();
-    out.dedup();
+    out.extend(pending.iter().map(|(k, v)| (k.clone(), v.clone())));
     Ok(out)
 }
 

@@ -26,6 +26,7 @@ mod remote;
 #[cfg(test)]
 mod remote_tests;
 mod signing;
+mod snapshot;
 mod tree;
 mod worktree;
 
@@ -37,11 +38,12 @@ pub use credentials::{Credentials, HostKeyPolicy, Secret};
 pub use error::GitError;
 pub use git2::Oid;
 pub use onto::{
-    OntoRequest, author_email, changed_between, changes_against, commit_onto, first_parent,
-    foreign_commits, head_commit, merge_base, same_tree, set_branch,
+    OntoRequest, author_email, branch_name_is_valid, changed_between, changes_against, commit_onto,
+    first_parent, foreign_commits, head_commit, merge_base, same_tree, set_branch,
 };
 pub use remote::{PushRequest, fetch_branches, push_commit, redact_url, remote_url};
 pub use signing::Signer;
+pub use snapshot::read_commit_files;
 
 /// Desired content of generated or input files, keyed by repository-relative
 /// path with `/` separators.

@@ -231,6 +231,11 @@ pub fn author_email(repo_dir: &Path, author: Option<&Author>) -> Result<String, 
     Ok(String::from_utf8_lossy(signature.email_bytes()).into_owned())
 }
 
+/// Whether `name` is a valid branch name (`git check-ref-format --branch`).
+pub fn branch_name_is_valid(name: &str) -> bool {
+    git2::Branch::name_is_valid(name).unwrap_or(false)
+}
+
 /// Points the local branch `branch` at `commit` (creating it), unless it is the branch
 /// checked out, which is left alone (returns `false`).
 pub fn set_branch(repo_dir: &Path, branch: &str, commit: Oid) -> Result<bool, GitError> {

@@ -15,13 +15,13 @@ pub struct Delivery {
     /// Branch that pushes go to and pull requests target (default: the checked-out branch).
     #[serde(default)]
     pub base_branch: Option<String>,
-    /// Prefix of the branches pull requests come from (default `rampart/`).
+    /// Prefix of the branches pushes and pull requests use (default `rampart/`).
     #[serde(default)]
     pub branch_prefix: Option<String>,
     /// Labels added to pull requests.
     #[serde(default)]
     pub labels: Vec<String>,
-    /// How often a push is re-applied onto a remote branch that moved (default 3).
+    /// How often a change is rendered again onto a remote branch that moved (default 3).
     #[serde(default)]
     pub max_retries: Option<u32>,
     /// Environment variable holding the access token (HTTPS pushes and the forge API).
@@ -68,7 +68,7 @@ pub enum DeliveryMode {
     /// Commit on the local branch (no network).
     #[default]
     Commit,
-    /// Commit on top of the remote branch and push it there.
+    /// Commit on a `rampart/…` branch (or the `--branch` given) and push it.
     Push,
     /// Push a `rampart/…` branch and open (or update) a pull request.
     PullRequest,

@@ -5,7 +5,7 @@ mod check;
 mod cluster_config;
 mod init;
 mod new;
-mod render;
+pub(crate) mod render;
 mod scan;
 
 use crate::cli::{Command, CommitArgs};

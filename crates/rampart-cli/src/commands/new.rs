@@ -1,8 +1,8 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
-use super::render::{CacheUse, commit_or_deliver, render_repo};
+use super::render::{Job, commit_or_deliver};
 use crate::cli::NewArgs;
-use crate::inputs::{SPECS_DIR, display, load_config};
+use crate::inputs::{Inputs, SPECS_DIR, display, load_config, read_worktree};
 use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
 use anyhow::{Result, bail};
 use rampart_git::FileSet;
@@ -43,21 +43,18 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         viewers: &args.viewer_groups,
     });
     let pending = FileSet::from([(rel.clone(), text.into_bytes())]);
-    let rendered = render_repo(
+    let local = read_worktree(repo, &pending)?;
+    let inputs = Inputs::from_files(repo, &local)?;
+    let title = format!("rampart: new namespace {}", args.name);
+    let job = Job {
         repo,
-        args.repo.blueprints.as_ref(),
-        None,
-        &pending,
-        CacheUse::ReadWrite,
-    )?;
-    let delivered = commit_or_deliver(
-        repo,
-        rendered,
-        &args.commit,
-        &args.delivery,
-        &format!("rampart: new namespace {}", args.name),
-        None,
-    )?;
+        local,
+        inputs,
+        blueprints: args.repo.blueprints.as_ref(),
+        env: None,
+        title: &title,
+    };
+    let delivered = commit_or_deliver(job, &args.commit, &args.delivery)?;
     if !placeholders.is_empty() {
         println!(
             "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",

@@ -29,6 +29,16 @@ pub struct Rendered {
     cache: Option<(RenderCache, Fingerprints)>,
 }
 
+impl Rendered {
+    /// Records what was rendered in the render cache, once its blobs are in the object
+    /// database (committed, or built into a delivered commit).
+    pub fn store_cache(&mut self) {
+        if let Some((cache, fps)) = self.cache.take() {
+            cache.store(&fps, &self.files);
+        }
+    }
+}
+
 /// Whether a render may reuse namespaces from the local render cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheUse {
@@ -47,11 +57,24 @@ pub fn render_repo(
     cache: CacheUse,
 ) -> Result<Rendered> {
     let started = Instant::now();
-    let mut inputs = Inputs::load(repo, pending)?;
+    let inputs = Inputs::load(repo, pending)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "inputs loaded"
     );
+    render_inputs(repo, inputs, blueprints, only_env, cache)
+}
+
+/// Renders inputs already loaded (from the work tree or a commit): the namespaces and the
+/// cluster files of the environments selected, and the prefixes they own.
+pub fn render_inputs(
+    repo: &Path,
+    mut inputs: Inputs,
+    blueprints: Option<&PathBuf>,
+    only_env: Option<&str>,
+    cache: CacheUse,
+) -> Result<Rendered> {
+    let started = Instant::now();
     let environments = inputs.selected(only_env)?;
     let blueprint = inputs::blueprint(blueprints)?;
     let cache = match cache {
@@ -102,37 +125,55 @@ pub fn render_repo(
     })
 }
 
-/// Commits a render locally, or delivers it (push, pull request) as the flags and
-/// rampart.yaml say. Returns whether it was delivered rather than committed locally.
-pub fn commit_or_deliver(
-    repo: &Path,
-    rendered: Rendered,
-    args: &CommitArgs,
-    delivery: &DeliveryArgs,
-    title: &str,
-    env: Option<&str>,
-) -> Result<bool> {
-    let config = &rendered.inputs.config.delivery;
-    let mode = crate::delivery::mode(delivery, config);
+/// What `render` and `new` hand over to be committed or delivered.
+pub struct Job<'a> {
+    /// The GitOps repository.
+    pub repo: &'a Path,
+    /// The work tree's input files (with pending ones), as [`inputs::read_worktree`] read them.
+    pub local: FileSet,
+    /// `local`, validated.
+    pub inputs: Inputs,
+    /// A blueprint directory instead of the built-in one.
+    pub blueprints: Option<&'a PathBuf>,
+    /// The one environment to render, else all.
+    pub env: Option<&'a str>,
+    /// Commit (and pull request) title.
+    pub title: &'a str,
+}
+
+/// Renders and commits locally, or delivers (push, pull request) as the flags and
+/// rampart.yaml say; a delivery renders onto the fetched remote branch instead of locally.
+/// Returns whether it was delivered rather than committed locally.
+pub fn commit_or_deliver(job: Job<'_>, args: &CommitArgs, delivery: &DeliveryArgs) -> Result<bool> {
+    let config = job.inputs.config.delivery.clone();
+    let mode = crate::delivery::mode(delivery, &config);
     if mode == rampart_model::delivery::DeliveryMode::Commit {
-        commit(repo, rendered, args, title)?;
+        let rendered = render_inputs(
+            job.repo,
+            job.inputs,
+            job.blueprints,
+            job.env,
+            CacheUse::ReadWrite,
+        )?;
+        commit(job.repo, rendered, args, job.title)?;
         return Ok(false);
     }
-    if args.branch.is_some() {
+    if args.branch.is_some() && mode == rampart_model::delivery::DeliveryMode::PullRequest {
         return Err(crate::delivery::invalid(
-            "--branch is for local commits; with push or pull-request delivery set delivery.baseBranch in rampart.yaml",
+            "--branch does not go with pull-request delivery: pull requests come from a rampart/… branch and target delivery.baseBranch of rampart.yaml (to push onto a branch of your choice, use --push --branch NAME)",
         ));
     }
-    let author = author(args, Some(&rendered.inputs.config))?;
+    let author = author(args, Some(&job.inputs.config))?;
     crate::delivery::deliver(&crate::delivery::Delivered {
-        repo,
-        files: &rendered.files,
-        owned: &rendered.owned,
-        title,
+        repo: job.repo,
+        local: &job.local,
+        blueprints: job.blueprints,
+        title: job.title,
         author: author.as_ref(),
-        env,
+        env: job.env,
         mode,
-        config,
+        branch: args.branch.as_deref(),
+        config: &config,
     })?;
     Ok(true)
 }
@@ -156,9 +197,7 @@ pub fn commit(repo: &Path, mut rendered: Rendered, args: &CommitArgs, title: &st
         "committed"
     );
     // The blobs are in the object database now, so the cache may point at them.
-    if let Some((cache, fps)) = rendered.cache.take() {
-        cache.store(&fps, &rendered.files);
-    }
+    rendered.store_cache();
     let checked_out = match branch {
         None => true,
         Some(b) => rampart_git::current_branch(repo)?.as_deref() == Some(b),
@@ -218,54 +257,52 @@ fn output_prefixes(rendered: &Rendered) -> Vec<String> {
 }
 
 pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
-    let cache = if args.check {
-        CacheUse::Ignore
-    } else {
-        CacheUse::ReadWrite
-    };
+    let repo = &args.repo.repo;
+    if !args.check {
+        let started = Instant::now();
+        let local = inputs::read_worktree(repo, &FileSet::new())?;
+        let inputs = Inputs::from_files(repo, &local)?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "inputs loaded"
+        );
+        let title = format!("rampart: render {}", scope(&inputs, args.env.as_deref()));
+        let job = Job {
+            repo,
+            local,
+            inputs,
+            blueprints: args.repo.blueprints.as_ref(),
+            env: args.env.as_deref(),
+            title: &title,
+        };
+        commit_or_deliver(job, &args.commit, &args.delivery)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let rendered = render_repo(
-        &args.repo.repo,
+        repo,
         args.repo.blueprints.as_ref(),
         args.env.as_deref(),
         &FileSet::new(),
-        cache,
+        CacheUse::Ignore,
     )?;
-    if args.check {
-        let drift = rampart_git::worktree_drift(
-            &args.repo.repo,
-            &rendered.files,
-            &output_prefixes(&rendered),
-        )?;
-        if drift.is_empty() {
-            println!("ok: {} generated files are up to date", rendered.generated);
-            return Ok(ExitCode::SUCCESS);
-        }
-        for d in &drift {
-            let why = match d.kind {
-                DriftKind::Missing => "missing: not rendered yet",
-                DriftKind::Modified => {
-                    "stale or hand-edited: differs from what the requests render"
-                }
-                DriftKind::Unexpected => "left over: no request renders it",
-            };
-            println!("{}: {why}", inputs::display(&args.repo.repo, &d.path));
-        }
-        println!(
-            "\n{} generated file(s) out of date; run `rampart render` to fix",
-            drift.len()
-        );
-        return Ok(ExitCode::from(EXIT_DRIFT));
+    let drift = rampart_git::worktree_drift(repo, &rendered.files, &output_prefixes(&rendered))?;
+    if drift.is_empty() {
+        println!("ok: {} generated files are up to date", rendered.generated);
+        return Ok(ExitCode::SUCCESS);
     }
-    let title = format!("rampart: render {}", scope(&rendered, args.env.as_deref()));
-    commit_or_deliver(
-        &args.repo.repo,
-        rendered,
-        &args.commit,
-        &args.delivery,
-        &title,
-        args.env.as_deref(),
-    )?;
-    Ok(ExitCode::SUCCESS)
+    for d in &drift {
+        let why = match d.kind {
+            DriftKind::Missing => "missing: not rendered yet",
+            DriftKind::Modified => "stale or hand-edited: differs from what the requests render",
+            DriftKind::Unexpected => "left over: no request renders it",
+        };
+        println!("{}: {why}", inputs::display(repo, &d.path));
+    }
+    println!(
+        "\n{} generated file(s) out of date; run `rampart render` to fix",
+        drift.len()
+    );
+    Ok(ExitCode::from(EXIT_DRIFT))
 }
 
 pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
@@ -318,9 +355,8 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn scope(rendered: &Rendered, env: Option<&str>) -> String {
-    let names: Vec<&str> = rendered
-        .inputs
+fn scope(inputs: &Inputs, env: Option<&str>) -> String {
+    let names: Vec<&str> = inputs
         .requests
         .iter()
         .map(|r| r.request.name.as_str())
@@ -332,7 +368,7 @@ fn scope(rendered: &Rendered, env: Option<&str>) -> String {
     };
     let envs = match env {
         Some(e) => e.to_string(),
-        None => rendered.inputs.config.environments.join(", "),
+        None => inputs.config.environments.join(", "),
     };
     format!("{ns} ({envs})")
 }

@@ -1,30 +1,32 @@
-//! Delivering a render to the remote: `push` (onto the remote branch) and `pull-request`
-//! (a `rampart/…` branch and its pull request).
+//! Delivering a render to the remote: `push` (a branch pushed: a `rampart/…` branch, or the
+//! one `--branch` names) and `pull-request` (a `rampart/…` branch and its pull request).
 //!
-//! The change is what the render changes relative to the last commit the local checkout
-//! shares with the remote branch (the merge base), so commits others pushed meanwhile are
-//! kept, never reverted. It is applied onto the freshly fetched remote branch as an
-//! unreferenced commit and pushed with a lease; if the remote moved, it is fetched and
-//! applied again onto the new head, a bounded number of times. Local branches (except the
-//! `rampart/…` branch after a successful push), the index and the work tree are never
-//! touched, so a failed delivery leaves the local repository as it was.
+//! The change is what the work tree changes in the inputs (rampart.yaml, environments,
+//! requests) relative to the last commit the checkout shares with the remote branch (the
+//! merge base). It is laid over the inputs of the freshly fetched remote branch and the
+//! combination is rendered there, so whatever others pushed meanwhile (another namespace,
+//! an environment change) is kept and rendered in, never reverted. The result is committed
+//! onto the fetched head as an unreferenced commit and pushed with a lease; if the remote
+//! moved, it is fetched and rendered again, a bounded number of times. Local branches
+//! (except a `rampart/…` branch after a successful push), the index and the work tree are
+//! never touched, so a failed delivery leaves the local repository as it was.
 
 mod branch;
 mod describe;
+mod rerender;
 
 use crate::cli::{DeliveryArgs, DeliveryModeArg};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, Oid, OntoRequest, PushRequest, Secret,
     Signer,
 };
 use rampart_model::delivery::{Delivery, DeliveryMode, ForgeKindSetting, SigningFormat};
+use rerender::{InputDelta, render_onto};
 use std::path::{Path, PathBuf};
 
 /// Trailer that marks Rampart's commits on its branches.
 pub const TRAILER: &str = "Rampart-Change";
-/// Inputs whose change on the remote makes a re-applied render stale.
-const INPUTS: &[&str] = &["rampart.yaml", "environments"];
 
 /// Delivery settings that cannot work as given (exit status 2, like other invalid input).
 #[derive(Debug)]
@@ -63,10 +65,10 @@ pub fn mode(args: &DeliveryArgs, config: &Delivery) -> DeliveryMode {
 pub struct Delivered<'a> {
     /// The GitOps repository.
     pub repo: &'a Path,
-    /// Rendered and input files.
-    pub files: &'a FileSet,
-    /// Prefixes the render owns.
-    pub owned: &'a [String],
+    /// The work tree's input files, as `inputs::read_worktree` read them.
+    pub local: &'a FileSet,
+    /// A blueprint directory instead of the built-in one.
+    pub blueprints: Option<&'a PathBuf>,
     /// Commit (and pull request) title.
     pub title: &'a str,
     /// Commit author.
@@ -75,6 +77,8 @@ pub struct Delivered<'a> {
     pub env: Option<&'a str>,
     /// `push` or `pull-request`.
     pub mode: DeliveryMode,
+    /// `push` only: the branch to push onto instead of a `rampart/…` branch (`--branch`).
+    pub branch: Option<&'a str>,
     /// rampart.yaml's settings.
     pub config: &'a Delivery,
 }
@@ -169,7 +173,71 @@ fn advice(error: &GitError, remote: &str) -> String {
     format!("delivery failed; {unchanged}. To do: {what}")
 }
 
-/// Pushes the change and, for `pull-request`, opens or updates its pull request.
+/// Where the commit goes.
+enum Target {
+    /// A branch of Rampart's (under the branch prefix): built on the base branch, and
+    /// replacing Rampart's own earlier commit there; a branch others committed on is refused.
+    Rampart(String),
+    /// Any other branch (`--branch`): built on its tip (or on the base branch when it does
+    /// not exist yet) and only ever fast-forwarded.
+    Plain(String),
+}
+
+impl Target {
+    fn branch(&self) -> &str {
+        match self {
+            Target::Rampart(b) | Target::Plain(b) => b,
+        }
+    }
+}
+
+/// The remote tips a delivery attempt builds on.
+struct Tips {
+    /// The base branch.
+    base: Oid,
+    /// A plain target's tip (`None`: it does not exist yet, or the target is Rampart's).
+    target: Option<Oid>,
+}
+
+impl Tips {
+    /// The commit the render goes onto.
+    fn onto(&self) -> Oid {
+        self.target.unwrap_or(self.base)
+    }
+}
+
+/// Fetches the base branch and a plain target branch.
+fn fetch(
+    d: &Delivered<'_>,
+    remote: &str,
+    base: &str,
+    plain: Option<&str>,
+    creds: &Credentials,
+) -> Result<Tips> {
+    let started = std::time::Instant::now();
+    let mut wanted = vec![base];
+    wanted.extend(plain.filter(|p| *p != base));
+    let tips = rampart_git::fetch_branches(d.repo, remote, &wanted, creds)
+        .map_err(|e| with_advice(e, remote))?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+    let Some(base_tip) = tips.get(base).copied().flatten() else {
+        bail!(
+            "{remote} has no branch `{base}`: push it first (`git push {remote} {base}`) or set delivery.baseBranch"
+        );
+    };
+    Ok(Tips {
+        base: base_tip,
+        target: plain.and_then(|p| tips.get(p).copied().flatten()),
+    })
+}
+
+fn with_advice(e: GitError, remote: &str) -> anyhow::Error {
+    let advice = advice(&e, remote);
+    anyhow::Error::new(e).context(advice)
+}
+
+/// Renders the change onto the remote branch, pushes it and, for `pull-request`, opens or
+/// updates its pull request.
 pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let config = d.config;
     let remote = config.remote.as_deref().unwrap_or("origin");
@@ -185,6 +253,19 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             invalid("HEAD is not on a branch: set delivery.baseBranch in rampart.yaml")
         })?,
     };
+    let prefix = config.branch_prefix.as_deref().unwrap_or("rampart/");
+    let named = match d.mode {
+        DeliveryMode::Push => d.branch,
+        _ => None,
+    };
+    if let Some(name) = named
+        && !rampart_git::branch_name_is_valid(name)
+    {
+        return Err(invalid(format!(
+            "--branch `{name}` is not a valid branch name"
+        )));
+    }
+    let plain = named.filter(|name| !name.starts_with(prefix));
     let max_retries = config.max_retries.unwrap_or(3);
     let signer = config.signing.as_ref().map(|s| match s.format {
         SigningFormat::Ssh => Signer::Ssh {
@@ -192,53 +273,53 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         },
         SigningFormat::Gpg => Signer::Gpg { key: s.key.clone() },
     });
-    let wrap = |e: GitError| {
-        let advice = advice(&e, remote);
-        anyhow::Error::new(e).context(advice)
-    };
+    let wrap = |e: GitError| with_advice(e, remote);
 
-    let started = std::time::Instant::now();
-    let tips = rampart_git::fetch_branches(d.repo, remote, &[&base], &creds).map_err(wrap)?;
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
-    let Some(mut base_tip) = tips.get(&base).copied().flatten() else {
-        bail!(
-            "{remote} has no branch `{base}`: push it first (`git push {remote} {base}`) or set delivery.baseBranch"
-        );
-    };
+    let mut tips = fetch(d, remote, &base, plain, &creds)?;
+    let onto_name = format!("{remote}/{}", plain.unwrap_or(&base));
     let since = match rampart_git::head_commit(d.repo)? {
-        Some(head) => rampart_git::merge_base(d.repo, head, base_tip)?,
+        Some(head) => rampart_git::merge_base(d.repo, head, tips.onto())?,
         None => None,
     };
-    let changes = rampart_git::changes_against(d.repo, since, d.files, d.owned)?;
-    if changes.is_empty() {
-        println!("nothing to deliver: the render changes nothing relative to {remote}/{base}");
-        return Ok(());
-    }
-    let prefix = config.branch_prefix.as_deref().unwrap_or("rampart/");
-    let branch = match d.mode {
-        DeliveryMode::PullRequest => branch::branch_name(prefix, &base, d.env, &changes),
-        _ => base.clone(),
-    };
-    let change_id = branch::branch_name("", &base, d.env, &changes);
-    let message = commit_message(d.title, &changes, &change_id);
+    let delta = InputDelta::between(d.repo, since, d.local)?;
     let our_email = rampart_git::author_email(d.repo, d.author)?;
+    // Named once, from the input change when there is one: the same change gets the same
+    // branch (and pull request) however often it is rendered again.
+    let mut target: Option<(Target, String)> = None;
 
     let mut attempt = 0;
-    let pushed = loop {
-        let stale_inputs = rampart_git::changed_between(d.repo, since, base_tip, INPUTS)?;
-        if !stale_inputs.is_empty() {
-            bail!(
-                "{} changed on {remote}/{base} since your checkout, so this render would be stale there: `git pull`, then run again (nothing was pushed; your local repository is unchanged)",
-                stale_inputs.join(" and ")
-            );
-        }
+    let (pushed, changes, rendered) = loop {
+        let onto = tips.onto();
+        let mut rendered = render_onto(d.repo, onto, &onto_name, &delta, d.blueprints, d.env)?;
         let started = std::time::Instant::now();
+        let changes =
+            rampart_git::changes_against(d.repo, Some(onto), &rendered.files, &rendered.owned)
+                .map_err(wrap)?;
+        if changes.is_empty() {
+            println!("nothing to deliver: {onto_name} already holds what your inputs render");
+            return Ok(());
+        }
+        let (target, change_id) = target.get_or_insert_with(|| {
+            let key = if delta.is_empty() {
+                changes.clone()
+            } else {
+                delta.changes()
+            };
+            let change_id = branch::branch_name("", &base, d.env, &key);
+            let target = match (plain, named) {
+                (Some(name), _) => Target::Plain(name.to_owned()),
+                (None, Some(name)) => Target::Rampart(name.to_owned()),
+                (None, None) => Target::Rampart(format!("{prefix}{change_id}")),
+            };
+            (target, change_id)
+        });
+        let message = commit_message(d.title, &changes, change_id);
         let commit = rampart_git::commit_onto(
             d.repo,
             &OntoRequest {
-                base: Some(base_tip),
+                base: Some(onto),
                 changes: &changes,
-                files: d.files,
+                files: &rendered.files,
                 message: &message,
                 author: d.author,
                 signer: signer.as_ref(),
@@ -251,21 +332,23 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             "commit built"
         );
         let Some(commit) = commit else {
-            println!("up to date: {remote}/{base} already has this change");
+            println!("nothing to deliver: {onto_name} already holds what your inputs render");
             return Ok(());
         };
+        // Its blobs are in the object database now, so the render cache may point at them.
+        rendered.store_cache();
         let started = std::time::Instant::now();
-        let outcome = match d.mode {
-            DeliveryMode::PullRequest => {
-                push_branch(d, remote, &branch, base_tip, commit, &creds, &our_email)
+        let outcome = match &*target {
+            Target::Rampart(branch) => {
+                push_branch(d, remote, branch, tips.base, commit, &creds, &our_email)
             }
-            _ => rampart_git::push_commit(
+            Target::Plain(branch) => rampart_git::push_commit(
                 d.repo,
                 &PushRequest {
                     remote,
                     commit,
-                    branch: &branch,
-                    expected: Some(base_tip),
+                    branch,
+                    expected: tips.target,
                     force: false,
                 },
                 &creds,
@@ -274,21 +357,17 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         };
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "pushed");
         match outcome {
-            Ok(pushed) => break pushed,
+            Ok(pushed) => break (pushed, changes, rendered),
             Err(GitError::RemoteMoved { .. }) if attempt < max_retries => {
                 attempt += 1;
                 eprintln!(
-                    "{remote} moved while pushing; fetching and applying the change again (retry {attempt} of {max_retries})"
+                    "{remote} moved while pushing; fetching and rendering again onto its new head (retry {attempt} of {max_retries})"
                 );
-                let tips =
-                    rampart_git::fetch_branches(d.repo, remote, &[&base], &creds).map_err(wrap)?;
-                base_tip = tips
-                    .get(&base)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| anyhow!("{remote}/{base} was deleted while delivering"))?;
+                tips = fetch(d, remote, &base, plain, &creds)
+                    .map_err(|e| e.context(format!("{remote}/{base} changed while delivering")))?;
             }
             Err(e @ GitError::RemoteMoved { .. }) => {
+                let branch = target.branch().to_owned();
                 return Err(anyhow::Error::new(e).context(format!(
                     "gave up after {} attempt(s): {remote}/{branch} kept moving. {}",
                     attempt + 1,
@@ -305,6 +384,8 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             Err(e) => return Err(wrap(e)),
         }
     };
+    let (target, _) = target.expect("named on the first attempt");
+    let branch = target.branch();
     let short = |id: Oid| id.to_string()[..10].to_owned();
     let commit = match pushed {
         Pushed::Pushed(commit) => {
@@ -323,16 +404,22 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             commit
         }
     };
-    let Some(forge) = forge else {
-        println!("your checkout is unchanged: `git pull` to bring {remote}/{base} into it");
+    if let Target::Plain(_) = target {
+        println!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
         return Ok(());
-    };
-    if rampart_git::set_branch(d.repo, &branch, commit)? {
+    }
+    if rampart_git::set_branch(d.repo, branch, commit)? {
         tracing::info!(branch, "local branch updated");
     }
-    let (title, body) = describe::pull_request_text(d.title, &branch, &changes, d.files);
+    let Some(forge) = forge else {
+        println!(
+            "your checkout is unchanged; merge {branch} into {base} (e.g. through a pull request, or deliver with --pr)"
+        );
+        return Ok(());
+    };
+    let (title, body) = describe::pull_request_text(d.title, branch, &changes, &rendered.files);
     let spec = rampart_forge::PullRequestSpec {
-        head: &branch,
+        head: branch,
         base: &base,
         title: &title,
         body: &body,
@@ -355,7 +442,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     Ok(())
 }
 
-/// What the push of a pull-request branch did.
+/// What the push of a Rampart branch did.
 enum Pushed {
     /// The branch now points at this new commit.
     Pushed(Oid),
