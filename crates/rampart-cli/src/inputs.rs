@@ -217,3 +217,30 @@ pub fn blueprint(dir: Option<&PathBuf>) -> Result<Blueprint> {
     }
     Blueprint::from_files(files).with_context(|| format!("blueprint {}", dir.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_the_config_environment_files_and_files_directly_in_specs() {
+        for path in [
+            "rampart.yaml",
+            "environments/dev.yaml",
+            "environments/prod.yml",
+            "specs/shop.yaml",
+            "specs/NOTES.md",
+        ] {
+            assert!(is_input(path), "{path}");
+        }
+        for path in [
+            "environments/README.md",
+            "environments/dev/extra.yaml",
+            "specs/team/shop.yaml",
+            "clusters/dev/kustomization.yaml",
+            "other.yaml",
+        ] {
+            assert!(!is_input(path), "{path}");
+        }
+    }
+}
