@@ -2,11 +2,12 @@
 # Installs what the tests need and runs them all: the one test command of the README.
 #   scripts/test.sh            fmt check, clippy, then every test
 #   scripts/test.sh --quick    tests only
-# Needs: cargo, python3 (venv), git and kubectl (its built-in kustomize) on PATH.
+# Needs on PATH: cargo, python3 (venv), git (with git daemon), kubectl (its built-in kustomize),
+# ssh-keygen (signed-commit tests) and pkg-config (libgit2 finds OpenSSL through it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for cmd in cargo python3 git kubectl; do
+for cmd in cargo python3 git kubectl ssh-keygen pkg-config; do
   command -v "$cmd" >/dev/null || { echo "scripts/test.sh: $cmd is required but not on PATH" >&2; exit 1; }
 done
 

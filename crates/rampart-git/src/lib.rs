@@ -38,8 +38,8 @@ pub use credentials::{Credentials, HostKeyPolicy, Secret};
 pub use error::GitError;
 pub use git2::Oid;
 pub use onto::{
-    OntoRequest, author_email, branch_name_is_valid, changed_between, changes_against, commit_onto,
-    first_parent, foreign_commits, head_commit, merge_base, same_tree, set_branch,
+    OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
+    foreign_commits, head_commit, merge_base, same_tree, set_branch,
 };
 pub use remote::{PushRequest, fetch_branches, push_commit, redact_url, remote_url};
 pub use signing::Signer;

@@ -129,34 +129,6 @@ pub fn merge_base(repo_dir: &Path, a: Oid, b: Oid) -> Result<Option<Oid>, GitErr
     }
 }
 
-/// Which of `paths` (files or directories, repository-relative) differ between the trees
-/// of commits `a` (`None`: empty) and `b`.
-pub fn changed_between(
-    repo_dir: &Path,
-    a: Option<Oid>,
-    b: Oid,
-    paths: &[&str],
-) -> Result<Vec<String>, GitError> {
-    let repo = open(repo_dir)?;
-    let entry = |commit: Option<Oid>, path: &str| -> Result<Option<Oid>, GitError> {
-        let Some(commit) = commit else {
-            return Ok(None);
-        };
-        let tree = tree_of(&repo, commit)?;
-        Ok(tree
-            .get_path(Path::new(path.trim_end_matches('/')))
-            .ok()
-            .map(|e| e.id()))
-    };
-    let mut out = Vec::new();
-    for path in paths {
-        if entry(a, path)? != entry(Some(b), path)? {
-            out.push((*path).to_owned());
-        }
-    }
-    Ok(out)
-}
-
 /// Whether two commits have the same tree.
 pub fn same_tree(repo_dir: &Path, a: Oid, b: Oid) -> Result<bool, GitError> {
     let repo = open(repo_dir)?;
