@@ -24,6 +24,8 @@ mod paths;
 mod plan;
 mod remote;
 #[cfg(test)]
+mod remote_http_tests;
+#[cfg(test)]
 mod remote_tests;
 mod signing;
 mod snapshot;

@@ -131,6 +131,10 @@ pub fn fetch_branches(
     let repo = open(repo_dir)?;
     let mut found = find_remote(&repo, remote)?;
     let url = found.url().unwrap_or_default().to_owned();
+    // Listing and fetching are two connections (libgit2 forgets the credentials when a
+    // connection closes, and SSH starts a new session), so each gets its own state: the
+    // token or key is offered once per connection, and a second request within one
+    // connection means it was refused.
     let state = RefCell::new(AuthState::default());
     let fail = |source| transport_error("fetch from", &url, &state, source);
 
@@ -167,12 +171,13 @@ pub fn fetch_branches(
         tips.insert((*branch).to_owned(), tip);
     }
     if !refspecs.is_empty() {
+        let fetch_state = RefCell::new(AuthState::default());
         let mut options = FetchOptions::new();
-        options.remote_callbacks(auth_callbacks(creds, &state, &url));
+        options.remote_callbacks(auth_callbacks(creds, &fetch_state, &url));
         options.download_tags(git2::AutotagOption::None);
-        found
-            .fetch(&refspecs, Some(&mut options), Some("rampart: fetch"))
-            .map_err(fail)?;
+        let fetched = found.fetch(&refspecs, Some(&mut options), Some("rampart: fetch"));
+        drop(options);
+        fetched.map_err(|source| transport_error("fetch from", &url, &fetch_state, source))?;
     }
     // The fetch may have brought newer tips than the listing: report what was fetched.
     for (branch, tip) in tips.iter_mut() {
