@@ -26,13 +26,15 @@ impl Token {
     ///
     /// Surrounding whitespace (a trailing newline from `$(cat file)`) is trimmed; an unset,
     /// non-UTF-8, empty or whitespace-containing value is an error that names `var` but never
-    /// contains the value.
+    /// contains the value. `var` itself is named only when it is a conventional upper-case
+    /// variable name: anything else may be a token pasted where the name belongs.
     pub fn from_env(var: &str) -> Result<Token, ForgeError> {
-        let origin = || format!("environment variable {var}");
+        let shown = shown_variable(var);
+        let origin = || format!("environment variable {shown}");
         match std::env::var(var) {
             Ok(value) => Token::parse(value, origin()),
             Err(std::env::VarError::NotPresent) => Err(ForgeError::TokenEnvUnset {
-                var: var.to_owned(),
+                var: shown.to_owned(),
             }),
             Err(std::env::VarError::NotUnicode(_)) => {
                 Err(ForgeError::TokenMalformed { origin: origin() })
@@ -69,6 +71,21 @@ impl Token {
     /// The secret itself, for the one place that builds the authentication header.
     pub(crate) fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// `var` for a message when it is an upper-case variable name (letters, digits, `_`), else
+/// a placeholder that does not repeat it.
+fn shown_variable(var: &str) -> &str {
+    let conventional = !var.is_empty()
+        && var.len() <= 64
+        && var
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if conventional {
+        var
+    } else {
+        "named in delivery.tokenEnv (the name is not shown: it is not an upper-case variable name and may be a token)"
     }
 }
 
@@ -148,5 +165,10 @@ mod tests {
                 .contains("RAMPART_FORGE_TEST_SURELY_UNSET_VAR"),
             "{error}"
         );
+        // A token written where the variable name belongs is not repeated.
+        let error = Token::from_env("glpat-R4mpartSurelyUnset").unwrap_err();
+        let shown = error.to_string();
+        assert!(shown.contains("not shown"), "{shown}");
+        assert!(!shown.contains("R4mpart"), "{shown}");
     }
 }

@@ -16,15 +16,19 @@ pub struct Secret(String);
 
 impl Secret {
     /// The value of the environment variable `var`, which must be set and not blank.
+    ///
+    /// Errors name `var` only when it is a conventional variable name (upper-case letters,
+    /// digits, `_`): anything else may be a token written where the name belongs.
     pub fn from_env(var: &str) -> Result<Secret, GitError> {
+        let what = || format!("environment variable {}", shown_variable(var));
         let value = std::env::var(var).map_err(|e| GitError::CredentialSource {
-            what: format!("environment variable {var}"),
+            what: what(),
             reason: match e {
                 std::env::VarError::NotPresent => "it is not set".to_owned(),
                 std::env::VarError::NotUnicode(_) => "it is not UTF-8".to_owned(),
             },
         })?;
-        Self::checked(value, || format!("environment variable {var}"))
+        Self::checked(value, what)
     }
 
     /// The content of `path` without surrounding white space; must not be empty.
@@ -61,6 +65,21 @@ impl Secret {
     /// The secret value, for handing to the transport.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// `var` for a message when it is a conventional upper-case variable name, else a
+/// placeholder: a token pasted where the variable name belongs must not be printed.
+pub(crate) fn shown_variable(var: &str) -> &str {
+    let conventional = !var.is_empty()
+        && var.len() <= 64
+        && var
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if conventional {
+        var
+    } else {
+        "named in delivery.tokenEnv (the name is not shown: it is not an upper-case variable name and may be a token)"
     }
 }
 
@@ -295,6 +314,20 @@ mod tests {
             Secret::from_env("RAMPART_TEST_SURELY_UNSET_VARIABLE"),
             Err(GitError::CredentialSource { .. })
         ));
+        let shown = Secret::from_env("RAMPART_TEST_SURELY_UNSET_VARIABLE")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            shown.contains("RAMPART_TEST_SURELY_UNSET_VARIABLE"),
+            "{shown}"
+        );
+        let shown = Secret::from_env("ghp_R4mpartTestSurelyUnset")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(shown.contains("not shown"), "{shown}");
+        assert!(!shown.contains("R4mpart"), "{shown}");
         Ok(())
     }
 }

@@ -14,14 +14,24 @@ pub(crate) fn check_delivery(d: &Delivery, r: &mut Report) {
             "keep one of them",
         );
     }
-    if let Some(var) = &d.token_env
-        && (var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-    {
-        r.error(
-            "delivery.tokenEnv",
-            format!("`{var}` is not an environment variable name"),
-            "name the variable that holds the token (e.g. GITHUB_TOKEN), never the token itself",
-        );
+    // The value is never echoed: a mistake here is typically the token itself.
+    if let Some(var) = &d.token_env {
+        if looks_like_token(var) {
+            r.error(
+                "delivery.tokenEnv",
+                "the value looks like an access token, not an environment variable name (it is not shown here)",
+                "revoke that token now, and name the variable that holds the token (e.g. GITHUB_TOKEN)",
+            );
+        } else if var.is_empty()
+            || var.starts_with(|c: char| c.is_ascii_digit())
+            || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            r.error(
+                "delivery.tokenEnv",
+                "the value is not an environment variable name (letters, digits and `_`)",
+                "name the variable that holds the token (e.g. GITHUB_TOKEN), never the token itself",
+            );
+        }
     }
     if let Some(remote) = &d.remote
         && (remote.is_empty() || remote.contains(char::is_whitespace))
@@ -141,6 +151,34 @@ pub(crate) fn check_delivery(d: &Delivery, r: &mut Report) {
     }
 }
 
+/// Whether `value` looks like an access token rather than a variable name: a known forge
+/// token prefix (GitHub `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`; GitLab
+/// `glpat-` and other `gl…-` tokens), a long hexadecimal string (Gitea), or a long string
+/// mixing lower case, upper case and digits.
+pub(crate) fn looks_like_token(value: &str) -> bool {
+    const PREFIXES: [&str; 10] = [
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+        "glpat-",
+        "gldt-",
+        "glrt-",
+        "glptt-",
+    ];
+    if PREFIXES.iter().any(|p| value.starts_with(p)) {
+        return true;
+    }
+    let long_hex = value.len() >= 32 && value.chars().all(|c| c.is_ascii_hexdigit());
+    let mixed = value.len() >= 20
+        && value.chars().any(|c| c.is_ascii_lowercase())
+        && value.chars().any(|c| c.is_ascii_uppercase())
+        && value.chars().any(|c| c.is_ascii_digit());
+    long_hex || mixed
+}
+
 /// Whether `name` is usable inside a branch name.
 fn is_ref_component(name: &str) -> bool {
     !name.is_empty()
@@ -187,8 +225,41 @@ mod tests {
         ] {
             assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
         }
-        // The token-like value is named as a bad variable name, which is the point.
+        // The token-like value is located but never printed.
         assert!(err.contains("rampart.yaml:5:"), "{err}");
+        assert!(err.contains("looks like an access token"), "{err}");
+        assert!(!err.contains("abc-123"), "{err}");
+    }
+
+    #[test]
+    fn token_like_variable_names_are_refused_without_echoing_them() {
+        for value in [
+            "ghp_a1b2c3d4e5f6",
+            "gho_x",
+            "ghs_SECRETVALUE",
+            "github_pat_11ABCDEF0_xyz",
+            "glpat-abcdefghij",
+            "0123456789abcdef0123456789abcdef01234567",
+            "aB3dE5fG7hJ9kL1mN3pQ5rS7",
+        ] {
+            let text = format!("{HEAD}delivery:\n  mode: commit\n  tokenEnv: {value}\n");
+            let err = parse_repo_config("rampart.yaml", &text)
+                .err()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("looks like an access token"), "{value}: {err}");
+            assert!(!err.contains(value), "{value} echoed: {err}");
+        }
+        for name in [
+            "GITHUB_TOKEN",
+            "RAMPART_FORGE_TOKEN_FOR_PRODUCTION",
+            "gitea_token",
+        ] {
+            assert!(!super::looks_like_token(name), "{name}");
+            let text = format!("{HEAD}delivery:\n  mode: commit\n  tokenEnv: {name}\n");
+            let cfg = parse_repo_config("rampart.yaml", &text).map_err(|d| d.to_string());
+            assert!(cfg.is_ok(), "{name}: {cfg:?}");
+        }
     }
 
     #[test]
