@@ -897,3 +897,183 @@ fn combined_inputs_that_do_not_validate_are_invalid_input_with_file_and_line() {
     assert_eq!(s.remote(&["rev-parse", "main"]), remote_before);
     assert_eq!(s.repo.state(), before);
 }
+
+/// The one `rampart/…` branch on the remote.
+fn rampart_branch(s: &Setup) -> String {
+    s.remote(&[
+        "for-each-ref",
+        "--format=%(refname:short)",
+        "refs/heads/rampart",
+    ])
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn a_rampart_commit_amended_by_a_reviewer_is_not_force_pushed_over() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let s = Setup::new(
+        &format!(
+            "  baseBranch: main\n  tokenEnv: {TOKEN_VAR}\n  forge:\n    kind: github\n    apiBase: {}\n    repository: acme/gitops\n",
+            server.uri()
+        ),
+        false,
+    );
+    runtime.block_on(mount_github(&server, None));
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "worker"]));
+    let first = s.rampart(&["render", "--pr"]);
+    assert!(first.ok().contains("opened pull request #7"));
+    let branch = rampart_branch(&s);
+    assert!(branch.starts_with("rampart/shop-"), "{branch}");
+
+    let reviewer = s.remote_dir.path().join("reviewer");
+    git(
+        s.remote_dir.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            &branch,
+            &format!("file://{}", s.bare.display()),
+            "reviewer",
+        ],
+    );
+    let ours = s.remote(&["log", "-1", "--format=%ae", &branch]);
+    // 1. Amended under Rampart's own identity: only the record of what Rampart pushed
+    //    tells it apart. 2. Amended by a reviewer: author and trailer stay, the committer
+    //    is the reviewer's.
+    for (round, (email, refusal)) in [
+        (ours.trim(), "where rampart last pushed it"),
+        ("reviewer@example.com", "someone else committed on"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        std::fs::write(reviewer.join("NOTE.md"), format!("reviewed {round}\n")).unwrap();
+        git(&reviewer, &["add", "NOTE.md"]);
+        git(
+            &reviewer,
+            &[
+                "-c",
+                "user.name=Reviewer",
+                "-c",
+                &format!("user.email={email}"),
+                "commit",
+                "-q",
+                "--amend",
+                "--no-edit",
+            ],
+        );
+        git(&reviewer, &["push", "-q", "--force", "origin", &branch]);
+        let amended = s.remote(&["rev-parse", &branch]);
+        assert!(
+            s.remote(&["log", "-1", "--format=%B", &branch])
+                .contains("Rampart-Change:"),
+            "the trailer survived the amend"
+        );
+        assert_eq!(s.remote(&["log", "-1", "--format=%ae", &branch]), ours);
+
+        runtime.block_on(server.reset());
+        runtime.block_on(mount_github(&server, Some(&branch)));
+        let apps: &[&str] = if round == 0 {
+            &["api", "cron"]
+        } else {
+            &["api", "batch"]
+        };
+        s.repo.write("specs/shop.yaml", &request_spec(apps));
+        let again = s.rampart(&["render", "--pr"]);
+        assert_eq!(again.code, 1, "{}\n{}", again.stdout, again.stderr);
+        assert!(again.stderr.contains(refusal), "{}", again.stderr);
+        assert!(
+            again.stderr.contains("rampart will not touch it"),
+            "{}",
+            again.stderr
+        );
+        assert_eq!(
+            s.remote(&["rev-parse", &branch]),
+            amended,
+            "branch untouched"
+        );
+        let sent = runtime.block_on(requests(&server));
+        assert!(sent.iter().all(|(m, _, _)| m == "GET"), "{sent:?}");
+    }
+}
+
+#[test]
+fn a_local_commit_on_the_rampart_branch_is_kept_when_the_branch_is_delivered_again() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "worker"]));
+    s.rampart(&["render", "--push"]).ok();
+    let branch = rampart_branch(&s);
+    assert_eq!(
+        s.repo.git(&["rev-parse", &branch]),
+        s.remote(&["rev-parse", &branch])
+    );
+    // The user commits on the local copy of the branch, without pushing.
+    let worktree = s.remote_dir.path().join("local-wt");
+    s.repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        &worktree.display().to_string(),
+        &branch,
+    ]);
+    std::fs::write(worktree.join("NOTE.md"), "mine\n").unwrap();
+    git(&worktree, &["add", "NOTE.md"]);
+    git(
+        &worktree,
+        &[
+            "-c",
+            "user.name=Me",
+            "-c",
+            "user.email=me@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "my note",
+        ],
+    );
+    let mine = git(&worktree, &["rev-parse", "HEAD"]).trim().to_string();
+
+    // Checked out in another work tree: left alone, with a note.
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "cron"]));
+    let out = s.rampart(&["render", "--push"]);
+    out.ok();
+    assert!(
+        out.stderr.contains("checked out in a work tree"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.repo.git(&["rev-parse", &branch]).trim(), mine);
+    assert!(s.remote_has(&format!(
+        "{branch}:clusters/dev/namespaces/shop/workload-cron.yaml"
+    )));
+
+    // Not checked out any more, but holding the user's commit: still left alone.
+    s.repo.git(&[
+        "worktree",
+        "remove",
+        "--force",
+        &worktree.display().to_string(),
+    ]);
+    s.repo
+        .write("specs/shop.yaml", &request_spec(&["api", "batch"]));
+    let out = s.rampart(&["render", "--push"]);
+    out.ok();
+    assert!(
+        out.stderr.contains(&format!("your local {branch}")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.repo.git(&["rev-parse", &branch]).trim(), mine);
+    assert!(s.remote_has(&format!(
+        "{branch}:clusters/dev/namespaces/shop/workload-batch.yaml"
+    )));
+}

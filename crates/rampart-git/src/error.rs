@@ -336,6 +336,22 @@ pub enum GitError {
         commits: Vec<Oid>,
     },
 
+    /// A Rampart branch on the remote is not at the commit Rampart last pushed there:
+    /// someone rewrote it (e.g. amended and force-pushed), so it is not replaced.
+    #[error(
+        "{branch} is at {}, not at {} where rampart last pushed it: someone rewrote it; rampart will not touch it",
+        &found.to_string()[..10],
+        &expected.to_string()[..10]
+    )]
+    BranchRewritten {
+        /// Branch name.
+        branch: String,
+        /// The commit Rampart last pushed.
+        expected: Oid,
+        /// Where the branch is.
+        found: Oid,
+    },
+
     /// The secret guard found secrets in files about to be committed; nothing was written.
     #[error("refusing to commit: {} secret(s) found\n{}", findings.len(), list(findings))]
     SecretsFound {

@@ -15,6 +15,7 @@
 mod blobs;
 mod commit;
 mod credentials;
+mod delivered;
 mod error;
 pub mod guard;
 mod known_hosts;
@@ -37,11 +38,12 @@ use std::path::Path;
 
 pub use blobs::{blob_id, current_branch, git_dir, read_blobs, staged_files};
 pub use credentials::{Credentials, HostKeyPolicy, Secret};
+pub use delivered::{LocalBranch, delivered_tip, record_delivered, update_local_branch};
 pub use error::GitError;
 pub use git2::Oid;
 pub use onto::{
     OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
-    foreign_commits, head_commit, merge_base, same_tree, set_branch,
+    foreign_commits, head_commit, merge_base, same_tree,
 };
 pub use remote::{PushRequest, fetch_branches, push_commit, redact_url, remote_url};
 pub use signing::Signer;

@@ -161,14 +161,15 @@ fn tree_of(repo: &Repository, commit: Oid) -> Result<git2::Tree<'_>, GitError> {
 }
 
 /// The commits reachable from `tip` but not from `base` that Rampart did not make: those
-/// whose message lacks a `<trailer>: ` line or whose author e-mail is not `author_email`.
-/// Newest first.
+/// whose message lacks a `<trailer>: ` line, or whose author or committer e-mail is not
+/// `email` (a `git commit --amend` by someone else keeps the author and the trailer but
+/// records its own committer). Newest first.
 pub fn foreign_commits(
     repo_dir: &Path,
     tip: Oid,
     base: Option<Oid>,
     trailer: &str,
-    author_email: &str,
+    email: &str,
 ) -> Result<Vec<Oid>, GitError> {
     let repo = open(repo_dir)?;
     let walk_error = |source| GitError::ReadObject {
@@ -188,7 +189,8 @@ pub fn foreign_commits(
         let commit = find_commit(&repo, id)?;
         let message = String::from_utf8_lossy(commit.message_bytes());
         let has_trailer = message.lines().any(|line| line.starts_with(&prefix));
-        let by_us = commit.author().email_bytes() == author_email.as_bytes();
+        let by_us = commit.author().email_bytes() == email.as_bytes()
+            && commit.committer().email_bytes() == email.as_bytes();
         if !(has_trailer && by_us) {
             foreign.push(id);
         }
@@ -206,26 +208,4 @@ pub fn author_email(repo_dir: &Path, author: Option<&Author>) -> Result<String, 
 /// Whether `name` is a valid branch name (`git check-ref-format --branch`).
 pub fn branch_name_is_valid(name: &str) -> bool {
     git2::Branch::name_is_valid(name).unwrap_or(false)
-}
-
-/// Points the local branch `branch` at `commit` (creating it), unless it is the branch
-/// checked out, which is left alone (returns `false`).
-pub fn set_branch(repo_dir: &Path, branch: &str, commit: Oid) -> Result<bool, GitError> {
-    let repo = open(repo_dir)?;
-    let refname = format!("refs/heads/{branch}");
-    if !git2::Branch::name_is_valid(branch).unwrap_or(false) {
-        return Err(GitError::InvalidBranch {
-            branch: branch.to_owned(),
-        });
-    }
-    let head = repo.find_reference("HEAD").ok().and_then(|h| {
-        h.symbolic_target_bytes()
-            .map(|t| String::from_utf8_lossy(t).into_owned())
-    });
-    if head.as_deref() == Some(refname.as_str()) {
-        return Ok(false);
-    }
-    repo.reference(&refname, commit, true, "rampart: delivered")
-        .map_err(|source| GitError::UpdateRef { refname, source })?;
-    Ok(true)
 }

@@ -370,6 +370,24 @@ fn commits_without_the_trailer_or_by_another_author_are_foreign() -> TestResult 
         &["update-ref", "refs/heads/rampart/t", &ours.to_string()],
     )?;
     git(&s.local, &["checkout", "-q", "rampart/t"])?;
+    // Amended by someone else: author and trailer kept, the committer is theirs.
+    git(&s.local, &["commit", "-q", "--amend", "--no-edit"])?;
+    let amended = Oid::from_str(&git(&s.local, &["rev-parse", "HEAD"])?)?;
+    assert_eq!(
+        git(&s.local, &["log", "-1", "--format=%ae", "HEAD"])?,
+        "rampart@localhost"
+    );
+    assert_eq!(
+        foreign_commits(
+            &s.local,
+            amended,
+            Some(s.first),
+            "Rampart-Change",
+            "rampart@localhost"
+        )?,
+        vec![amended]
+    );
+    git(&s.local, &["reset", "-q", "--hard", &ours.to_string()])?;
     std::fs::write(s.local.join("b.txt"), "hand\n")?;
     git(&s.local, &["add", "b.txt"])?;
     git(&s.local, &["commit", "-q", "-m", "hand edit"])?;

@@ -18,8 +18,8 @@ mod rerender;
 use crate::cli::{DeliveryArgs, DeliveryModeArg};
 use anyhow::{Context, Result, bail};
 use rampart_git::{
-    Author, Credentials, FileSet, GitError, HostKeyPolicy, Oid, OntoRequest, PushRequest, Secret,
-    Signer,
+    Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
+    PushRequest, Secret, Signer,
 };
 use rampart_model::delivery::{Delivery, DeliveryMode, ForgeKindSetting, SigningFormat};
 use rerender::{InputDelta, render_onto};
@@ -159,7 +159,7 @@ fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
 fn advice(error: &GitError, remote: &str) -> String {
     let unchanged = "nothing was pushed, and your local branches and work tree are unchanged";
     let what = match error {
-        GitError::ForeignCommits { branch, .. } => format!(
+        GitError::ForeignCommits { branch, .. } | GitError::BranchRewritten { branch, .. } => format!(
             "review the commits on {branch}: merge or close its pull request, or delete the branch (`git push {remote} --delete {branch}`), then run again"
         ),
         GitError::PushRejected { .. } => "the server refused the update (a hook or branch protection): fix what it says above, or deliver with --pr instead of pushing to a protected branch".to_owned(),
@@ -353,7 +353,10 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
                 },
                 &creds,
             )
-            .map(|()| Pushed::Pushed(commit)),
+            .map(|()| Pushed::Pushed {
+                commit,
+                previous: tips.target,
+            }),
         };
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "pushed");
         match outcome {
@@ -387,29 +390,41 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let (target, _) = target.expect("named on the first attempt");
     let branch = target.branch();
     let short = |id: Oid| id.to_string()[..10].to_owned();
-    let commit = match pushed {
-        Pushed::Pushed(commit) => {
+    let (commit, previous) = match pushed {
+        Pushed::Pushed { commit, previous } => {
             println!(
                 "pushed {} to {remote}/{branch}: {} file(s) changed",
                 short(commit),
                 changes.len()
             );
-            commit
+            (commit, previous)
         }
         Pushed::AlreadyThere(commit) => {
             println!(
                 "{remote}/{branch} already holds this change at {}",
                 short(commit)
             );
-            commit
+            (commit, Some(commit))
         }
     };
     if let Target::Plain(_) = target {
         println!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
         return Ok(());
     }
-    if rampart_git::set_branch(d.repo, branch, commit)? {
-        tracing::info!(branch, "local branch updated");
+    // Remembered so that the next run replaces the branch only if no one rewrote it.
+    rampart_git::record_delivered(d.repo, remote, branch, commit)?;
+    match rampart_git::update_local_branch(d.repo, branch, commit, previous)? {
+        LocalBranch::Created | LocalBranch::Moved => {
+            tracing::info!(branch, "local branch updated");
+        }
+        LocalBranch::Unchanged => {}
+        LocalBranch::CheckedOut => eprintln!(
+            "note: {branch} is checked out in a work tree, so it was left as it is; `git pull` there to bring {remote}/{branch} in"
+        ),
+        LocalBranch::Diverged { local } => eprintln!(
+            "note: your local {branch} (at {}) holds commits {remote}/{branch} does not, so it was left as it is; the delivered commit is {remote}/{branch}",
+            short(local)
+        ),
     }
     let Some(forge) = forge else {
         println!(
@@ -444,14 +459,16 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
 
 /// What the push of a Rampart branch did.
 enum Pushed {
-    /// The branch now points at this new commit.
-    Pushed(Oid),
+    /// The branch now points at this new commit; it was at `previous`.
+    Pushed { commit: Oid, previous: Option<Oid> },
     /// The branch already held the same change on the same base.
     AlreadyThere(Oid),
 }
 
 /// Pushes `commit` to the Rampart branch `branch`: creates it, or replaces Rampart's own
-/// earlier commit(s) there. Refuses a branch with anyone else's commits.
+/// earlier commit(s) there. Refuses a branch with anyone else's commits (by trailer,
+/// author and committer), and one that is not at the commit this repository last pushed
+/// there (when it pushed there before).
 fn push_branch(
     d: &Delivered<'_>,
     remote: &str,
@@ -472,6 +489,15 @@ fn push_branch(
                 commits: foreign,
             });
         }
+        if let Some(expected) = rampart_git::delivered_tip(d.repo, remote, branch)?
+            && expected != tip
+        {
+            return Err(GitError::BranchRewritten {
+                branch: branch.to_owned(),
+                expected,
+                found: tip,
+            });
+        }
         if rampart_git::first_parent(d.repo, tip)? == Some(base_tip)
             && rampart_git::same_tree(d.repo, tip, commit)?
         {
@@ -489,7 +515,10 @@ fn push_branch(
         },
         creds,
     )?;
-    Ok(Pushed::Pushed(commit))
+    Ok(Pushed::Pushed {
+        commit,
+        previous: current,
+    })
 }
 
 /// The commit message: title, touched units, and the trailer that marks it as Rampart's.
