@@ -654,6 +654,15 @@ fn delivered_commits_are_signed_when_a_signing_key_is_configured() {
         "main",
     ]);
     assert_eq!(out.trim(), "G", "a good signature on the pushed commit");
+
+    // A local commit (the default mode) is not signed, and says so.
+    let local = s.rampart(&["render"]);
+    local.ok();
+    assert!(
+        local.stderr.contains("this local commit is not signed"),
+        "{}",
+        local.stderr
+    );
 }
 
 /// The namespaces `clusters/dev/kustomization.yaml` lists on the remote's `main`.

@@ -90,8 +90,12 @@ impl std::fmt::Debug for Secret {
 }
 
 /// How the SSH host key of a remote is checked. Unknown hosts are always refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum HostKeyPolicy {
+    /// The user's `$HOME/.ssh/known_hosts`; refused when `HOME` is not set to an absolute
+    /// path (a relative path would read a file the repository may control).
+    #[default]
+    UserKnownHosts,
     /// The key must be listed for the host in this OpenSSH `known_hosts` file
     /// (plain or hashed host names, `[host]:port` entries).
     KnownHosts(PathBuf),
@@ -100,13 +104,14 @@ pub enum HostKeyPolicy {
     Fingerprint(String),
 }
 
-impl Default for HostKeyPolicy {
-    /// `~/.ssh/known_hosts`.
-    fn default() -> Self {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        HostKeyPolicy::KnownHosts(home.join(".ssh").join("known_hosts"))
+/// `<home>/.ssh/known_hosts` for the value of `HOME`, which must be an absolute path.
+fn user_known_hosts(home: Option<std::ffi::OsString>) -> Result<PathBuf, String> {
+    match home.map(PathBuf::from) {
+        Some(home) if home.is_absolute() => Ok(home.join(".ssh").join("known_hosts")),
+        _ => Err(
+            "HOME is not set to an absolute path, so there is no ~/.ssh/known_hosts to check the host key against; set delivery.ssh.knownHosts or delivery.ssh.hostKeyFingerprint in rampart.yaml"
+                .to_owned(),
+        ),
     }
 }
 
@@ -115,9 +120,6 @@ impl Default for HostKeyPolicy {
 pub struct Credentials {
     /// Token for HTTP(S) remotes, sent as the password of basic authentication.
     pub token: Option<Secret>,
-    /// User name for HTTP(S) when the URL names none (default `x-access-token`, which
-    /// GitHub, GitLab and Gitea all accept with a token).
-    pub username: Option<String>,
     /// Private key file for SSH; `None` uses the SSH agent.
     pub ssh_key_file: Option<PathBuf>,
     /// SSH host-key check.
@@ -191,9 +193,9 @@ impl Credentials {
                 return give_up(&mut st, why);
             }
             st.offered_token = true;
-            let user = username_from_url
-                .or(self.username.as_deref())
-                .unwrap_or("x-access-token");
+            // The URL's user if it names one, else one GitHub, GitLab and Gitea all
+            // accept with a token.
+            let user = username_from_url.unwrap_or("x-access-token");
             return Cred::userpass_plaintext(user, token.expose());
         }
         give_up(
@@ -213,20 +215,26 @@ impl Credentials {
         let Some(hostkey) = cert.as_hostkey() else {
             return Ok(CertificateCheckStatus::CertificatePassthrough);
         };
-        let verdict = match &self.host_keys {
-            HostKeyPolicy::Fingerprint(want) => match hostkey.hash_sha256() {
-                Some(hash) if known_hosts::fingerprint_matches(want, hash) => Ok(()),
-                Some(hash) => Err(format!(
-                    "its fingerprint {} is not the pinned {want}",
-                    known_hosts::fingerprint(hash)
-                )),
-                None => Err("the server sent no SHA-256 host-key hash".to_owned()),
-            },
-            HostKeyPolicy::KnownHosts(path) => match hostkey.hostkey() {
-                Some(key) => known_hosts::check(path, host, key),
-                None => Err("the server sent no host key".to_owned()),
-            },
-        };
+        let verdict =
+            match &self.host_keys {
+                HostKeyPolicy::Fingerprint(want) => match hostkey.hash_sha256() {
+                    Some(hash) if known_hosts::fingerprint_matches(want, hash) => Ok(()),
+                    Some(hash) => Err(format!(
+                        "its fingerprint {} is not the pinned {want}",
+                        known_hosts::fingerprint(hash)
+                    )),
+                    None => Err("the server sent no SHA-256 host-key hash".to_owned()),
+                },
+                HostKeyPolicy::KnownHosts(path) => match hostkey.hostkey() {
+                    Some(key) => known_hosts::check(path, host, key),
+                    None => Err("the server sent no host key".to_owned()),
+                },
+                HostKeyPolicy::UserKnownHosts => user_known_hosts(std::env::var_os("HOME"))
+                    .and_then(|path| match hostkey.hostkey() {
+                        Some(key) => known_hosts::check(&path, host, key),
+                        None => Err("the server sent no host key".to_owned()),
+                    }),
+            };
         match verdict {
             Ok(()) => Ok(CertificateCheckStatus::CertificateOk),
             Err(why) => {
@@ -273,6 +281,21 @@ mod tests {
                 .as_deref()
                 .is_some_and(|f| f.contains("gave up after"))
         );
+    }
+
+    #[test]
+    fn the_default_known_hosts_needs_an_absolute_home() {
+        assert_eq!(
+            user_known_hosts(Some("/home/me".into())),
+            Ok(PathBuf::from("/home/me/.ssh/known_hosts"))
+        );
+        for home in [None, Some("".into()), Some("relative/dir".into())] {
+            let err = user_known_hosts(home).err().unwrap_or_default();
+            assert!(
+                err.contains("set delivery.ssh.knownHosts or delivery.ssh.hostKeyFingerprint"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub(crate) fn check(known_hosts: &Path, host: &str, key: &[u8]) -> Result<(), St
             known_hosts.display()
         )
     })?;
+    // The whole file is read before deciding: a `@revoked` line anywhere refuses its key,
+    // whatever host pattern (even a wildcard) it names.
     let mut host_listed = false;
+    let mut accepted = false;
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -36,7 +39,7 @@ pub(crate) fn check(known_hosts: &Path, host: &str, key: &[u8]) -> Result<(), St
         let mut hosts = fields.next().unwrap_or_default();
         let revoked = hosts == "@revoked";
         if hosts.starts_with('@') {
-            // @cert-authority entries are not supported; @revoked keys never match.
+            // @cert-authority entries are not supported.
             if !revoked {
                 continue;
             }
@@ -45,22 +48,29 @@ pub(crate) fn check(known_hosts: &Path, host: &str, key: &[u8]) -> Result<(), St
         let (Some(_key_type), Some(encoded)) = (fields.next(), fields.next()) else {
             continue;
         };
-        if !hosts_match(hosts, host) {
-            continue;
-        }
         let Ok(listed) = STANDARD.decode(encoded) else {
             continue;
         };
-        if listed == key {
-            if revoked {
+        if revoked {
+            if listed == key {
                 return Err(format!(
                     "the key is marked @revoked in {}",
                     known_hosts.display()
                 ));
             }
-            return Ok(());
+            continue;
         }
-        host_listed = true;
+        if !hosts_match(hosts, host) {
+            continue;
+        }
+        if listed == key {
+            accepted = true;
+        } else {
+            host_listed = true;
+        }
+    }
+    if accepted {
+        return Ok(());
     }
     Err(if host_listed {
         format!(
@@ -125,6 +135,7 @@ mod tests {
     fn known_hosts_plain_hashed_changed_and_unknown() -> Result<(), std::io::Error> {
         let key = b"\x00\x00\x00\x0bssh-ed25519fake-key-bytes".to_vec();
         let other = b"\x00\x00\x00\x0bssh-ed25519other-key".to_vec();
+        let revoked_key = b"\x00\x00\x00\x0bssh-ed25519revoked".to_vec();
         let salt = b"0123456789abcdef0123";
         let hashed = format!(
             "|1|{}|{}",
@@ -140,7 +151,7 @@ mod tests {
                 STANDARD.encode(&key),
                 STANDARD.encode(&key),
                 STANDARD.encode(&other),
-                STANDARD.encode(&key),
+                STANDARD.encode(&revoked_key),
             ),
         )?;
         assert_eq!(check(&path, "github.example", &key), Ok(()));
@@ -154,9 +165,41 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(unknown.contains("not in"), "{unknown}");
-        let revoked = check(&path, "bad.example", &key).err().unwrap_or_default();
+        let revoked = check(&path, "bad.example", &revoked_key)
+            .err()
+            .unwrap_or_default();
         assert!(revoked.contains("revoked"), "{revoked}");
         assert!(check(&dir.path().join("missing"), "github.example", &key).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_revoked_key_is_refused_wherever_its_line_is_and_whatever_host_it_names()
+    -> Result<(), std::io::Error> {
+        let key = b"\x00\x00\x00\x0bssh-ed25519revoked-key".to_vec();
+        let dir = tempfile::TempDir::new()?;
+        let path = dir.path().join("known_hosts");
+        let encoded = STANDARD.encode(&key);
+        for revocation in [
+            format!("@revoked git.example ssh-ed25519 {encoded}"),
+            format!("@revoked * ssh-ed25519 {encoded}"),
+            format!("@revoked other.example ssh-ed25519 {encoded}"),
+        ] {
+            // The plain match comes first: the revocation after it still wins.
+            std::fs::write(
+                &path,
+                format!("git.example ssh-ed25519 {encoded}\n{revocation}\n"),
+            )?;
+            let refused = check(&path, "git.example", &key).err().unwrap_or_default();
+            assert!(refused.contains("revoked"), "{revocation}: {refused}");
+        }
+        // A revocation of another key does not affect this one.
+        let other = STANDARD.encode(b"\x00\x00\x00\x0bssh-ed25519other");
+        std::fs::write(
+            &path,
+            format!("git.example ssh-ed25519 {encoded}\n@revoked * ssh-ed25519 {other}\n"),
+        )?;
+        assert_eq!(check(&path, "git.example", &key), Ok(()));
         Ok(())
     }
 

@@ -45,13 +45,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// The URL of `remote` in the repository at `repo_dir` (for messages: redacted).
-pub fn remote_url(repo_dir: &Path, remote: &str) -> Result<String, GitError> {
-    let repo = open(repo_dir)?;
-    let found = find_remote(&repo, remote)?;
-    Ok(redact_url(found.url().unwrap_or_default()))
-}
-
 fn find_remote<'r>(repo: &'r Repository, name: &str) -> Result<Remote<'r>, GitError> {
     repo.find_remote(name).map_err(|e| GitError::RemoteConfig {
         remote: name.to_owned(),
@@ -221,7 +214,9 @@ pub fn push_commit(
 ) -> Result<(), GitError> {
     let repo = open(repo_dir)?;
     let mut remote = find_remote(&repo, req.remote)?;
-    let url = remote.url().unwrap_or_default().to_owned();
+    // libgit2 pushes to `remote.<name>.pushurl` when it is set: name that host.
+    let url =
+        String::from_utf8_lossy(remote.pushurl_bytes().unwrap_or(remote.url_bytes())).into_owned();
     let refname = format!("refs/heads/{}", req.branch);
     if !git2::Branch::name_is_valid(req.branch).unwrap_or(false) {
         return Err(GitError::InvalidBranch {

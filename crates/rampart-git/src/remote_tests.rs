@@ -527,6 +527,26 @@ fn refused_credentials_over_http_fail_fast_and_bounded() -> TestResult {
     let requests = count.load(Ordering::SeqCst);
     assert!((1..=4).contains(&requests), "{requests} requests");
 
+    // With a push URL, the push goes there, and messages name it.
+    git(
+        &s.local,
+        &["remote", "add", "split", "file:///nonexistent/fetch.git"],
+    )?;
+    git(&s.local, &["remote", "set-url", "--push", "split", &url])?;
+    let err = push_commit(
+        &s.local,
+        &PushRequest {
+            remote: "split",
+            ..request
+        },
+        &creds,
+    )
+    .err();
+    assert!(
+        matches!(&err, Some(GitError::Authentication { url: shown, .. }) if shown == &url),
+        "{err:?}"
+    );
+
     // Without a token there is nothing to offer: one request, and a hint.
     let before = count.load(Ordering::SeqCst);
     let err = fetch_branches(&s.local, "forge", &["main"], &Credentials::default()).err();

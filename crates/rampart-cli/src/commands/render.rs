@@ -148,6 +148,11 @@ pub fn commit_or_deliver(job: Job<'_>, args: &CommitArgs, delivery: &DeliveryArg
     let config = job.inputs.config.delivery.clone();
     let mode = crate::delivery::mode(delivery, &config);
     if mode == rampart_model::delivery::DeliveryMode::Commit {
+        if config.signing.is_some() {
+            eprintln!(
+                "warning: delivery.signing applies to delivered commits (--push, --pr) only; this local commit is not signed"
+            );
+        }
         let rendered = render_inputs(
             job.repo,
             job.inputs,

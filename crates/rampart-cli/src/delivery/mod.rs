@@ -108,11 +108,10 @@ fn credentials(repo: &Path, d: &Delivery) -> Result<Credentials> {
     let host_keys = match (&d.ssh.host_key_fingerprint, &d.ssh.known_hosts) {
         (Some(fp), _) => HostKeyPolicy::Fingerprint(fp.clone()),
         (None, Some(file)) => HostKeyPolicy::KnownHosts(config_path(repo, file)),
-        (None, None) => HostKeyPolicy::default(),
+        (None, None) => HostKeyPolicy::UserKnownHosts,
     };
     Ok(Credentials {
         token: token(repo, d)?,
-        username: None,
         ssh_key_file: d.ssh.key_file.as_deref().map(|f| config_path(repo, f)),
         host_keys,
     })
