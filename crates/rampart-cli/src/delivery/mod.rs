@@ -83,14 +83,23 @@ pub struct Delivered<'a> {
     pub config: &'a Delivery,
 }
 
-/// A path of rampart.yaml resolved against the repository (and `~/`).
-fn config_path(repo: &Path, path: &str) -> PathBuf {
-    if let Some(rest) = path.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME")
-    {
-        return PathBuf::from(home).join(rest);
+/// A path of rampart.yaml resolved against the repository (and `~/`). Without an absolute
+/// `HOME`, `~/…` is refused rather than read from the repository, whose files anyone with
+/// push access controls (a known_hosts file there would decide which servers are trusted).
+fn config_path(repo: &Path, path: &str) -> Result<PathBuf> {
+    resolve_path(repo, path, std::env::var_os("HOME").map(PathBuf::from))
+}
+
+fn resolve_path(repo: &Path, path: &str, home: Option<PathBuf>) -> Result<PathBuf> {
+    let Some(rest) = path.strip_prefix("~/") else {
+        return Ok(repo.join(path));
+    };
+    match home {
+        Some(home) if home.is_absolute() => Ok(home.join(rest)),
+        _ => Err(invalid(format!(
+            "rampart.yaml names `{path}`, but HOME is not set to an absolute path: write the file's absolute path"
+        ))),
     }
-    repo.join(path)
 }
 
 /// The token rampart.yaml points at, if any.
@@ -98,7 +107,7 @@ fn token(repo: &Path, d: &Delivery) -> Result<Option<Secret>> {
     Ok(match (&d.token_env, &d.token_file) {
         (Some(var), _) => Some(Secret::from_env(var).map_err(|e| invalid(e.to_string()))?),
         (None, Some(file)) => {
-            Some(Secret::from_file(&config_path(repo, file)).map_err(|e| invalid(e.to_string()))?)
+            Some(Secret::from_file(&config_path(repo, file)?).map_err(|e| invalid(e.to_string()))?)
         }
         (None, None) => None,
     })
@@ -107,12 +116,17 @@ fn token(repo: &Path, d: &Delivery) -> Result<Option<Secret>> {
 fn credentials(repo: &Path, d: &Delivery) -> Result<Credentials> {
     let host_keys = match (&d.ssh.host_key_fingerprint, &d.ssh.known_hosts) {
         (Some(fp), _) => HostKeyPolicy::Fingerprint(fp.clone()),
-        (None, Some(file)) => HostKeyPolicy::KnownHosts(config_path(repo, file)),
+        (None, Some(file)) => HostKeyPolicy::KnownHosts(config_path(repo, file)?),
         (None, None) => HostKeyPolicy::UserKnownHosts,
     };
     Ok(Credentials {
         token: token(repo, d)?,
-        ssh_key_file: d.ssh.key_file.as_deref().map(|f| config_path(repo, f)),
+        ssh_key_file: d
+            .ssh
+            .key_file
+            .as_deref()
+            .map(|f| config_path(repo, f))
+            .transpose()?,
         host_keys,
     })
 }
@@ -138,7 +152,7 @@ fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
         (Some(var), _) => {
             rampart_forge::Token::from_env(var).map_err(|e| invalid(e.to_string()))?
         }
-        (None, Some(file)) => rampart_forge::Token::from_file(&config_path(repo, file))
+        (None, Some(file)) => rampart_forge::Token::from_file(&config_path(repo, file)?)
             .map_err(|e| invalid(e.to_string()))?,
         (None, None) => {
             return Err(invalid(
@@ -266,12 +280,15 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     }
     let plain = named.filter(|name| !name.starts_with(prefix));
     let max_retries = config.max_retries.unwrap_or(3);
-    let signer = config.signing.as_ref().map(|s| match s.format {
-        SigningFormat::Ssh => Signer::Ssh {
-            key_file: config_path(d.repo, &s.key),
-        },
-        SigningFormat::Gpg => Signer::Gpg { key: s.key.clone() },
-    });
+    let signer = match &config.signing {
+        None => None,
+        Some(s) => Some(match s.format {
+            SigningFormat::Ssh => Signer::Ssh {
+                key_file: config_path(d.repo, &s.key)?,
+            },
+            SigningFormat::Gpg => Signer::Gpg { key: s.key.clone() },
+        }),
+    };
     let wrap = |e: GitError| with_advice(e, remote);
 
     let mut tips = fetch(d, remote, &base, plain, &creds)?;
@@ -536,4 +553,28 @@ fn commit_message(title: &str, changes: &[rampart_git::Change], change_id: &str)
     }
     message.push_str(&format!("\n{TRAILER}: {change_id}\n"));
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_path;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn home_paths_never_fall_back_to_the_repository() {
+        let repo = Path::new("/srv/gitops");
+        let home = Some(PathBuf::from("/home/ci"));
+        assert_eq!(
+            resolve_path(repo, "~/.ssh/known_hosts", home).unwrap(),
+            Path::new("/home/ci/.ssh/known_hosts")
+        );
+        assert_eq!(
+            resolve_path(repo, "keys/token", None).unwrap(),
+            Path::new("/srv/gitops/keys/token")
+        );
+        for home in [None, Some(PathBuf::from("relative"))] {
+            let err = resolve_path(repo, "~/.ssh/known_hosts", home).unwrap_err();
+            assert!(err.to_string().contains("HOME is not set"), "{err}");
+        }
+    }
 }
