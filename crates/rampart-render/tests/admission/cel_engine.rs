@@ -1,5 +1,5 @@
 //! Evaluates a rendered ValidatingAdmissionPolicy the way the API server does: `object`,
-//! `params` and `namespaceObject` bound, each of `spec.variables` evaluated in order and
+//! `namespaceObject` and `params` (null: the policies have no paramKind) bound, each of `spec.variables` evaluated in order and
 //! exposed as `variables.<name>`, then every validation (and, when it fails, its
 //! messageExpression). Any expression the engine cannot parse or evaluate fails the test.
 
@@ -50,7 +50,6 @@ fn to_cel(v: &Value) -> Cel {
 pub fn evaluate(
     policy: &Value,
     object: &Value,
-    params: &Value,
     namespace: &Value,
     cov: &mut Coverage,
 ) -> Vec<Denial> {
@@ -58,7 +57,7 @@ pub fn evaluate(
     let name = policy["metadata"]["name"].as_str().unwrap_or_default();
     let mut ctx = Context::with_env(Arc::clone(&env));
     ctx.add_variable_from_value("object", to_cel(object));
-    ctx.add_variable_from_value("params", to_cel(params));
+    ctx.add_variable_from_value("params", Cel::Null);
     ctx.add_variable_from_value("namespaceObject", to_cel(namespace));
     let mut variables: HashMap<String, Cel> = HashMap::new();
     for var in policy["spec"]["variables"].as_array().into_iter().flatten() {

@@ -2,7 +2,8 @@
 //! ValidatingAdmissionPolicies with the `cel` engine and every Rego module of the Gatekeeper
 //! templates with `regorus`, against a table of compliant and non-compliant Pods,
 //! Deployments, StatefulSets, DaemonSets, Jobs and CronJobs. The parameters are the
-//! ConfigMap the namespace render writes, so both halves are tested together.
+//! annotations of the Namespace the namespace render writes (`namespaceObject`), so both
+//! halves are tested together.
 
 mod cel_engine;
 mod objects;
@@ -11,7 +12,9 @@ mod rego_engine;
 use cel_engine::{Coverage, evaluate, matches_kind, selects};
 use objects::{Check, KINDS, cases, compliant_labels, compliant_spec, object};
 use rampart_model::{Environment, RepoConfig, RequestContext};
-use rampart_render::admission::{PARAMS_CONFIGMAP, render_admission};
+use rampart_render::admission::{
+    ALLOWED_REGISTRIES_ANNOTATION, REQUIRED_LABELS_ANNOTATION, render_admission,
+};
 use rampart_render::{Blueprint, render_namespace};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,8 +25,8 @@ struct Fixture {
     bindings: Vec<Value>,
     templates: Vec<Value>,
     constraints: Vec<Value>,
-    params: Value,
     namespace: Value,
+    rbac: Vec<Value>,
 }
 
 fn docs(text: &str) -> Vec<Value> {
@@ -69,8 +72,6 @@ fn fixture() -> Fixture {
         "specs/shop.yaml",
     )
     .unwrap();
-    let params = docs(&ns_files["admission-params.yaml"]).remove(0);
-    assert_eq!(params["metadata"]["name"], PARAMS_CONFIGMAP);
     let mut namespace = docs(&ns_files["namespace.yaml"]).remove(0);
     // The control plane sets this label on every namespace.
     namespace["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!("shop");
@@ -80,8 +81,8 @@ fn fixture() -> Fixture {
         templates: docs(&files["gatekeeper/constraint-templates.yaml"]),
         constraints: docs(&files["gatekeeper/constraints.yaml"]),
         files,
-        params,
         namespace,
+        rbac: docs(&ns_files["rbac.yaml"]),
     }
 }
 
@@ -107,10 +108,10 @@ fn policy_for<'a>(f: &'a Fixture, obj: &Value) -> &'a Value {
 fn cel_denials(
     f: &Fixture,
     obj: &Value,
-    params: &Value,
+    namespace: &Value,
     cov: &mut Coverage,
 ) -> BTreeMap<String, String> {
-    evaluate(policy_for(f, obj), obj, params, &f.namespace, cov)
+    evaluate(policy_for(f, obj), obj, namespace, cov)
         .into_iter()
         .map(|d| (d.variable, d.message))
         .collect()
@@ -159,7 +160,7 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
             let obj = object(kind, &spec, &labels);
             let what = format!("{kind} / {}", case.name);
 
-            let cel = cel_denials(&f, &obj, &f.params, &mut cov);
+            let cel = cel_denials(&f, &obj, &f.namespace, &mut cov);
             let rego = rego_denials(&f, &obj);
             match case.expect {
                 None => {
@@ -258,40 +259,36 @@ fn missing_or_hand_edited_parameters_fail_closed() {
     let mut cov = Coverage::default();
     for kind in KINDS {
         let obj = object(kind, &compliant_spec(), &compliant_labels());
-        // No ConfigMap (only reachable with parameterNotFoundAction: Allow): no registry
-        // is allowed, so nothing runs.
-        let denied = cel_denials(&f, &obj, &Value::Null, &mut cov);
-        assert_eq!(
-            denied.keys().collect::<Vec<_>>(),
-            ["disallowedImages"],
-            "{kind}"
-        );
-        // A ConfigMap without data, or with an empty list, is the same.
-        for data in [
-            json!(null),
-            json!({}),
-            json!({"allowedRegistries": "", "requiredLabels": ""}),
-        ] {
-            let mut params = f.params.clone();
-            params["data"] = data.clone();
-            if data.is_null() {
-                params.as_object_mut().unwrap().remove("data");
-            }
-            let denied = cel_denials(&f, &obj, &params, &mut cov);
+        // A Namespace without the annotations (say created by hand with the managed-by
+        // label), with an empty list, or no Namespace at all: no registry is allowed, so
+        // nothing runs.
+        let mut no_annotations = f.namespace.clone();
+        no_annotations["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("annotations");
+        let mut empty = f.namespace.clone();
+        empty["metadata"]["annotations"] = json!({
+            ALLOWED_REGISTRIES_ANNOTATION: "", REQUIRED_LABELS_ANNOTATION: ""});
+        let mut others = f.namespace.clone();
+        others["metadata"]["annotations"] = json!({"rampart.dev/description": "x"});
+        for namespace in [Value::Null, no_annotations, empty, others] {
+            let denied = cel_denials(&f, &obj, &namespace, &mut cov);
             assert_eq!(
                 denied.keys().collect::<Vec<_>>(),
                 ["disallowedImages"],
-                "{kind} {data}"
+                "{kind} {namespace}"
             );
         }
         // A registry written without its trailing "/" is ignored, so it opens no bypass.
-        let mut params = f.params.clone();
-        params["data"]["allowedRegistries"] = json!("registry.example.com,/");
+        let mut namespace = f.namespace.clone();
+        namespace["metadata"]["annotations"][ALLOWED_REGISTRIES_ANNOTATION] =
+            json!("registry.example.com,/");
         let mut bypass = compliant_spec();
         bypass["containers"][0]["image"] = json!("registry.example.com.evil.io/x:1");
         for spec in [compliant_spec(), bypass] {
             let obj = object(kind, &spec, &compliant_labels());
-            let denied = cel_denials(&f, &obj, &params, &mut cov);
+            let denied = cel_denials(&f, &obj, &namespace, &mut cov);
             assert_eq!(
                 denied.keys().collect::<Vec<_>>(),
                 ["disallowedImages"],
@@ -336,10 +333,8 @@ fn bindings_cover_managed_namespaces_and_never_system_ones() {
     for binding in &f.bindings {
         let spec = &binding["spec"];
         assert_eq!(spec["validationActions"], json!(["Deny"]));
-        assert_eq!(
-            spec["paramRef"],
-            json!({"name": PARAMS_CONFIGMAP, "parameterNotFoundAction": "Deny"})
-        );
+        // No parameters a namespace's own admins could edit.
+        assert!(spec.get("paramRef").is_none(), "{spec}");
         let selector = &spec["matchResources"]["namespaceSelector"];
         assert!(selects(selector, managed), "a Rampart namespace is covered");
         assert!(
@@ -361,10 +356,7 @@ fn bindings_cover_managed_namespaces_and_never_system_ones() {
         assert!(!selects(selector, &system("kube-system")));
         assert!(selects(selector, managed));
         assert_eq!(policy["spec"]["failurePolicy"], "Fail");
-        assert_eq!(
-            policy["spec"]["paramKind"],
-            json!({"apiVersion": "v1", "kind": "ConfigMap"})
-        );
+        assert!(policy["spec"].get("paramKind").is_none());
     }
     for constraint in &f.constraints {
         let pod = object("Pod", &compliant_spec(), &compliant_labels());
@@ -417,9 +409,14 @@ fn gatekeeper_parameters_come_from_the_environment_and_rampart_yaml() {
         by_kind("K8sRampartRequiredLabels")["spec"]["parameters"]["labels"],
         json!(config.governance.required_labels)
     );
+    let annotations = &f.namespace["metadata"]["annotations"];
     assert_eq!(
-        f.params["data"]["allowedRegistries"],
+        annotations[ALLOWED_REGISTRIES_ANNOTATION],
         json!(env.allowed_registries.join(","))
+    );
+    assert_eq!(
+        annotations[REQUIRED_LABELS_ANNOTATION],
+        json!("cost-center,data-classification")
     );
     // Gatekeeper applies templates before constraints.
     let k = &f.files["gatekeeper/kustomization.yaml"];
@@ -469,7 +466,7 @@ spec:
     )
     .unwrap();
     let mut cov = Coverage::default();
-    let denied = cel_denials(&f, &deployment, &f.params, &mut cov);
+    let denied = cel_denials(&f, &deployment, &f.namespace, &mut cov);
     assert_eq!(denied.len(), 2, "{denied:?}");
     for message in denied.values() {
         assert!(
@@ -490,6 +487,60 @@ spec:
         "0".repeat(64)
     ));
     pod["metadata"]["labels"]["data-classification"] = json!("internal");
-    assert!(cel_denials(&f, &fixed, &f.params, &mut cov).is_empty());
+    assert!(cel_denials(&f, &fixed, &f.namespace, &mut cov).is_empty());
     assert!(rego_denials(&f, &fixed).is_empty());
+}
+
+#[test]
+fn the_parameters_live_where_no_team_role_can_write_them() {
+    let f = fixture();
+    let (_, _, request) = inputs();
+    // The rendered Namespace carries them ...
+    let annotations = &f.namespace["metadata"]["annotations"];
+    assert_eq!(f.namespace["kind"], "Namespace");
+    assert!(
+        annotations[ALLOWED_REGISTRIES_ANNOTATION]
+            .as_str()
+            .is_some_and(|r| r.split(',').all(|r| r.ends_with('/'))),
+        "{annotations}"
+    );
+    let labels: Vec<&String> = request.labels.keys().collect();
+    assert_eq!(
+        annotations[REQUIRED_LABELS_ANNOTATION],
+        json!(
+            labels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    );
+    // ... and the team's roles are namespaced Roles that never name namespaces (a Role
+    // cannot grant it, but a wildcard or a ClusterRole could).
+    let mut roles = 0;
+    for doc in &f.rbac {
+        let kind = doc["kind"].as_str().unwrap();
+        assert_ne!(kind, "ClusterRole", "{doc}");
+        assert_ne!(kind, "ClusterRoleBinding", "{doc}");
+        if kind != "Role" {
+            continue;
+        }
+        roles += 1;
+        for rule in doc["rules"].as_array().unwrap() {
+            let resources: Vec<&str> = rule["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            assert!(
+                !resources
+                    .iter()
+                    .any(|r| *r == "*" || r.starts_with("namespaces")),
+                "{}: {rule}",
+                doc["metadata"]["name"]
+            );
+        }
+    }
+    assert!(roles >= 3, "{roles} roles");
 }
