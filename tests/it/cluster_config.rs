@@ -357,7 +357,9 @@ fn apiserver_flags_file_matches_the_kubeadm_patch() {
         [
             "/etc/kubernetes/rampart",
             "/var/log/kubernetes/audit",
-            "/var/run/kmsplugin"
+            "/var/run/kmsplugin",
+            // The audit webhook's tokenFile (its caFile is under kubeadm's own pki).
+            "/etc/kubernetes/audit"
         ]
     );
     // Every flag naming a file names one that is generated and mounted read-only.

@@ -129,3 +129,72 @@ fn rendering_is_deterministic() {
     let env = env("");
     assert_eq!(render_cluster(&env).unwrap(), render_cluster(&env).unwrap());
 }
+
+#[test]
+fn the_audit_webhook_credentials_are_mounted_into_kube_apiserver() {
+    let volumes = |files: &ClusterFiles| -> Vec<serde_json::Value> {
+        let patch = parse_documents(&text(files, "control-plane/kubeadm-patch.yaml")).unwrap();
+        patch[0]["apiServer"]["extraVolumes"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // The prod shape: a token under /etc/kubernetes/audit, the CA under kubeadm's pki.
+    let prod = render_cluster(&env(
+        "cluster:\n  audit:\n    webhook:\n      server: https://siem.example.com/audit\n      caFile: /etc/kubernetes/pki/siem-ca.crt\n      tokenFile: /etc/kubernetes/audit/siem-token\n",
+    ))
+    .unwrap();
+    let mounted = volumes(&prod);
+    let token_dir: Vec<_> = mounted
+        .iter()
+        .filter(|v| v["hostPath"] == "/etc/kubernetes/audit")
+        .collect();
+    assert_eq!(token_dir.len(), 1, "{mounted:?}");
+    assert_eq!(token_dir[0]["mountPath"], "/etc/kubernetes/audit");
+    assert_eq!(token_dir[0]["readOnly"], true);
+    assert!(
+        !mounted
+            .iter()
+            .any(|v| v["hostPath"] == "/etc/kubernetes/pki"),
+        "kubeadm mounts its pki itself: {mounted:?}"
+    );
+    let names: std::collections::BTreeSet<_> = mounted
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), mounted.len(), "volume names are unique");
+    let readme = text(&prod, "control-plane/README.md");
+    assert!(
+        readme.contains("credential\ndirectory `/etc/kubernetes/audit` read-only"),
+        "{readme}"
+    );
+    assert!(
+        readme.contains("`/etc/kubernetes/audit/siem-token`"),
+        "{readme}"
+    );
+
+    // A client certificate and key in nested directories: one mount; the CA elsewhere.
+    let cert = render_cluster(&env(
+        "cluster:\n  audit:\n    webhook:\n      server: https://siem.example.com/audit\n      clientCertificate: /etc/siem/c.crt\n      clientKey: /etc/siem/keys/c.key\n      caFile: /var/lib/siem-ca/ca.crt\n",
+    ))
+    .unwrap();
+    let dirs: Vec<_> = volumes(&cert)
+        .iter()
+        .filter(|v| {
+            v["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("rampart-audit-webhook")
+        })
+        .map(|v| v["hostPath"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(dirs, ["/etc/siem", "/var/lib/siem-ca"]);
+    // Without a webhook nothing extra is mounted.
+    let plain = render_cluster(&env("")).unwrap();
+    assert!(!volumes(&plain).iter().any(|v| {
+        v["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("rampart-audit-webhook")
+    }));
+}
