@@ -26,6 +26,7 @@ use include_dir::{Dir, include_dir};
 use k8s_openapi::api::admissionregistration::v1::{
     ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
 };
+use rampart_model::secret::SecretBackend;
 use rampart_model::{Environment, RepoConfig};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,6 +153,7 @@ fn admission_context(env: &Environment, config: &RepoConfig) -> Value {
                "parameters": {"repos": env.allowed_registries}}),
         json!({"kind": "K8sRampartContainerLimits", "name": "rampart-container-limits", "parameters": null}),
         json!({"kind": "K8sRampartNoSecretEnv", "name": "rampart-no-secret-env", "parameters": null}),
+        json!({"kind": "K8sRampartNoSecretStoreIdentity", "name": "rampart-no-secret-store-identity", "parameters": null}),
         json!({"kind": "K8sRampartPrivileged", "name": "rampart-privileged", "parameters": null}),
         json!({"kind": "K8sRampartReadOnlyRootFilesystem", "name": "rampart-read-only-root-filesystem", "parameters": null}),
     ];
@@ -161,6 +163,8 @@ fn admission_context(env: &Environment, config: &RepoConfig) -> Value {
             "parameters": {"labels": config.governance.required_labels}}),
         );
     }
+    let secret_store_accounts =
+        [SecretBackend::Vault, SecretBackend::Aws].map(SecretBackend::service_account);
     json!({
         "environment": {"name": env.name},
         "labels": {
@@ -170,6 +174,7 @@ fn admission_context(env: &Environment, config: &RepoConfig) -> Value {
         "managedNamespaceLabels": {"app.kubernetes.io/managed-by": "rampart"},
         "exemptNamespaces": exempt,
         "policies": POLICIES,
+        "secretStoreServiceAccounts": secret_store_accounts,
         "constraints": constraints,
     })
 }
