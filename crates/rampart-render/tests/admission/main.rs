@@ -9,7 +9,7 @@ mod cel_engine;
 mod objects;
 mod rego_engine;
 
-use cel_engine::{Coverage, evaluate, matches_kind, selects};
+use cel_engine::{CREATE, Coverage, Request, evaluate, matches_kind, selects};
 use objects::{Check, KINDS, cases, compliant_labels, compliant_spec, object};
 use rampart_model::{Environment, RepoConfig, RequestContext};
 use rampart_render::admission::{
@@ -104,21 +104,37 @@ fn policy_for<'a>(f: &'a Fixture, obj: &Value) -> &'a Value {
     matching[0]
 }
 
-/// What the CEL policies deny: variable → message.
+/// What the CEL policies deny on CREATE: variable → message.
 fn cel_denials(
     f: &Fixture,
     obj: &Value,
     namespace: &Value,
     cov: &mut Coverage,
 ) -> BTreeMap<String, String> {
-    evaluate(policy_for(f, obj), obj, namespace, cov)
+    cel_denials_on(f, obj, namespace, &CREATE, cov)
+}
+
+/// What the CEL policies deny on `request`: variable → message.
+fn cel_denials_on(
+    f: &Fixture,
+    obj: &Value,
+    namespace: &Value,
+    request: &Request,
+    cov: &mut Coverage,
+) -> BTreeMap<String, String> {
+    evaluate(policy_for(f, obj), obj, namespace, request, cov)
         .into_iter()
         .map(|d| (d.variable, d.message))
         .collect()
 }
 
-/// What the Gatekeeper constraints deny: constraint kind → messages.
+/// What the Gatekeeper constraints deny on CREATE: constraint kind → messages.
 fn rego_denials(f: &Fixture, obj: &Value) -> BTreeMap<String, Vec<String>> {
+    rego_denials_on(f, obj, &CREATE)
+}
+
+/// What the Gatekeeper constraints deny on `request`: constraint kind → messages.
+fn rego_denials_on(f: &Fixture, obj: &Value, request: &Request) -> BTreeMap<String, Vec<String>> {
     let ns_labels = &f.namespace["metadata"]["labels"];
     let mut out = BTreeMap::new();
     for constraint in &f.constraints {
@@ -134,7 +150,8 @@ fn rego_denials(f: &Fixture, obj: &Value) -> BTreeMap<String, Vec<String>> {
             .iter()
             .find(|t| t["spec"]["crd"]["spec"]["names"]["kind"] == kind)
             .unwrap();
-        let msgs = rego_engine::violations(template, constraint, obj);
+        let msgs =
+            rego_engine::violations_on(template, constraint, obj, request.operation, request.old);
         if !msgs.is_empty() {
             out.insert(kind.to_string(), msgs);
         }
@@ -195,6 +212,27 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
             }
         }
     }
+    // UPDATE and deletion rows: (what, old object, new object, expected check).
+    for kind in KINDS {
+        for (what, old, new, expect) in update_cases(kind) {
+            rows += 1;
+            let what = format!("{kind} / {what}");
+            let request = Request {
+                operation: "UPDATE",
+                old: &old,
+            };
+            let cel = cel_denials_on(&f, &new, &f.namespace, &request, &mut cov);
+            let rego = rego_denials_on(&f, &new, &request);
+            let cel: Vec<&str> = cel.keys().map(String::as_str).collect();
+            let rego: Vec<&str> = rego.keys().map(String::as_str).collect();
+            assert_eq!(cel, expect.map(Check::variable).as_slice(), "{what}: CEL");
+            assert_eq!(
+                rego,
+                expect.map(Check::gatekeeper_kind).as_slice(),
+                "{what}: Rego"
+            );
+        }
+    }
     assert!(rows > 100, "only {rows} rows");
 
     // No untested expression: every expression of every rendered policy was evaluated,
@@ -207,7 +245,14 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
                 "{name}: `{expr}` never evaluated"
             );
         }
-        for v in policy["spec"]["validations"].as_array().unwrap() {
+        let conditions = policy["spec"]["matchConditions"].as_array().unwrap();
+        assert_eq!(conditions.len(), 2, "{name}: matchConditions");
+        for v in policy["spec"]["validations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(conditions)
+        {
             let expr = v["expression"].as_str().unwrap().to_string();
             let seen = &cov.outcomes[&(name.to_string(), expr.clone())];
             assert_eq!(seen.len(), 2, "{name}: `{expr}` only ever gave {seen:?}");
@@ -233,6 +278,56 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
         .map(|t| t["spec"]["crd"]["spec"]["names"]["kind"].as_str().unwrap())
         .collect();
     assert_eq!(gatekeeper_fired, templates);
+}
+
+/// UPDATE rows for `kind`: (what, old object, new object, the check that must deny).
+fn update_cases(kind: &str) -> Vec<(&'static str, Value, Value, Option<Check>)> {
+    let obj = |privileged: bool, image: &str| {
+        let mut spec = compliant_spec();
+        spec["containers"][0]["securityContext"]["privileged"] = json!(privileged);
+        spec["containers"][0]["image"] = json!(image);
+        object(kind, &spec, &compliant_labels())
+    };
+    let good = "registry.example.com/shop/app:1";
+    let good2 = "registry.example.com/shop/app:2";
+    let non_compliant = obj(true, good);
+    let mut relabelled = non_compliant.clone();
+    relabelled["metadata"]["labels"] = json!({"release": "2"});
+    relabelled["metadata"]["finalizers"] = json!([]);
+    let mut deleting = obj(true, good2);
+    deleting["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+    vec![
+        (
+            "metadata-only change of a non-compliant object",
+            non_compliant.clone(),
+            relabelled,
+            None,
+        ),
+        (
+            "spec change makes a compliant object non-compliant",
+            obj(false, good),
+            obj(true, good),
+            Some(Check::Privileged),
+        ),
+        (
+            "spec change of a non-compliant object that stays non-compliant",
+            non_compliant.clone(),
+            obj(true, good2),
+            Some(Check::Privileged),
+        ),
+        (
+            "compliant spec change",
+            obj(false, good),
+            obj(false, good2),
+            None,
+        ),
+        (
+            "non-compliant object being deleted (finalizer removal)",
+            non_compliant,
+            deleting,
+            None,
+        ),
+    ]
 }
 
 /// Every `expression` and `messageExpression` in a document.
