@@ -391,7 +391,11 @@ fn admission_and_webhook_configuration() {
         ),
         ("restricted", "v1.34")
     );
-    assert_eq!(ps.exemptions.namespaces, ["kube-system"]);
+    // Falco and node-exporter DaemonSets need host access `restricted` refuses.
+    assert_eq!(
+        ps.exemptions.namespaces,
+        ["kube-system", "falco", "monitoring"]
+    );
     let erl = a
         .plugins
         .iter()

@@ -174,7 +174,7 @@ pub(crate) fn cluster_context(env: &Environment) -> Value {
         },
         "admission": {
             "eventRateLimits": c.admission.event_rate_limits,
-            "podSecurityExemptions": c.admission.pod_security_exemptions,
+            "podSecurityExemptions": c.pod_security_exempt_namespaces(),
         },
         "runtime": {
             "productionNamespaces": c.runtime.production_namespaces,

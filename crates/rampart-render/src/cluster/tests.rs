@@ -198,3 +198,32 @@ fn the_audit_webhook_credentials_are_mounted_into_kube_apiserver() {
             .starts_with("rampart-audit-webhook")
     }));
 }
+
+#[test]
+fn pod_security_defaults_exempt_the_falco_and_monitoring_namespaces() {
+    let exemptions = |files: &ClusterFiles| -> Vec<String> {
+        let config = parse_documents(&text(files, "control-plane/admission-config.yaml")).unwrap();
+        let psa = config[0]["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "PodSecurity")
+            .unwrap()
+            .clone();
+        serde_json::from_value(psa["configuration"]["exemptions"]["namespaces"].clone()).unwrap()
+    };
+    // Defaults: Falco and node-exporter DaemonSets would otherwise meet `restricted`.
+    assert_eq!(
+        exemptions(&render_cluster(&env("")).unwrap()),
+        ["kube-system", "falco", "monitoring"]
+    );
+    // Moved namespaces move with them; a namespace listed twice appears once.
+    let custom = render_cluster(&env(
+        "cluster:\n  admission:\n    podSecurityExemptions: [kube-system, observability]\n  runtime:\n    falcoNamespace: security\n    monitoringNamespace: observability\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        exemptions(&custom),
+        ["kube-system", "observability", "security"]
+    );
+}
