@@ -374,8 +374,8 @@ pub struct EventRateLimit {
     pub qps: u32,
     /// Events at once.
     pub burst: u32,
-    /// Buckets kept (not for `Server`).
-    #[serde(default)]
+    /// Buckets kept (not for `Server`); left out of the rendered configuration when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_size: Option<u32>,
 }
 

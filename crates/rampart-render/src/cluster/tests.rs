@@ -227,3 +227,16 @@ fn pod_security_defaults_exempt_the_falco_and_monitoring_namespaces() {
         ["kube-system", "observability", "security"]
     );
 }
+
+#[test]
+fn event_rate_limits_without_a_cache_size_leave_the_field_out() {
+    let files = render_cluster(&env("")).unwrap();
+    let config = text(&files, "control-plane/eventratelimit-config.yaml");
+    assert!(!config.contains("null"), "{config}");
+    let doc = &parse_documents(&config).unwrap()[0];
+    let limits = doc["limits"].as_array().unwrap();
+    let server = limits.iter().find(|l| l["type"] == "Server").unwrap();
+    assert!(server.get("cacheSize").is_none(), "{server}");
+    let user = limits.iter().find(|l| l["type"] == "User").unwrap();
+    assert_eq!(user["cacheSize"], 2000);
+}
