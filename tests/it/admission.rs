@@ -160,8 +160,8 @@ fn gatekeeper_documents_match_the_gatekeeper_crd_schemas() {
         let out = validate_gatekeeper(&files);
         assert_eq!(out.code, 0, "{env}: {out:?}");
         assert!(
-            out.stdout.contains("checked 12"),
-            "{env}: 6 templates and 6 constraints: {out:?}"
+            out.stdout.contains("checked 14"),
+            "{env}: 7 templates and 7 constraints: {out:?}"
         );
 
         // The check refuses what Gatekeeper would: a misspelt match field, a parameter the

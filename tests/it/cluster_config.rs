@@ -357,7 +357,9 @@ fn apiserver_flags_file_matches_the_kubeadm_patch() {
         [
             "/etc/kubernetes/rampart",
             "/var/log/kubernetes/audit",
-            "/var/run/kmsplugin"
+            "/var/run/kmsplugin",
+            // The audit webhook's tokenFile (its caFile is under kubeadm's own pki).
+            "/etc/kubernetes/audit"
         ]
     );
     // Every flag naming a file names one that is generated and mounted read-only.
@@ -389,7 +391,11 @@ fn admission_and_webhook_configuration() {
         ),
         ("restricted", "v1.34")
     );
-    assert_eq!(ps.exemptions.namespaces, ["kube-system"]);
+    // Falco and node-exporter DaemonSets need host access `restricted` refuses.
+    assert_eq!(
+        ps.exemptions.namespaces,
+        ["kube-system", "falco", "monitoring"]
+    );
     let erl = a
         .plugins
         .iter()

@@ -15,7 +15,6 @@ fn init_commits_inputs_and_rendered_namespaces_and_leaves_the_tree_clean() {
     assert_eq!(
         files,
         [
-            "admission-params.yaml",
             "external-secrets.yaml",
             "kustomization.yaml",
             "limits.yaml",

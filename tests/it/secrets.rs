@@ -244,6 +244,33 @@ fn external_secrets_pin_versions_and_sync_only_when_git_changes() {
 }
 
 #[test]
+fn secret_objects_sync_before_the_workloads_that_mount_them() {
+    let repo = Repo::init();
+    let wave = |o: &Value| -> i64 {
+        o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .map_or(0, |w| w.parse().unwrap())
+    };
+    let objs = objects(&repo, "prod");
+    let mut early = 0;
+    for o in &objs {
+        let kind = o["kind"].as_str().unwrap();
+        let name = o["metadata"]["name"].as_str().unwrap();
+        let secret_side = matches!(kind, "SecretStore" | "ExternalSecret")
+            || (kind == "ServiceAccount" && name.starts_with("secret-store-"));
+        if secret_side {
+            early += 1;
+            assert_eq!(wave(o), -1, "{kind} {name}");
+        } else if matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") {
+            assert!(wave(o) >= 0, "{kind} {name} must sync after the Secrets");
+        }
+    }
+    // Two stores with their ServiceAccounts and the request's ExternalSecrets.
+    assert!(early >= 5, "{early}");
+    assert!(objs.iter().any(|o| o["kind"] == "Deployment"));
+}
+
+#[test]
 fn workloads_read_secrets_from_read_only_files_and_roll_on_a_new_version() {
     let repo = Repo::init();
     let objs = objects(&repo, "prod");

@@ -24,6 +24,25 @@ pub struct ClusterSettings {
     pub runtime: RuntimeSettings,
 }
 
+impl ClusterSettings {
+    /// Namespaces the cluster-wide Pod Security defaults exempt: `admission.podSecurityExemptions`
+    /// plus the Falco and monitoring namespaces of `runtime`, whose DaemonSets (Falco,
+    /// node-exporter) need host access the `restricted` default would refuse. In that order,
+    /// without duplicates.
+    pub fn pod_security_exempt_namespaces(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for ns in self.admission.pod_security_exemptions.iter().chain([
+            &self.runtime.falco_namespace,
+            &self.runtime.monitoring_namespace,
+        ]) {
+            if !out.contains(ns) {
+                out.push(ns.clone());
+            }
+        }
+        out
+    }
+}
+
 /// Audit policy and audit backends.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -311,7 +330,8 @@ pub struct AdmissionSettings {
     /// EventRateLimit limits.
     #[serde(default = "default_event_rate_limits")]
     pub event_rate_limits: Vec<EventRateLimit>,
-    /// Namespaces exempt from the cluster-wide Pod Security defaults.
+    /// Namespaces exempt from the cluster-wide Pod Security defaults (the Falco and monitoring
+    /// namespaces are always added: [`ClusterSettings::pod_security_exempt_namespaces`]).
     #[serde(default = "default_pod_security_exemptions")]
     pub pod_security_exemptions: Vec<String>,
 }
@@ -354,8 +374,8 @@ pub struct EventRateLimit {
     pub qps: u32,
     /// Events at once.
     pub burst: u32,
-    /// Buckets kept (not for `Server`).
-    #[serde(default)]
+    /// Buckets kept (not for `Server`); left out of the rendered configuration when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_size: Option<u32>,
 }
 

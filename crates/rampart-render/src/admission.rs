@@ -3,8 +3,9 @@
 //! Gatekeeper, ConstraintTemplates with their Constraints.
 //!
 //! The templates live in `blueprints/admission/` (embedded). The per-namespace half, the
-//! ConfigMap [`PARAMS_CONFIGMAP`] that the bindings read, is written by every namespace
-//! render (`blueprints/hardened-namespace/admission-params.yaml.hbs`).
+//! Namespace annotations [`ALLOWED_REGISTRIES_ANNOTATION`] and
+//! [`REQUIRED_LABELS_ANNOTATION`] that the policies read, is written by every namespace
+//! render (`blueprints/hardened-namespace/namespace.yaml.hbs`).
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,15 +26,21 @@ use include_dir::{Dir, include_dir};
 use k8s_openapi::api::admissionregistration::v1::{
     ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
 };
+use rampart_model::secret::SecretBackend;
 use rampart_model::{Environment, RepoConfig};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/admission");
 
-/// Name of the ConfigMap in every managed namespace that holds the admission parameters
-/// (`allowedRegistries`, `requiredLabels`: comma-separated lists).
-pub const PARAMS_CONFIGMAP: &str = "rampart-admission-params";
+/// Annotation of every managed Namespace with the image prefixes its pods may use
+/// (comma-separated, each ending in "/"). On the Namespace, not in a ConfigMap, because no
+/// namespaced Role can modify a Namespace object.
+pub const ALLOWED_REGISTRIES_ANNOTATION: &str = "rampart.dev/allowed-registries";
+
+/// Annotation of every managed Namespace with the label keys its pods must carry
+/// (comma-separated).
+pub const REQUIRED_LABELS_ANNOTATION: &str = "rampart.dev/required-labels";
 
 /// Namespaces no admission policy of Rampart ever matches, besides the environment's DNS
 /// namespace.
@@ -52,7 +59,7 @@ pub type AdmissionFiles = BTreeMap<String, String>;
 
 /// Renders the admission policies of `env`: required labels come from
 /// `config.governance.requiredLabels` (Gatekeeper) and from each namespace's parameters
-/// (ValidatingAdmissionPolicies); registries from `env.allowedRegistries`.
+/// (ValidatingAdmissionPolicies, through the Namespace annotations); registries from `env.allowedRegistries`.
 ///
 /// Files: `validating-admission-policies.yaml`, `validating-admission-policy-bindings.yaml`
 /// and a `kustomization.yaml` listing them (built-in kinds only, so it applies on any
@@ -146,6 +153,7 @@ fn admission_context(env: &Environment, config: &RepoConfig) -> Value {
                "parameters": {"repos": env.allowed_registries}}),
         json!({"kind": "K8sRampartContainerLimits", "name": "rampart-container-limits", "parameters": null}),
         json!({"kind": "K8sRampartNoSecretEnv", "name": "rampart-no-secret-env", "parameters": null}),
+        json!({"kind": "K8sRampartNoSecretStoreIdentity", "name": "rampart-no-secret-store-identity", "parameters": null}),
         json!({"kind": "K8sRampartPrivileged", "name": "rampart-privileged", "parameters": null}),
         json!({"kind": "K8sRampartReadOnlyRootFilesystem", "name": "rampart-read-only-root-filesystem", "parameters": null}),
     ];
@@ -155,6 +163,8 @@ fn admission_context(env: &Environment, config: &RepoConfig) -> Value {
             "parameters": {"labels": config.governance.required_labels}}),
         );
     }
+    let secret_store_accounts =
+        [SecretBackend::Vault, SecretBackend::Aws].map(SecretBackend::service_account);
     json!({
         "environment": {"name": env.name},
         "labels": {
@@ -163,8 +173,8 @@ fn admission_context(env: &Environment, config: &RepoConfig) -> Value {
         },
         "managedNamespaceLabels": {"app.kubernetes.io/managed-by": "rampart"},
         "exemptNamespaces": exempt,
-        "paramsName": PARAMS_CONFIGMAP,
         "policies": POLICIES,
+        "secretStoreServiceAccounts": secret_store_accounts,
         "constraints": constraints,
     })
 }

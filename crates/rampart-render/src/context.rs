@@ -102,7 +102,6 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
         "quota": quota,
         "limits": resources(limits),
         "admission": {
-            "paramsName": crate::admission::PARAMS_CONFIGMAP,
             "allowedRegistries": env.allowed_registries.join(","),
             "requiredLabels": req.labels.keys().cloned().collect::<Vec<_>>().join(","),
         },

@@ -51,12 +51,18 @@ const CONTROL: &[(&str, &str)] = &[
         "admissionregistration.k8s.io",
         "validatingadmissionpolicybindings",
     ),
+    ("admissionregistration.k8s.io", "mutatingadmissionpolicies"),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingadmissionpolicybindings",
+    ),
 ];
 /// Interactive access to pods and the kubelet API: audited at `Request` at least (any verb).
 const INTERACTIVE: &[(&str, &str)] = &[
     ("", "pods/exec"),
     ("", "pods/attach"),
     ("", "pods/portforward"),
+    ("", "pods/ephemeralcontainers"),
     ("", "nodes/proxy"),
 ];
 /// Workloads whose writes change images: audited at `Request` at least.
@@ -182,7 +188,7 @@ fn check_override(path: &str, o: &AuditOverride, r: &mut Report) {
                 "level `{}` covers `{res}`, which is audited at Request so exec and attach alerts fire (checklist 6.3)",
                 o.level
             ),
-            "narrow `group`/`resources` so they no longer match pods/exec, pods/attach, pods/portforward or nodes/proxy",
+            "narrow `group`/`resources` so they no longer match pods/exec, pods/attach, pods/portforward, pods/ephemeralcontainers or nodes/proxy",
         );
     }
     if rank < 2
@@ -645,6 +651,32 @@ mod tests {
                 "cluster:\n  audit:\n    overrides:\n    - {rule}\n"
             ));
             assert!(got.iter().any(|g| g.contains(word)), "{rule}: {got:?}");
+        }
+        // Admission configuration introduced after the first list, and `kubectl debug`: each
+        // override hiding one is refused at its own line.
+        for (rule, word) in [
+            (
+                "{level: Metadata, group: admissionregistration.k8s.io, resources: [mutatingadmissionpolicies]}",
+                "`mutatingadmissionpolicies`",
+            ),
+            (
+                "{level: None, group: admissionregistration.k8s.io, resources: [mutatingadmissionpolicybindings], verbs: [update]}",
+                "`mutatingadmissionpolicybindings`",
+            ),
+            (
+                "{level: Metadata, group: \"\", resources: [pods/ephemeralcontainers]}",
+                "`pods/ephemeralcontainers`",
+            ),
+        ] {
+            let got = refusals(&format!(
+                "cluster:\n  audit:\n    overrides:\n    - {rule}\n"
+            ));
+            assert!(
+                got.iter()
+                    .any(|g| g.starts_with("12: cluster.audit.overrides[0].level: ")
+                        && g.contains(word)),
+                "{rule}: {got:?}"
+            );
         }
         // Reads only: image changes stay audited.
         let reads = "cluster:\n  audit:\n    overrides:\n    - {level: None, group: apps, resources: [replicasets], verbs: [get, list, watch]}\n";

@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 
 /// Where the generated control-plane files live on the nodes.
 pub const CONFIG_DIR: &str = "/etc/kubernetes/rampart";
+/// Directory kubeadm already mounts read-only into kube-apiserver (its certificates).
+pub const KUBEADM_PKI_DIR: &str = "/etc/kubernetes/pki";
 /// Admission plugins enabled on top of kube-apiserver's defaults (CIS 1.2.9–1.2.14).
 pub const ADMISSION_PLUGINS: &[&str] = &[
     "NodeRestriction",
@@ -123,6 +125,14 @@ pub(crate) fn cluster_context(env: &Environment) -> Value {
     {
         volumes.push(json!({"name": "rampart-kms-socket", "hostPath": dir, "mountPath": dir, "readOnly": false, "pathType": "DirectoryOrCreate"}));
     }
+    let webhook_dirs = webhook_credential_dirs(c, &volumes);
+    for (i, dir) in webhook_dirs.iter().enumerate() {
+        let name = match i {
+            0 => "rampart-audit-webhook-credentials".to_string(),
+            n => format!("rampart-audit-webhook-credentials-{}", n + 1),
+        };
+        volumes.push(json!({"name": name, "hostPath": dir, "mountPath": dir, "readOnly": true, "pathType": "Directory"}));
+    }
     let mut system_namespaces: Vec<String> =
         SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
     for ns in [&c.runtime.falco_namespace, &c.runtime.monitoring_namespace] {
@@ -144,6 +154,7 @@ pub(crate) fn cluster_context(env: &Environment) -> Value {
             "encryptionConfig": paths.encryption_config,
             "admissionConfig": paths.admission_config,
             "eventRateLimitConfig": paths.event_rate_limit_config,
+            "webhookCredentialDirs": webhook_dirs,
         },
         "audit": {
             "level": c.audit.level,
@@ -163,7 +174,7 @@ pub(crate) fn cluster_context(env: &Environment) -> Value {
         },
         "admission": {
             "eventRateLimits": c.admission.event_rate_limits,
-            "podSecurityExemptions": c.admission.pod_security_exemptions,
+            "podSecurityExemptions": c.pod_security_exempt_namespaces(),
         },
         "runtime": {
             "productionNamespaces": c.runtime.production_namespaces,
@@ -238,6 +249,41 @@ pub(crate) fn apiserver_flags(
 }
 
 /// The directory of an absolute file path (`None` for `-`, stdout).
+/// Directories of the audit webhook's credential files (token, client certificate and key,
+/// CA) that kube-apiserver would not see otherwise: each file's parent directory, unless it
+/// lies under a directory `volumes` already mounts, under kubeadm's own
+/// [`KUBEADM_PKI_DIR`] or under another of them. Sorted.
+fn webhook_credential_dirs(c: &ClusterSettings, volumes: &[Value]) -> Vec<String> {
+    let Some(hook) = &c.audit.webhook else {
+        return Vec::new();
+    };
+    let under = |dir: &str, root: &str| dir == root || dir.starts_with(&format!("{root}/"));
+    let mounted: Vec<&str> = volumes
+        .iter()
+        .filter_map(|v| v["mountPath"].as_str())
+        .chain([KUBEADM_PKI_DIR])
+        .collect();
+    let dirs: std::collections::BTreeSet<String> = [
+        &hook.token_file,
+        &hook.client_certificate,
+        &hook.client_key,
+        &hook.ca_file,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|file| parent_dir(file))
+    .filter(|dir| !mounted.iter().any(|root| under(dir, root)))
+    .collect();
+    // Sorted, a directory comes before the ones under it: keep only the outermost.
+    let mut outermost: Vec<String> = Vec::new();
+    for dir in dirs {
+        if !outermost.iter().any(|root| under(&dir, root)) {
+            outermost.push(dir);
+        }
+    }
+    outermost
+}
+
 fn parent_dir(path: &str) -> Option<String> {
     let (dir, _) = path.rsplit_once('/')?;
     (!dir.is_empty()).then(|| dir.to_string())

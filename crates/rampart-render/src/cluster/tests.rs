@@ -129,3 +129,114 @@ fn rendering_is_deterministic() {
     let env = env("");
     assert_eq!(render_cluster(&env).unwrap(), render_cluster(&env).unwrap());
 }
+
+#[test]
+fn the_audit_webhook_credentials_are_mounted_into_kube_apiserver() {
+    let volumes = |files: &ClusterFiles| -> Vec<serde_json::Value> {
+        let patch = parse_documents(&text(files, "control-plane/kubeadm-patch.yaml")).unwrap();
+        patch[0]["apiServer"]["extraVolumes"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // The prod shape: a token under /etc/kubernetes/audit, the CA under kubeadm's pki.
+    let prod = render_cluster(&env(
+        "cluster:\n  audit:\n    webhook:\n      server: https://siem.example.com/audit\n      caFile: /etc/kubernetes/pki/siem-ca.crt\n      tokenFile: /etc/kubernetes/audit/siem-token\n",
+    ))
+    .unwrap();
+    let mounted = volumes(&prod);
+    let token_dir: Vec<_> = mounted
+        .iter()
+        .filter(|v| v["hostPath"] == "/etc/kubernetes/audit")
+        .collect();
+    assert_eq!(token_dir.len(), 1, "{mounted:?}");
+    assert_eq!(token_dir[0]["mountPath"], "/etc/kubernetes/audit");
+    assert_eq!(token_dir[0]["readOnly"], true);
+    assert!(
+        !mounted
+            .iter()
+            .any(|v| v["hostPath"] == "/etc/kubernetes/pki"),
+        "kubeadm mounts its pki itself: {mounted:?}"
+    );
+    let names: std::collections::BTreeSet<_> = mounted
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), mounted.len(), "volume names are unique");
+    let readme = text(&prod, "control-plane/README.md");
+    assert!(
+        readme.contains("credential\ndirectory `/etc/kubernetes/audit` read-only"),
+        "{readme}"
+    );
+    assert!(
+        readme.contains("`/etc/kubernetes/audit/siem-token`"),
+        "{readme}"
+    );
+
+    // A client certificate and key in nested directories: one mount; the CA elsewhere.
+    let cert = render_cluster(&env(
+        "cluster:\n  audit:\n    webhook:\n      server: https://siem.example.com/audit\n      clientCertificate: /etc/siem/c.crt\n      clientKey: /etc/siem/keys/c.key\n      caFile: /var/lib/siem-ca/ca.crt\n",
+    ))
+    .unwrap();
+    let dirs: Vec<_> = volumes(&cert)
+        .iter()
+        .filter(|v| {
+            v["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("rampart-audit-webhook")
+        })
+        .map(|v| v["hostPath"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(dirs, ["/etc/siem", "/var/lib/siem-ca"]);
+    // Without a webhook nothing extra is mounted.
+    let plain = render_cluster(&env("")).unwrap();
+    assert!(!volumes(&plain).iter().any(|v| {
+        v["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("rampart-audit-webhook")
+    }));
+}
+
+#[test]
+fn pod_security_defaults_exempt_the_falco_and_monitoring_namespaces() {
+    let exemptions = |files: &ClusterFiles| -> Vec<String> {
+        let config = parse_documents(&text(files, "control-plane/admission-config.yaml")).unwrap();
+        let psa = config[0]["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "PodSecurity")
+            .unwrap()
+            .clone();
+        serde_json::from_value(psa["configuration"]["exemptions"]["namespaces"].clone()).unwrap()
+    };
+    // Defaults: Falco and node-exporter DaemonSets would otherwise meet `restricted`.
+    assert_eq!(
+        exemptions(&render_cluster(&env("")).unwrap()),
+        ["kube-system", "falco", "monitoring"]
+    );
+    // Moved namespaces move with them; a namespace listed twice appears once.
+    let custom = render_cluster(&env(
+        "cluster:\n  admission:\n    podSecurityExemptions: [kube-system, observability]\n  runtime:\n    falcoNamespace: security\n    monitoringNamespace: observability\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        exemptions(&custom),
+        ["kube-system", "observability", "security"]
+    );
+}
+
+#[test]
+fn event_rate_limits_without_a_cache_size_leave_the_field_out() {
+    let files = render_cluster(&env("")).unwrap();
+    let config = text(&files, "control-plane/eventratelimit-config.yaml");
+    assert!(!config.contains("null"), "{config}");
+    let doc = &parse_documents(&config).unwrap()[0];
+    let limits = doc["limits"].as_array().unwrap();
+    let server = limits.iter().find(|l| l["type"] == "Server").unwrap();
+    assert!(server.get("cacheSize").is_none(), "{server}");
+    let user = limits.iter().find(|l| l["type"] == "User").unwrap();
+    assert_eq!(user["cacheSize"], 2000);
+}

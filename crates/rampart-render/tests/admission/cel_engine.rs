@@ -1,5 +1,6 @@
 //! Evaluates a rendered ValidatingAdmissionPolicy the way the API server does: `object`,
-//! `params` and `namespaceObject` bound, each of `spec.variables` evaluated in order and
+//! `oldObject`, `request`, `namespaceObject` and `params` (null: the policies have no
+//! paramKind) bound; `spec.matchConditions` first (any false: the request is not checked), each of `spec.variables` evaluated in order and
 //! exposed as `variables.<name>`, then every validation (and, when it fails, its
 //! messageExpression). Any expression the engine cannot parse or evaluate fails the test.
 
@@ -46,20 +47,59 @@ fn to_cel(v: &Value) -> Cel {
     cel::to_value(v).expect("JSON converts to CEL")
 }
 
+/// An admission request: the operation and, for UPDATE, the object before.
+pub struct Request<'a> {
+    pub operation: &'a str,
+    pub old: &'a Value,
+}
+
+/// A CREATE.
+pub const CREATE: Request<'static> = Request {
+    operation: "CREATE",
+    old: &Value::Null,
+};
+
 /// The validations of `policy` that deny `object`.
 pub fn evaluate(
     policy: &Value,
     object: &Value,
-    params: &Value,
     namespace: &Value,
+    request: &Request,
     cov: &mut Coverage,
 ) -> Vec<Denial> {
     let env = env();
     let name = policy["metadata"]["name"].as_str().unwrap_or_default();
     let mut ctx = Context::with_env(Arc::clone(&env));
     ctx.add_variable_from_value("object", to_cel(object));
-    ctx.add_variable_from_value("params", to_cel(params));
+    ctx.add_variable_from_value("params", Cel::Null);
     ctx.add_variable_from_value("namespaceObject", to_cel(namespace));
+    ctx.add_variable_from_value("oldObject", to_cel(request.old));
+    ctx.add_variable_from_value(
+        "request",
+        to_cel(&serde_json::json!({"operation": request.operation})),
+    );
+    // Every condition is evaluated (so each is covered); any false skips the policy.
+    let mut matched = true;
+    for condition in policy["spec"]["matchConditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let expr = condition["expression"].as_str().unwrap_or_default();
+        match eval(&env, &ctx, name, expr, cov) {
+            Cel::Bool(b) => {
+                cov.outcomes
+                    .entry((name.to_string(), expr.to_string()))
+                    .or_default()
+                    .insert(b);
+                matched &= b;
+            }
+            other => panic!("{name}: matchCondition `{expr}` is not a bool: {other:?}"),
+        }
+    }
+    if !matched {
+        return Vec::new();
+    }
     let mut variables: HashMap<String, Cel> = HashMap::new();
     for var in policy["spec"]["variables"].as_array().into_iter().flatten() {
         ctx.add_variable_from_value("variables", variables.clone());

@@ -2,16 +2,19 @@
 //! ValidatingAdmissionPolicies with the `cel` engine and every Rego module of the Gatekeeper
 //! templates with `regorus`, against a table of compliant and non-compliant Pods,
 //! Deployments, StatefulSets, DaemonSets, Jobs and CronJobs. The parameters are the
-//! ConfigMap the namespace render writes, so both halves are tested together.
+//! annotations of the Namespace the namespace render writes (`namespaceObject`), so both
+//! halves are tested together.
 
 mod cel_engine;
 mod objects;
 mod rego_engine;
 
-use cel_engine::{Coverage, evaluate, matches_kind, selects};
+use cel_engine::{CREATE, Coverage, Request, evaluate, matches_kind, selects};
 use objects::{Check, KINDS, cases, compliant_labels, compliant_spec, object};
 use rampart_model::{Environment, RepoConfig, RequestContext};
-use rampart_render::admission::{PARAMS_CONFIGMAP, render_admission};
+use rampart_render::admission::{
+    ALLOWED_REGISTRIES_ANNOTATION, REQUIRED_LABELS_ANNOTATION, render_admission,
+};
 use rampart_render::{Blueprint, render_namespace};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,8 +25,8 @@ struct Fixture {
     bindings: Vec<Value>,
     templates: Vec<Value>,
     constraints: Vec<Value>,
-    params: Value,
     namespace: Value,
+    rbac: Vec<Value>,
 }
 
 fn docs(text: &str) -> Vec<Value> {
@@ -69,8 +72,6 @@ fn fixture() -> Fixture {
         "specs/shop.yaml",
     )
     .unwrap();
-    let params = docs(&ns_files["admission-params.yaml"]).remove(0);
-    assert_eq!(params["metadata"]["name"], PARAMS_CONFIGMAP);
     let mut namespace = docs(&ns_files["namespace.yaml"]).remove(0);
     // The control plane sets this label on every namespace.
     namespace["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!("shop");
@@ -80,8 +81,8 @@ fn fixture() -> Fixture {
         templates: docs(&files["gatekeeper/constraint-templates.yaml"]),
         constraints: docs(&files["gatekeeper/constraints.yaml"]),
         files,
-        params,
         namespace,
+        rbac: docs(&ns_files["rbac.yaml"]),
     }
 }
 
@@ -103,21 +104,37 @@ fn policy_for<'a>(f: &'a Fixture, obj: &Value) -> &'a Value {
     matching[0]
 }
 
-/// What the CEL policies deny: variable → message.
+/// What the CEL policies deny on CREATE: variable → message.
 fn cel_denials(
     f: &Fixture,
     obj: &Value,
-    params: &Value,
+    namespace: &Value,
     cov: &mut Coverage,
 ) -> BTreeMap<String, String> {
-    evaluate(policy_for(f, obj), obj, params, &f.namespace, cov)
+    cel_denials_on(f, obj, namespace, &CREATE, cov)
+}
+
+/// What the CEL policies deny on `request`: variable → message.
+fn cel_denials_on(
+    f: &Fixture,
+    obj: &Value,
+    namespace: &Value,
+    request: &Request,
+    cov: &mut Coverage,
+) -> BTreeMap<String, String> {
+    evaluate(policy_for(f, obj), obj, namespace, request, cov)
         .into_iter()
         .map(|d| (d.variable, d.message))
         .collect()
 }
 
-/// What the Gatekeeper constraints deny: constraint kind → messages.
+/// What the Gatekeeper constraints deny on CREATE: constraint kind → messages.
 fn rego_denials(f: &Fixture, obj: &Value) -> BTreeMap<String, Vec<String>> {
+    rego_denials_on(f, obj, &CREATE)
+}
+
+/// What the Gatekeeper constraints deny on `request`: constraint kind → messages.
+fn rego_denials_on(f: &Fixture, obj: &Value, request: &Request) -> BTreeMap<String, Vec<String>> {
     let ns_labels = &f.namespace["metadata"]["labels"];
     let mut out = BTreeMap::new();
     for constraint in &f.constraints {
@@ -133,7 +150,8 @@ fn rego_denials(f: &Fixture, obj: &Value) -> BTreeMap<String, Vec<String>> {
             .iter()
             .find(|t| t["spec"]["crd"]["spec"]["names"]["kind"] == kind)
             .unwrap();
-        let msgs = rego_engine::violations(template, constraint, obj);
+        let msgs =
+            rego_engine::violations_on(template, constraint, obj, request.operation, request.old);
         if !msgs.is_empty() {
             out.insert(kind.to_string(), msgs);
         }
@@ -159,7 +177,7 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
             let obj = object(kind, &spec, &labels);
             let what = format!("{kind} / {}", case.name);
 
-            let cel = cel_denials(&f, &obj, &f.params, &mut cov);
+            let cel = cel_denials(&f, &obj, &f.namespace, &mut cov);
             let rego = rego_denials(&f, &obj);
             match case.expect {
                 None => {
@@ -194,6 +212,27 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
             }
         }
     }
+    // UPDATE and deletion rows: (what, old object, new object, expected check).
+    for kind in KINDS {
+        for (what, old, new, expect) in update_cases(kind) {
+            rows += 1;
+            let what = format!("{kind} / {what}");
+            let request = Request {
+                operation: "UPDATE",
+                old: &old,
+            };
+            let cel = cel_denials_on(&f, &new, &f.namespace, &request, &mut cov);
+            let rego = rego_denials_on(&f, &new, &request);
+            let cel: Vec<&str> = cel.keys().map(String::as_str).collect();
+            let rego: Vec<&str> = rego.keys().map(String::as_str).collect();
+            assert_eq!(cel, expect.map(Check::variable).as_slice(), "{what}: CEL");
+            assert_eq!(
+                rego,
+                expect.map(Check::gatekeeper_kind).as_slice(),
+                "{what}: Rego"
+            );
+        }
+    }
     assert!(rows > 100, "only {rows} rows");
 
     // No untested expression: every expression of every rendered policy was evaluated,
@@ -206,7 +245,14 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
                 "{name}: `{expr}` never evaluated"
             );
         }
-        for v in policy["spec"]["validations"].as_array().unwrap() {
+        let conditions = policy["spec"]["matchConditions"].as_array().unwrap();
+        assert_eq!(conditions.len(), 2, "{name}: matchConditions");
+        for v in policy["spec"]["validations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(conditions)
+        {
             let expr = v["expression"].as_str().unwrap().to_string();
             let seen = &cov.outcomes[&(name.to_string(), expr.clone())];
             assert_eq!(seen.len(), 2, "{name}: `{expr}` only ever gave {seen:?}");
@@ -234,6 +280,56 @@ fn every_violation_is_denied_and_every_compliant_object_admitted_by_both_engines
     assert_eq!(gatekeeper_fired, templates);
 }
 
+/// UPDATE rows for `kind`: (what, old object, new object, the check that must deny).
+fn update_cases(kind: &str) -> Vec<(&'static str, Value, Value, Option<Check>)> {
+    let obj = |privileged: bool, image: &str| {
+        let mut spec = compliant_spec();
+        spec["containers"][0]["securityContext"]["privileged"] = json!(privileged);
+        spec["containers"][0]["image"] = json!(image);
+        object(kind, &spec, &compliant_labels())
+    };
+    let good = "registry.example.com/shop/app:1";
+    let good2 = "registry.example.com/shop/app:2";
+    let non_compliant = obj(true, good);
+    let mut relabelled = non_compliant.clone();
+    relabelled["metadata"]["labels"] = json!({"release": "2"});
+    relabelled["metadata"]["finalizers"] = json!([]);
+    let mut deleting = obj(true, good2);
+    deleting["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+    vec![
+        (
+            "metadata-only change of a non-compliant object",
+            non_compliant.clone(),
+            relabelled,
+            None,
+        ),
+        (
+            "spec change makes a compliant object non-compliant",
+            obj(false, good),
+            obj(true, good),
+            Some(Check::Privileged),
+        ),
+        (
+            "spec change of a non-compliant object that stays non-compliant",
+            non_compliant.clone(),
+            obj(true, good2),
+            Some(Check::Privileged),
+        ),
+        (
+            "compliant spec change",
+            obj(false, good),
+            obj(false, good2),
+            None,
+        ),
+        (
+            "non-compliant object being deleted (finalizer removal)",
+            non_compliant,
+            deleting,
+            None,
+        ),
+    ]
+}
+
 /// Every `expression` and `messageExpression` in a document.
 fn expressions(doc: &Value) -> Vec<String> {
     let mut out = Vec::new();
@@ -258,40 +354,36 @@ fn missing_or_hand_edited_parameters_fail_closed() {
     let mut cov = Coverage::default();
     for kind in KINDS {
         let obj = object(kind, &compliant_spec(), &compliant_labels());
-        // No ConfigMap (only reachable with parameterNotFoundAction: Allow): no registry
-        // is allowed, so nothing runs.
-        let denied = cel_denials(&f, &obj, &Value::Null, &mut cov);
-        assert_eq!(
-            denied.keys().collect::<Vec<_>>(),
-            ["disallowedImages"],
-            "{kind}"
-        );
-        // A ConfigMap without data, or with an empty list, is the same.
-        for data in [
-            json!(null),
-            json!({}),
-            json!({"allowedRegistries": "", "requiredLabels": ""}),
-        ] {
-            let mut params = f.params.clone();
-            params["data"] = data.clone();
-            if data.is_null() {
-                params.as_object_mut().unwrap().remove("data");
-            }
-            let denied = cel_denials(&f, &obj, &params, &mut cov);
+        // A Namespace without the annotations (say created by hand with the managed-by
+        // label), with an empty list, or no Namespace at all: no registry is allowed, so
+        // nothing runs.
+        let mut no_annotations = f.namespace.clone();
+        no_annotations["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("annotations");
+        let mut empty = f.namespace.clone();
+        empty["metadata"]["annotations"] = json!({
+            ALLOWED_REGISTRIES_ANNOTATION: "", REQUIRED_LABELS_ANNOTATION: ""});
+        let mut others = f.namespace.clone();
+        others["metadata"]["annotations"] = json!({"rampart.dev/description": "x"});
+        for namespace in [Value::Null, no_annotations, empty, others] {
+            let denied = cel_denials(&f, &obj, &namespace, &mut cov);
             assert_eq!(
                 denied.keys().collect::<Vec<_>>(),
                 ["disallowedImages"],
-                "{kind} {data}"
+                "{kind} {namespace}"
             );
         }
         // A registry written without its trailing "/" is ignored, so it opens no bypass.
-        let mut params = f.params.clone();
-        params["data"]["allowedRegistries"] = json!("registry.example.com,/");
+        let mut namespace = f.namespace.clone();
+        namespace["metadata"]["annotations"][ALLOWED_REGISTRIES_ANNOTATION] =
+            json!("registry.example.com,/");
         let mut bypass = compliant_spec();
         bypass["containers"][0]["image"] = json!("registry.example.com.evil.io/x:1");
         for spec in [compliant_spec(), bypass] {
             let obj = object(kind, &spec, &compliant_labels());
-            let denied = cel_denials(&f, &obj, &params, &mut cov);
+            let denied = cel_denials(&f, &obj, &namespace, &mut cov);
             assert_eq!(
                 denied.keys().collect::<Vec<_>>(),
                 ["disallowedImages"],
@@ -336,10 +428,8 @@ fn bindings_cover_managed_namespaces_and_never_system_ones() {
     for binding in &f.bindings {
         let spec = &binding["spec"];
         assert_eq!(spec["validationActions"], json!(["Deny"]));
-        assert_eq!(
-            spec["paramRef"],
-            json!({"name": PARAMS_CONFIGMAP, "parameterNotFoundAction": "Deny"})
-        );
+        // No parameters a namespace's own admins could edit.
+        assert!(spec.get("paramRef").is_none(), "{spec}");
         let selector = &spec["matchResources"]["namespaceSelector"];
         assert!(selects(selector, managed), "a Rampart namespace is covered");
         assert!(
@@ -361,10 +451,7 @@ fn bindings_cover_managed_namespaces_and_never_system_ones() {
         assert!(!selects(selector, &system("kube-system")));
         assert!(selects(selector, managed));
         assert_eq!(policy["spec"]["failurePolicy"], "Fail");
-        assert_eq!(
-            policy["spec"]["paramKind"],
-            json!({"apiVersion": "v1", "kind": "ConfigMap"})
-        );
+        assert!(policy["spec"].get("paramKind").is_none());
     }
     for constraint in &f.constraints {
         let pod = object("Pod", &compliant_spec(), &compliant_labels());
@@ -417,9 +504,14 @@ fn gatekeeper_parameters_come_from_the_environment_and_rampart_yaml() {
         by_kind("K8sRampartRequiredLabels")["spec"]["parameters"]["labels"],
         json!(config.governance.required_labels)
     );
+    let annotations = &f.namespace["metadata"]["annotations"];
     assert_eq!(
-        f.params["data"]["allowedRegistries"],
+        annotations[ALLOWED_REGISTRIES_ANNOTATION],
         json!(env.allowed_registries.join(","))
+    );
+    assert_eq!(
+        annotations[REQUIRED_LABELS_ANNOTATION],
+        json!("cost-center,data-classification")
     );
     // Gatekeeper applies templates before constraints.
     let k = &f.files["gatekeeper/kustomization.yaml"];
@@ -469,7 +561,7 @@ spec:
     )
     .unwrap();
     let mut cov = Coverage::default();
-    let denied = cel_denials(&f, &deployment, &f.params, &mut cov);
+    let denied = cel_denials(&f, &deployment, &f.namespace, &mut cov);
     assert_eq!(denied.len(), 2, "{denied:?}");
     for message in denied.values() {
         assert!(
@@ -490,6 +582,60 @@ spec:
         "0".repeat(64)
     ));
     pod["metadata"]["labels"]["data-classification"] = json!("internal");
-    assert!(cel_denials(&f, &fixed, &f.params, &mut cov).is_empty());
+    assert!(cel_denials(&f, &fixed, &f.namespace, &mut cov).is_empty());
     assert!(rego_denials(&f, &fixed).is_empty());
+}
+
+#[test]
+fn the_parameters_live_where_no_team_role_can_write_them() {
+    let f = fixture();
+    let (_, _, request) = inputs();
+    // The rendered Namespace carries them ...
+    let annotations = &f.namespace["metadata"]["annotations"];
+    assert_eq!(f.namespace["kind"], "Namespace");
+    assert!(
+        annotations[ALLOWED_REGISTRIES_ANNOTATION]
+            .as_str()
+            .is_some_and(|r| r.split(',').all(|r| r.ends_with('/'))),
+        "{annotations}"
+    );
+    let labels: Vec<&String> = request.labels.keys().collect();
+    assert_eq!(
+        annotations[REQUIRED_LABELS_ANNOTATION],
+        json!(
+            labels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    );
+    // ... and the team's roles are namespaced Roles that never name namespaces (a Role
+    // cannot grant it, but a wildcard or a ClusterRole could).
+    let mut roles = 0;
+    for doc in &f.rbac {
+        let kind = doc["kind"].as_str().unwrap();
+        assert_ne!(kind, "ClusterRole", "{doc}");
+        assert_ne!(kind, "ClusterRoleBinding", "{doc}");
+        if kind != "Role" {
+            continue;
+        }
+        roles += 1;
+        for rule in doc["rules"].as_array().unwrap() {
+            let resources: Vec<&str> = rule["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            assert!(
+                !resources
+                    .iter()
+                    .any(|r| *r == "*" || r.starts_with("namespaces")),
+                "{}: {rule}",
+                doc["metadata"]["name"]
+            );
+        }
+    }
+    assert!(roles >= 3, "{roles} roles");
 }

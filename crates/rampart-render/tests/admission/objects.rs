@@ -22,16 +22,18 @@ pub enum Check {
     Labels,
     ReadOnlyRoot,
     SecretEnv,
+    SecretStoreIdentity,
 }
 
 impl Check {
-    pub const ALL: [Check; 6] = [
+    pub const ALL: [Check; 7] = [
         Check::Privileged,
         Check::Limits,
         Check::Registry,
         Check::Labels,
         Check::ReadOnlyRoot,
         Check::SecretEnv,
+        Check::SecretStoreIdentity,
     ];
 
     /// The VAP variable whose emptiness the check's validation requires.
@@ -43,6 +45,7 @@ impl Check {
             Check::Labels => "missingLabels",
             Check::ReadOnlyRoot => "writableRootFilesystem",
             Check::SecretEnv => "secretsInEnv",
+            Check::SecretStoreIdentity => "secretStoreServiceAccount",
         }
     }
 
@@ -55,6 +58,7 @@ impl Check {
             Check::Labels => "K8sRampartRequiredLabels",
             Check::ReadOnlyRoot => "K8sRampartReadOnlyRootFilesystem",
             Check::SecretEnv => "K8sRampartNoSecretEnv",
+            Check::SecretStoreIdentity => "K8sRampartNoSecretStoreIdentity",
         }
     }
 }
@@ -464,6 +468,56 @@ pub fn cases() -> Vec<Case> {
                 let mut c = ephemeral("debug");
                 c["envFrom"] = json!([{"secretRef": {"name": "db"}}]);
                 debug_container(s, c);
+            },
+        },
+        Case {
+            name: "own ServiceAccount",
+            expect: None,
+            pod_only: false,
+            mention: "",
+            mutate: |s, _| {
+                set(s, &["serviceAccountName"], json!("api"));
+                set(s, &["serviceAccount"], json!("api"));
+            },
+        },
+        Case {
+            name: "ServiceAccount merely named like a SecretStore's",
+            expect: None,
+            pod_only: false,
+            mention: "",
+            mutate: |s, _| {
+                set(
+                    s,
+                    &["serviceAccountName"],
+                    json!("secret-store-vault-reader"),
+                );
+            },
+        },
+        Case {
+            name: "runs as the Vault SecretStore's ServiceAccount",
+            expect: Some(SecretStoreIdentity),
+            pod_only: false,
+            mention: "secret-store-vault",
+            mutate: |s, _| {
+                set(s, &["serviceAccountName"], json!("secret-store-vault"));
+            },
+        },
+        Case {
+            name: "runs as the AWS SecretStore's ServiceAccount",
+            expect: Some(SecretStoreIdentity),
+            pod_only: false,
+            mention: "secret-store-aws",
+            mutate: |s, _| {
+                set(s, &["serviceAccountName"], json!("secret-store-aws"));
+            },
+        },
+        Case {
+            name: "deprecated serviceAccount field names a SecretStore's",
+            expect: Some(SecretStoreIdentity),
+            pod_only: false,
+            mention: "secret-store-aws",
+            mutate: |s, _| {
+                set(s, &["serviceAccount"], json!("secret-store-aws"));
             },
         },
     ]

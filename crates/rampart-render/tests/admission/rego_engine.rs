@@ -14,8 +14,20 @@ fn package(module: &str) -> &str {
         .trim()
 }
 
-/// Messages of the violations `template` finds in `object` under `constraint`.
+/// Messages of the violations `template` finds in `object` under `constraint` on CREATE.
 pub fn violations(template: &Value, constraint: &Value, object: &Value) -> Vec<String> {
+    violations_on(template, constraint, object, "CREATE", &Value::Null)
+}
+
+/// Messages of the violations `template` finds in a review of `operation` on `object`
+/// (`old`: the object before an UPDATE, or null).
+pub fn violations_on(
+    template: &Value,
+    constraint: &Value,
+    object: &Value,
+    operation: &str,
+    old: &Value,
+) -> Vec<String> {
     let name = template["metadata"]["name"].as_str().unwrap_or_default();
     let target = &template["spec"]["targets"][0];
     let mut engine = regorus::Engine::new();
@@ -44,14 +56,18 @@ pub fn violations(template: &Value, constraint: &Value, object: &Value) -> Vec<S
                 .to_string(),
         ),
     };
+    let mut review = json!({
+        "kind": {"group": group, "version": version, "kind": object["kind"]},
+        "operation": operation,
+        "namespace": object["metadata"]["namespace"],
+        "name": object["metadata"]["name"],
+        "object": object,
+    });
+    if !old.is_null() {
+        review["oldObject"] = old.clone();
+    }
     let input = json!({
-        "review": {
-            "kind": {"group": group, "version": version, "kind": object["kind"]},
-            "operation": "CREATE",
-            "namespace": object["metadata"]["namespace"],
-            "name": object["metadata"]["name"],
-            "object": object,
-        },
+        "review": review,
         "parameters": constraint["spec"].get("parameters").cloned().unwrap_or(json!({})),
     });
     engine
