@@ -5,6 +5,18 @@ use crate::secret::AppSecret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The verbs of the Kubernetes resource API (RBAC rules and audit rules use the same set).
+pub const API_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
+
 /// The API version every Rampart input file carries.
 pub const API_VERSION: &str = "rampart.dev/v1alpha1";
 

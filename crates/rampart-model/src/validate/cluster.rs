@@ -6,19 +6,10 @@
 use super::syntax::is_dns_label;
 use crate::cluster::{AuditOverride, ClusterSettings, EncryptionProvider};
 use crate::load::Report;
+use crate::request::API_VERBS;
 
 /// Audit levels, least to most detailed.
 const LEVELS: &[&str] = &["None", "Metadata", "Request", "RequestResponse"];
-const VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
 const WRITE_VERBS: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
 const RATE_LIMIT_TYPES: &[&str] = &["Server", "Namespace", "User", "SourceAndObject"];
 
@@ -119,11 +110,11 @@ fn check_override(path: &str, o: &AuditOverride, r: &mut Report) {
         return;
     };
     for (i, verb) in o.verbs.iter().enumerate() {
-        if !VERBS.contains(&verb.as_str()) {
+        if !API_VERBS.contains(&verb.as_str()) {
             r.error(
                 &format!("{path}.verbs[{i}]"),
                 format!("unknown verb `{verb}`"),
-                format!("use one of: {}", VERBS.join(", ")),
+                format!("use one of: {}", API_VERBS.join(", ")),
             );
         }
     }

@@ -4,8 +4,8 @@ use super::syntax::{Cidr, is_dns_label, is_label_key, is_label_value, is_port_na
 use crate::environment::Environment;
 use crate::load::Report;
 use crate::request::{
-    API_VERSION, App, ContainerResources, EgressRule, IngressRule, NamespaceRequest, PortSelector,
-    PortValue, RoleRule, Workload,
+    API_VERBS, API_VERSION, App, ContainerResources, EgressRule, IngressRule, NamespaceRequest,
+    PortSelector, PortValue, RoleRule, Workload,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,16 +28,6 @@ const RESERVED_LABEL_PREFIXES: &[&str] = &[
     "kubernetes.io/",
     "k8s.io/",
     "rampart.dev/",
-];
-const VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
 ];
 const ESCALATING_VERBS: &[&str] = &["escalate", "bind", "impersonate"];
 const WILDCARD_HELP: &str = "checklist 1.2 (\"Avoid wildcards (*) in role permissions - be explicit about resources and verbs\"): list each value the app needs";
@@ -490,11 +480,11 @@ fn check_role_rule(path: &str, rule: &RoleRule, r: &mut Report) {
                 format!("verb `{verb}` lets the app grant itself more rights"),
                 "remove it; RBAC is managed through this repository (checklist 1: least privilege)",
             );
-        } else if !verb.contains('*') && !VERBS.contains(&verb.as_str()) {
+        } else if !verb.contains('*') && !API_VERBS.contains(&verb.as_str()) {
             r.error(
                 &p,
                 format!("unknown verb `{verb}`"),
-                format!("use one of {}", VERBS.join(", ")),
+                format!("use one of {}", API_VERBS.join(", ")),
             );
         }
     }

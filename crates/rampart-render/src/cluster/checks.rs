@@ -13,6 +13,7 @@ use super::upstream::{
 };
 use rampart_model::Environment;
 use rampart_model::cluster::EncryptionProvider;
+use rampart_model::request::API_VERBS;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -177,16 +178,6 @@ const PROBE_USERS: &[(&str, &[&str])] = &[
     ("system:kube-scheduler", &["system:authenticated"]),
     ("system:apiserver", &["system:masters"]),
 ];
-const ALL_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
 
 fn check_audit_policy(p: &AuditPolicy, env: &Environment) -> Result<(), String> {
     header(&p.api_version, &p.kind, "audit.k8s.io/v1", "Policy")?;
@@ -213,7 +204,7 @@ fn check_audit_policy(p: &AuditPolicy, env: &Environment) -> Result<(), String> 
     let ordinary: Level = serde_json::from_value(Value::String(env.cluster.audit.level.clone()))
         .map_err(|e| e.to_string())?;
     for (user, groups) in PROBE_USERS {
-        for verb in ALL_VERBS {
+        for verb in API_VERBS {
             for ns in ["shop", "kube-system"] {
                 let req = |group: &'static str, resource: &'static str, sub: &'static str| {
                     RequestAttributes {
