@@ -55,6 +55,12 @@ impl Token {
         Token::parse(value, origin)
     }
 
+    /// A token the caller has already read (e.g. once, for both `git push` and the forge
+    /// API), checked like [`Token::from_env`] checks a variable's value.
+    pub fn from_value(value: String) -> Result<Token, ForgeError> {
+        Token::parse(value, "the given token".to_owned())
+    }
+
     fn parse(value: String, origin: String) -> Result<Token, ForgeError> {
         let trimmed = value.trim();
         if trimmed.is_empty() {

@@ -131,8 +131,9 @@ fn credentials(repo: &Path, d: &Delivery) -> Result<Credentials> {
     })
 }
 
-/// The forge client of a pull-request delivery, built before anything is sent.
-fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
+/// The forge client of a pull-request delivery, built before anything is sent, with the
+/// token already read for the Git transport.
+fn forge(d: &Delivery, token: Option<&Secret>) -> Result<rampart_forge::Forge> {
     let Some(settings) = &d.forge else {
         return Err(invalid(
             "pull-request delivery needs `delivery.forge` in rampart.yaml (kind, repository, and a token through delivery.tokenEnv or delivery.tokenFile)",
@@ -148,18 +149,13 @@ fn forge(repo: &Path, d: &Delivery) -> Result<rampart_forge::Forge> {
         None => rampart_forge::Forge::default_api_base(kind)
             .ok_or_else(|| invalid(format!("delivery.forge.apiBase is required for {kind:?}")))?,
     };
-    let token = match (&d.token_env, &d.token_file) {
-        (Some(var), _) => {
-            rampart_forge::Token::from_env(var).map_err(|e| invalid(e.to_string()))?
-        }
-        (None, Some(file)) => rampart_forge::Token::from_file(&config_path(repo, file)?)
-            .map_err(|e| invalid(e.to_string()))?,
-        (None, None) => {
-            return Err(invalid(
-                "the forge API needs a token: set delivery.tokenEnv (a variable name) or delivery.tokenFile in rampart.yaml",
-            ));
-        }
+    let Some(token) = token else {
+        return Err(invalid(
+            "the forge API needs a token: set delivery.tokenEnv (a variable name) or delivery.tokenFile in rampart.yaml",
+        ));
     };
+    let token = rampart_forge::Token::from_value(token.expose().to_owned())
+        .map_err(|e| invalid(e.to_string()))?;
     Ok(rampart_forge::Forge::new(
         kind,
         api_base,
@@ -255,11 +251,11 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let config = d.config;
     let remote = config.remote.as_deref().unwrap_or("origin");
     // Everything that can be checked locally is checked before the first network call.
+    let creds = credentials(d.repo, config)?;
     let forge = match d.mode {
-        DeliveryMode::PullRequest => Some(forge(d.repo, config)?),
+        DeliveryMode::PullRequest => Some(forge(config, creds.token.as_ref())?),
         _ => None,
     };
-    let creds = credentials(d.repo, config)?;
     let base = match &config.base_branch {
         Some(base) => base.clone(),
         None => rampart_git::current_branch(d.repo)?.ok_or_else(|| {
@@ -386,18 +382,11 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
                     .map_err(|e| e.context(format!("{remote}/{base} changed while delivering")))?;
             }
             Err(e @ GitError::RemoteMoved { .. }) => {
-                let branch = target.branch().to_owned();
+                let advice = advice(&e, remote);
                 return Err(anyhow::Error::new(e).context(format!(
-                    "gave up after {} attempt(s): {remote}/{branch} kept moving. {}",
+                    "gave up after {} attempt(s): {remote}/{} kept moving. {advice}",
                     attempt + 1,
-                    advice(
-                        &GitError::RemoteMoved {
-                            refname: branch.clone(),
-                            expected: None,
-                            found: None
-                        },
-                        remote
-                    )
+                    target.branch(),
                 )));
             }
             Err(e) => return Err(wrap(e)),
