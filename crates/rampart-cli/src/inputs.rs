@@ -59,8 +59,9 @@ impl Inputs {
                     repo.display()
                 );
             };
-            let text = String::from_utf8(bytes.clone())
-                .with_context(|| format!("{} is not UTF-8", display(repo, rel)))?;
+            let text = std::str::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8", display(repo, rel)))?
+                .to_owned();
             files.insert(rel.to_string(), bytes.clone());
             Ok(text)
         };

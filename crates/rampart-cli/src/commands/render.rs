@@ -94,18 +94,9 @@ pub fn render_inputs(
     tracing::info!(reused = prior.len(), "render cache read");
     let mut generated =
         rampart_render::render_repository(&blueprint, &inputs.requests, &environments, &prior)?;
-    tracing::info!(
-        requests = inputs.requests.len(),
-        environments = environments.len(),
-        files = generated.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "rendered"
-    );
-    let mut owned: Vec<String> = environments
-        .iter()
-        .map(|e| format!("clusters/{}/namespaces/", e.name))
-        .collect();
+    let mut owned = Vec::with_capacity(2 * environments.len() + 1);
     for env in &environments {
+        owned.push(format!("clusters/{}/namespaces/", env.name));
         let dir = cluster_dir(&env.name);
         for (path, bytes) in cluster_files(env, &inputs.config)? {
             generated.insert(format!("{dir}{path}"), bytes);
@@ -113,6 +104,13 @@ pub fn render_inputs(
         owned.push(dir);
     }
     owned.push(format!("{SPECS_DIR}/"));
+    tracing::info!(
+        requests = inputs.requests.len(),
+        environments = environments.len(),
+        files = generated.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rendered"
+    );
     let generated_count = generated.len();
     let mut files = std::mem::take(&mut inputs.files);
     files.extend(generated);
