@@ -8,6 +8,7 @@ mod audit;
 mod check;
 mod cli;
 mod cluster_config;
+mod concurrency;
 mod custom_blueprints;
 mod delivery;
 mod hardening;

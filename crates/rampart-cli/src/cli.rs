@@ -55,6 +55,15 @@ pub struct CommitArgs {
     /// Commit author as "Name <email>" (default: rampart.yaml git settings, then git config).
     #[arg(long, env = "RAMPART_AUTHOR")]
     pub author: Option<String>,
+    /// Seconds to wait for another rampart run that holds this repository's lock
+    /// (0: refuse at once).
+    #[arg(
+        long,
+        env = "RAMPART_LOCK_TIMEOUT",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    pub lock_timeout: u64,
 }
 
 /// How the commit reaches the remote (overrides `delivery.mode` of rampart.yaml). No flag

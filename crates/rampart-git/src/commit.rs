@@ -161,6 +161,15 @@ pub(crate) fn prepare(
     let prefixes = paths::normalize_prefixes(req.owned_prefixes)?;
     let author = signature(repo, req.author)?;
     let target = resolve_target(repo, req.branch)?;
+    if let Some(read) = req.read_at
+        && (read.refname != target.refname || read.commit != target.expected)
+    {
+        return Err(GitError::MovedSinceRead {
+            refname: target.refname,
+            read: read.commit,
+            now: target.expected,
+        });
+    }
     let (mut tree, base_id) = base_tree(repo, target.parent)?;
     let plan = plan::plan(repo, &mut tree, req.files, &prefixes)?;
     let meta = CommitMeta {
@@ -392,6 +401,7 @@ mod tests {
             owned_prefixes: &[],
             message: "m".into(),
             author: None,
+            read_at: None,
         }
     }
 
@@ -438,6 +448,36 @@ mod tests {
             std::fs::read(tmp.path().join("a")).ok().as_deref(),
             Some(&b"theirs"[..])
         );
+        Ok(())
+    }
+
+    #[test]
+    fn inputs_read_before_another_commit_are_not_committed_over_it() -> Result<(), GitError> {
+        let (tmp, repo) = setup()?;
+        commit_files(tmp.path(), &request(None, &files(&[("a", "1")])))?;
+        let read_at = crate::branch_tip(tmp.path(), None)?;
+        // Another run commits `b` after ours read its inputs (which have no `b`).
+        commit_files(tmp.path(), &request(None, &files(&[("b", "2")])))?;
+        let theirs = repo.refname_to_id("refs/heads/main").ok();
+
+        let ours = files(&[("a", "ours")]);
+        let mut req = request(None, &ours);
+        req.read_at = Some(&read_at);
+        let err = commit_files(tmp.path(), &req).err();
+        assert!(
+            matches!(&err, Some(GitError::MovedSinceRead { read, now, .. })
+                if *read == read_at.commit && *now == theirs),
+            "{err:?}"
+        );
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.starts_with(
+                "refs/heads/main was changed by someone else after rampart read its inputs"
+            ),
+            "{message}"
+        );
+        assert_eq!(repo.refname_to_id("refs/heads/main").ok(), theirs);
+        assert!(tmp.path().join("b").is_file(), "their file stays");
         Ok(())
     }
 

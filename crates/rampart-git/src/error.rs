@@ -166,6 +166,46 @@ pub enum GitError {
         source: git2::Error,
     },
 
+    /// The branch moved after the run read its inputs (another process committed);
+    /// committing now could drop what that commit added. Nothing was changed.
+    #[error(
+        "{refname} was changed by someone else after rampart read its inputs (read at {}, now {}); nothing was changed: run rampart again",
+        short(read),
+        short(now)
+    )]
+    MovedSinceRead {
+        /// Full reference name.
+        refname: String,
+        /// The tip when the inputs were read (`None`: the branch did not exist).
+        read: Option<Oid>,
+        /// The tip now.
+        now: Option<Oid>,
+    },
+
+    /// The repository lock file could not be created or locked.
+    #[error("cannot take the repository lock {path}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Cause reported by the operating system.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Another run held the repository lock for longer than this run would wait.
+    #[error(
+        "another rampart run holds the repository lock ({holder}) and did not finish within {}s; nothing was changed: wait for it and run again, or raise --lock-timeout",
+        waited.as_secs()
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it, as it recorded itself.
+        holder: String,
+        /// How long this run waited.
+        waited: std::time::Duration,
+    },
+
     /// The branch could not be updated for another reason; nothing was changed.
     #[error("cannot update {refname}")]
     UpdateRef {
@@ -374,4 +414,9 @@ fn server_output(output: &str) -> String {
     } else {
         format!("\nthe remote said:\n{}", output.trim_end())
     }
+}
+
+/// The first 10 hex digits of a commit id, or `none`.
+fn short(id: &Option<Oid>) -> String {
+    id.map_or_else(|| "none".to_owned(), |id| id.to_string()[..10].to_owned())
 }

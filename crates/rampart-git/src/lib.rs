@@ -19,6 +19,7 @@ mod delivered;
 mod error;
 pub mod guard;
 mod known_hosts;
+mod lock;
 mod objects;
 mod onto;
 mod paths;
@@ -41,6 +42,7 @@ pub use credentials::{Credentials, HostKeyPolicy, Secret};
 pub use delivered::{LocalBranch, delivered_tip, record_delivered, update_local_branch};
 pub use error::GitError;
 pub use git2::Oid;
+pub use lock::{LockHolder, RepoLock};
 pub use onto::{
     OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
     foreign_commits, head_commit, merge_base, same_tree,
@@ -81,6 +83,31 @@ pub struct CommitRequest<'a> {
     /// `None`: `user.name` / `user.email` from the repository configuration
     /// where set, otherwise `Rampart <rampart@localhost>`.
     pub author: Option<&'a Author>,
+    /// Where the branch was when the caller read the inputs that `files` come from
+    /// ([`branch_tip`]); the commit is refused ([`GitError::MovedSinceRead`]) if it has
+    /// moved since. `None`: build on wherever the branch is when committing.
+    pub read_at: Option<&'a Tip>,
+}
+
+/// Where a branch was at one moment: see [`branch_tip`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tip {
+    /// Full reference name, e.g. `refs/heads/main`.
+    pub refname: String,
+    /// Its commit; `None` if the branch does not exist yet (or is unborn).
+    pub commit: Option<Oid>,
+}
+
+/// Where `branch` (`None`: the checked-out branch) of the repository at `repo_dir` is now.
+/// Read it before reading the inputs a commit is made of, and pass it as
+/// [`CommitRequest::read_at`].
+pub fn branch_tip(repo_dir: &Path, branch: Option<&str>) -> Result<Tip, GitError> {
+    let repo = commit::open(repo_dir)?;
+    let target = commit::resolve_target(&repo, branch)?;
+    Ok(Tip {
+        refname: target.refname,
+        commit: target.expected,
+    })
 }
 
 /// The message of a commit.

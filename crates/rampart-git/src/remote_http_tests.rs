@@ -209,6 +209,7 @@ fn fetch_and_push_over_authenticated_smart_http_offer_the_token_per_connection()
             owned_prefixes: &[],
             message: "first".into(),
             author: None,
+            read_at: None,
         },
     )? {
         CommitOutcome::Committed { commit, .. } => commit,

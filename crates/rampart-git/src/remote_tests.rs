@@ -70,6 +70,7 @@ fn setup() -> Result<Setup, Box<dyn std::error::Error>> {
             owned_prefixes: &[],
             message: "first".into(),
             author: Some(&a),
+            read_at: None,
         },
     )?;
     let CommitOutcome::Committed { commit: first, .. } = outcome else {

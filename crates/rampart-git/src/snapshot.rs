@@ -99,6 +99,7 @@ mod tests {
                 owned_prefixes: &[],
                 message: "inputs".into(),
                 author: None,
+                read_at: None,
             },
         )
         .unwrap();

@@ -301,6 +301,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
             owned_prefixes: &[],
             message: "m".into(),
             author: None,
+            read_at: None,
         };
         let err = commit_files(&dir, &req).expect_err(bad);
         assert!(
@@ -321,6 +322,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
             owned_prefixes: &owned,
             message: "m".into(),
             author: None,
+            read_at: None,
         };
         let err = commit_files(&dir, &req).expect_err(bad);
         assert!(
@@ -335,6 +337,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
         owned_prefixes: &[],
         message: "m".into(),
         author: None,
+        read_at: None,
     };
     let err = commit_files(&dir, &req).expect_err("file/dir conflict");
     assert!(matches!(err, GitError::PathConflict { .. }), "{err:?}");
@@ -345,6 +348,7 @@ fn invalid_paths_prefixes_and_branches_are_refused_before_anything_is_written() 
             owned_prefixes: &[],
             message: "m".into(),
             author: None,
+            read_at: None,
         };
         let err = commit_files(&dir, &req).expect_err(bad);
         assert!(
@@ -433,6 +437,7 @@ fn detached_head_needs_a_branch_name() {
         owned_prefixes: &[],
         message: "m".into(),
         author: None,
+        read_at: None,
     };
     let err = commit_files(&dir, &req).expect_err("detached");
     assert!(matches!(err, GitError::DetachedHead { .. }), "{err:?}");
@@ -453,6 +458,7 @@ fn authors_come_from_the_request_then_the_config_then_the_default() {
         owned_prefixes: &[],
         message: "m".into(),
         author: Some(&author),
+        read_at: None,
     };
     let (id, _, _) = committed(commit_files(&dir, &req).expect("commit"));
     let repo = Repository::open(&dir).expect("open");
@@ -607,6 +613,7 @@ fn a_described_message_is_written_from_the_changes_the_commit_records() {
         owned_prefixes: &prefixes(&["a"]),
         message: rampart_git::Message::Describe(&describe),
         author: None,
+        read_at: None,
     };
     commit_files(&dir, &req).expect("commit");
     let message = git(&dir, &["log", "-1", "--format=%B"]);

@@ -180,6 +180,7 @@ fn a_commit_that_would_add_a_secret_is_refused_and_writes_nothing() {
         owned_prefixes: &[],
         message: "m".into(),
         author: None,
+        read_at: None,
     };
     let err = commit_files(&dir, &request).unwrap_err();
     let GitError::SecretsFound { findings } = &err else {

@@ -36,6 +36,7 @@ pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
             owned_prefixes: &[],
             message: "rampart: initialise repository\n\nrampart.yaml, environments and an example request (specs/shop.yaml).\n".into(),
             author: author.as_ref(),
+read_at: None,
         },
     )?;
     if let CommitOutcome::Committed { commit, branch, .. } = outcome {
@@ -50,6 +51,7 @@ pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
         rendered,
         &args.commit,
         "rampart: render shop (all environments)",
+        None,
     )?;
     println!(
         "next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`",

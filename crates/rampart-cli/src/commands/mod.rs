@@ -10,9 +10,11 @@ mod scan;
 
 use crate::cli::{Command, CommitArgs};
 use anyhow::{Result, bail};
-use rampart_git::Author;
+use rampart_git::{Author, GitError, RepoLock};
 use rampart_model::{Diagnostics, RepoConfig};
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Exit code of `render --check` when generated files are out of date.
 pub const EXIT_DRIFT: u8 = 1;
@@ -90,4 +92,22 @@ pub fn author(args: &CommitArgs, config: Option<&RepoConfig>) -> Result<Option<A
             _ => None,
         },
     )
+}
+
+/// Takes the repository lock for a run that writes (see [`RepoLock`]), saying on stderr
+/// whom it waits for. `None` when `repo` is no git repository: the command then fails with
+/// its own message when it reads the repository.
+pub fn lock_repository(repo: &Path, purpose: &str, args: &CommitArgs) -> Result<Option<RepoLock>> {
+    let wait = Duration::from_secs(args.lock_timeout);
+    let waiting = |holder: &rampart_git::LockHolder| {
+        eprintln!(
+            "waiting for another rampart run to finish ({holder}); at most {}s (--lock-timeout)",
+            args.lock_timeout
+        )
+    };
+    match RepoLock::acquire(repo, purpose, wait, waiting) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(GitError::Open { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }

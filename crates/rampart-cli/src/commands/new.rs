@@ -18,6 +18,9 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         );
     }
     let repo = &args.repo.repo;
+    // Held from the existence check until the request is in the work tree.
+    let _lock = super::lock_repository(repo, &format!("rampart new {}", args.name), &args.commit)?;
+    let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
     if repo.join(&rel).exists() {
         bail!(
             "{} already exists; edit it and run `rampart render`",
@@ -53,6 +56,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         blueprints: args.repo.blueprints.as_ref(),
         env: None,
         title: &title,
+        read_at,
     };
     let delivered = commit_or_deliver(job, &args.commit, &args.delivery)?;
     if !placeholders.is_empty() {

@@ -137,6 +137,8 @@ pub struct Job<'a> {
     pub env: Option<&'a str>,
     /// Commit (and pull request) title.
     pub title: &'a str,
+    /// Where the branch was when `local` was read; a local commit is refused if it moved.
+    pub read_at: Option<rampart_git::Tip>,
 }
 
 /// Renders and commits locally, or delivers (push, pull request) as the flags and
@@ -158,7 +160,7 @@ pub fn commit_or_deliver(job: Job<'_>, args: &CommitArgs, delivery: &DeliveryArg
             job.env,
             CacheUse::ReadWrite,
         )?;
-        commit(job.repo, rendered, args, job.title)?;
+        commit(job.repo, rendered, args, job.title, job.read_at.as_ref())?;
         return Ok(false);
     }
     if args.branch.is_some() && mode == rampart_model::delivery::DeliveryMode::PullRequest {
@@ -182,7 +184,14 @@ pub fn commit_or_deliver(job: Job<'_>, args: &CommitArgs, delivery: &DeliveryArg
 }
 
 /// Commits a render and prints what happened.
-pub fn commit(repo: &Path, mut rendered: Rendered, args: &CommitArgs, title: &str) -> Result<()> {
+/// `read_at`: where the branch was when the inputs were read (see [`Job::read_at`]).
+pub fn commit(
+    repo: &Path,
+    mut rendered: Rendered,
+    args: &CommitArgs,
+    title: &str,
+    read_at: Option<&rampart_git::Tip>,
+) -> Result<()> {
     let author = author(args, Some(&rendered.inputs.config))?;
     let branch = args.branch.as_deref();
     let started = Instant::now();
@@ -193,6 +202,7 @@ pub fn commit(repo: &Path, mut rendered: Rendered, args: &CommitArgs, title: &st
         owned_prefixes: &rendered.owned,
         message: Message::Describe(&describe),
         author: author.as_ref(),
+        read_at,
     };
     let outcome = rampart_git::commit_files(repo, &request)?;
     tracing::info!(
@@ -262,6 +272,9 @@ fn output_prefixes(rendered: &Rendered) -> Vec<String> {
 pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
     let repo = &args.repo.repo;
     if !args.check {
+        // Held from reading the inputs until the work tree is updated.
+        let _lock = super::lock_repository(repo, "rampart render", &args.commit)?;
+        let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
         let started = Instant::now();
         let local = inputs::read_worktree(repo, &FileSet::new())?;
         let inputs = Inputs::from_files(repo, &local)?;
@@ -277,6 +290,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
             blueprints: args.repo.blueprints.as_ref(),
             env: args.env.as_deref(),
             title: &title,
+            read_at,
         };
         commit_or_deliver(job, &args.commit, &args.delivery)?;
         return Ok(ExitCode::SUCCESS);

@@ -49,6 +49,7 @@ pub fn commit_on(
         owned_prefixes: owned,
         message: "render manifests\n\nbody".into(),
         author: None,
+        read_at: None,
     };
     rampart_git::commit_files(dir, &req).expect("commit_files")
 }
