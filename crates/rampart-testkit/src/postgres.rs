@@ -338,7 +338,10 @@ fn bin_dir() -> PathBuf {
             return dir;
         }
         panic!(
-            "rampart-testkit: RAMPART_PG_BINDIR={} holds no initdb and pg_ctl",
+            "rampart-testkit: RAMPART_PG_BINDIR={} holds no initdb and pg_ctl: point it at \
+             PostgreSQL's server binaries (15 or later, e.g. /usr/lib/postgresql/15/bin after \
+             `apt-get install postgresql`) or unset it to search PATH, `pg_config --bindir` and \
+             /usr/lib/postgresql/*/bin",
             dir.display()
         );
     }

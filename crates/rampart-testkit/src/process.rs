@@ -214,6 +214,57 @@ mod tests {
         venv_tool("rampart-no-such-tool", "some-package");
     }
 
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        cmd
+    }
+
+    #[test]
+    fn a_server_that_loses_its_port_is_retried_on_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        let attempts = std::cell::Cell::new(0);
+        let (mut server, _port) = spawn_until_ready(
+            "fake",
+            &log,
+            |_port| {
+                attempts.set(attempts.get() + 1);
+                match attempts.get() {
+                    3 => sh("exec sleep 30"),
+                    _ => sh(
+                        "echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2; exit 1",
+                    ),
+                }
+            },
+            |_port| attempts.get() == 3,
+        );
+        assert_eq!(attempts.get(), 3);
+        server.kill();
+    }
+
+    #[test]
+    fn a_server_that_exits_early_panics_with_its_command_and_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        let panic = std::panic::catch_unwind(|| {
+            spawn_until_ready(
+                "fake",
+                &log,
+                |_| sh("echo 'no storage configured'; exit 3"),
+                |_| false,
+            )
+        })
+        .expect_err("a server that exits must panic");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            message.contains("fake exited (exit status: 3) before it was ready"),
+            "{message}"
+        );
+        assert!(message.contains("command: sh -c 'echo"), "{message}");
+        assert!(message.contains("no storage configured"), "{message}");
+    }
+
     #[test]
     fn command_lines_quote_arguments_with_spaces() {
         let mut cmd = Command::new("pg_ctl");
