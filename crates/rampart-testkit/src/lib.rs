@@ -1,0 +1,33 @@
+//! Real servers for tests: [`OpenBao`] (dev mode, KV v2 at `secret/`), [`Moto`] (AWS Secrets
+//! Manager) and [`Postgres`], each started by the test that needs it on a free loopback port,
+//! in its own temporary directory, and stopped when the handle is dropped.
+//!
+//! Nothing here relies on a server that happens to be running: every test starts its own, so
+//! tests run in parallel. A missing tool is a panic that names the package that installs it
+//! (`scripts/test.sh` installs them all), never a skip. A server that fails to start panics
+//! with the exact command and the last lines of its log.
+//!
+//! ```no_run
+//! use rampart_testkit::{OpenBao, Postgres};
+//!
+//! let bao = OpenBao::start();
+//! let written = bao
+//!     .request("POST", "/v1/secret/data/app", Some(r#"{"data":{"password":"p1"}}"#))
+//!     .unwrap();
+//! assert_eq!(written.status, 200);
+//!
+//! let pg = Postgres::start();
+//! println!("connect to {}", pg.url());
+//! // Both servers stop when `bao` and `pg` go out of scope.
+//! ```
+
+mod http;
+mod moto;
+mod openbao;
+mod postgres;
+mod process;
+
+pub use http::{Response, send};
+pub use moto::Moto;
+pub use openbao::OpenBao;
+pub use postgres::Postgres;
