@@ -17,6 +17,7 @@ mod malformed;
 mod new_request;
 mod render_cache;
 mod render_flow;
+mod rotate;
 mod secret_guard;
 mod secrets;
 mod snapshots;

@@ -43,6 +43,10 @@ pub enum Command {
     /// rest, kube-apiserver flags, admission configuration, Falco/Tetragon/Prometheus rules)
     /// to a directory; `render` commits the same files into clusters/<env>/cluster/.
     ClusterConfig(ClusterConfigArgs),
+    /// Rotate the secrets whose schedule is due in Vault/OpenBao or AWS Secrets Manager
+    /// (and their PostgreSQL password), then pin the new versions in the requests and
+    /// deliver them like a render (commit, push or pull request).
+    Rotate(RotateArgs),
 }
 
 /// Where and how to commit.
@@ -226,6 +230,32 @@ pub struct AuditArgs {
     pub context: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `rampart rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Only this environment (default: every environment of rampart.yaml).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only this secret, as NAMESPACE/NAME; repeat for more.
+    #[arg(long = "secret", value_name = "NAMESPACE/NAME")]
+    pub secrets: Vec<String>,
+    /// Rotate even where the schedule says no rotation is due.
+    #[arg(long)]
+    pub force: bool,
+    /// Contact the backends read-only and change nothing; print what would happen.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How many secrets are rotated at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 /// `rampart cluster-config`.

@@ -7,6 +7,7 @@ mod commands;
 mod delivery;
 mod inputs;
 mod render_cache;
+mod rotation;
 mod scaffold;
 mod walk;
 

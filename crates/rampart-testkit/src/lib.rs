@@ -21,12 +21,14 @@
 //! // Both servers stop when `bao` and `pg` go out of scope.
 //! ```
 
+mod crash_proxy;
 mod http;
 mod moto;
 mod openbao;
 mod postgres;
 mod process;
 
+pub use crash_proxy::CrashProxy;
 pub use http::{Response, send};
 pub use moto::Moto;
 pub use openbao::OpenBao;

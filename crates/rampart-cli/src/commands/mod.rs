@@ -6,6 +6,7 @@ mod cluster_config;
 mod init;
 mod new;
 pub(crate) mod render;
+mod rotate;
 mod scan;
 
 use crate::cli::{Command, CommitArgs};
@@ -32,6 +33,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Audit(args) => audit::run(args),
         Command::ClusterConfig(args) => cluster_config::run(args),
+        Command::Rotate(args) => rotate::run(args),
     }
 }
 

@@ -106,7 +106,9 @@ pub fn pull_request_text(
         body.truncate(cut);
         body.push_str("\n\n… (truncated)\n");
     }
-    (summary.to_owned(), body)
+    // The first line is the title; the whole summary opens the body.
+    let title = summary.lines().next().unwrap_or_default().to_owned();
+    (title, body)
 }
 
 fn what_changed(body: &mut String, changes: &[Change]) {

@@ -47,18 +47,22 @@ pub fn invalid(message: impl Into<String>) -> anyhow::Error {
 
 /// The mode in force: the flags, else rampart.yaml.
 pub fn mode(args: &DeliveryArgs, config: &Delivery) -> DeliveryMode {
+    flag_mode(args).unwrap_or(config.mode)
+}
+
+/// The mode the flags ask for, if any.
+pub fn flag_mode(args: &DeliveryArgs) -> Option<DeliveryMode> {
     if args.push {
-        return DeliveryMode::Push;
+        return Some(DeliveryMode::Push);
     }
     if args.pr {
-        return DeliveryMode::PullRequest;
+        return Some(DeliveryMode::PullRequest);
     }
-    match args.delivery {
-        Some(DeliveryModeArg::Commit) => DeliveryMode::Commit,
-        Some(DeliveryModeArg::Push) => DeliveryMode::Push,
-        Some(DeliveryModeArg::PullRequest) => DeliveryMode::PullRequest,
-        None => config.mode,
-    }
+    args.delivery.map(|d| match d {
+        DeliveryModeArg::Commit => DeliveryMode::Commit,
+        DeliveryModeArg::Push => DeliveryMode::Push,
+        DeliveryModeArg::PullRequest => DeliveryMode::PullRequest,
+    })
 }
 
 /// What to deliver.

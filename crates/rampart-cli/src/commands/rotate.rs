@@ -1,0 +1,167 @@
+//! `rampart rotate`: one pass over the secrets with a rotation policy — rotate what is due
+//! in its backend, then pin the new versions in the requests and deliver them like a render.
+
+use super::render::{Job, commit_or_deliver};
+use super::{EXIT_INVALID_INPUT, lock_repository};
+use crate::cli::{DeliveryModeArg, RotateArgs};
+use crate::inputs::{self, Inputs};
+use crate::rotation::{self, Planned};
+use anyhow::Result;
+use rampart_git::FileSet;
+use rampart_model::delivery::DeliveryMode;
+use rampart_rotate::{Outcome, RotateError};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
+    let repo = &args.repo.repo;
+    // Held from reading the requests to writing the pins: no render or new in between.
+    let _lock = lock_repository(repo, "rampart rotate", &args.commit)?;
+    let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
+    let local = inputs::read_worktree(repo, &FileSet::new())?;
+    let inputs = Inputs::from_files(repo, &local)?;
+    let planned = match rotation::plan(&inputs, args.env.as_deref(), &args.secrets, args.force) {
+        Ok(planned) => planned,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(EXIT_INVALID_INPUT));
+        }
+    };
+    if planned.is_empty() {
+        println!("nothing to rotate: no secret has a `rotation` policy in the selected environments");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let total = planned.len();
+    let progress = std::io::stderr().is_terminal();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results = rotation::run(&inputs, &planned, usize::from(args.concurrency), args.dry_run, |id, r| {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if progress {
+            eprintln!("[{n}/{total}] {id}: {}", describe(r));
+        }
+    })?;
+
+    print_summary(&planned, &results);
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    let pins: Vec<(&Planned, &str, &str)> = planned
+        .iter()
+        .zip(&results)
+        .filter_map(|(p, r)| {
+            let (old, new) = r.as_ref().ok()?.new_pin()?;
+            Some((p, old, new))
+        })
+        .collect();
+    if !args.dry_run && !pins.is_empty() {
+        let edited = rotation::pin_versions(&inputs, &local, &pins)?;
+        let inputs = Inputs::from_files(repo, &edited)?;
+        let mode = delivery_mode(&args, &inputs, &pins);
+        let title = rotation::summary(&pins);
+        let job = Job {
+            repo,
+            local: edited,
+            inputs,
+            blueprints: args.repo.blueprints.as_ref(),
+            env: args.env.as_deref(),
+            title: &title,
+            read_at,
+        };
+        let delivery = crate::cli::DeliveryArgs {
+            push: false,
+            pr: false,
+            delivery: Some(match mode {
+                DeliveryMode::Commit => DeliveryModeArg::Commit,
+                DeliveryMode::Push => DeliveryModeArg::Push,
+                DeliveryMode::PullRequest => DeliveryModeArg::PullRequest,
+            }),
+        };
+        commit_or_deliver(job, &args.commit, &delivery)?;
+    }
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {total} secret(s) failed; the others are done{}",
+            if pins.is_empty() { "" } else { " and pinned" }
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The flag, else the environments' `secretStores.rotation.delivery` (else rampart.yaml's
+/// mode); over environments that differ, the most reviewed one.
+fn delivery_mode(args: &RotateArgs, inputs: &Inputs, pins: &[(&Planned, &str, &str)]) -> DeliveryMode {
+    if let Some(flagged) = crate::delivery::flag_mode(&args.delivery) {
+        return flagged;
+    }
+    let repo_default = inputs.config.delivery.mode;
+    pins.iter()
+        .filter_map(|(p, _, _)| {
+            inputs
+                .environments
+                .iter()
+                .find(|e| e.name == p.id.environment)
+        })
+        .map(|env| env.secret_stores.rotation_delivery(repo_default))
+        .max_by_key(|mode| match mode {
+            DeliveryMode::Commit => 0,
+            DeliveryMode::Push => 1,
+            DeliveryMode::PullRequest => 2,
+        })
+        .unwrap_or(repo_default)
+}
+
+fn describe(result: &Result<Outcome, RotateError>) -> String {
+    match result {
+        Ok(outcome) => match outcome.new_pin() {
+            Some((old, new)) => format!("{} {old} → {new}", outcome.label()),
+            None => outcome.label().to_owned(),
+        },
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+fn print_summary(planned: &[Planned], results: &[Result<Outcome, RotateError>]) {
+    let rows: Vec<[String; 4]> = planned
+        .iter()
+        .zip(results)
+        .map(|(p, r)| {
+            let versions = match r.as_ref().ok().and_then(Outcome::new_pin) {
+                Some((old, new)) => format!("{old} → {new}"),
+                None => p.pinned.clone(),
+            };
+            let outcome = match r {
+                Ok(o) => o.label().to_owned(),
+                Err(e) => format!("failed: {e}"),
+            };
+            [
+                format!("{}/{}", p.id.namespace, p.id.secret),
+                p.id.environment.clone(),
+                versions,
+                outcome,
+            ]
+        })
+        .collect();
+    let header = ["SECRET", "ENVIRONMENT", "VERSION", "OUTCOME"];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        println!("{out}");
+    };
+    line(header);
+    for row in &rows {
+        line([&row[0], &row[1], &row[2], &row[3]]);
+    }
+}

@@ -1,0 +1,37 @@
+//! The rotation engine: rotates secrets in Vault/OpenBao (KV v2) and AWS Secrets Manager,
+//! optionally changing the credential in PostgreSQL, crash-safely — and reports the
+//! versions Git must pin next. Delivering those pins is the caller's part.
+//!
+//! The invariant: no version that Git pins is ever destroyed or invalidated. Vault writes
+//! use check-and-set and never let `max_versions` prune the pin; AWS pins keep a staging
+//! label; PostgreSQL's alternating users leave the pinned role's password alone.
+
+mod any;
+mod aws;
+mod backend;
+mod connect;
+mod engine;
+mod error;
+mod job;
+mod pins;
+mod plan;
+mod postgres;
+mod run;
+mod time;
+mod tls;
+mod value;
+mod vault;
+
+pub use any::AnyBackend;
+pub use aws::{Aws, request_token};
+pub use backend::{Backend, Remote};
+pub use connect::connect;
+pub use engine::{rotate, rotate_all};
+pub use error::{BackendError, BackendErrorKind, RotateError};
+pub use job::{DueRule, Generate, Job, Outcome, Policy, PostgresStrategy, PostgresTarget, SecretId};
+pub use pins::pin_versions;
+pub use plan::{Planned, plan};
+pub use run::run;
+pub use postgres::{Endpoint, Login, alternate_role};
+pub use value::{MARKER_PROPERTY, Marker, SecretData, random_string};
+pub use vault::{Vault, VaultAuth};

@@ -1,0 +1,166 @@
+//! A loopback HTTP proxy that SIGKILLs a process when a given request arrives: a crash at an
+//! exact step of a client's conversation with a server, with no hook in the client.
+//!
+//! The proxy reads each request (head and `Content-Length` body; the clients under test
+//! send no chunked requests), counts it, and forwards it — except the `kill_at`-th, before
+//! which it kills the registered process and drops the connection. Responses are copied
+//! back unchanged.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::Child;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// The proxy; it stops accepting when dropped (connections in flight end with the process).
+pub struct CrashProxy {
+    port: u16,
+    kill_at: Arc<AtomicUsize>,
+    seen: Arc<AtomicUsize>,
+    victim: Arc<Mutex<Option<Child>>>,
+    killed: Arc<AtomicUsize>,
+}
+
+impl CrashProxy {
+    /// Listens on a free loopback port and forwards to `127.0.0.1:upstream`. `kill_at`:
+    /// the 1-based request before which the victim is killed (`None`: never).
+    pub fn start(upstream: u16, kill_at: Option<usize>) -> CrashProxy {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .unwrap_or_else(|e| panic!("rampart-testkit: proxy cannot bind: {e}"));
+        let port = listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("rampart-testkit: proxy address: {e}"));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let kill_at = Arc::new(AtomicUsize::new(kill_at.unwrap_or(0)));
+        let victim: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(None));
+        let killed = Arc::new(AtomicUsize::new(0));
+        let (s, v, k, at) = (seen.clone(), victim.clone(), killed.clone(), kill_at.clone());
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (s, v, k, at) = (s.clone(), v.clone(), k.clone(), at.clone());
+                thread::spawn(move || {
+                    let _ = relay(client, upstream, &at, &s, &v, &k);
+                });
+            }
+        });
+        CrashProxy {
+            port,
+            kill_at,
+            seen,
+            victim,
+            killed,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Registers the process to kill.
+    pub fn watch(&self, child: Child) {
+        *self.victim.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
+    }
+
+    /// Takes the process back (to wait for it).
+    pub fn release(&self) -> Option<Child> {
+        self.victim.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Requests seen so far (the killed one included).
+    pub fn requests(&self) -> usize {
+        self.seen.load(Ordering::SeqCst)
+    }
+
+    /// Kills no more: every request is forwarded from now on.
+    pub fn disarm(&self) {
+        self.kill_at.store(0, Ordering::SeqCst);
+    }
+
+    /// Waits until the victim was killed (`Ok`) or exited by itself (`Err` with its
+    /// status).
+    pub fn wait_for_kill(&self) -> Result<(), std::process::ExitStatus> {
+        loop {
+            if self.killed() {
+                return Ok(());
+            }
+            {
+                let mut guard = self.victim.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(Ok(Some(status))) = guard.as_mut().map(Child::try_wait) {
+                    drop(guard);
+                    if self.killed() {
+                        return Ok(());
+                    }
+                    return Err(status);
+                }
+            }
+            thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Whether the victim was killed.
+    pub fn killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst) > 0
+    }
+}
+
+fn relay(
+    client: TcpStream,
+    upstream: u16,
+    kill_at: &AtomicUsize,
+    seen: &AtomicUsize,
+    victim: &Mutex<Option<Child>>,
+    killed: &AtomicUsize,
+) -> io::Result<()> {
+    let server = TcpStream::connect(("127.0.0.1", upstream))?;
+    let mut back_from = server.try_clone()?;
+    let mut back_to = client.try_clone()?;
+    thread::spawn(move || {
+        let _ = io::copy(&mut back_from, &mut back_to);
+        let _ = back_to.shutdown(Shutdown::Write);
+    });
+    let mut reader = BufReader::new(client);
+    let mut to_server = server;
+    loop {
+        let mut head = Vec::new();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(()); // the client closed the connection
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.trim().eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            let end = line == "\r\n";
+            head.extend_from_slice(line.as_bytes());
+            if end {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == kill_at.load(Ordering::SeqCst) {
+            // The victim is registered right after it is spawned: wait for that.
+            for _ in 0..500 {
+                let mut guard = victim.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(child) = guard.as_mut() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    killed.fetch_add(1, Ordering::SeqCst);
+                    break;
+                }
+                drop(guard);
+                thread::sleep(std::time::Duration::from_millis(2));
+            }
+            return Ok(());
+        }
+        to_server.write_all(&head)?;
+        to_server.write_all(&body)?;
+    }
+}
