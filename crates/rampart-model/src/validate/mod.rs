@@ -4,6 +4,7 @@ mod cluster;
 mod delivery;
 mod environment;
 mod request;
+mod rotation;
 mod secret_stores;
 mod secrets;
 pub mod syntax;
