@@ -24,10 +24,14 @@
 //! assert!(out.ends_with("        version: {dev: 4, prod: 3}   # pinned\n"));
 //! ```
 
+mod format;
+mod span;
 mod tree;
 
 use crate::request::NamespaceRequest;
 use crate::secret::{PinnedVersion, PinnedVersions};
+use format::{key, scalar};
+use span::{insertion, scalar_span};
 use std::collections::BTreeMap;
 use tree::{Lines, Mark, Node, TreeError};
 use yaml_rust2::scanner::TScalarStyle;
@@ -261,144 +265,6 @@ fn find_version<'n>(root: &'n Node, edit: &VersionEdit) -> Result<&'n Node, Edit
     secret
         .get("version")
         .ok_or_else(|| EditError::NotARequest(format!("secret `{}` has no version", edit.secret)))
-}
-
-/// Byte range of a scalar in `text`, quotes included.
-fn scalar_span(
-    text: &str,
-    lines: &Lines,
-    node: &Node,
-    secret: &str,
-) -> Result<(usize, usize), EditError> {
-    let Node::Scalar {
-        value, style, mark, ..
-    } = node
-    else {
-        return Err(EditError::Verification);
-    };
-    let unsupported = |what| EditError::UnsupportedVersion {
-        secret: secret.into(),
-        what,
-        line: mark.0,
-        column: mark.1 + 1,
-    };
-    let start = lines.offset(text, *mark);
-    let rest = &text.as_bytes()[start..];
-    let end = match style {
-        TScalarStyle::Plain => {
-            if !text[start..].starts_with(value.as_str()) || value.is_empty() {
-                return Err(unsupported("a plain scalar over several lines"));
-            }
-            start + value.len()
-        }
-        TScalarStyle::DoubleQuoted | TScalarStyle::SingleQuoted => {
-            let quote = if *style == TScalarStyle::DoubleQuoted {
-                b'"'
-            } else {
-                b'\''
-            };
-            if rest.first() != Some(&quote) {
-                return Err(EditError::Verification);
-            }
-            let mut i = 1;
-            loop {
-                match (rest.get(i), rest.get(i + 1)) {
-                    (None, _) => return Err(EditError::Verification),
-                    (Some(b'\\'), _) if quote == b'"' => i += 2,
-                    (Some(b'\''), Some(b'\'')) if quote == b'\'' => i += 2,
-                    (Some(c), _) if *c == quote => break start + i + 1,
-                    _ => i += 1,
-                }
-            }
-        }
-        TScalarStyle::Literal | TScalarStyle::Folded => return Err(unsupported("a block scalar")),
-    };
-    Ok((start, end))
-}
-
-/// Where and what to insert for entries missing from a version map.
-fn insertion(
-    text: &str,
-    lines: &Lines,
-    entries: &[(Node, Node)],
-    mark: Mark,
-    flow: bool,
-    missing: &[String],
-    edit: &VersionEdit,
-) -> Result<((usize, usize), String), EditError> {
-    let Some((first_key, _)) = entries.first() else {
-        return if flow {
-            let at = lines.offset(text, mark) + 1;
-            Ok(((at, at), missing.join(", ")))
-        } else {
-            Err(EditError::Verification)
-        };
-    };
-    let (_, last) = entries.last().expect("entries is not empty");
-    let (_, end) = scalar_span(text, lines, last, edit.secret)?;
-    if flow {
-        return Ok(((end, end), format!(", {}", missing.join(", "))));
-    }
-    // After the last entry's line (its comment stays with it), indented like the first key.
-    let eol = text[end..]
-        .find(['\r', '\n'])
-        .map_or(text.len(), |i| end + i);
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let indent = " ".repeat(first_key.mark().1);
-    let inserted: String = missing
-        .iter()
-        .map(|entry| format!("{newline}{indent}{entry}"))
-        .collect();
-    Ok(((eol, eol), inserted))
-}
-
-/// `value` written in `style`; plain only where plain YAML reads it back as the same version.
-fn scalar(value: &str, style: TScalarStyle) -> String {
-    match style {
-        TScalarStyle::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
-        TScalarStyle::Plain if plain_reads_back(value, true) => value.to_string(),
-        _ => double_quoted(value),
-    }
-}
-
-/// An environment name as a map key.
-fn key(name: &str) -> String {
-    if plain_reads_back(name, false) {
-        name.to_string()
-    } else {
-        double_quoted(name)
-    }
-}
-
-fn double_quoted(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// True when `value` written plain reads back as the string `value` (or, with
-/// `numbers`, as a number that prints as `value`, which a version also is).
-fn plain_reads_back(value: &str, numbers: bool) -> bool {
-    let charset = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    charset
-        && match serde_yaml::from_str::<serde_yaml::Value>(value) {
-            Ok(serde_yaml::Value::String(s)) => s == value,
-            Ok(serde_yaml::Value::Number(n)) => {
-                numbers && (n.is_u64() || n.is_i64()) && n.to_string() == value
-            }
-            _ => false,
-        }
 }
 
 /// Proves that `out` is `before` with only the secret's version changed as asked.

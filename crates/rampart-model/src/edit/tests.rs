@@ -1,3 +1,4 @@
+use super::format::plain_reads_back;
 use super::*;
 
 const ALL: &[&str] = &["dev", "staging", "prod"];

@@ -5,6 +5,7 @@ mod delivery;
 mod environment;
 mod request;
 mod rotation;
+mod rotator;
 mod secret_stores;
 mod secrets;
 pub mod syntax;
