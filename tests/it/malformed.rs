@@ -146,8 +146,8 @@ fn rotation_cases() -> Vec<Case> {
                 ),
             ),
             expect: &[
-                "apps[0].secrets[0].rotation.postgres: `host` (hostProperty) is not one of the secret's properties",
-                "specs/bad.yaml:18:51: error: apps[0].secrets[0].rotation.postgres.portProperty: `pgport` (portProperty) is not one of the secret's properties",
+                "specs/bad.yaml:18:11: error: apps[0].secrets[0].rotation.postgres.hostProperty: `host` (hostProperty) is not one of the secret's properties",
+                "specs/bad.yaml:18:60: error: apps[0].secrets[0].rotation.postgres.portProperty: `pgport` (portProperty) is not one of the secret's properties",
                 "`dbname` (databaseProperty)",
             ],
         },
@@ -175,7 +175,7 @@ fn rotation_cases() -> Vec<Case> {
                 ),
             ),
             expect: &[
-                "specs/bad.yaml:18:57: error: apps[0].secrets[0].rotation.postgres.strategy: `single-user` in environment `prod`, where rotations are delivered by pull request",
+                "specs/bad.yaml:18:56: error: apps[0].secrets[0].rotation.postgres.strategy: `single-user` in environment `prod`, where rotations are delivered by pull request",
                 "`single-user` in environment `staging`",
                 "environments/prod.yaml with `secretStores.rotation.delivery: push`",
             ],
