@@ -25,6 +25,164 @@ fn with_app(extra: &str) -> String {
     format!("{GOOD}{extra}")
 }
 
+/// `GOOD` whose app has a Vault secret `db` with these `properties` and `rotation` lines
+/// (indented under `rotation:`, which is line 15).
+fn with_rotation(properties: &str, rotation: &str) -> String {
+    with_app(&format!(
+        "    secrets:\n      - name: db\n        backend: vault\n        remoteKey: bad/db\n        properties: {properties}\n        version: 3\n        rotation:\n{rotation}"
+    ))
+}
+
+const PG_PROPERTIES: &str = "[username, password, host, port, dbname]";
+
+fn rotation_cases() -> Vec<Case> {
+    let weekly = "          schedule: \"0 3 * * 1\"\n";
+    vec![
+        Case {
+            name: "rotation schedule with seconds",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                "          schedule: \"0 0 3 * * 1\"\n          generate: {password: {length: 40}}\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:16:21: error: apps[0].secrets[0].rotation.schedule: `0 0 3 * * 1` has 6 fields; schedules are 5-field cron, without seconds",
+                "help: write a 5-field cron schedule in UTC",
+            ],
+        },
+        Case {
+            name: "rotation schedule unparsable",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                "          schedule: \"61 3 * * *\"\n          generate: {password: {length: 40}}\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:16:21: error: apps[0].secrets[0].rotation.schedule: `61 3 * * *` is not a valid cron schedule",
+                "minute 0-59",
+            ],
+        },
+        Case {
+            name: "rotation without schedule or follow",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                "          generate: {password: {length: 40}}\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:15:9: error: apps[0].secrets[0].rotation: no `schedule` says when a rotation is due",
+                "or `follow: true`",
+            ],
+        },
+        Case {
+            name: "rotation generates a property the secret does not list",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                &format!("{weekly}          generate: {{api-key: {{length: 40}}}}\n"),
+            ),
+            expect: &[
+                "specs/bad.yaml:17:22: error: apps[0].secrets[0].rotation.generate.api-key: `api-key` is not one of the secret's properties",
+                "generate only properties listed in `properties` (password)",
+            ],
+        },
+        Case {
+            name: "rotation length too short",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                &format!("{weekly}          generate: {{password: {{length: 8}}}}\n"),
+            ),
+            expect: &[
+                "specs/bad.yaml:17:41: error: apps[0].secrets[0].rotation.generate.password.length: length 8 is outside 16..4096",
+                "generate at least 16 characters",
+            ],
+        },
+        Case {
+            name: "rotation alphabet too small",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                &format!(
+                    "{weekly}          generate: {{password: {{length: 40, alphabet: \"01\"}}}}\n"
+                ),
+            ),
+            expect: &[
+                "apps[0].secrets[0].rotation.generate.password.alphabet: the alphabet has fewer than 10 distinct characters",
+            ],
+        },
+        Case {
+            name: "rotation follow with generate",
+            file: "bad",
+            text: with_rotation(
+                "[password]",
+                "          follow: true\n          generate: {password: {length: 40}}\n",
+            ),
+            expect: &[
+                "specs/bad.yaml:17:11: error: apps[0].secrets[0].rotation.generate: `generate` together with `follow: true`",
+                "a followed secret is written by someone else",
+            ],
+        },
+        Case {
+            name: "rotation postgres without a generated password",
+            file: "bad",
+            text: with_rotation(
+                "[username, password, host, port, dbname, api-key]",
+                &format!(
+                    "{weekly}          generate: {{api-key: {{length: 32}}}}\n          postgres: {{adminSecret: bad/admin}}\n"
+                ),
+            ),
+            expect: &[
+                "specs/bad.yaml:18:11: error: apps[0].secrets[0].rotation.postgres.passwordProperty: the password property `password` is not under `generate`",
+            ],
+        },
+        Case {
+            name: "rotation postgres connection properties not listed",
+            file: "bad",
+            text: with_rotation(
+                "[username, password]",
+                &format!(
+                    "{weekly}          generate: {{password: {{length: 40}}}}\n          postgres: {{adminSecret: bad/admin, portProperty: pgport}}\n"
+                ),
+            ),
+            expect: &[
+                "specs/bad.yaml:18:11: error: apps[0].secrets[0].rotation.postgres.hostProperty: `host` (hostProperty) is not one of the secret's properties",
+                "specs/bad.yaml:18:60: error: apps[0].secrets[0].rotation.postgres.portProperty: `pgport` (portProperty) is not one of the secret's properties",
+                "`dbname` (databaseProperty)",
+            ],
+        },
+        Case {
+            name: "rotation postgres strategy unknown",
+            file: "bad",
+            text: with_rotation(
+                PG_PROPERTIES,
+                &format!(
+                    "{weekly}          generate: {{password: {{length: 40}}}}\n          postgres: {{adminSecret: bad/admin, strategy: blue-green}}\n"
+                ),
+            ),
+            expect: &[
+                "specs/bad.yaml:18:",
+                "unknown variant `blue-green`, expected `alternating-users` or `single-user`",
+            ],
+        },
+        Case {
+            name: "rotation single-user where rotations wait for review",
+            file: "bad",
+            text: with_rotation(
+                PG_PROPERTIES,
+                &format!(
+                    "{weekly}          generate: {{password: {{length: 40}}}}\n          postgres: {{adminSecret: bad/admin, strategy: single-user}}\n"
+                ),
+            ),
+            expect: &[
+                "specs/bad.yaml:18:56: error: apps[0].secrets[0].rotation.postgres.strategy: `single-user` in environment `prod`, where rotations are delivered by pull request",
+                "`single-user` in environment `staging`",
+                "environments/prod.yaml with `secretStores.rotation.delivery: push`",
+            ],
+        },
+    ]
+}
+
 fn cases() -> Vec<Case> {
     vec![
         Case {
@@ -257,7 +415,7 @@ fn cases() -> Vec<Case> {
 fn malformed_requests_are_refused_with_location_and_fix_and_change_nothing() {
     let repo = Repo::init();
     let mut failures = Vec::new();
-    for case in cases() {
+    for case in cases().into_iter().chain(rotation_cases()) {
         let rel = format!("specs/{}.yaml", case.file);
         repo.write(&rel, &case.text);
         let before = repo.state();

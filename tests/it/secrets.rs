@@ -622,10 +622,11 @@ fn a_backend_the_environment_lacks_and_bad_store_values_are_refused() {
     let out = repo.rampart(&["render"]);
     assert_eq!(out.code, 2, "{out:?}");
     for fragment in [
-        "environments/prod.yaml:42:13: error: secretStores.vault.server: `http://vault.example.com:8200` is not an https:// URL",
+        "environments/prod.yaml:42:13: error: secretStores.vault.server: `http://vault.example.com:8200` uses plain http:// for a host that is not loopback",
+        "http:// is accepted only for a local dev server on 127.0.0.1, ::1 or localhost",
         "environments/prod.yaml:46:13: error: secretStores.vault.auth.role: `rampart-shared` does not contain `{namespace}` once",
         "every namespace needs its own identity",
-        "environments/prod.yaml:49:13: error: secretStores.aws.region: `eu-central` is not an AWS region",
+        "environments/prod.yaml:53:13: error: secretStores.aws.region: `eu-central` is not an AWS region",
     ] {
         assert!(out.stderr.contains(fragment), "{fragment}\n{}", out.stderr);
     }

@@ -101,6 +101,7 @@ impl Inputs {
                 file_stem: stem,
                 required_labels: &config.governance.required_labels,
                 environments: &environments,
+                delivery_mode: config.delivery.mode,
             };
             match parse_request(&display(repo, rel), &text, &ctx) {
                 Ok(request) => requests.push(RequestFile {

@@ -5,7 +5,7 @@
 //! ```
 //! use rampart_model::{parse_request, RequestContext};
 //! let text = "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: shop\nteam: web\n";
-//! let ctx = RequestContext { file_stem: "shop", required_labels: &[], environments: &[] };
+//! let ctx = RequestContext { file_stem: "shop", required_labels: &[], environments: &[], delivery_mode: Default::default() };
 //! let request = parse_request("specs/shop.yaml", text, &ctx).unwrap();
 //! assert_eq!(request.team, "web");
 //! ```
@@ -14,10 +14,12 @@ pub mod cluster;
 pub mod config;
 pub mod delivery;
 pub mod diagnostic;
+pub mod edit;
 pub mod environment;
 pub mod load;
 pub mod locate;
 pub mod request;
+pub mod rotation;
 pub mod secret;
 mod validate;
 

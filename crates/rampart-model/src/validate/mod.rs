@@ -4,6 +4,8 @@ mod cluster;
 mod delivery;
 mod environment;
 mod request;
+mod rotation;
+mod rotator;
 mod secret_stores;
 mod secrets;
 pub mod syntax;

@@ -17,6 +17,9 @@ pub struct RequestContext<'a> {
     pub required_labels: &'a [String],
     /// Every environment the request renders into.
     pub environments: &'a [Environment],
+    /// rampart.yaml's `delivery.mode`: how rotations are delivered in an environment that
+    /// sets no `secretStores.rotation.delivery`.
+    pub delivery_mode: crate::delivery::DeliveryMode,
 }
 
 /// Namespaces that belong to the platform, never to a team.

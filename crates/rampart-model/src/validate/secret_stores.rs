@@ -10,20 +10,7 @@ use crate::load::Report;
 /// Checks `secretStores` of an environment.
 pub(crate) fn check_secret_stores(env: &Environment, r: &mut Report) {
     if let Some(vault) = &env.secret_stores.vault {
-        let server = &vault.server;
-        let host = server.strip_prefix("https://").unwrap_or_default();
-        let host_ok = !host.is_empty()
-            && !host.starts_with('/')
-            && !host.bytes().any(|b| {
-                b.is_ascii_whitespace() || b.is_ascii_control() || matches!(b, b'@' | b'?' | b'#')
-            });
-        if !host_ok {
-            r.error(
-                "secretStores.vault.server",
-                format!("`{server}` is not an https:// URL of a server"),
-                "write e.g. `https://vault.example.com:8200`: TLS is required, and credentials never go into the URL",
-            );
-        }
+        check_server(&vault.server, r);
         for (field, value) in [
             ("kvMount", &vault.kv_mount),
             ("auth.mountPath", &vault.auth.mount_path),
@@ -39,12 +26,7 @@ pub(crate) fn check_secret_stores(env: &Environment, r: &mut Report) {
         check_pattern(
             "secretStores.vault.auth.role",
             &vault.auth.role,
-            |role| {
-                !role.is_empty()
-                    && role
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            },
+            is_role_name,
             "e.g. `rampart-{namespace}` (letters, digits, `-`, `_`, `.`)",
             r,
         );
@@ -65,6 +47,7 @@ pub(crate) fn check_secret_stores(env: &Environment, r: &mut Report) {
             }
         }
     }
+    super::rotator::check_rotation_settings(env, r);
     if let Some(aws) = &env.secret_stores.aws {
         if !is_aws_region(&aws.region) {
             r.error(
@@ -81,6 +64,56 @@ pub(crate) fn check_secret_stores(env: &Environment, r: &mut Report) {
             r,
         );
     }
+}
+
+/// `https://`, or `http://` for a loopback host (a local dev server); no credentials.
+fn check_server(server: &str, r: &mut Report) {
+    let (host, plain) = match (
+        server.strip_prefix("https://"),
+        server.strip_prefix("http://"),
+    ) {
+        (Some(host), _) => (host, false),
+        (None, Some(host)) => (host, true),
+        (None, None) => ("", false),
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with('/')
+        && !host.bytes().any(|b| {
+            b.is_ascii_whitespace() || b.is_ascii_control() || matches!(b, b'@' | b'?' | b'#')
+        });
+    if !host_ok {
+        r.error(
+            "secretStores.vault.server",
+            format!("`{server}` is not an https:// URL of a server"),
+            "write e.g. `https://vault.example.com:8200`: TLS is required, and credentials never go into the URL",
+        );
+    } else if plain && !is_loopback(host) {
+        r.error(
+            "secretStores.vault.server",
+            format!("`{server}` uses plain http:// for a host that is not loopback"),
+            "write an https:// URL, e.g. `https://vault.example.com:8200`; http:// is accepted only for a local dev server on 127.0.0.1, ::1 or localhost",
+        );
+    }
+}
+
+/// True when the authority of a URL (`host[:port][/path]`) names a loopback address.
+fn is_loopback(authority: &str) -> bool {
+    let authority = authority.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+pub(super) fn is_role_name(role: &str) -> bool {
+    !role.is_empty()
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// `value` must hold `{namespace}` once (one identity per namespace) and be valid with it
@@ -109,7 +142,7 @@ fn check_pattern(
     }
 }
 
-fn is_mount(m: &str) -> bool {
+pub(super) fn is_mount(m: &str) -> bool {
     !m.is_empty()
         && m.split('/').all(|seg| {
             !seg.is_empty()
@@ -198,5 +231,49 @@ mod tests {
         assert!(!is_role_arn("arn:aws:iam::1234:role/x"));
         assert!(!is_role_arn("arn:aws:s3:::bucket"));
         assert!(!is_role_arn("arn:aws:iam::123456789012:user/x"));
+    }
+
+    fn stores_error(from: &str, to: &str) -> String {
+        let text = PROD.replace(from, to);
+        assert_ne!(text, PROD, "{to}");
+        match parse_environment("environments/prod.yaml", &text, "prod") {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        for ok in [
+            "http://127.0.0.1:8200",
+            "http://127.8.9.10",
+            "http://localhost:8200",
+            "http://[::1]:8200",
+            "https://vault.example.com",
+        ] {
+            assert_eq!(
+                stores_error("https://vault.example.com:8200", ok),
+                "",
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://vault.example.com:8200",
+            "http://10.0.0.1:8200",
+            "http://localhost.example.com",
+            "http://[::2]:8200",
+        ] {
+            let err = stores_error("https://vault.example.com:8200", bad);
+            assert!(
+                err.contains(&format!("secretStores.vault.server: `{bad}` uses plain http:// for a host that is not loopback")),
+                "{err}"
+            );
+            assert!(
+                err.contains("only for a local dev server on 127.0.0.1, ::1 or localhost"),
+                "{err}"
+            );
+        }
+        let err = stores_error("https://vault.example.com:8200", "http://u:p@127.0.0.1");
+        assert!(err.contains("credentials never go into the URL"), "{err}");
     }
 }

@@ -135,9 +135,10 @@ fn check_secret(
     for env in ctx.environments {
         check_backend_configured(path, req, s.backend, env, r);
     }
-    check_remote_key(&format!("{path}.remoteKey"), s, r);
+    check_remote_key(&format!("{path}.remoteKey"), s.backend, &s.remote_key, r);
     check_properties(&format!("{path}.properties"), &s.properties, r);
     check_versions(&format!("{path}.version"), s, ctx, r);
+    super::rotation::check_rotation(path, s, ctx, r);
 }
 
 fn check_backend_configured(
@@ -186,9 +187,9 @@ fn check_backend_configured(
     }
 }
 
-fn check_remote_key(path: &str, s: &AppSecret, r: &mut Report) {
-    let key = s.remote_key.as_str();
-    match s.backend {
+/// A remote key in `backend`'s syntax (`remoteKey`, `rotation.postgres.adminSecret`).
+pub(super) fn check_remote_key(path: &str, backend: SecretBackend, key: &str, r: &mut Report) {
+    match backend {
         SecretBackend::Vault => {
             let chars_ok = key
                 .bytes()
@@ -463,6 +464,7 @@ apps:
             file_stem: "shop",
             required_labels: &[],
             environments: &envs,
+            delivery_mode: Default::default(),
         };
         parse_request("specs/shop.yaml", text, &ctx)
             .map(|_| ())
@@ -618,6 +620,7 @@ apps:
             file_stem: &long,
             required_labels: &[],
             environments: &envs,
+            delivery_mode: Default::default(),
         };
         let err = parse_request("specs/x.yaml", &text, &ctx)
             .unwrap_err()

@@ -52,6 +52,7 @@ fn inputs() -> (Environment, RepoConfig, rampart_model::NamespaceRequest) {
         file_stem: "shop",
         required_labels: &config.governance.required_labels,
         environments: std::slice::from_ref(&env),
+        delivery_mode: config.delivery.mode,
     };
     let request = rampart_model::parse_request(
         "specs/shop.yaml",

@@ -1,0 +1,95 @@
+//! Byte spans in the source: where a scalar starts and ends, and where entries missing
+//! from a version map are inserted.
+
+use super::tree::{Lines, Mark, Node};
+use super::{EditError, VersionEdit};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Byte range of a scalar in `text`, quotes included.
+pub(super) fn scalar_span(
+    text: &str,
+    lines: &Lines,
+    node: &Node,
+    secret: &str,
+) -> Result<(usize, usize), EditError> {
+    let Node::Scalar {
+        value, style, mark, ..
+    } = node
+    else {
+        return Err(EditError::Verification);
+    };
+    let unsupported = |what| EditError::UnsupportedVersion {
+        secret: secret.into(),
+        what,
+        line: mark.0,
+        column: mark.1 + 1,
+    };
+    let start = lines.offset(text, *mark);
+    let rest = &text.as_bytes()[start..];
+    let end = match style {
+        TScalarStyle::Plain => {
+            if !text[start..].starts_with(value.as_str()) || value.is_empty() {
+                return Err(unsupported("a plain scalar over several lines"));
+            }
+            start + value.len()
+        }
+        TScalarStyle::DoubleQuoted | TScalarStyle::SingleQuoted => {
+            let quote = if *style == TScalarStyle::DoubleQuoted {
+                b'"'
+            } else {
+                b'\''
+            };
+            if rest.first() != Some(&quote) {
+                return Err(EditError::Verification);
+            }
+            let mut i = 1;
+            loop {
+                match (rest.get(i), rest.get(i + 1)) {
+                    (None, _) => return Err(EditError::Verification),
+                    (Some(b'\\'), _) if quote == b'"' => i += 2,
+                    (Some(b'\''), Some(b'\'')) if quote == b'\'' => i += 2,
+                    (Some(c), _) if *c == quote => break start + i + 1,
+                    _ => i += 1,
+                }
+            }
+        }
+        TScalarStyle::Literal | TScalarStyle::Folded => return Err(unsupported("a block scalar")),
+    };
+    Ok((start, end))
+}
+
+/// Where and what to insert for entries missing from a version map.
+pub(super) fn insertion(
+    text: &str,
+    lines: &Lines,
+    entries: &[(Node, Node)],
+    mark: Mark,
+    flow: bool,
+    missing: &[String],
+    edit: &VersionEdit,
+) -> Result<((usize, usize), String), EditError> {
+    let Some((first_key, _)) = entries.first() else {
+        return if flow {
+            let at = lines.offset(text, mark) + 1;
+            Ok(((at, at), missing.join(", ")))
+        } else {
+            Err(EditError::Verification)
+        };
+    };
+    let (_, last) = entries.last().expect("entries is not empty");
+    let (_, end) = scalar_span(text, lines, last, edit.secret)?;
+    if flow {
+        return Ok(((end, end), format!(", {}", missing.join(", "))));
+    }
+    // After the last entry's line (its comment stays with it), indented like the first key.
+    let eol = text[end..]
+        .find(['\r', '\n'])
+        .map_or(text.len(), |i| end + i);
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let indent = " ".repeat(first_key.mark().1);
+    let inserted: String = missing
+        .iter()
+        .map(|entry| format!("{newline}{indent}{entry}"))
+        .collect();
+    Ok(((eol, eol), inserted))
+}
