@@ -17,7 +17,10 @@ fn setup(server: &str, bao: &OpenBao) -> Repo {
     for env in ["dev", "staging", "prod"] {
         let rel = format!("environments/{env}.yaml");
         let text = repo.read(&rel);
-        let url_start = text.find("server: https://vault.").expect("a vault server line") + 8;
+        let url_start = text
+            .find("server: https://vault.")
+            .expect("a vault server line")
+            + 8;
         let url_end = url_start + text[url_start..].find(char::is_whitespace).expect("end");
         let mut text = format!("{}{server}{}", &text[..url_start], &text[url_end..]);
         for mode in ["delivery: push", "delivery: pull-request"] {
@@ -27,9 +30,8 @@ fn setup(server: &str, bao: &OpenBao) -> Repo {
     }
     repo.rampart(&["render"]).ok();
     for n in 1..=3 {
-        let body = format!(
-            r#"{{"data":{{"username":"app","password":"initial-password-000{n}"}}}}"#
-        );
+        let body =
+            format!(r#"{{"data":{{"username":"app","password":"initial-password-000{n}"}}}}"#);
         let out = bao
             .request("POST", &format!("/v1/secret/data/{KEY}"), Some(&body))
             .expect("seed OpenBao");
@@ -62,7 +64,10 @@ fn eso_resolve(repo: &Repo, bao: &OpenBao, env: &str) -> (String, Value) {
         .find(|d| d["kind"] == "ExternalSecret" && d["metadata"]["name"] == "api-db")
         .expect("the api-db ExternalSecret");
     let remote = &doc["spec"]["data"][0]["remoteRef"];
-    let version = remote["version"].as_str().expect("pinned version").to_owned();
+    let version = remote["version"]
+        .as_str()
+        .expect("pinned version")
+        .to_owned();
     let key = remote["key"].as_str().expect("key");
     assert_eq!(key, KEY);
     let out = bao
@@ -84,7 +89,9 @@ fn current_version(bao: &OpenBao) -> u64 {
         .request("GET", &format!("/v1/secret/metadata/{KEY}"), None)
         .expect("metadata");
     let v: Value = serde_json::from_str(&out.body).expect("JSON");
-    v["data"]["current_version"].as_u64().expect("current_version")
+    v["data"]["current_version"]
+        .as_u64()
+        .expect("current_version")
 }
 
 /// Every byte Git holds, in every commit.
@@ -97,23 +104,40 @@ fn rotate_writes_the_backend_pins_the_new_version_and_commits_only_that() {
     let bao = OpenBao::start();
     let repo = setup(&bao.addr(), &bao);
     let commits = repo.commit_count();
-
+    // Version 3 was written just now: the weekly schedule says not due.
     let out = rotate(&repo, &bao, &["--env", "dev"]);
+    assert!(out.ok().contains("up to date"), "{}", out.stdout);
+    assert_eq!(repo.commit_count(), commits);
+
+    let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
     let stdout = out.ok().to_owned();
     assert!(
-        stdout.lines().any(|l| l.starts_with("shop/api-db") && l.contains("dev") && l.contains("3 → 4") && l.ends_with("rotated")),
+        stdout.lines().any(|l| l.starts_with("shop/api-db")
+            && l.contains("dev")
+            && l.contains("3 → 4")
+            && l.ends_with("rotated")),
         "{stdout}"
     );
     assert_eq!(repo.commit_count(), commits + 1);
     let message = repo.git(&["log", "-1", "--format=%B"]);
-    assert!(message.starts_with("rampart: rotate 1 secret (dev)\n"), "{message}");
-    assert!(message.contains("- shop/api-db (dev): version 3 → 4"), "{message}");
+    assert!(
+        message.starts_with("rampart: rotate 1 secret (dev)\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("- shop/api-db (dev): version 3 → 4"),
+        "{message}"
+    );
 
     // Only the pin changed in the request; staging and prod keep 3.
     let diff = repo.git(&["diff", "-U0", "HEAD~1", "HEAD", "--", "specs/shop.yaml"]);
     let changed: Vec<&str> = diff
         .lines()
-        .filter(|l| (l.starts_with('+') || l.starts_with('-')) && !l.starts_with("+++") && !l.starts_with("---"))
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
         .collect();
     assert_eq!(
         changed,
@@ -139,11 +163,17 @@ fn rotate_writes_the_backend_pins_the_new_version_and_commits_only_that() {
         ("stderr", out.stderr.as_str()),
         ("git", &everything_in_git(&repo)),
     ] {
-        assert!(!text.contains(&password), "the new value leaked into {what}");
-        assert!(!text.contains(FIRST_PASSWORD), "the old value leaked into {what}");
+        assert!(
+            !text.contains(&password),
+            "the new value leaked into {what}"
+        );
+        assert!(
+            !text.contains(FIRST_PASSWORD),
+            "the old value leaked into {what}"
+        );
     }
 
-    // Not due again (weekly schedule, version 4 just written): nothing happens.
+    // Not due (version 4 was just written): nothing happens.
     let again = rotate(&repo, &bao, &["--env", "dev"]);
     assert!(again.ok().contains("up to date"), "{}", again.stdout);
     assert_eq!(repo.commit_count(), commits + 1);
@@ -165,7 +195,11 @@ fn a_stopped_backend_fails_the_secret_with_exit_1_and_changes_nothing() {
     let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("failed: vault"), "{}", out.stdout);
-    assert!(out.stderr.contains("1 of 1 secret(s) failed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 of 1 secret(s) failed"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(repo.state(), before);
 }
 
@@ -176,10 +210,21 @@ fn bad_selectors_and_a_missing_token_are_clear_errors() {
     let before = repo.state();
     let out = rotate(&repo, &bao, &["--env", "qa"]);
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--env qa: not an environment of rampart.yaml (dev, staging, prod)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--env qa: not an environment of rampart.yaml (dev, staging, prod)"),
+        "{}",
+        out.stderr
+    );
     let out = rotate(&repo, &bao, &["--secret", "shop/nope"]);
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--secret shop/nope: no secret of that NAMESPACE/NAME has a `rotation` policy"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "--secret shop/nope: no secret of that NAMESPACE/NAME has a `rotation` policy"
+        ),
+        "{}",
+        out.stderr
+    );
     let out: Run = Command::new(rampart_bin())
         .args(["rotate", "--env", "dev"])
         .current_dir(&repo.dir)
@@ -189,7 +234,12 @@ fn bad_selectors_and_a_missing_token_are_clear_errors() {
         .expect("run")
         .into();
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("no Vault/OpenBao token for environment dev: set VAULT_TOKEN (or BAO_TOKEN)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("no Vault/OpenBao token for environment dev: set VAULT_TOKEN (or BAO_TOKEN)"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(repo.state(), before);
 }
 
@@ -203,7 +253,10 @@ fn killed_at_every_step_a_rerun_converges_without_losing_a_version() {
     let repo = setup(&proxy.url(), &bao);
     rotate(&repo, &bao, &["--env", "dev", "--force"]).ok();
     let steps = proxy.requests();
-    assert!(steps >= 5, "a rotation reads and writes several times: {steps}");
+    assert!(
+        steps >= 5,
+        "a rotation reads and writes several times: {steps}"
+    );
     drop((repo, proxy, bao));
 
     for kill_at in 1..=steps {
@@ -223,7 +276,11 @@ fn killed_at_every_step_a_rerun_converges_without_losing_a_version() {
         if let Err(status) = proxy.wait_for_kill() {
             panic!("step {kill_at}: rampart finished ({status}) before the kill");
         }
-        assert_eq!(repo.commit_count(), commits, "step {kill_at}: killed before any commit");
+        assert_eq!(
+            repo.commit_count(),
+            commits,
+            "step {kill_at}: killed before any commit"
+        );
         assert_eq!(
             eso_resolve(&repo, &bao, "dev").1["password"],
             FIRST_PASSWORD,
@@ -232,15 +289,26 @@ fn killed_at_every_step_a_rerun_converges_without_losing_a_version() {
 
         proxy.disarm();
         let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
-        assert_eq!(out.code, 0, "step {kill_at}: rerun\n{}\n{}", out.stdout, out.stderr);
-        assert_eq!(current_version(&bao), 4, "step {kill_at}: exactly one new version");
+        assert_eq!(
+            out.code, 0,
+            "step {kill_at}: rerun\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        assert_eq!(
+            current_version(&bao),
+            4,
+            "step {kill_at}: exactly one new version"
+        );
         let (version, value) = eso_resolve(&repo, &bao, "dev");
         assert_eq!(version, "4", "step {kill_at}");
         assert_ne!(value["password"], FIRST_PASSWORD, "step {kill_at}");
         let old = bao
             .request("GET", &format!("/v1/secret/data/{KEY}?version=3"), None)
             .expect("read");
-        assert!(old.body.contains(FIRST_PASSWORD), "step {kill_at}: version 3 kept");
+        assert!(
+            old.body.contains(FIRST_PASSWORD),
+            "step {kill_at}: version 3 kept"
+        );
         assert_eq!(repo.status(), "", "step {kill_at}");
     }
 }

@@ -54,7 +54,12 @@ pub fn pin_versions(
     local: &FileSet,
     pins: &[(&Planned, &str, &str)],
 ) -> Result<FileSet> {
-    let environments: Vec<&str> = inputs.config.environments.iter().map(String::as_str).collect();
+    let environments: Vec<&str> = inputs
+        .config
+        .environments
+        .iter()
+        .map(String::as_str)
+        .collect();
     let pins: Vec<(&Planned, &str)> = pins.iter().map(|(p, _, new)| (*p, *new)).collect();
     rampart_rotate::pin_versions(local, &environments, &pins).map_err(anyhow::Error::msg)
 }
@@ -62,7 +67,10 @@ pub fn pin_versions(
 /// Commit title (first line) and the list of what changed: namespace, secret,
 /// environment, old → new version; never a value.
 pub fn summary(pins: &[(&Planned, &str, &str)]) -> String {
-    let mut envs: Vec<&str> = pins.iter().map(|(p, _, _)| p.id.environment.as_str()).collect();
+    let mut envs: Vec<&str> = pins
+        .iter()
+        .map(|(p, _, _)| p.id.environment.as_str())
+        .collect();
     envs.sort_unstable();
     envs.dedup();
     let mut text = format!(

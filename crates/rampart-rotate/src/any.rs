@@ -4,8 +4,8 @@ use crate::RotateError;
 use crate::aws::Aws;
 use crate::backend::{Backend, Remote};
 use crate::error::BackendError;
-use crate::vault::Vault;
 use crate::value::SecretData;
+use crate::vault::Vault;
 
 /// A Vault/OpenBao mount or an AWS region.
 pub enum AnyBackend {

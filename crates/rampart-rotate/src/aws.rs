@@ -34,7 +34,12 @@ impl Aws {
     /// and `AWS_ENDPOINT_URL_SECRETS_MANAGER` are honoured (a local emulator, a VPC
     /// endpoint). HTTPS through rustls with ring.
     pub async fn connect(region: &str, environment: &str) -> Aws {
-        Aws::load(aws_config::defaults(aws_config::BehaviorVersion::latest()), region, environment).await
+        Aws::load(
+            aws_config::defaults(aws_config::BehaviorVersion::latest()),
+            region,
+            environment,
+        )
+        .await
     }
 
     /// A client for `endpoint` (e.g. a local emulator) with static credentials, instead of
@@ -157,7 +162,11 @@ impl Backend for Aws {
 
     async fn inspect(&self, key: &str) -> Result<Remote, BackendError> {
         let versions = self.versions(key).await?;
-        let holding = |label: &str| versions.iter().find(|v| v.stages.iter().any(|s| s == label));
+        let holding = |label: &str| {
+            versions
+                .iter()
+                .find(|v| v.stages.iter().any(|s| s == label))
+        };
         let current = holding(CURRENT).ok_or_else(|| BackendError {
             backend: "aws",
             operation: "inspect",
@@ -193,9 +202,9 @@ impl Backend for Aws {
             message: message.to_owned(),
             kind: BackendErrorKind::Other,
         };
-        let text = out
-            .secret_string()
-            .ok_or_else(|| invalid("the version has no SecretString (binary secrets are not rotated)"))?;
+        let text = out.secret_string().ok_or_else(|| {
+            invalid("the version has no SecretString (binary secrets are not rotated)")
+        })?;
         // The value is never quoted: serde_json's message names only line and column.
         let json: BTreeMap<String, serde_json::Value> = serde_json::from_str(text)
             .map_err(|_| invalid("the SecretString is not a JSON object of properties"))?;
@@ -298,7 +307,10 @@ fn error<E: ProvideErrorMetadata + std::fmt::Debug>(
                 _ => BackendErrorKind::Other,
             };
             let message = err.message().unwrap_or_default();
-            (format!("{code}: {}", message.lines().next().unwrap_or_default()), kind)
+            (
+                format!("{code}: {}", message.lines().next().unwrap_or_default()),
+                kind,
+            )
         }
         _ => (
             "no usable answer from the service".to_owned(),

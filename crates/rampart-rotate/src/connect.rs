@@ -19,7 +19,10 @@ pub async fn connect(env: &Environment, backend: SecretBackend) -> Result<AnyBac
     match backend {
         SecretBackend::Vault => {
             let Some(vault) = &stores.vault else {
-                return Err(format!("environment {} has no secretStores.vault", env.name));
+                return Err(format!(
+                    "environment {} has no secretStores.vault",
+                    env.name
+                ));
             };
             let auth = match vault.rotator.as_ref().map(|r| r.auth()) {
                 None | Some(RotatorAuth::Token { token_file: None }) => {

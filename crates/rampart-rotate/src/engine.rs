@@ -35,8 +35,7 @@ pub async fn rotate<B: Backend>(
         let result = match &job.policy {
             Policy::Follow => follow(backend, job, &remote, dry_run).await,
             Policy::Generate { generate, postgres } => {
-                generate_version(backend, job, &remote, generate, postgres.as_ref(), dry_run)
-                    .await
+                generate_version(backend, job, &remote, generate, postgres.as_ref(), dry_run).await
             }
         };
         match result {
@@ -141,8 +140,8 @@ async fn generate_version<B: Backend>(
     let base = backend.read(key, &remote.current).await?;
     let mut next = base.clone();
     for g in generate {
-        let value = random_string(g.length, &g.alphabet)
-            .map_err(|e| RotateError::Random(e.to_string()))?;
+        let value =
+            random_string(g.length, &g.alphabet).map_err(|e| RotateError::Random(e.to_string()))?;
         next.set(&g.property, value);
     }
     if let Some(pg) = postgres

@@ -18,7 +18,11 @@ pub struct SecretId {
 
 impl fmt::Display for SecretId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{} ({})", self.namespace, self.secret, self.environment)
+        write!(
+            f,
+            "{}/{} ({})",
+            self.namespace, self.secret, self.environment
+        )
     }
 }
 

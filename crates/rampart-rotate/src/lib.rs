@@ -28,10 +28,12 @@ pub use backend::{Backend, Remote};
 pub use connect::connect;
 pub use engine::{rotate, rotate_all};
 pub use error::{BackendError, BackendErrorKind, RotateError};
-pub use job::{DueRule, Generate, Job, Outcome, Policy, PostgresStrategy, PostgresTarget, SecretId};
+pub use job::{
+    DueRule, Generate, Job, Outcome, Policy, PostgresStrategy, PostgresTarget, SecretId,
+};
 pub use pins::pin_versions;
 pub use plan::{Planned, plan};
-pub use run::run;
 pub use postgres::{Endpoint, Login, alternate_role};
+pub use run::run;
 pub use value::{MARKER_PROPERTY, Marker, SecretData, random_string};
 pub use vault::{Vault, VaultAuth};

@@ -16,7 +16,9 @@ pub fn pin_versions(
     for (planned, version) in pins {
         let path = &planned.request_path;
         let Some(bytes) = out.get(path) else {
-            return Err(format!("{path}: the request is not in the work tree any more"));
+            return Err(format!(
+                "{path}: the request is not in the work tree any more"
+            ));
         };
         let text = String::from_utf8(bytes.clone()).map_err(|_| format!("{path}: not UTF-8"))?;
         let id = &planned.job.id;
@@ -30,7 +32,12 @@ pub fn pin_versions(
                 all_environments,
             },
         )
-        .map_err(|e| format!("{path}: cannot pin secret {} of app {}: {e}", id.secret, id.app))?;
+        .map_err(|e| {
+            format!(
+                "{path}: cannot pin secret {} of app {}: {e}",
+                id.secret, id.app
+            )
+        })?;
         out.insert(path.clone(), edited.into_bytes());
     }
     Ok(out)

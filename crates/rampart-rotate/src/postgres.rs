@@ -57,7 +57,11 @@ impl Endpoint {
 
     /// Opens a fresh connection (never a pooled one: a changed password only shows on a
     /// new login).
-    async fn connect(&self, login: &Login<'_>, operation: &'static str) -> Result<Client, RotateError> {
+    async fn connect(
+        &self,
+        login: &Login<'_>,
+        operation: &'static str,
+    ) -> Result<Client, RotateError> {
         let mut config = Config::new();
         config
             .host(&self.host)
@@ -89,7 +93,9 @@ impl Endpoint {
 
     /// Logs in as `login` and runs a query: the test step.
     pub async fn check_login(&self, login: &Login<'_>) -> Result<(), RotateError> {
-        let client = self.connect(login, "log in with the new credential").await?;
+        let client = self
+            .connect(login, "log in with the new credential")
+            .await?;
         client
             .simple_query("SELECT 1")
             .await

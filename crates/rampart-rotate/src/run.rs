@@ -35,14 +35,16 @@ pub async fn run(
     }
     let mut results: Vec<Option<Result<Outcome, RotateError>>> = planned
         .iter()
-        .map(|p| match &backends[&(p.job.id.environment.clone(), p.backend)] {
-            Ok(_) => None,
-            Err(message) => {
-                let failed = Err(RotateError::Connect(message.clone()));
-                on_done(&p.job.id, &failed);
-                Some(failed)
-            }
-        })
+        .map(
+            |p| match &backends[&(p.job.id.environment.clone(), p.backend)] {
+                Ok(_) => None,
+                Err(message) => {
+                    let failed = Err(RotateError::Connect(message.clone()));
+                    on_done(&p.job.id, &failed);
+                    Some(failed)
+                }
+            },
+        )
         .collect();
     let runnable: Vec<(usize, (crate::job::Job, &AnyBackend))> = planned
         .iter()

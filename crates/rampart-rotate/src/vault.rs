@@ -51,7 +51,11 @@ pub struct Vault {
 
 impl Vault {
     /// Connects (and logs in, for Kubernetes auth) to `server`'s KV v2 `mount`.
-    pub async fn connect(server: &str, mount: &str, auth: VaultAuth) -> Result<Vault, BackendError> {
+    pub async fn connect(
+        server: &str,
+        mount: &str,
+        auth: VaultAuth,
+    ) -> Result<Vault, BackendError> {
         crate::tls::install_ring_provider();
         let fail = |message: String, kind| BackendError {
             backend: "vault",
@@ -219,7 +223,12 @@ impl Backend for Vault {
         Ok(written.version.to_string())
     }
 
-    async fn finish(&self, _key: &str, _remote: &Remote, _version: &str) -> Result<(), BackendError> {
+    async fn finish(
+        &self,
+        _key: &str,
+        _remote: &Remote,
+        _version: &str,
+    ) -> Result<(), BackendError> {
         // A KV v2 write is current at once; readers that matter pin versions.
         Ok(())
     }

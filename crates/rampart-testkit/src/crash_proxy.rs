@@ -36,7 +36,12 @@ impl CrashProxy {
         let kill_at = Arc::new(AtomicUsize::new(kill_at.unwrap_or(0)));
         let victim: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(None));
         let killed = Arc::new(AtomicUsize::new(0));
-        let (s, v, k, at) = (seen.clone(), victim.clone(), killed.clone(), kill_at.clone());
+        let (s, v, k, at) = (
+            seen.clone(),
+            victim.clone(),
+            killed.clone(),
+            kill_at.clone(),
+        );
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let (s, v, k, at) = (s.clone(), v.clone(), k.clone(), at.clone());

@@ -28,19 +28,27 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         }
     };
     if planned.is_empty() {
-        println!("nothing to rotate: no secret has a `rotation` policy in the selected environments");
+        println!(
+            "nothing to rotate: no secret has a `rotation` policy in the selected environments"
+        );
         return Ok(ExitCode::SUCCESS);
     }
 
     let total = planned.len();
     let progress = std::io::stderr().is_terminal();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let results = rotation::run(&inputs, &planned, usize::from(args.concurrency), args.dry_run, |id, r| {
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        if progress {
-            eprintln!("[{n}/{total}] {id}: {}", describe(r));
-        }
-    })?;
+    let results = rotation::run(
+        &inputs,
+        &planned,
+        usize::from(args.concurrency),
+        args.dry_run,
+        |id, r| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if progress {
+                eprintln!("[{n}/{total}] {id}: {}", describe(r));
+            }
+        },
+    )?;
 
     print_summary(&planned, &results);
     let failed = results.iter().filter(|r| r.is_err()).count();
@@ -89,7 +97,11 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
 
 /// The flag, else the environments' `secretStores.rotation.delivery` (else rampart.yaml's
 /// mode); over environments that differ, the most reviewed one.
-fn delivery_mode(args: &RotateArgs, inputs: &Inputs, pins: &[(&Planned, &str, &str)]) -> DeliveryMode {
+fn delivery_mode(
+    args: &RotateArgs,
+    inputs: &Inputs,
+    pins: &[(&Planned, &str, &str)],
+) -> DeliveryMode {
     if let Some(flagged) = crate::delivery::flag_mode(&args.delivery) {
         return flagged;
     }

@@ -2,8 +2,8 @@
 
 use crate::support::*;
 use rampart_rotate::{
-    Backend, BackendError, BackendErrorKind, Outcome, Remote, RotateError, SecretData, rotate,
-    request_token,
+    Backend, BackendError, BackendErrorKind, Outcome, Remote, RotateError, SecretData,
+    request_token, rotate,
 };
 use rampart_testkit::Moto;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,15 +29,27 @@ async fn the_four_steps_move_awscurrent_and_the_pin_resolves_to_the_new_version(
         panic!("expected a rotation, got {outcome:?}");
     };
     assert_eq!(old, &first);
-    assert_eq!(new, &request_token("shop/db", &first), "the version id is our token");
+    assert_eq!(
+        new,
+        &request_token("shop/db", &first),
+        "the version id is our token"
+    );
     let value = eso_read_aws(&moto, "shop/db", new);
     assert_eq!(value["password"].as_str().map(|p| p.len()), Some(40));
     assert_eq!(value["username"], "app");
     let stages = aws_stages(&moto, "shop/db");
     assert!(has(&stages, new, "AWSCURRENT"), "{stages:?}");
-    assert!(!stages.values().any(|s| s.to_string().contains("AWSPENDING")), "{stages:?}");
+    assert!(
+        !stages
+            .values()
+            .any(|s| s.to_string().contains("AWSPENDING")),
+        "{stages:?}"
+    );
     assert!(has(&stages, &first, "AWSPREVIOUS"), "{stages:?}");
-    assert!(has(&stages, &first, "rampart-pinned-dev"), "the pin keeps a label: {stages:?}");
+    assert!(
+        has(&stages, &first, "rampart-pinned-dev"),
+        "the pin keeps a label: {stages:?}"
+    );
     assert_eq!(
         eso_read_aws(&moto, "shop/db", &first)["password"],
         "initial-password-0001"
@@ -107,7 +119,10 @@ async fn a_rotation_stopped_after_awspending_is_resumed_not_repeated() {
     let token = request_token("shop/db", &first);
     let stages = aws_stages(&moto, "shop/db");
     assert!(has(&stages, &token, "AWSPENDING"), "{stages:?}");
-    assert!(has(&stages, &first, "AWSCURRENT"), "readers still get the old value");
+    assert!(
+        has(&stages, &first, "AWSCURRENT"),
+        "readers still get the old value"
+    );
     let pending = eso_read_aws(&moto, "shop/db", &token);
 
     let outcome = rotate(&backend, &job, false).await.expect("rerun");
@@ -121,7 +136,11 @@ async fn a_rotation_stopped_after_awspending_is_resumed_not_repeated() {
     let stages = aws_stages(&moto, "shop/db");
     assert!(has(&stages, &token, "AWSCURRENT"), "{stages:?}");
     assert_eq!(stages.len(), 2, "no second new version: {stages:?}");
-    assert_eq!(eso_read_aws(&moto, "shop/db", &token), pending, "the value staged first");
+    assert_eq!(
+        eso_read_aws(&moto, "shop/db", &token),
+        pending,
+        "the value staged first"
+    );
 }
 
 #[tokio::test]
@@ -178,7 +197,10 @@ async fn awspending_left_by_someone_else_is_not_touched() {
     let err = rotate(&aws, &generate_job("shop/db", &first), false)
         .await
         .expect_err("refused");
-    assert!(matches!(err, RotateError::ForeignRotation { .. }), "{err:?}");
+    assert!(
+        matches!(err, RotateError::ForeignRotation { .. }),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains("lambda-pending-0002"), "{err}");
     let stages = aws_stages(&moto, "shop/db");
     assert!(has(&stages, &first, "AWSCURRENT"), "{stages:?}");

@@ -90,8 +90,14 @@ async fn alternating_users_leave_the_pinned_credential_working() {
     let v2 = eso_read_vault(&bao, "shop/db", "2");
     assert_eq!(v2["username"], "app_alt", "the role the pin does not use");
     let v2_password = v2["password"].as_str().expect("password").to_owned();
-    assert!(can_read(&pg, "app_alt", &v2_password).await, "new credential, same grants");
-    assert!(can_read(&pg, "app", INITIAL).await, "the pinned credential still works");
+    assert!(
+        can_read(&pg, "app_alt", &v2_password).await,
+        "new credential, same grants"
+    );
+    assert!(
+        can_read(&pg, "app", INITIAL).await,
+        "the pinned credential still works"
+    );
 
     // Git now pins 2 (merged); the next rotation changes `app` and leaves `app_alt` alone.
     let second = rotate(&vault, &job("2", PostgresStrategy::AlternatingUsers), false)
@@ -102,8 +108,14 @@ async fn alternating_users_leave_the_pinned_credential_working() {
     assert_eq!(v3["username"], "app");
     let v3_password = v3["password"].as_str().expect("password");
     assert!(can_read(&pg, "app", v3_password).await);
-    assert!(can_read(&pg, "app_alt", &v2_password).await, "pin 2 still works");
-    assert!(!can_read(&pg, "app", INITIAL).await, "the unpinned old password is gone");
+    assert!(
+        can_read(&pg, "app_alt", &v2_password).await,
+        "pin 2 still works"
+    );
+    assert!(
+        !can_read(&pg, "app", INITIAL).await,
+        "the unpinned old password is gone"
+    );
 }
 
 #[tokio::test]
@@ -130,7 +142,11 @@ async fn a_version_written_before_a_stop_gets_its_password_set_on_the_rerun() {
         }
     );
     assert!(can_read(&pg, "app_alt", "staged-but-never-set-0002").await);
-    assert_eq!(vault_metadata(&bao, "shop/db")["current_version"], 2, "no new version");
+    assert_eq!(
+        vault_metadata(&bao, "shop/db")["current_version"],
+        2,
+        "no new version"
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Jobs, backends and ESO-style readers for the scenarios.
 
-use rampart_rotate::{
-    Aws, DueRule, Generate, Job, Policy, SecretId, Vault, VaultAuth,
-};
+use rampart_rotate::{Aws, DueRule, Generate, Job, Policy, SecretId, Vault, VaultAuth};
 use rampart_testkit::{Moto, OpenBao};
 use serde_json::Value;
 
@@ -85,8 +83,7 @@ pub fn vault_metadata(bao: &OpenBao, key: &str) -> Value {
 /// An AWS client for moto with dummy credentials (the CLI tests use the default chain
 /// through AWS_ENDPOINT_URL and AWS_ACCESS_KEY_ID, in the child's environment).
 pub async fn aws(moto: &Moto) -> Aws {
-    Aws::connect_with_endpoint("us-east-1", "dev", &moto.endpoint(), "testing", "testing")
-        .await
+    Aws::connect_with_endpoint("us-east-1", "dev", &moto.endpoint(), "testing", "testing").await
 }
 
 /// What ESO reads for `remoteRef {key, version: "uuid/<id>"}`: GetSecretValue by VersionId.

@@ -43,7 +43,10 @@ async fn a_rotation_writes_the_next_version_with_cas_and_the_pin_resolves_to_it(
     );
     let meta = vault_metadata(&bao, "shop/db");
     assert_eq!(meta["cas_required"], true, "{meta}");
-    assert_eq!(meta["max_versions"], 10, "never lowered below the mount's 10: {meta}");
+    assert_eq!(
+        meta["max_versions"], 10,
+        "never lowered below the mount's 10: {meta}"
+    );
     // Nothing printed can carry the value.
     assert!(!format!("{outcome:?}").contains(password));
 }
@@ -55,10 +58,16 @@ async fn nothing_is_written_when_not_due_and_a_dry_run_only_reads() {
     let vault = vault(&bao).await;
     let mut job = generate_job("shop/db", "1");
     job.due = DueRule::new(|written| {
-        assert!(written.is_some(), "the backend says when version 1 was written");
+        assert!(
+            written.is_some(),
+            "the backend says when version 1 was written"
+        );
         false
     });
-    assert_eq!(rotate(&vault, &job, false).await.ok(), Some(Outcome::UpToDate));
+    assert_eq!(
+        rotate(&vault, &job, false).await.ok(),
+        Some(Outcome::UpToDate)
+    );
     job.due = DueRule::always();
     let dry = rotate(&vault, &job, true).await.expect("dry run");
     assert_eq!(dry.label(), "would rotate");
@@ -222,7 +231,10 @@ async fn follow_pins_what_someone_else_wrote_and_writes_nothing() {
         })
     );
     job.pinned = "2".into();
-    assert_eq!(rotate(&vault, &job, false).await.ok(), Some(Outcome::UpToDate));
+    assert_eq!(
+        rotate(&vault, &job, false).await.ok(),
+        Some(Outcome::UpToDate)
+    );
     let meta = vault_metadata(&bao, "shop/token");
     assert_eq!(meta["current_version"], 2);
     assert_eq!(meta["cas_required"], false, "follow changes no setting");
