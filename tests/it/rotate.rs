@@ -405,3 +405,44 @@ fn follow_on_aws_pins_what_another_writer_made_current_through_the_default_chain
             && !out.stderr.contains("second-client-secret-2")
     );
 }
+
+/// OpenBao stops answering from each request of a rotation on in turn: the run fails (exit
+/// 1) with nothing committed, and a rerun once it is back converges on one new version.
+#[test]
+fn a_backend_gone_mid_rotation_fails_cleanly_and_a_rerun_converges() {
+    let bao = OpenBao::start();
+    let proxy = CrashProxy::start(bao.port(), None);
+    let repo = setup(&proxy.url(), &bao);
+    rotate(&repo, &bao, &["--env", "dev", "--force"]).ok();
+    let steps = proxy.requests();
+    drop((repo, proxy, bao));
+
+    for cut in 1..=steps {
+        let bao = OpenBao::start();
+        let proxy = CrashProxy::start(bao.port(), None);
+        let repo = setup(&proxy.url(), &bao);
+        let before = repo.state();
+        proxy.cut_from(cut);
+        let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
+        assert_eq!(out.code, 1, "step {cut}: {out:?}");
+        assert!(
+            out.stdout.contains("failed: vault"),
+            "step {cut}: {}",
+            out.stdout
+        );
+        assert_eq!(
+            repo.state(),
+            before,
+            "step {cut}: nothing committed or changed"
+        );
+        proxy.disarm();
+        let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
+        assert_eq!(out.code, 0, "step {cut}: rerun {out:?}");
+        assert_eq!(
+            current_version(&bao),
+            4,
+            "step {cut}: exactly one new version"
+        );
+        assert_eq!(eso_resolve(&repo, &bao, "dev").0, "4", "step {cut}");
+    }
+}
