@@ -19,6 +19,7 @@ pub mod load;
 pub mod locate;
 pub mod request;
 pub mod secret;
+pub mod secret_shape;
 mod validate;
 
 pub use config::RepoConfig;
