@@ -15,6 +15,7 @@ pub mod config;
 pub mod delivery;
 pub mod diagnostic;
 pub mod environment;
+pub mod excerpt;
 pub mod load;
 pub mod locate;
 pub mod request;
