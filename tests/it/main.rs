@@ -19,4 +19,5 @@ mod render_flow;
 mod secret_guard;
 mod secrets;
 mod snapshots;
+mod symlinks;
 mod validation;

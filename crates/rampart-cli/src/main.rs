@@ -6,6 +6,7 @@ mod cluster;
 mod commands;
 mod delivery;
 mod inputs;
+mod no_follow;
 mod render_cache;
 mod scaffold;
 mod walk;

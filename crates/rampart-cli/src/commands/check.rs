@@ -1,7 +1,8 @@
 //! `rampart check`: the security checklist as a linter for any Kubernetes YAML.
 
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
-use crate::walk::{files_under, shown};
+use crate::no_follow::read_no_follow;
+use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
 use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
 use std::io::{IsTerminal, Read};
@@ -123,9 +124,17 @@ type Source = (String, std::io::Result<Vec<u8>>);
 /// explicitly is read whatever its name.
 fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
     let explicit = std::fs::metadata(path)?.is_file();
-    for file in files_under(path)? {
+    let found = files_under(path)?;
+    note_skipped_links(&found.links);
+    for file in found.files {
         if explicit || is_manifest(&file) {
-            let content = std::fs::read(&file);
+            // A file below a directory was seen as a regular file: never follow a link
+            // put there since.
+            let content = if explicit {
+                std::fs::read(&file)
+            } else {
+                read_no_follow(&file)
+            };
             out.push((shown(&file), content));
         }
     }

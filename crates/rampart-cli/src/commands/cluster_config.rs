@@ -39,7 +39,8 @@ pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
         );
     }
     let rel = format!("environments/{}.yaml", args.env);
-    let text = fs_err::read_to_string(repo.join(&rel))?;
+    let text = String::from_utf8(crate::no_follow::read_input(repo, &rel)?)
+        .with_context(|| format!("{} is not UTF-8", display(repo, &rel)))?;
     let env = parse_environment(&display(repo, &rel), &text, &args.env)?;
     // Everything is rendered and checked before the first byte is written.
     let files = cluster_files(&env, &config)?;
