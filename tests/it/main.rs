@@ -7,6 +7,7 @@ mod admission;
 mod audit;
 mod check;
 mod cli;
+mod closed_pipe;
 mod cluster_config;
 mod custom_blueprints;
 mod delivery;

@@ -2,6 +2,7 @@
 
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
 use crate::no_follow::read_no_follow;
+use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
 use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
@@ -70,17 +71,17 @@ pub(super) fn report_findings(
     let findings = check(docs, options);
     tracing::info!(documents = docs.len(), findings = findings.len(), "checked");
     match format {
-        CheckFormat::Json => print!("{}", report::json(&findings)),
-        CheckFormat::Sarif => print!(
+        CheckFormat::Json => out!("{}", report::json(&findings)),
+        CheckFormat::Sarif => out!(
             "{}",
             report::sarif(&findings, input_errors, env!("CARGO_PKG_VERSION"))
         ),
         CheckFormat::Text if findings.is_empty() => {
-            println!("ok: no findings in {} document(s)", docs.len());
+            outln!("ok: no findings in {} document(s)", docs.len());
         }
         CheckFormat::Text => {
-            print!("{}", report::text_styled(&findings, color_stdout()));
-            println!(
+            out!("{}", report::text_styled(&findings, color_stdout()));
+            outln!(
                 "\n{} finding(s) in {} document(s)",
                 findings.len(),
                 docs.len()

@@ -3,6 +3,7 @@
 
 use crate::cli::ClusterConfigArgs;
 use crate::inputs::{self, display};
+use crate::output::outln;
 use anyhow::{Context, Result, bail};
 use rampart_model::{Environment, RepoConfig, parse_environment};
 use std::collections::BTreeMap;
@@ -46,9 +47,9 @@ pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
     let files = cluster_files(&env, &config)?;
     write_all(&args.out, &files)?;
     for path in files.keys() {
-        println!("wrote {}", args.out.join(path).display());
+        outln!("wrote {}", args.out.join(path).display());
     }
-    println!(
+    outln!(
         "{} files for environment {}; install them as {} describes",
         files.len(),
         env.name,

@@ -2,6 +2,7 @@
 
 use crate::cli::ScanArgs;
 use crate::no_follow::read_no_follow;
+use crate::output::outln;
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result};
 use rampart_git::guard::{Finding, scan_file};
@@ -56,12 +57,12 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
         }
     }
     if findings.is_empty() {
-        println!("ok: no secrets in {scanned} file(s)");
+        outln!("ok: no secrets in {scanned} file(s)");
         return Ok(ExitCode::SUCCESS);
     }
     for finding in &findings {
-        println!("{finding}");
+        outln!("{finding}");
     }
-    println!("\n{} secret(s) found in {scanned} file(s)", findings.len());
+    outln!("\n{} secret(s) found in {scanned} file(s)", findings.len());
     Ok(ExitCode::FAILURE)
 }

@@ -16,6 +16,7 @@ mod describe;
 mod rerender;
 
 use crate::cli::{DeliveryArgs, DeliveryModeArg};
+use crate::output::outln;
 use anyhow::{Context, Result, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
@@ -308,7 +309,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             rampart_git::changes_against(d.repo, Some(onto), &rendered.files, &rendered.owned)
                 .map_err(wrap)?;
         if changes.is_empty() {
-            println!("nothing to deliver: {onto_name} already holds what your inputs render");
+            outln!("nothing to deliver: {onto_name} already holds what your inputs render");
             return Ok(());
         }
         let (target, change_id) = target.get_or_insert_with(|| {
@@ -344,7 +345,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             "commit built"
         );
         let Some(commit) = commit else {
-            println!("nothing to deliver: {onto_name} already holds what your inputs render");
+            outln!("nothing to deliver: {onto_name} already holds what your inputs render");
             return Ok(());
         };
         // Its blobs are in the object database now, so the render cache may point at them.
@@ -397,7 +398,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let short = |id: Oid| id.to_string()[..10].to_owned();
     let (commit, previous) = match pushed {
         Pushed::Pushed { commit, previous } => {
-            println!(
+            outln!(
                 "pushed {} to {remote}/{branch}: {} file(s) changed",
                 short(commit),
                 changes.len()
@@ -405,7 +406,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             (commit, previous)
         }
         Pushed::AlreadyThere(commit) => {
-            println!(
+            outln!(
                 "{remote}/{branch} already holds this change at {}",
                 short(commit)
             );
@@ -413,7 +414,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         }
     };
     if let Target::Plain(_) = target {
-        println!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
+        outln!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
         return Ok(());
     }
     // Remembered so that the next run replaces the branch only if no one rewrote it.
@@ -432,7 +433,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         ),
     }
     let Some(forge) = forge else {
-        println!(
+        outln!(
             "your checkout is unchanged; merge {branch} into {base} (e.g. through a pull request, or deliver with --pr)"
         );
         return Ok(());
@@ -458,7 +459,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         rampart_forge::PullRequestAction::Opened => "opened",
         rampart_forge::PullRequestAction::Updated => "updated",
     };
-    println!("{action} pull request #{}: {}", pr.number, pr.url);
+    outln!("{action} pull request #{}: {}", pr.number, pr.url);
     Ok(())
 }
 
