@@ -1,11 +1,16 @@
 //! `rampart`: hardened Kubernetes namespaces, rendered from short requests into a GitOps
 //! repository.
 
+// Command output goes through `output::outln!`, which does not panic on a closed pipe.
+#![warn(clippy::print_stdout)]
+
 mod cli;
 mod cluster;
 mod commands;
 mod delivery;
 mod inputs;
+mod no_follow;
+mod output;
 mod render_cache;
 mod rotation;
 mod scaffold;
@@ -22,8 +27,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     cli::init_logging(cli.verbose);
-    match commands::run(cli.command) {
+    let code = match commands::run(cli.command) {
         Ok(code) => code,
         Err(e) => commands::report(&e),
-    }
+    };
+    output::finish(code)
 }

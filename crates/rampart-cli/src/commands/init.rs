@@ -4,6 +4,7 @@ use super::author;
 use super::render::{CacheUse, commit, render_repo};
 use crate::cli::InitArgs;
 use crate::inputs::CONFIG_FILE;
+use crate::output::outln;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
 use anyhow::{Result, bail};
 use rampart_git::{CommitOutcome, CommitRequest, FileSet};
@@ -40,7 +41,7 @@ read_at: None,
         },
     )?;
     if let CommitOutcome::Committed { commit, branch, .. } = outcome {
-        println!(
+        outln!(
             "initialised {} ({} on {branch})",
             dir.display(),
             &commit.to_string()[..10]
@@ -53,7 +54,7 @@ read_at: None,
         "rampart: render shop (all environments)",
         None,
     )?;
-    println!(
+    outln!(
         "next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`",
         dir.display(),
         EXAMPLE_REQUEST.0,

@@ -48,6 +48,10 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
         );
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
+    if let Some(refused) = error.downcast_ref::<crate::no_follow::RefusedInput>() {
+        eprintln!("{refused}\n\nrefused: nothing was written");
+        return ExitCode::from(EXIT_INVALID_INPUT);
+    }
     if let Some(invalid) = error.downcast_ref::<crate::delivery::InvalidSettings>() {
         eprintln!("error: {invalid}\nrefused: nothing was committed or pushed");
         return ExitCode::from(EXIT_INVALID_INPUT);

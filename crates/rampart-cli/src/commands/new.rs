@@ -3,6 +3,7 @@
 use super::render::{Job, commit_or_deliver};
 use crate::cli::NewArgs;
 use crate::inputs::{Inputs, SPECS_DIR, display, load_config, read_worktree};
+use crate::output::outln;
 use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
 use anyhow::{Result, bail};
 use rampart_git::FileSet;
@@ -60,7 +61,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     };
     let delivered = commit_or_deliver(job, &args.commit, &args.delivery)?;
     if !placeholders.is_empty() {
-        println!(
+        outln!(
             "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",
             placeholders.join(", "),
             display(repo, &rel)
@@ -68,10 +69,10 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     }
     match &args.commit.branch {
         _ if delivered => {
-            println!("delivered {rel} (the work tree is unchanged: `git pull` once it is merged)")
+            outln!("delivered {rel} (the work tree is unchanged: `git pull` once it is merged)")
         }
-        None => println!("wrote {}", display(repo, &rel)),
-        Some(branch) => println!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
+        None => outln!("wrote {}", display(repo, &rel)),
+        Some(branch) => outln!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
     }
     Ok(ExitCode::SUCCESS)
 }

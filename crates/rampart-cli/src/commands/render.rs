@@ -4,6 +4,7 @@ use super::cluster_config::{cluster_dir, cluster_files};
 use super::{EXIT_DRIFT, author};
 use crate::cli::{CommitArgs, DeliveryArgs, PlanArgs, RenderArgs};
 use crate::inputs::{self, Inputs, SPECS_DIR};
+use crate::output::{out, outln};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use anyhow::Result;
 use rampart_git::{ChangeKind, CommitOutcome, CommitRequest, DriftKind, FileSet, Message, Oid};
@@ -221,7 +222,7 @@ pub fn commit(
         for repaired in
             rampart_git::restore_worktree(repo, &rendered.files, &output_prefixes(&rendered))?
         {
-            println!("restored {}", inputs::display(repo, &repaired.path));
+            outln!("restored {}", inputs::display(repo, &repaired.path));
         }
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -230,7 +231,7 @@ pub fn commit(
     }
     match outcome {
         CommitOutcome::Unchanged => {
-            println!("up to date: rendered output matches the branch, nothing committed")
+            outln!("up to date: rendered output matches the branch, nothing committed")
         }
         CommitOutcome::Committed {
             commit,
@@ -238,7 +239,7 @@ pub fn commit(
             changes,
         } => {
             let short = &commit.to_string()[..10];
-            println!(
+            outln!(
                 "committed {short} on {branch}: {} file(s) changed",
                 changes.len()
             );
@@ -252,10 +253,10 @@ pub fn commit(
 fn print_list(items: &BTreeSet<String>) {
     const SHOWN: usize = 20;
     for item in items.iter().take(SHOWN) {
-        println!("  {item}");
+        outln!("  {item}");
     }
     if items.len() > SHOWN {
-        println!("  … and {} more", items.len() - SHOWN);
+        outln!("  … and {} more", items.len() - SHOWN);
     }
 }
 
@@ -304,7 +305,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
     )?;
     let drift = rampart_git::worktree_drift(repo, &rendered.files, &output_prefixes(&rendered))?;
     if drift.is_empty() {
-        println!("ok: {} generated files are up to date", rendered.generated);
+        outln!("ok: {} generated files are up to date", rendered.generated);
         return Ok(ExitCode::SUCCESS);
     }
     for d in &drift {
@@ -313,9 +314,9 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
             DriftKind::Modified => "stale or hand-edited: differs from what the requests render",
             DriftKind::Unexpected => "left over: no request renders it",
         };
-        println!("{}: {why}", inputs::display(repo, &d.path));
+        outln!("{}: {why}", inputs::display(repo, &d.path));
     }
-    println!(
+    outln!(
         "\n{} generated file(s) out of date; run `rampart render` to fix",
         drift.len()
     );
@@ -337,13 +338,16 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
         &rendered.owned,
     )?;
     if changes.is_empty() {
-        println!("no changes: `rampart render` would commit nothing");
+        outln!("no changes: `rampart render` would commit nothing");
         return Ok(ExitCode::SUCCESS);
     }
     // Old contents from the object database in one batch; new ones are the rendered files.
     let old_ids: Vec<Oid> = changes.iter().filter_map(|c| c.old_id).collect();
     let mut old_blobs = rampart_git::read_blobs(&args.repo.repo, &old_ids)?.into_iter();
     for change in &changes {
+        if crate::output::is_closed() {
+            break; // nobody reads the rest of the diff
+        }
         let old_bytes = match change.old_id {
             // A submodule's id is a commit, which reads as no blob: show it as empty.
             Some(_) => old_blobs.next().flatten().unwrap_or_default(),
@@ -360,7 +364,7 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
             ChangeKind::Deleted => (format!("a/{}", change.path), "/dev/null".to_string()),
             ChangeKind::Modified => (format!("a/{}", change.path), format!("b/{}", change.path)),
         };
-        print!(
+        out!(
             "{}",
             similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
                 .unified_diff()
@@ -368,7 +372,7 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
                 .header(&a, &b)
         );
     }
-    println!("\n{} file(s) would change", changes.len());
+    outln!("\n{} file(s) would change", changes.len());
     Ok(ExitCode::SUCCESS)
 }
 

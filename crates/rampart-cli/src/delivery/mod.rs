@@ -16,6 +16,7 @@ mod describe;
 mod rerender;
 
 use crate::cli::{DeliveryArgs, DeliveryModeArg};
+use crate::output::outln;
 use anyhow::{Context, Result, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
@@ -312,7 +313,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             rampart_git::changes_against(d.repo, Some(onto), &rendered.files, &rendered.owned)
                 .map_err(wrap)?;
         if changes.is_empty() {
-            println!("nothing to deliver: {onto_name} already holds what your inputs render");
+            outln!("nothing to deliver: {onto_name} already holds what your inputs render");
             return Ok(());
         }
         let (target, change_id) = target.get_or_insert_with(|| {
@@ -348,7 +349,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             "commit built"
         );
         let Some(commit) = commit else {
-            println!("nothing to deliver: {onto_name} already holds what your inputs render");
+            outln!("nothing to deliver: {onto_name} already holds what your inputs render");
             return Ok(());
         };
         // Its blobs are in the object database now, so the render cache may point at them.
@@ -401,7 +402,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let short = |id: Oid| id.to_string()[..10].to_owned();
     let (commit, previous) = match pushed {
         Pushed::Pushed { commit, previous } => {
-            println!(
+            outln!(
                 "pushed {} to {remote}/{branch}: {} file(s) changed",
                 short(commit),
                 changes.len()
@@ -409,7 +410,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             (commit, previous)
         }
         Pushed::AlreadyThere(commit) => {
-            println!(
+            outln!(
                 "{remote}/{branch} already holds this change at {}",
                 short(commit)
             );
@@ -417,7 +418,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         }
     };
     if let Target::Plain(_) = target {
-        println!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
+        outln!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
         return Ok(());
     }
     // Remembered so that the next run replaces the branch only if no one rewrote it.
@@ -436,7 +437,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         ),
     }
     let Some(forge) = forge else {
-        println!(
+        outln!(
             "your checkout is unchanged; merge {branch} into {base} (e.g. through a pull request, or deliver with --pr)"
         );
         return Ok(());
@@ -462,7 +463,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         rampart_forge::PullRequestAction::Opened => "opened",
         rampart_forge::PullRequestAction::Updated => "updated",
     };
-    println!("{action} pull request #{}: {}", pr.number, pr.url);
+    outln!("{action} pull request #{}: {}", pr.number, pr.url);
     Ok(())
 }
 
