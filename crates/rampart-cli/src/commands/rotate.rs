@@ -5,6 +5,7 @@ use super::render::{Job, commit_or_deliver};
 use super::{EXIT_INVALID_INPUT, lock_repository};
 use crate::cli::{DeliveryModeArg, RotateArgs};
 use crate::inputs::{self, Inputs};
+use crate::output::outln;
 use crate::rotation::{self, Planned};
 use anyhow::Result;
 use rampart_git::FileSet;
@@ -28,9 +29,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         }
     };
     if planned.is_empty() {
-        println!(
-            "nothing to rotate: no secret has a `rotation` policy in the selected environments"
-        );
+        outln!("nothing to rotate: no secret has a `rotation` policy in the selected environments");
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -170,7 +169,7 @@ fn print_summary(planned: &[Planned], results: &[Result<Outcome, RotateError>]) 
                 out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
             }
         }
-        println!("{out}");
+        outln!("{out}");
     };
     line(header);
     for row in &rows {
