@@ -88,7 +88,7 @@ def main() -> None:
     else:
         import boto3
 
-        client = boto3.client("secretsmanager")
+        client = boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION"))
         rotate = rotate_aws
     started = time.monotonic()
     done = 0

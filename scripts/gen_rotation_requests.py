@@ -90,7 +90,7 @@ def client(backend: str):
         return hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"])
     import boto3
 
-    return boto3.client("secretsmanager")
+    return boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION"))
 
 
 def seed(n: int, backend: str) -> None:
