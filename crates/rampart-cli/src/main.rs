@@ -4,9 +4,6 @@
 mod cli;
 mod cluster;
 mod commands;
-mod delivery;
-mod inputs;
-mod render_cache;
 mod rotation;
 mod scaffold;
 mod walk;
