@@ -13,6 +13,53 @@ apps:
     ports: [{name: http, port: 8080}]
 ";
 
+/// A Vault token: the secret guard refuses it, so no message may quote it.
+const TOKEN: &str = "hvs.CAESIJ2aVq7Xb3k9Lm4Np8Qr5St6Uv";
+
+/// The most characters a message quotes of a value, and a help line of an example.
+const MAX_QUOTED: usize = 40;
+const MAX_QUOTED_IN_HELP: usize = 80;
+
+/// Every quoted span (in backticks, then in double quotes outside them) of `line`.
+fn quoted(line: &str) -> Vec<String> {
+    let mut spans = Vec::new();
+    let mut outside = String::new();
+    for (i, part) in line.split('`').enumerate() {
+        if i % 2 == 1 {
+            spans.push(part.to_owned());
+        } else {
+            outside.push_str(part);
+            outside.push(' ');
+        }
+    }
+    spans.extend(outside.split('"').skip(1).step_by(2).map(str::to_owned));
+    spans
+}
+
+/// Problems with how `stderr` quotes values: a span longer than the limit, or the token.
+fn quoting_problems(stderr: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if stderr.contains(TOKEN) {
+        problems.push("quotes the token".to_owned());
+    }
+    for line in stderr.lines() {
+        let limit = if line.trim_start().starts_with("help:") {
+            MAX_QUOTED_IN_HELP
+        } else {
+            MAX_QUOTED
+        };
+        for span in quoted(line) {
+            if span.chars().count() > limit {
+                problems.push(format!(
+                    "quotes {} characters: {span:?}",
+                    span.chars().count()
+                ));
+            }
+        }
+    }
+    problems
+}
+
 struct Case {
     name: &'static str,
     file: &'static str,
@@ -400,6 +447,50 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            name: "long multi-line value",
+            file: "bad",
+            text: GOOD.replace(
+                "team: t\n",
+                &format!("team: |\n{}", "  line of a long team value\n".repeat(200)),
+            ),
+            expect: &[
+                "specs/bad.yaml:5:3: error: team: `line of a long team value…` is not an RFC 1123 label",
+            ],
+        },
+        Case {
+            name: "long single-line value",
+            file: "bad",
+            text: GOOD.replace("team: t\n", &format!("team: {}\n", "Long".repeat(500))),
+            expect: &[
+                "specs/bad.yaml:4:7: error: team: `LongLongLongLongLongLongLongLongLongLon…` is not",
+            ],
+        },
+        Case {
+            name: "a whole file as one string",
+            file: "bad",
+            text:
+                "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                    .repeat(50),
+            expect: &[
+                "specs/bad.yaml:1:1: error: invalid type: string \"root:x:0:0:root:/root:/bin/bash daemon:…\", expected struct NamespaceRequest",
+                "give the field a value of the expected type",
+            ],
+        },
+        Case {
+            name: "token-looking value",
+            file: "bad",
+            text: GOOD.replace("team: t\n", &format!("team: {TOKEN}\n")),
+            expect: &["specs/bad.yaml:4:7: error: team: `[redacted]` is not an RFC 1123 label"],
+        },
+        Case {
+            name: "token-looking value of the wrong type",
+            file: "bad",
+            text: GOOD.replace("team: t\n", &format!("team: t\nowners: {TOKEN}\n")),
+            expect: &[
+                "specs/bad.yaml:5:9: error: owners: invalid type: string \"[redacted]\", expected struct Owners",
+            ],
+        },
+        Case {
             name: "broad group",
             file: "bad",
             text: GOOD.replace(
@@ -443,6 +534,9 @@ fn malformed_requests_are_refused_with_location_and_fix_and_change_nothing() {
             }
             if repo.state() != before {
                 failures.push(format!("{} ({args:?}): the repository changed", case.name));
+            }
+            for problem in quoting_problems(&out.stderr) {
+                failures.push(format!("{} ({args:?}): {problem}", case.name));
             }
         }
         std::fs::remove_file(repo.dir.join(&rel)).unwrap();

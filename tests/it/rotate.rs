@@ -109,8 +109,20 @@ fn rotate_writes_the_backend_pins_the_new_version_and_commits_only_that() {
     assert!(out.ok().contains("up to date"), "{}", out.stdout);
     assert_eq!(repo.commit_count(), commits);
 
-    let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
+    // -vv: Rampart's debug logs are on stderr, and still no value is.
+    let out: Run = Command::new(rampart_bin())
+        .args(["-vv", "rotate", "--env", "dev", "--force"])
+        .current_dir(&repo.dir)
+        .env("VAULT_TOKEN", bao.root_token())
+        .output()
+        .expect("run rampart rotate")
+        .into();
     let stdout = out.ok().to_owned();
+    assert!(out.stderr.contains("INFO"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains(bao.root_token()),
+        "the token leaked into the log"
+    );
     assert!(
         stdout.lines().any(|l| l.starts_with("shop/api-db")
             && l.contains("dev")
@@ -310,5 +322,127 @@ fn killed_at_every_step_a_rerun_converges_without_losing_a_version() {
             "step {kill_at}: version 3 kept"
         );
         assert_eq!(repo.status(), "", "step {kill_at}");
+    }
+}
+
+/// The example's AWS secret set to follow, and moto reached as a user would reach a local
+/// endpoint: the SDK's default credential chain with AWS_ENDPOINT_URL.
+#[test]
+fn follow_on_aws_pins_what_another_writer_made_current_through_the_default_chain() {
+    use rampart_testkit::Moto;
+    const AWS_KEY: &str = "shop/web/oauth-client";
+    const PINNED: &str = "3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86";
+    let moto = Moto::start();
+    let bao = OpenBao::start();
+    let repo = setup(&bao.addr(), &bao);
+    let spec = repo.read("specs/shop.yaml").replace(
+        "        mountPath: /etc/secrets/oauth     # read-only directory in the pod\n",
+        "        mountPath: /etc/secrets/oauth     # read-only directory in the pod\n        rotation: {follow: true}\n",
+    );
+    repo.write("specs/shop.yaml", &spec);
+    // moto keeps secrets per region; the testkit's requests sign for us-east-1.
+    let env = repo
+        .read("environments/dev.yaml")
+        .replace("region: eu-central-1", "region: us-east-1");
+    repo.write("environments/dev.yaml", &env);
+    repo.rampart(&["render"]).ok();
+    let create = serde_json::json!({
+        "Name": AWS_KEY, "ClientRequestToken": PINNED,
+        "SecretString": r#"{"client-id":"web","client-secret":"first-client-secret-01"}"#,
+    });
+    let out = moto
+        .secrets_manager("CreateSecret", &create.to_string())
+        .expect("create");
+    assert_eq!(out.status, 200, "{}", out.body);
+    let aws_rotate = |args: &[&str]| -> Run {
+        Command::new(rampart_bin())
+            .arg("rotate")
+            .args(args)
+            .current_dir(&repo.dir)
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .output()
+            .expect("run rampart rotate")
+            .into()
+    };
+    let commits = repo.commit_count();
+    let out = aws_rotate(&["--env", "dev", "--secret", "shop/web-oauth-client"]);
+    assert!(out.ok().contains("up to date"), "{}", out.stdout);
+    assert_eq!(repo.commit_count(), commits);
+
+    // Another writer (a rotation Lambda) makes a new version current.
+    let put = serde_json::json!({
+        "SecretId": AWS_KEY, "ClientRequestToken": "7d2e9a41-0c3b-4f5e-8a6d-1b2c3d4e5f60",
+        "SecretString": r#"{"client-id":"web","client-secret":"second-client-secret-2"}"#,
+    });
+    let out = moto
+        .secrets_manager("PutSecretValue", &put.to_string())
+        .expect("put");
+    assert_eq!(out.status, 200, "{}", out.body);
+    let out = aws_rotate(&["--env", "dev", "--secret", "shop/web-oauth-client"]);
+    let stdout = out.ok();
+    assert!(
+        stdout.contains("followed") && stdout.contains("7d2e9a41-0c3b-4f5e-8a6d-1b2c3d4e5f60"),
+        "{stdout}"
+    );
+    assert_eq!(repo.commit_count(), commits + 1);
+    let es = repo.read("clusters/dev/namespaces/shop/external-secrets.yaml");
+    assert!(
+        es.contains("uuid/7d2e9a41-0c3b-4f5e-8a6d-1b2c3d4e5f60"),
+        "{es}"
+    );
+    let prod = repo.read("clusters/prod/namespaces/shop/external-secrets.yaml");
+    assert!(
+        prod.contains(&format!("uuid/{PINNED}")),
+        "prod keeps its pin"
+    );
+    assert!(
+        !out.stdout.contains("second-client-secret-2")
+            && !out.stderr.contains("second-client-secret-2")
+    );
+}
+
+/// OpenBao stops answering from each request of a rotation on in turn: the run fails (exit
+/// 1) with nothing committed, and a rerun once it is back converges on one new version.
+#[test]
+fn a_backend_gone_mid_rotation_fails_cleanly_and_a_rerun_converges() {
+    let bao = OpenBao::start();
+    let proxy = CrashProxy::start(bao.port(), None);
+    let repo = setup(&proxy.url(), &bao);
+    rotate(&repo, &bao, &["--env", "dev", "--force"]).ok();
+    let steps = proxy.requests();
+    drop((repo, proxy, bao));
+
+    for cut in 1..=steps {
+        let bao = OpenBao::start();
+        let proxy = CrashProxy::start(bao.port(), None);
+        let repo = setup(&proxy.url(), &bao);
+        let before = repo.state();
+        proxy.cut_from(cut);
+        let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
+        assert_eq!(out.code, 1, "step {cut}: {out:?}");
+        assert!(
+            out.stdout.contains("failed: vault"),
+            "step {cut}: {}",
+            out.stdout
+        );
+        assert_eq!(
+            repo.state(),
+            before,
+            "step {cut}: nothing committed or changed"
+        );
+        proxy.disarm();
+        let out = rotate(&repo, &bao, &["--env", "dev", "--force"]);
+        assert_eq!(out.code, 0, "step {cut}: rerun {out:?}");
+        assert_eq!(
+            current_version(&bao),
+            4,
+            "step {cut}: exactly one new version"
+        );
+        assert_eq!(eso_resolve(&repo, &bao, "dev").0, "4", "step {cut}");
     }
 }

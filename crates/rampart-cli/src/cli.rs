@@ -331,15 +331,23 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 /// Logs go to stderr; stdout carries only command output.
 pub fn init_logging(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
     let level = match verbose {
-        0 => tracing::Level::WARN,
-        1 => tracing::Level::INFO,
-        _ => tracing::Level::DEBUG,
+        0 => LevelFilter::WARN,
+        1 => LevelFilter::INFO,
+        _ => LevelFilter::DEBUG,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
+    // -v and -vv are for Rampart's own events. Other crates stay at warnings: HTTP and
+    // database clients log requests at debug level, and a request may carry a secret value.
+    let filter = Targets::new()
+        .with_default(LevelFilter::WARN)
+        .with_target("rampart", level);
+    let format = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
+        .with_target(false);
+    tracing_subscriber::registry()
+        .with(format.with_filter(filter))
         .init();
 }

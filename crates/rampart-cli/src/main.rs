@@ -1,9 +1,13 @@
 //! `rampart`: hardened Kubernetes namespaces, rendered from short requests into a GitOps
 //! repository.
 
+// Command output goes through `output::outln!`, which does not panic on a closed pipe.
+#![warn(clippy::print_stdout)]
+
 mod cli;
 mod cluster;
 mod commands;
+mod output;
 mod rotation;
 mod scaffold;
 mod walk;
@@ -19,8 +23,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     cli::init_logging(cli.verbose);
-    match commands::run(cli.command) {
+    let code = match commands::run(cli.command) {
         Ok(code) => code,
         Err(e) => commands::report(&e),
-    }
+    };
+    output::finish(code)
 }

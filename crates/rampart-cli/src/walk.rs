@@ -1,22 +1,46 @@
 //! Finding the files a command reads: a file named on the command line, or every regular
 //! file below a directory.
+//!
+//! The rule for symbolic links: a path named on the command line is read as given, link or
+//! not (the user named it). Below a directory, links are never followed: each one met is
+//! skipped with a note on stderr, so a link in a checked-out pull request cannot make
+//! `check` or `scan` read a file outside the tree they were pointed at.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// `path` itself when it is a file (symlinks followed), else every regular file below it,
-/// sorted, skipping `.git` and not following symlinks inside.
-pub fn files_under(path: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    if std::fs::metadata(path)?.is_file() {
-        out.push(path.to_path_buf());
-    } else {
-        walk(path, &mut out)?;
-    }
-    Ok(out)
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Regular files, sorted.
+    pub files: Vec<PathBuf>,
+    /// Symbolic links met below a directory, not followed.
+    pub links: Vec<PathBuf>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+/// `path` itself when it is a file (followed if it is a link: it was named), else every
+/// regular file below it, sorted, skipping `.git`; links below it are listed, not followed.
+pub fn files_under(path: &Path) -> io::Result<Found> {
+    let mut found = Found::default();
+    if std::fs::metadata(path)?.is_file() {
+        found.files.push(path.to_path_buf());
+    } else {
+        walk(path, &mut found)?;
+    }
+    Ok(found)
+}
+
+/// Prints a note on stderr for every link a walk skipped.
+pub fn note_skipped_links(links: &[PathBuf]) {
+    for link in links {
+        eprintln!(
+            "note: {} is a symbolic link: not followed (links inside a directory are skipped; name the file itself to read it)",
+            shown(link)
+        );
+    }
+}
+
+fn walk(dir: &Path, found: &mut Found) -> io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
@@ -26,10 +50,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
             continue;
         }
         let meta = std::fs::symlink_metadata(&entry)?;
-        if meta.is_dir() {
-            walk(&entry, out)?;
+        if meta.file_type().is_symlink() {
+            found.links.push(entry);
+        } else if meta.is_dir() {
+            walk(&entry, found)?;
         } else if meta.is_file() {
-            out.push(entry);
+            found.files.push(entry);
         }
     }
     Ok(())

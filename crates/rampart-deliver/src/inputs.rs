@@ -1,6 +1,7 @@
 //! Reads and validates a GitOps repository's inputs: rampart.yaml, the environments and the
 //! requests under specs/. Every problem in every file is collected before giving up.
 
+use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_model::{
@@ -29,13 +30,26 @@ pub struct Inputs {
 
 /// Reads and validates `rampart.yaml` alone.
 pub fn load_config(repo: &Path) -> Result<RepoConfig> {
-    let text = fs_err::read_to_string(repo.join(CONFIG_FILE)).with_context(|| {
-        format!(
-            "{} is not a Rampart repository (see `rampart init`)",
-            repo.display()
-        )
+    let bytes = read_input(repo, CONFIG_FILE).map_err(|e| {
+        unless_refused(e, || {
+            format!(
+                "{} is not a Rampart repository (see `rampart init`)",
+                repo.display()
+            )
+        })
     })?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{} is not UTF-8", display(repo, CONFIG_FILE)))?;
     Ok(parse_repo_config(&display(repo, CONFIG_FILE), &text)?)
+}
+
+/// `error` with `context` added, unless it is a refused input, which speaks for itself.
+fn unless_refused(error: anyhow::Error, context: impl FnOnce() -> String) -> anyhow::Error {
+    if error.is::<RefusedInput>() {
+        error
+    } else {
+        error.context(context())
+    }
 }
 
 impl Inputs {
@@ -155,28 +169,33 @@ pub fn is_input(path: &str) -> bool {
 
 /// The input files of the work tree (every path [`is_input`] accepts), with `pending`
 /// files added. Sub-directories of specs/ are refused so nothing there is silently
-/// ignored.
+/// ignored, and so is a symbolic link among the inputs ([`no_follow`]).
 pub fn read_worktree(repo: &Path, pending: &FileSet) -> Result<FileSet> {
     let mut out = FileSet::new();
     if !pending.contains_key(CONFIG_FILE) {
-        let bytes = fs_err::read(repo.join(CONFIG_FILE)).with_context(|| {
-            format!(
-                "cannot read {CONFIG_FILE}; is {} a Rampart repository (see `rampart init`)?",
-                repo.display()
-            )
+        let bytes = read_input(repo, CONFIG_FILE).map_err(|e| {
+            unless_refused(e, || {
+                format!(
+                    "cannot read {CONFIG_FILE}; is {} a Rampart repository (see `rampart init`)?",
+                    repo.display()
+                )
+            })
         })?;
         out.insert(CONFIG_FILE.to_owned(), bytes);
     }
     for dir in ["environments", SPECS_DIR] {
-        let path = repo.join(dir);
-        if !path.is_dir() {
+        let Some(entries) = read_input_dir(repo, dir)? else {
             continue;
-        }
-        for entry in fs_err::read_dir(&path)? {
+        };
+        for entry in entries {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = format!("{dir}/{name}");
-            if entry.path().is_dir() {
+            let kind = entry.file_type()?;
+            if kind.is_symlink() && (dir == SPECS_DIR || is_input(&rel)) {
+                return Err(no_follow::link(repo, &rel, "file"));
+            }
+            if kind.is_dir() {
                 if dir == SPECS_DIR {
                     bail!(
                         "{}: sub-directories are not supported; keep one request file per namespace directly in specs/",
@@ -186,8 +205,7 @@ pub fn read_worktree(repo: &Path, pending: &FileSet) -> Result<FileSet> {
                 continue;
             }
             if is_input(&rel) {
-                let bytes = fs_err::read(entry.path())?;
-                out.insert(rel, bytes);
+                out.insert(rel.clone(), read_input(repo, &rel)?);
             }
         }
     }
@@ -204,7 +222,8 @@ pub fn display(repo: &Path, rel: &str) -> String {
     }
 }
 
-/// The built-in blueprint, or the one in `dir`.
+/// The built-in blueprint, or the one in `dir`. `dir` itself is taken as given (the user
+/// named it); a link among its files is refused like a link among the inputs.
 pub fn blueprint(dir: Option<&PathBuf>) -> Result<Blueprint> {
     let Some(dir) = dir else {
         return Ok(Blueprint::embedded()?);
@@ -212,9 +231,16 @@ pub fn blueprint(dir: Option<&PathBuf>) -> Result<Blueprint> {
     let mut files = Vec::new();
     for entry in fs_err::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_type()?.is_file() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            files.push((name, fs_err::read_to_string(entry.path())?));
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            return Err(no_follow::link(dir, &name, "file"));
+        }
+        if kind.is_file() {
+            let bytes = no_follow::read_no_follow(&entry.path())?;
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8", entry.path().display()))?;
+            files.push((name, text));
         }
     }
     Blueprint::from_files(files).with_context(|| format!("blueprint {}", dir.display()))

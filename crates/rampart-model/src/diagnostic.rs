@@ -1,8 +1,10 @@
 //! Diagnostics: what is wrong, where (file:line:column) and how to fix it.
 
+use crate::excerpt::{MAX_HELP_EXCERPT_CHARS, quote_excerpts, quote_excerpts_within};
 use std::fmt;
 
 /// One refusal of an input file, located precisely enough for an editor to jump to it.
+/// Build it with [`Diagnostic::new`], which keeps the values it quotes short.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Path of the input file as the user would type it (relative to the repository).
@@ -15,6 +17,27 @@ pub struct Diagnostic {
     pub message: String,
     /// How to fix it.
     pub help: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic whose message and help quote input values only as short, single-line,
+    /// secret-free excerpts ([`quote_excerpts`]; help examples may run to
+    /// [`MAX_HELP_EXCERPT_CHARS`]): an error never echoes a file's content.
+    pub fn new(
+        file: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: &str,
+        help: &str,
+    ) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line,
+            column,
+            message: quote_excerpts(message),
+            help: quote_excerpts_within(help, MAX_HELP_EXCERPT_CHARS),
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {

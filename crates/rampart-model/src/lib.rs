@@ -16,11 +16,13 @@ pub mod delivery;
 pub mod diagnostic;
 pub mod edit;
 pub mod environment;
+pub mod excerpt;
 pub mod load;
 pub mod locate;
 pub mod request;
 pub mod rotation;
 pub mod secret;
+pub mod secret_shape;
 mod validate;
 
 pub use config::RepoConfig;

@@ -40,13 +40,13 @@ impl<'a> Report<'a> {
             .map(|(path, message, help)| {
                 let (line, column) = map.locate(&path);
                 let field = if path.is_empty() { "document" } else { &path };
-                Diagnostic {
-                    file: self.file.to_string(),
+                Diagnostic::new(
+                    self.file,
                     line,
                     column,
-                    message: format!("{field}: {message}"),
-                    help,
-                }
+                    &format!("{field}: {message}"),
+                    &help,
+                )
             })
             .collect();
         Err(Diagnostics(located))
@@ -87,13 +87,7 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     } else {
         "fix the YAML syntax at this position (check indentation, quotes and `:`)".to_string()
     };
-    Diagnostic {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-        help,
-    }
+    Diagnostic::new(file, line, column, &message, &help)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::thread;
 pub struct CrashProxy {
     port: u16,
     kill_at: Arc<AtomicUsize>,
+    cut_from: Arc<AtomicUsize>,
     seen: Arc<AtomicUsize>,
     victim: Arc<Mutex<Option<Child>>>,
     killed: Arc<AtomicUsize>,
@@ -34,25 +35,28 @@ impl CrashProxy {
             .unwrap_or_else(|e| panic!("rampart-testkit: proxy address: {e}"));
         let seen = Arc::new(AtomicUsize::new(0));
         let kill_at = Arc::new(AtomicUsize::new(kill_at.unwrap_or(0)));
+        let cut_from = Arc::new(AtomicUsize::new(0));
         let victim: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(None));
         let killed = Arc::new(AtomicUsize::new(0));
-        let (s, v, k, at) = (
-            seen.clone(),
-            victim.clone(),
-            killed.clone(),
-            kill_at.clone(),
-        );
+        let steps = Steps {
+            seen: seen.clone(),
+            kill_at: kill_at.clone(),
+            cut_from: cut_from.clone(),
+            victim: victim.clone(),
+            killed: killed.clone(),
+        };
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (s, v, k, at) = (s.clone(), v.clone(), k.clone(), at.clone());
+                let steps = steps.clone();
                 thread::spawn(move || {
-                    let _ = relay(client, upstream, &at, &s, &v, &k);
+                    let _ = relay(client, upstream, &steps);
                 });
             }
         });
         CrashProxy {
             port,
             kill_at,
+            cut_from,
             seen,
             victim,
             killed,
@@ -79,9 +83,16 @@ impl CrashProxy {
         self.seen.load(Ordering::SeqCst)
     }
 
-    /// Kills no more: every request is forwarded from now on.
+    /// Kills no more and cuts no more: every request is forwarded from now on.
     pub fn disarm(&self) {
         self.kill_at.store(0, Ordering::SeqCst);
+        self.cut_from.store(0, Ordering::SeqCst);
+    }
+
+    /// From the `n`-th request on (1-based), drops every request unanswered, as a server
+    /// that went away mid-conversation.
+    pub fn cut_from(&self, n: usize) {
+        self.cut_from.store(n, Ordering::SeqCst);
     }
 
     /// Waits until the victim was killed (`Ok`) or exited by itself (`Err` with its
@@ -111,14 +122,24 @@ impl CrashProxy {
     }
 }
 
-fn relay(
-    client: TcpStream,
-    upstream: u16,
-    kill_at: &AtomicUsize,
-    seen: &AtomicUsize,
-    victim: &Mutex<Option<Child>>,
-    killed: &AtomicUsize,
-) -> io::Result<()> {
+/// The proxy's shared state, one clone per connection.
+#[derive(Clone)]
+struct Steps {
+    seen: Arc<AtomicUsize>,
+    kill_at: Arc<AtomicUsize>,
+    cut_from: Arc<AtomicUsize>,
+    victim: Arc<Mutex<Option<Child>>>,
+    killed: Arc<AtomicUsize>,
+}
+
+fn relay(client: TcpStream, upstream: u16, steps: &Steps) -> io::Result<()> {
+    let Steps {
+        seen,
+        kill_at,
+        cut_from,
+        victim,
+        killed,
+    } = steps;
     let server = TcpStream::connect(("127.0.0.1", upstream))?;
     let mut back_from = server.try_clone()?;
     let mut back_to = client.try_clone()?;
@@ -150,6 +171,13 @@ fn relay(
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
         let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+        let cut = cut_from.load(Ordering::SeqCst);
+        if cut != 0 && n >= cut {
+            // The "server" is gone: the connection closes unanswered (both directions: the
+            // response copier holds a clone of the socket).
+            let _ = reader.get_ref().shutdown(Shutdown::Both);
+            return Ok(());
+        }
         if n == kill_at.load(Ordering::SeqCst) {
             // The victim is registered right after it is spawned: wait for that.
             for _ in 0..500 {

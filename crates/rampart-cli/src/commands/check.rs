@@ -1,8 +1,10 @@
 //! `rampart check`: the security checklist as a linter for any Kubernetes YAML.
 
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
-use crate::walk::{files_under, shown};
+use crate::output::{out, outln};
+use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
+use rampart_deliver::no_follow::read_no_follow;
 use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -69,17 +71,17 @@ pub(super) fn report_findings(
     let findings = check(docs, options);
     tracing::info!(documents = docs.len(), findings = findings.len(), "checked");
     match format {
-        CheckFormat::Json => print!("{}", report::json(&findings)),
-        CheckFormat::Sarif => print!(
+        CheckFormat::Json => out!("{}", report::json(&findings)),
+        CheckFormat::Sarif => out!(
             "{}",
             report::sarif(&findings, input_errors, env!("CARGO_PKG_VERSION"))
         ),
         CheckFormat::Text if findings.is_empty() => {
-            println!("ok: no findings in {} document(s)", docs.len());
+            outln!("ok: no findings in {} document(s)", docs.len());
         }
         CheckFormat::Text => {
-            print!("{}", report::text_styled(&findings, color_stdout()));
-            println!(
+            out!("{}", report::text_styled(&findings, color_stdout()));
+            outln!(
                 "\n{} finding(s) in {} document(s)",
                 findings.len(),
                 docs.len()
@@ -123,9 +125,17 @@ type Source = (String, std::io::Result<Vec<u8>>);
 /// explicitly is read whatever its name.
 fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
     let explicit = std::fs::metadata(path)?.is_file();
-    for file in files_under(path)? {
+    let found = files_under(path)?;
+    note_skipped_links(&found.links);
+    for file in found.files {
         if explicit || is_manifest(&file) {
-            let content = std::fs::read(&file);
+            // A file below a directory was seen as a regular file: never follow a link
+            // put there since.
+            let content = if explicit {
+                std::fs::read(&file)
+            } else {
+                read_no_follow(&file)
+            };
             out.push((shown(&file), content));
         }
     }

@@ -2,6 +2,7 @@
 //! written to a directory (`render` commits the same files into `clusters/<env>/cluster/`).
 
 use crate::cli::ClusterConfigArgs;
+use crate::output::outln;
 use anyhow::{Context, Result, bail};
 use rampart_deliver::cluster_config::cluster_files;
 use rampart_deliver::inputs::{self, display};
@@ -21,15 +22,16 @@ pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
         );
     }
     let rel = format!("environments/{}.yaml", args.env);
-    let text = fs_err::read_to_string(repo.join(&rel))?;
+    let text = String::from_utf8(rampart_deliver::no_follow::read_input(repo, &rel)?)
+        .with_context(|| format!("{} is not UTF-8", display(repo, &rel)))?;
     let env = parse_environment(&display(repo, &rel), &text, &args.env)?;
     // Everything is rendered and checked before the first byte is written.
     let files = cluster_files(&env, &config)?;
     write_all(&args.out, &files)?;
     for path in files.keys() {
-        println!("wrote {}", args.out.join(path).display());
+        outln!("wrote {}", args.out.join(path).display());
     }
-    println!(
+    outln!(
         "{} files for environment {}; install them as {} describes",
         files.len(),
         env.name,

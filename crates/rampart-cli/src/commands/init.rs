@@ -2,6 +2,7 @@
 
 use super::print_event;
 use crate::cli::InitArgs;
+use crate::output::outln;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
 use anyhow::{Result, bail};
 use rampart_deliver::inputs::CONFIG_FILE;
@@ -40,7 +41,7 @@ read_at: None,
         },
     )?;
     if let CommitOutcome::Committed { commit, branch, .. } = outcome {
-        println!(
+        outln!(
             "initialised {} ({} on {branch})",
             dir.display(),
             &commit.to_string()[..10]
@@ -54,7 +55,7 @@ read_at: None,
         None,
         &mut print_event,
     )?;
-    println!(
+    outln!(
         "next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`",
         dir.display(),
         EXAMPLE_REQUEST.0,

@@ -10,6 +10,7 @@ mod rotate;
 mod scan;
 
 use crate::cli::{Command, CommitArgs};
+use crate::output::outln;
 use anyhow::Result;
 use rampart_deliver::Event;
 use rampart_git::{GitError, RepoLock};
@@ -50,6 +51,10 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
         );
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
+    if let Some(refused) = error.downcast_ref::<rampart_deliver::no_follow::RefusedInput>() {
+        eprintln!("{refused}\n\nrefused: nothing was written");
+        return ExitCode::from(EXIT_INVALID_INPUT);
+    }
     if let Some(invalid) = error.downcast_ref::<rampart_deliver::InvalidSettings>() {
         eprintln!("error: {invalid}\nrefused: nothing was committed or pushed");
         return ExitCode::from(EXIT_INVALID_INPUT);
@@ -79,9 +84,9 @@ pub fn print_event(event: Event<'_>) {
         Event::LocalCommitUnsigned => eprintln!(
             "warning: delivery.signing applies to delivered commits (--push, --pr) only; this local commit is not signed"
         ),
-        Event::Restored { path } => println!("restored {path}"),
+        Event::Restored { path } => outln!("restored {path}"),
         Event::UpToDate => {
-            println!("up to date: rendered output matches the branch, nothing committed")
+            outln!("up to date: rendered output matches the branch, nothing committed")
         }
         Event::Committed {
             commit,
@@ -89,7 +94,7 @@ pub fn print_event(event: Event<'_>) {
             changes,
             touched,
         } => {
-            println!(
+            outln!(
                 "committed {} on {branch}: {changes} file(s) changed",
                 short(commit)
             );
@@ -99,7 +104,7 @@ pub fn print_event(event: Event<'_>) {
             "the inputs of {on} with your changes laid over them do not validate (lines refer to that combination):"
         ),
         Event::NothingToDeliver { onto } => {
-            println!("nothing to deliver: {onto} already holds what your inputs render")
+            outln!("nothing to deliver: {onto} already holds what your inputs render")
         }
         Event::Retrying {
             remote,
@@ -113,7 +118,7 @@ pub fn print_event(event: Event<'_>) {
             remote,
             branch,
             changes,
-        } => println!(
+        } => outln!(
             "pushed {} to {remote}/{branch}: {changes} file(s) changed",
             short(commit)
         ),
@@ -121,12 +126,12 @@ pub fn print_event(event: Event<'_>) {
             commit,
             remote,
             branch,
-        } => println!(
+        } => outln!(
             "{remote}/{branch} already holds this change at {}",
             short(commit)
         ),
         Event::PushedPlain { remote, branch } => {
-            println!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it")
+            outln!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it")
         }
         Event::LocalBranchCheckedOut { remote, branch } => eprintln!(
             "note: {branch} is checked out in a work tree, so it was left as it is; `git pull` there to bring {remote}/{branch} in"
@@ -139,7 +144,7 @@ pub fn print_event(event: Event<'_>) {
             "note: your local {branch} (at {}) holds commits {remote}/{branch} does not, so it was left as it is; the delivered commit is {remote}/{branch}",
             short(local)
         ),
-        Event::PushedForMerge { branch, base } => println!(
+        Event::PushedForMerge { branch, base } => outln!(
             "your checkout is unchanged; merge {branch} into {base} (e.g. through a pull request, or deliver with --pr)"
         ),
         Event::PullRequest {
@@ -148,7 +153,7 @@ pub fn print_event(event: Event<'_>) {
             url,
         } => {
             let action = if opened { "opened" } else { "updated" };
-            println!("{action} pull request #{number}: {url}");
+            outln!("{action} pull request #{number}: {url}");
         }
     }
 }
@@ -157,10 +162,10 @@ pub fn print_event(event: Event<'_>) {
 fn print_list(items: &BTreeSet<String>) {
     const SHOWN: usize = 20;
     for item in items.iter().take(SHOWN) {
-        println!("  {item}");
+        outln!("  {item}");
     }
     if items.len() > SHOWN {
-        println!("  … and {} more", items.len() - SHOWN);
+        outln!("  … and {} more", items.len() - SHOWN);
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::print_event;
 use crate::cli::NewArgs;
+use crate::output::outln;
 use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
 use anyhow::{Result, bail};
 use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, load_config, read_worktree};
@@ -66,7 +67,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         &mut print_event,
     )?;
     if !placeholders.is_empty() {
-        println!(
+        outln!(
             "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",
             placeholders.join(", "),
             display(repo, &rel)
@@ -74,10 +75,10 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     }
     match &args.commit.branch {
         _ if delivered => {
-            println!("delivered {rel} (the work tree is unchanged: `git pull` once it is merged)")
+            outln!("delivered {rel} (the work tree is unchanged: `git pull` once it is merged)")
         }
-        None => println!("wrote {}", display(repo, &rel)),
-        Some(branch) => println!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
+        None => outln!("wrote {}", display(repo, &rel)),
+        Some(branch) => outln!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 use super::{EXIT_DRIFT, print_event};
 use crate::cli::{PlanArgs, RenderArgs};
+use crate::output::{out, outln};
 use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::render::output_prefixes;
@@ -50,7 +51,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
     )?;
     let drift = rampart_git::worktree_drift(repo, &rendered.files, &output_prefixes(&rendered))?;
     if drift.is_empty() {
-        println!("ok: {} generated files are up to date", rendered.generated);
+        outln!("ok: {} generated files are up to date", rendered.generated);
         return Ok(ExitCode::SUCCESS);
     }
     for d in &drift {
@@ -59,9 +60,9 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
             DriftKind::Modified => "stale or hand-edited: differs from what the requests render",
             DriftKind::Unexpected => "left over: no request renders it",
         };
-        println!("{}: {why}", inputs::display(repo, &d.path));
+        outln!("{}: {why}", inputs::display(repo, &d.path));
     }
-    println!(
+    outln!(
         "\n{} generated file(s) out of date; run `rampart render` to fix",
         drift.len()
     );
@@ -83,13 +84,16 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
         &rendered.owned,
     )?;
     if changes.is_empty() {
-        println!("no changes: `rampart render` would commit nothing");
+        outln!("no changes: `rampart render` would commit nothing");
         return Ok(ExitCode::SUCCESS);
     }
     // Old contents from the object database in one batch; new ones are the rendered files.
     let old_ids: Vec<Oid> = changes.iter().filter_map(|c| c.old_id).collect();
     let mut old_blobs = rampart_git::read_blobs(&args.repo.repo, &old_ids)?.into_iter();
     for change in &changes {
+        if crate::output::is_closed() {
+            break; // nobody reads the rest of the diff
+        }
         let old_bytes = match change.old_id {
             // A submodule's id is a commit, which reads as no blob: show it as empty.
             Some(_) => old_blobs.next().flatten().unwrap_or_default(),
@@ -106,7 +110,7 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
             ChangeKind::Deleted => (format!("a/{}", change.path), "/dev/null".to_string()),
             ChangeKind::Modified => (format!("a/{}", change.path), format!("b/{}", change.path)),
         };
-        print!(
+        out!(
             "{}",
             similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
                 .unified_diff()
@@ -114,7 +118,7 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
                 .header(&a, &b)
         );
     }
-    println!("\n{} file(s) would change", changes.len());
+    outln!("\n{} file(s) would change", changes.len());
     Ok(ExitCode::SUCCESS)
 }
 

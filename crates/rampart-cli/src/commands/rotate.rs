@@ -3,6 +3,7 @@
 
 use super::{EXIT_INVALID_INPUT, lock_repository, print_event};
 use crate::cli::RotateArgs;
+use crate::output::outln;
 use crate::rotation::{self, Planned};
 use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
@@ -28,9 +29,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         }
     };
     if planned.is_empty() {
-        println!(
-            "nothing to rotate: no secret has a `rotation` policy in the selected environments"
-        );
+        outln!("nothing to rotate: no secret has a `rotation` policy in the selected environments");
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -161,7 +160,7 @@ fn print_summary(planned: &[Planned], results: &[Result<Outcome, RotateError>]) 
                 out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
             }
         }
-        println!("{out}");
+        outln!("{out}");
     };
     line(header);
     for row in &rows {

@@ -1,8 +1,10 @@
 //! `rampart scan`: the commit guard as a command, for pre-commit hooks and CI.
 
 use crate::cli::ScanArgs;
-use crate::walk::{files_under, shown};
+use crate::output::outln;
+use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result};
+use rampart_deliver::no_follow::read_no_follow;
 use rampart_git::guard::{Finding, scan_file};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,10 +28,15 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
         };
         let mut files = Vec::new();
         for root in &roots {
-            files
-                .extend(files_under(root).with_context(|| format!("cannot read {}", shown(root)))?);
+            let found =
+                files_under(root).with_context(|| format!("cannot read {}", shown(root)))?;
+            note_skipped_links(&found.links);
+            files.extend(found.files.into_iter().map(|file| {
+                let named = file == *root;
+                (file, named)
+            }));
         }
-        for file in files {
+        for (file, named) in files {
             if fs_err::metadata(&file)?.len() > MAX_FILE_BYTES {
                 continue;
             }
@@ -39,16 +46,23 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
                 .unwrap_or(&file)
                 .display()
                 .to_string();
-            findings.extend(scan_file(&shown, &fs_err::read(&file)?));
+            // A file found below a directory was a regular file: never follow a link put
+            // there since. A file named on the command line is read as given.
+            let content = if named {
+                fs_err::read(&file)?
+            } else {
+                read_no_follow(&file)?
+            };
+            findings.extend(scan_file(&shown, &content));
         }
     }
     if findings.is_empty() {
-        println!("ok: no secrets in {scanned} file(s)");
+        outln!("ok: no secrets in {scanned} file(s)");
         return Ok(ExitCode::SUCCESS);
     }
     for finding in &findings {
-        println!("{finding}");
+        outln!("{finding}");
     }
-    println!("\n{} secret(s) found in {scanned} file(s)", findings.len());
+    outln!("\n{} secret(s) found in {scanned} file(s)", findings.len());
     Ok(ExitCode::FAILURE)
 }

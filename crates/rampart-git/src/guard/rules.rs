@@ -1,5 +1,8 @@
 //! Line-level secret patterns.
 
+use rampart_model::secret_shape::{
+    AWS_KEY_ID, AWS_SECRET, JWT, PRIVATE_KEY, VAULT_TOKEN, is_high_entropy, looks_random,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -62,23 +65,6 @@ impl Rule {
     }
 }
 
-static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")
-        .expect("static regex")
-});
-static AWS_KEY_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b").expect("static regex"));
-static AWS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{40}\b"#)
-        .expect("static regex")
-});
-static VAULT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:hv[sb]\.[A-Za-z0-9_-]{24,}|s\.[A-Za-z0-9]{24})\b").expect("static regex")
-});
-static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-        .expect("static regex")
-});
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?im)([A-Za-z0-9_./-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth)[A-Za-z0-9_./-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"']{16,})["']?,?[ \t]*(?:[ \t]#.*)?$"#,
@@ -119,34 +105,6 @@ pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
     found
 }
 
-/// A token body with both letters and digits, as generated tokens have.
-fn looks_random(token: &str) -> bool {
-    let body = token.split_once('.').map_or(token, |(_, b)| b);
-    body.bytes().any(|b| b.is_ascii_digit()) && body.bytes().any(|b| b.is_ascii_alphabetic())
-}
-
-/// Random-looking (and not SOPS ciphertext or a placeholder): letters and digits mixed, at least three character classes (or long
-/// hex), and Shannon entropy of at least 3.5 bits per character.
-fn is_high_entropy(value: &str) -> bool {
-    // SOPS ciphertext and template placeholders are not secrets.
-    if value.starts_with("ENC[") || value.contains("${") || value.contains("{{") {
-        return false;
-    }
-    let b = value.as_bytes();
-    let lower = b.iter().any(u8::is_ascii_lowercase);
-    let upper = b.iter().any(u8::is_ascii_uppercase);
-    let digit = b.iter().any(u8::is_ascii_digit);
-    let symbol = b.iter().any(|c| !c.is_ascii_alphanumeric());
-    let classes = [lower, upper, digit, symbol].iter().filter(|c| **c).count();
-    let long_hex = b.len() >= 32 && b.iter().all(u8::is_ascii_hexdigit);
-    // Lowercase words joined by `-`, `.` or `_` are names (`app-credentials-2024`).
-    let name_like = b
-        .iter()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'_'))
-        && b.iter().any(|c| matches!(c, b'-' | b'.' | b'_'));
-    digit && (lower || upper) && !name_like && (classes >= 3 || long_hex) && entropy(b) >= 3.5
-}
-
 /// A hex digest under a key that names it as one (`checksum/secret`, `rampart.dev/secret-hash`,
 /// `caCertSha256`): Helm and Rampart roll pods with such annotations, and a digest of a secret
 /// does not reveal it.
@@ -179,20 +137,4 @@ fn is_path(value: &str) -> bool {
                     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'_')
                 })
         })
-}
-
-fn entropy(bytes: &[u8]) -> f64 {
-    let mut counts = [0usize; 256];
-    for b in bytes {
-        counts[*b as usize] += 1;
-    }
-    let n = bytes.len() as f64;
-    counts
-        .iter()
-        .filter(|c| **c > 0)
-        .map(|c| {
-            let p = *c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
 }

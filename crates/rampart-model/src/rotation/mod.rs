@@ -175,7 +175,7 @@ fn default_database() -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PostgresStrategy {
-    /// Two roles (`<user>` and `<user>_clone`) take turns: a rotation changes the password
+    /// Two roles (`<user>` and `<user>_alt`) take turns: a rotation changes the password
     /// of the role the pinned version does not use, so the pinned credential keeps working
     /// until the new pin is delivered.
     #[default]

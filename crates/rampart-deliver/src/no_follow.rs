@@ -1,0 +1,105 @@
+//! Reading a repository's inputs without following symbolic links. A link among the inputs
+//! (`specs/evil.yaml -> /etc/passwd`, or `specs/` itself pointing elsewhere) could make
+//! Rampart read a file from outside the repository, quote it in an error and commit it, so
+//! it is refused before its target is opened: every path component is checked with
+//! `symlink_metadata`, and the file is opened with `O_NOFOLLOW`.
+
+use crate::inputs::display;
+use anyhow::{Context, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// An input that is not a regular file (or directory) inside the repository.
+#[derive(Debug, thiserror::Error)]
+pub enum RefusedInput {
+    /// The input, or a directory on its way, is a symbolic link.
+    #[error(
+        "{file}: error: this input {kind} is a symbolic link; Rampart never follows links among its inputs\n  help: replace the link with the {kind} itself, so its content is part of the repository and reviewed with it (a link could point Rampart at any file on this machine)"
+    )]
+    Link {
+        /// The link, as the user would type it.
+        file: String,
+        /// `file` or `directory`.
+        kind: &'static str,
+    },
+    /// The input is a device, socket or pipe.
+    #[error(
+        "{file}: error: this input is not a regular file\n  help: replace it with a regular file"
+    )]
+    NotAFile {
+        /// The path, as the user would type it.
+        file: String,
+    },
+}
+
+/// The content of `rel` (`/`-separated) under `repo`, refusing a link at any component
+/// below `repo` (`repo` itself was named by the user and is taken as given).
+pub fn read_input(repo: &Path, rel: &str) -> Result<Vec<u8>> {
+    check_components(repo, rel, "file")?;
+    Ok(read_no_follow(&repo.join(rel))?)
+}
+
+/// The entries of the input directory `rel` under `repo`, or `None` when there is no such
+/// directory; a link there is refused.
+pub fn read_input_dir(repo: &Path, rel: &str) -> Result<Option<fs_err::ReadDir>> {
+    match check_components(repo, rel, "directory") {
+        Ok(meta) if meta.is_dir() => Ok(Some(fs_err::read_dir(repo.join(rel))?)),
+        Ok(_) => Ok(None),
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The error for an input that is a link (a `file` or a `directory`).
+pub fn link(repo: &Path, rel: &str, kind: &'static str) -> anyhow::Error {
+    RefusedInput::Link {
+        file: display(repo, rel),
+        kind,
+    }
+    .into()
+}
+
+/// Refuses a link at any component of `rel`; returns the metadata of the last one.
+fn check_components(repo: &Path, rel: &str, kind: &'static str) -> Result<std::fs::Metadata> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let mut path = repo.to_path_buf();
+    let mut last = None;
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let meta = fs_err::symlink_metadata(&path)?;
+        if meta.file_type().is_symlink() {
+            let at_end = i + 1 == parts.len();
+            let kind = if at_end { kind } else { "directory" };
+            return Err(link(repo, &parts[..=i].join("/"), kind));
+        }
+        last = Some(meta);
+    }
+    let meta = last.context("an input path has at least one component")?;
+    if kind == "file" && !meta.is_file() {
+        return Err(RefusedInput::NotAFile {
+            file: display(repo, rel),
+        }
+        .into());
+    }
+    Ok(meta)
+}
+
+/// Reads `path`, which must not be a link: opened with `O_NOFOLLOW`, so a link put there
+/// after the check fails to open instead of being followed.
+pub fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut options = fs_err::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use fs_err::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut bytes = Vec::new();
+    options.open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
