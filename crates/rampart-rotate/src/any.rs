@@ -9,8 +9,8 @@ use crate::vault::Vault;
 
 /// A Vault/OpenBao mount or an AWS region.
 pub enum AnyBackend {
-    /// Vault or OpenBao KV v2.
-    Vault(Vault),
+    /// Vault or OpenBao KV v2 (boxed: its client is much larger than AWS's).
+    Vault(Box<Vault>),
     /// AWS Secrets Manager.
     Aws(Aws),
 }

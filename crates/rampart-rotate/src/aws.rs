@@ -233,9 +233,7 @@ impl Backend for Aws {
                 reason: "no such VersionId".to_owned(),
             });
         }
-        let holder = versions
-            .iter()
-            .find(|v| v.stages.iter().any(|s| *s == self.pin_label));
+        let holder = versions.iter().find(|v| v.stages.contains(&self.pin_label));
         match holder {
             Some(v) if v.id == pinned => Ok(()),
             other => Ok(self

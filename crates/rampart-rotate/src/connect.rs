@@ -44,7 +44,7 @@ pub async fn connect(env: &Environment, backend: SecretBackend) -> Result<AnyBac
             };
             Vault::connect(&vault.server, &vault.kv_mount, auth)
                 .await
-                .map(AnyBackend::Vault)
+                .map(|v| AnyBackend::Vault(Box::new(v)))
                 .map_err(|e| e.to_string())
         }
         SecretBackend::Aws => {

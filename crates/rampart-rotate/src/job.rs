@@ -100,9 +100,12 @@ pub struct Job {
     pub keep_versions: u32,
 }
 
+/// `is_due(written)`: see [`DueRule`].
+type DueFn = dyn Fn(Option<&str>) -> bool + Send + Sync;
+
 /// Decides from the current version's creation time whether a rotation is due.
 #[derive(Clone)]
-pub struct DueRule(std::sync::Arc<dyn Fn(Option<&str>) -> bool + Send + Sync>);
+pub struct DueRule(std::sync::Arc<DueFn>);
 
 impl DueRule {
     /// A rule from a function of the current version's RFC 3339 creation time.
