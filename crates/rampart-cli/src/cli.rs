@@ -1,6 +1,8 @@
 //! Command-line interface definitions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rampart_deliver::CommitOptions;
+use rampart_model::delivery::DeliveryMode;
 use std::path::PathBuf;
 
 /// Rampart renders hardened Kubernetes namespaces (RBAC, network policies, Pod Security,
@@ -70,6 +72,16 @@ pub struct CommitArgs {
     pub lock_timeout: u64,
 }
 
+impl CommitArgs {
+    /// The library's commit options.
+    pub fn options(&self) -> CommitOptions {
+        CommitOptions {
+            branch: self.branch.clone(),
+            author: self.author.clone(),
+        }
+    }
+}
+
 /// How the commit reaches the remote (overrides `delivery.mode` of rampart.yaml). No flag
 /// takes a token: rampart.yaml names the variable or file that holds it.
 #[derive(Debug, Args)]
@@ -84,6 +96,23 @@ pub struct DeliveryArgs {
     /// Delivery mode: commit (local only), push or pull-request.
     #[arg(long, value_enum)]
     pub delivery: Option<DeliveryModeArg>,
+}
+
+impl DeliveryArgs {
+    /// The mode the flags ask for, if any.
+    pub fn mode(&self) -> Option<DeliveryMode> {
+        if self.push {
+            return Some(DeliveryMode::Push);
+        }
+        if self.pr {
+            return Some(DeliveryMode::PullRequest);
+        }
+        self.delivery.map(|d| match d {
+            DeliveryModeArg::Commit => DeliveryMode::Commit,
+            DeliveryModeArg::Push => DeliveryMode::Push,
+            DeliveryModeArg::PullRequest => DeliveryMode::PullRequest,
+        })
+    }
 }
 
 /// `--delivery` values.

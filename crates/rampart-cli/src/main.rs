@@ -7,11 +7,7 @@
 mod cli;
 mod cluster;
 mod commands;
-mod delivery;
-mod inputs;
-mod no_follow;
 mod output;
-mod render_cache;
 mod rotation;
 mod scaffold;
 mod walk;

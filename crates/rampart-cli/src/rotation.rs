@@ -1,8 +1,8 @@
 //! The CLI side of rotation: runs the engine on a runtime of its own and turns its
 //! results into request edits and a commit title.
 
-use crate::inputs::Inputs;
 use anyhow::{Context, Result};
+use rampart_deliver::Inputs;
 use rampart_git::FileSet;
 pub use rampart_rotate::Planned;
 use rampart_rotate::{Outcome, RotateError, SecretId};

@@ -1,10 +1,10 @@
 //! `rampart check`: the security checklist as a linter for any Kubernetes YAML.
 
 use crate::cli::{CheckArgs, CheckFormat, FailOn};
-use crate::no_follow::read_no_follow;
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
+use rampart_deliver::no_follow::read_no_follow;
 use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
 use std::io::{IsTerminal, Read};
 use std::path::Path;

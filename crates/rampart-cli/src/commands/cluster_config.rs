@@ -2,32 +2,14 @@
 //! written to a directory (`render` commits the same files into `clusters/<env>/cluster/`).
 
 use crate::cli::ClusterConfigArgs;
-use crate::inputs::{self, display};
 use crate::output::outln;
 use anyhow::{Context, Result, bail};
-use rampart_model::{Environment, RepoConfig, parse_environment};
+use rampart_deliver::cluster_config::cluster_files;
+use rampart_deliver::inputs::{self, display};
+use rampart_model::parse_environment;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Where an environment's cluster files go in the repository.
-pub fn cluster_dir(env: &str) -> String {
-    format!("clusters/{env}/cluster/")
-}
-
-/// Every generated file under `clusters/<env>/cluster/`, keyed by its path below it. Each
-/// source of cluster-wide files adds its output here, under its own sub-directory.
-pub fn cluster_files(env: &Environment, config: &RepoConfig) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    files.extend(rampart_render::cluster::render_cluster(env)?);
-    let admission = rampart_render::admission::render_admission(env, config)?;
-    files.extend(
-        admission
-            .into_iter()
-            .map(|(path, text)| (format!("admission/{path}"), text.into_bytes())),
-    );
-    Ok(files)
-}
 
 pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
     let repo = &args.repo;
@@ -40,7 +22,7 @@ pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
         );
     }
     let rel = format!("environments/{}.yaml", args.env);
-    let text = String::from_utf8(crate::no_follow::read_input(repo, &rel)?)
+    let text = String::from_utf8(rampart_deliver::no_follow::read_input(repo, &rel)?)
         .with_context(|| format!("{} is not UTF-8", display(repo, &rel)))?;
     let env = parse_environment(&display(repo, &rel), &text, &args.env)?;
     // Everything is rendered and checked before the first byte is written.

@@ -1,12 +1,12 @@
 //! `rampart init DIR`.
 
-use super::author;
-use super::render::{CacheUse, commit, render_repo};
+use super::print_event;
 use crate::cli::InitArgs;
-use crate::inputs::CONFIG_FILE;
 use crate::output::outln;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
 use anyhow::{Result, bail};
+use rampart_deliver::inputs::CONFIG_FILE;
+use rampart_deliver::{CacheUse, author, commit, render_repo};
 use rampart_git::{CommitOutcome, CommitRequest, FileSet};
 use std::process::ExitCode;
 
@@ -28,7 +28,7 @@ pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
     }
     // Validate and render before writing anything, so a failure leaves the directory empty.
     let rendered = render_repo(dir, None, None, &files, CacheUse::ReadWrite)?;
-    let author = author(&args.commit, Some(&rendered.inputs.config))?;
+    let author = author(&args.commit.options(), Some(&rendered.inputs.config))?;
     let outcome = rampart_git::commit_files(
         dir,
         &CommitRequest {
@@ -50,9 +50,10 @@ read_at: None,
     commit(
         dir,
         rendered,
-        &args.commit,
+        &args.commit.options(),
         "rampart: render shop (all environments)",
         None,
+        &mut print_event,
     )?;
     outln!(
         "next: edit {}/{} or run `rampart new`, then `rampart render --repo {}`",

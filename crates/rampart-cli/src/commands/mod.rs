@@ -5,14 +5,17 @@ mod check;
 mod cluster_config;
 mod init;
 mod new;
-pub(crate) mod render;
+mod render;
 mod rotate;
 mod scan;
 
 use crate::cli::{Command, CommitArgs};
-use anyhow::{Result, bail};
-use rampart_git::{Author, GitError, RepoLock};
-use rampart_model::{Diagnostics, RepoConfig};
+use crate::output::outln;
+use anyhow::Result;
+use rampart_deliver::Event;
+use rampart_git::{GitError, RepoLock};
+use rampart_model::Diagnostics;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -48,11 +51,11 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
         );
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
-    if let Some(refused) = error.downcast_ref::<crate::no_follow::RefusedInput>() {
+    if let Some(refused) = error.downcast_ref::<rampart_deliver::no_follow::RefusedInput>() {
         eprintln!("{refused}\n\nrefused: nothing was written");
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
-    if let Some(invalid) = error.downcast_ref::<crate::delivery::InvalidSettings>() {
+    if let Some(invalid) = error.downcast_ref::<rampart_deliver::InvalidSettings>() {
         eprintln!("error: {invalid}\nrefused: nothing was committed or pushed");
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
@@ -74,30 +77,96 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// The commit author: the flag, then rampart.yaml, then git's own configuration.
-pub fn author(args: &CommitArgs, config: Option<&RepoConfig>) -> Result<Option<Author>> {
-    if let Some(spec) = &args.author {
-        let Some((name, rest)) = spec.split_once('<') else {
-            bail!("--author `{spec}` is not \"Name <email>\"");
-        };
-        let Some(email) = rest.strip_suffix('>') else {
-            bail!("--author `{spec}` is not \"Name <email>\"");
-        };
-        return Ok(Some(Author {
-            name: name.trim().to_string(),
-            email: email.trim().to_string(),
-        }));
+/// Prints what a commit or delivery did: the CLI's [`rampart_deliver::Reporter`].
+pub fn print_event(event: Event<'_>) {
+    let short = |id: rampart_git::Oid| id.to_string()[..10].to_owned();
+    match event {
+        Event::LocalCommitUnsigned => eprintln!(
+            "warning: delivery.signing applies to delivered commits (--push, --pr) only; this local commit is not signed"
+        ),
+        Event::Restored { path } => outln!("restored {path}"),
+        Event::UpToDate => {
+            outln!("up to date: rendered output matches the branch, nothing committed")
+        }
+        Event::Committed {
+            commit,
+            branch,
+            changes,
+            touched,
+        } => {
+            outln!(
+                "committed {} on {branch}: {changes} file(s) changed",
+                short(commit)
+            );
+            print_list(touched);
+        }
+        Event::CombinedInputsInvalid { on } => eprintln!(
+            "the inputs of {on} with your changes laid over them do not validate (lines refer to that combination):"
+        ),
+        Event::NothingToDeliver { onto } => {
+            outln!("nothing to deliver: {onto} already holds what your inputs render")
+        }
+        Event::Retrying {
+            remote,
+            attempt,
+            max_retries,
+        } => eprintln!(
+            "{remote} moved while pushing; fetching and rendering again onto its new head (retry {attempt} of {max_retries})"
+        ),
+        Event::Pushed {
+            commit,
+            remote,
+            branch,
+            changes,
+        } => outln!(
+            "pushed {} to {remote}/{branch}: {changes} file(s) changed",
+            short(commit)
+        ),
+        Event::AlreadyThere {
+            commit,
+            remote,
+            branch,
+        } => outln!(
+            "{remote}/{branch} already holds this change at {}",
+            short(commit)
+        ),
+        Event::PushedPlain { remote, branch } => {
+            outln!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it")
+        }
+        Event::LocalBranchCheckedOut { remote, branch } => eprintln!(
+            "note: {branch} is checked out in a work tree, so it was left as it is; `git pull` there to bring {remote}/{branch} in"
+        ),
+        Event::LocalBranchDiverged {
+            remote,
+            branch,
+            local,
+        } => eprintln!(
+            "note: your local {branch} (at {}) holds commits {remote}/{branch} does not, so it was left as it is; the delivered commit is {remote}/{branch}",
+            short(local)
+        ),
+        Event::PushedForMerge { branch, base } => outln!(
+            "your checkout is unchanged; merge {branch} into {base} (e.g. through a pull request, or deliver with --pr)"
+        ),
+        Event::PullRequest {
+            opened,
+            number,
+            url,
+        } => {
+            let action = if opened { "opened" } else { "updated" };
+            outln!("{action} pull request #{number}: {url}");
+        }
     }
-    let git = config.map(|c| &c.git);
-    Ok(
-        match (
-            git.and_then(|g| g.author_name.clone()),
-            git.and_then(|g| g.author_email.clone()),
-        ) {
-            (Some(name), Some(email)) => Some(Author { name, email }),
-            _ => None,
-        },
-    )
+}
+
+/// Prints at most 20 entries of a long list, then how many more there are.
+fn print_list(items: &BTreeSet<String>) {
+    const SHOWN: usize = 20;
+    for item in items.iter().take(SHOWN) {
+        outln!("  {item}");
+    }
+    if items.len() > SHOWN {
+        outln!("  … and {} more", items.len() - SHOWN);
+    }
 }
 
 /// Takes the repository lock for a run that writes (see [`RepoLock`]), saying on stderr

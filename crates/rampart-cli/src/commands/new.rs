@@ -1,11 +1,12 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
-use super::render::{Job, commit_or_deliver};
+use super::print_event;
 use crate::cli::NewArgs;
-use crate::inputs::{Inputs, SPECS_DIR, display, load_config, read_worktree};
 use crate::output::outln;
 use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
 use anyhow::{Result, bail};
+use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, load_config, read_worktree};
+use rampart_deliver::{Job, commit_or_deliver};
 use rampart_git::FileSet;
 use std::process::ExitCode;
 
@@ -59,7 +60,12 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         title: &title,
         read_at,
     };
-    let delivered = commit_or_deliver(job, &args.commit, &args.delivery)?;
+    let delivered = commit_or_deliver(
+        job,
+        &args.commit.options(),
+        args.delivery.mode(),
+        &mut print_event,
+    )?;
     if !placeholders.is_empty() {
         outln!(
             "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",

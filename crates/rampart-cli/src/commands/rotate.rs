@@ -1,13 +1,13 @@
 //! `rampart rotate`: one pass over the secrets with a rotation policy — rotate what is due
 //! in its backend, then pin the new versions in the requests and deliver them like a render.
 
-use super::render::{Job, commit_or_deliver};
-use super::{EXIT_INVALID_INPUT, lock_repository};
-use crate::cli::{DeliveryModeArg, RotateArgs};
-use crate::inputs::{self, Inputs};
+use super::{EXIT_INVALID_INPUT, lock_repository, print_event};
+use crate::cli::RotateArgs;
 use crate::output::outln;
 use crate::rotation::{self, Planned};
 use anyhow::Result;
+use rampart_deliver::inputs::{self, Inputs};
+use rampart_deliver::{Job, commit_or_deliver};
 use rampart_git::FileSet;
 use rampart_model::delivery::DeliveryMode;
 use rampart_rotate::{Outcome, RotateError};
@@ -73,16 +73,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
             title: &title,
             read_at,
         };
-        let delivery = crate::cli::DeliveryArgs {
-            push: false,
-            pr: false,
-            delivery: Some(match mode {
-                DeliveryMode::Commit => DeliveryModeArg::Commit,
-                DeliveryMode::Push => DeliveryModeArg::Push,
-                DeliveryMode::PullRequest => DeliveryModeArg::PullRequest,
-            }),
-        };
-        commit_or_deliver(job, &args.commit, &delivery)?;
+        commit_or_deliver(job, &args.commit.options(), Some(mode), &mut print_event)?;
     }
     if failed > 0 {
         eprintln!(
@@ -101,7 +92,7 @@ fn delivery_mode(
     inputs: &Inputs,
     pins: &[(&Planned, &str, &str)],
 ) -> DeliveryMode {
-    if let Some(flagged) = crate::delivery::flag_mode(&args.delivery) {
+    if let Some(flagged) = args.delivery.mode() {
         return flagged;
     }
     let repo_default = inputs.config.delivery.mode;

@@ -1,10 +1,10 @@
 //! `rampart scan`: the commit guard as a command, for pre-commit hooks and CI.
 
 use crate::cli::ScanArgs;
-use crate::no_follow::read_no_follow;
 use crate::output::outln;
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result};
+use rampart_deliver::no_follow::read_no_follow;
 use rampart_git::guard::{Finding, scan_file};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -2,8 +2,9 @@
 //! to the commit the checkout shares with the remote) is laid over the inputs of the
 //! fetched remote head, and the combination is rendered as `render` would there.
 
-use crate::commands::render::{CacheUse, Rendered, render_inputs};
 use crate::inputs::{INPUT_PATHS, Inputs, display, is_input};
+use crate::render::{CacheUse, Rendered, render_inputs};
+use crate::{Event, Reporter};
 use anyhow::{Result, bail};
 use rampart_git::{Change, ChangeKind, FileSet, Oid};
 use rampart_model::Diagnostics;
@@ -94,7 +95,8 @@ impl InputDelta {
 
 /// Renders `delta` laid over the inputs of commit `head` (named `on` in messages): its
 /// files are every input and generated file, its owned prefixes include `environments/`.
-/// Invalid combined inputs are [`Diagnostics`] (exit status 2) with file:line as usual.
+/// Invalid combined inputs are [`Diagnostics`] (exit status 2) with file:line as usual,
+/// after an [`Event::CombinedInputsInvalid`].
 pub fn render_onto(
     repo: &Path,
     head: Oid,
@@ -102,6 +104,7 @@ pub fn render_onto(
     delta: &InputDelta,
     blueprints: Option<&PathBuf>,
     only_env: Option<&str>,
+    report: Reporter<'_>,
 ) -> Result<Rendered> {
     let remote = rampart_git::read_commit_files(repo, head, INPUT_PATHS)?;
     let combined = delta.apply(remote, repo, on)?;
@@ -109,9 +112,7 @@ pub fn render_onto(
         Ok(inputs) => inputs,
         Err(e) => {
             if e.downcast_ref::<Diagnostics>().is_some() {
-                eprintln!(
-                    "the inputs of {on} with your changes laid over them do not validate (lines refer to that combination):"
-                );
+                report(Event::CombinedInputsInvalid { on });
             }
             return Err(e);
         }

@@ -15,8 +15,7 @@ mod branch;
 mod describe;
 mod rerender;
 
-use crate::cli::{DeliveryArgs, DeliveryModeArg};
-use crate::output::outln;
+use crate::{Event, Reporter};
 use anyhow::{Context, Result, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
@@ -46,24 +45,9 @@ pub fn invalid(message: impl Into<String>) -> anyhow::Error {
     InvalidSettings(message.into()).into()
 }
 
-/// The mode in force: the flags, else rampart.yaml.
-pub fn mode(args: &DeliveryArgs, config: &Delivery) -> DeliveryMode {
-    flag_mode(args).unwrap_or(config.mode)
-}
-
-/// The mode the flags ask for, if any.
-pub fn flag_mode(args: &DeliveryArgs) -> Option<DeliveryMode> {
-    if args.push {
-        return Some(DeliveryMode::Push);
-    }
-    if args.pr {
-        return Some(DeliveryMode::PullRequest);
-    }
-    args.delivery.map(|d| match d {
-        DeliveryModeArg::Commit => DeliveryMode::Commit,
-        DeliveryModeArg::Push => DeliveryMode::Push,
-        DeliveryModeArg::PullRequest => DeliveryMode::PullRequest,
-    })
+/// The mode in force: the one asked for (the flags), else rampart.yaml's.
+pub fn mode(asked: Option<DeliveryMode>, config: &Delivery) -> DeliveryMode {
+    asked.unwrap_or(config.mode)
 }
 
 /// What to deliver.
@@ -251,8 +235,8 @@ fn with_advice(e: GitError, remote: &str) -> anyhow::Error {
 }
 
 /// Renders the change onto the remote branch, pushes it and, for `pull-request`, opens or
-/// updates its pull request.
-pub fn deliver(d: &Delivered<'_>) -> Result<()> {
+/// updates its pull request. What happens is reported to `report`.
+pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
     let config = d.config;
     let remote = config.remote.as_deref().unwrap_or("origin");
     // Everything that can be checked locally is checked before the first network call.
@@ -307,13 +291,21 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     let mut attempt = 0;
     let (pushed, changes, rendered) = loop {
         let onto = tips.onto();
-        let mut rendered = render_onto(d.repo, onto, &onto_name, &delta, d.blueprints, d.env)?;
+        let mut rendered = render_onto(
+            d.repo,
+            onto,
+            &onto_name,
+            &delta,
+            d.blueprints,
+            d.env,
+            &mut *report,
+        )?;
         let started = std::time::Instant::now();
         let changes =
             rampart_git::changes_against(d.repo, Some(onto), &rendered.files, &rendered.owned)
                 .map_err(wrap)?;
         if changes.is_empty() {
-            outln!("nothing to deliver: {onto_name} already holds what your inputs render");
+            report(Event::NothingToDeliver { onto: &onto_name });
             return Ok(());
         }
         let (target, change_id) = target.get_or_insert_with(|| {
@@ -349,7 +341,7 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             "commit built"
         );
         let Some(commit) = commit else {
-            outln!("nothing to deliver: {onto_name} already holds what your inputs render");
+            report(Event::NothingToDeliver { onto: &onto_name });
             return Ok(());
         };
         // Its blobs are in the object database now, so the render cache may point at them.
@@ -380,9 +372,11 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             Ok(pushed) => break (pushed, changes, rendered),
             Err(GitError::RemoteMoved { .. }) if attempt < max_retries => {
                 attempt += 1;
-                eprintln!(
-                    "{remote} moved while pushing; fetching and rendering again onto its new head (retry {attempt} of {max_retries})"
-                );
+                report(Event::Retrying {
+                    remote,
+                    attempt,
+                    max_retries,
+                });
                 tips = fetch(d, remote, &base, plain, &creds)
                     .map_err(|e| e.context(format!("{remote}/{base} changed while delivering")))?;
             }
@@ -399,26 +393,27 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
     };
     let (target, _) = target.expect("named on the first attempt");
     let branch = target.branch();
-    let short = |id: Oid| id.to_string()[..10].to_owned();
     let (commit, previous) = match pushed {
         Pushed::Pushed { commit, previous } => {
-            outln!(
-                "pushed {} to {remote}/{branch}: {} file(s) changed",
-                short(commit),
-                changes.len()
-            );
+            report(Event::Pushed {
+                commit,
+                remote,
+                branch,
+                changes: changes.len(),
+            });
             (commit, previous)
         }
         Pushed::AlreadyThere(commit) => {
-            outln!(
-                "{remote}/{branch} already holds this change at {}",
-                short(commit)
-            );
+            report(Event::AlreadyThere {
+                commit,
+                remote,
+                branch,
+            });
             (commit, Some(commit))
         }
     };
     if let Target::Plain(_) = target {
-        outln!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it");
+        report(Event::PushedPlain { remote, branch });
         return Ok(());
     }
     // Remembered so that the next run replaces the branch only if no one rewrote it.
@@ -428,18 +423,18 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
             tracing::info!(branch, "local branch updated");
         }
         LocalBranch::Unchanged => {}
-        LocalBranch::CheckedOut => eprintln!(
-            "note: {branch} is checked out in a work tree, so it was left as it is; `git pull` there to bring {remote}/{branch} in"
-        ),
-        LocalBranch::Diverged { local } => eprintln!(
-            "note: your local {branch} (at {}) holds commits {remote}/{branch} does not, so it was left as it is; the delivered commit is {remote}/{branch}",
-            short(local)
-        ),
+        LocalBranch::CheckedOut => report(Event::LocalBranchCheckedOut { remote, branch }),
+        LocalBranch::Diverged { local } => report(Event::LocalBranchDiverged {
+            remote,
+            branch,
+            local,
+        }),
     }
     let Some(forge) = forge else {
-        outln!(
-            "your checkout is unchanged; merge {branch} into {base} (e.g. through a pull request, or deliver with --pr)"
-        );
+        report(Event::PushedForMerge {
+            branch,
+            base: &base,
+        });
         return Ok(());
     };
     let (title, body) = describe::pull_request_text(d.title, branch, &changes, &rendered.files);
@@ -459,11 +454,11 @@ pub fn deliver(d: &Delivered<'_>) -> Result<()> {
         .with_context(|| {
             format!("pushed {branch}, but the pull request could not be opened or updated; run again to retry")
         })?;
-    let action = match pr.action {
-        rampart_forge::PullRequestAction::Opened => "opened",
-        rampart_forge::PullRequestAction::Updated => "updated",
-    };
-    outln!("{action} pull request #{}: {}", pr.number, pr.url);
+    report(Event::PullRequest {
+        opened: matches!(pr.action, rampart_forge::PullRequestAction::Opened),
+        number: pr.number,
+        url: &pr.url,
+    });
     Ok(())
 }
 

@@ -1,0 +1,304 @@
+//! The render pipeline: inputs rendered (with the render cache) into the files a commit
+//! holds, and committed locally or handed to [`crate::delivery`].
+
+use crate::cluster_config::{cluster_dir, cluster_files};
+use crate::inputs::{self, Inputs, SPECS_DIR};
+use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
+use crate::{CommitOptions, Event, Reporter, author};
+use anyhow::Result;
+use rampart_git::{CommitOutcome, CommitRequest, FileSet, Message};
+use rampart_model::delivery::DeliveryMode;
+use rampart_render::Prior;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What a render would commit: input files plus generated files, and the directories whose
+/// every file is generated (or read) by this run.
+pub struct Rendered {
+    /// Input and generated files. Inputs are as read from the work tree, so comparing this
+    /// set with the work tree finds only generated files that drifted.
+    pub files: FileSet,
+    /// How many of `files` are generated.
+    pub generated: usize,
+    /// Prefixes owned by this run: files under them that are not in `files` go away.
+    pub owned: Vec<String>,
+    /// Inputs as loaded.
+    pub inputs: Inputs,
+    /// The render cache and the fingerprints of what was rendered, stored after a commit.
+    cache: Option<(RenderCache, Fingerprints)>,
+}
+
+impl Rendered {
+    /// Records what was rendered in the render cache, once its blobs are in the object
+    /// database (committed, or built into a delivered commit).
+    pub fn store_cache(&mut self) {
+        if let Some((cache, fps)) = self.cache.take() {
+            cache.store(&fps, &self.files);
+        }
+    }
+}
+
+/// Whether a render may reuse namespaces from the local render cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Reuse unchanged namespaces and record new ones after a commit.
+    ReadWrite,
+    /// Render everything (for `--check`, which must judge the files independently).
+    Ignore,
+}
+
+/// Loads the inputs (with `pending` files added) and renders them.
+pub fn render_repo(
+    repo: &Path,
+    blueprints: Option<&PathBuf>,
+    only_env: Option<&str>,
+    pending: &FileSet,
+    cache: CacheUse,
+) -> Result<Rendered> {
+    let started = Instant::now();
+    let inputs = Inputs::load(repo, pending)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "inputs loaded"
+    );
+    render_inputs(repo, inputs, blueprints, only_env, cache)
+}
+
+/// Renders inputs already loaded (from the work tree or a commit): the namespaces and the
+/// cluster files of the environments selected, and the prefixes they own.
+pub fn render_inputs(
+    repo: &Path,
+    mut inputs: Inputs,
+    blueprints: Option<&PathBuf>,
+    only_env: Option<&str>,
+    cache: CacheUse,
+) -> Result<Rendered> {
+    let started = Instant::now();
+    let environments = inputs.selected(only_env)?;
+    let blueprint = inputs::blueprint(blueprints)?;
+    let cache = match cache {
+        CacheUse::Ignore => None,
+        CacheUse::ReadWrite => RenderCache::load(repo),
+    };
+    let cache = cache.zip(fingerprints(
+        &blueprint,
+        &environments,
+        &inputs.requests,
+        &inputs.files,
+    ));
+    let prior = match &cache {
+        Some((cache, fps)) => cache.prior(repo, fps),
+        None => Prior::new(),
+    };
+    tracing::info!(reused = prior.len(), "render cache read");
+    let mut generated =
+        rampart_render::render_repository(&blueprint, &inputs.requests, &environments, &prior)?;
+    let mut owned = Vec::with_capacity(2 * environments.len() + 1);
+    for env in &environments {
+        owned.push(format!("clusters/{}/namespaces/", env.name));
+        let dir = cluster_dir(&env.name);
+        for (path, bytes) in cluster_files(env, &inputs.config)? {
+            generated.insert(format!("{dir}{path}"), bytes);
+        }
+        owned.push(dir);
+    }
+    owned.push(format!("{SPECS_DIR}/"));
+    tracing::info!(
+        requests = inputs.requests.len(),
+        environments = environments.len(),
+        files = generated.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rendered"
+    );
+    let generated_count = generated.len();
+    let mut files = std::mem::take(&mut inputs.files);
+    files.extend(generated);
+    Ok(Rendered {
+        files,
+        generated: generated_count,
+        owned,
+        inputs,
+        cache,
+    })
+}
+
+/// What `render` and `new` hand over to be committed or delivered.
+pub struct Job<'a> {
+    /// The GitOps repository.
+    pub repo: &'a Path,
+    /// The work tree's input files (with pending ones), as [`inputs::read_worktree`] read them.
+    pub local: FileSet,
+    /// `local`, validated.
+    pub inputs: Inputs,
+    /// A blueprint directory instead of the built-in one.
+    pub blueprints: Option<&'a PathBuf>,
+    /// The one environment to render, else all.
+    pub env: Option<&'a str>,
+    /// Commit (and pull request) title.
+    pub title: &'a str,
+    /// Where the branch was when `local` was read; a local commit is refused if it moved.
+    pub read_at: Option<rampart_git::Tip>,
+}
+
+/// Renders and commits locally, or delivers (push, pull request) as `mode` (the flags)
+/// else rampart.yaml says; a delivery renders onto the fetched remote branch instead of
+/// locally. Returns whether it was delivered rather than committed locally.
+pub fn commit_or_deliver(
+    job: Job<'_>,
+    options: &CommitOptions,
+    mode: Option<DeliveryMode>,
+    report: Reporter<'_>,
+) -> Result<bool> {
+    let config = job.inputs.config.delivery.clone();
+    let mode = crate::delivery::mode(mode, &config);
+    if mode == DeliveryMode::Commit {
+        if config.signing.is_some() {
+            report(Event::LocalCommitUnsigned);
+        }
+        let rendered = render_inputs(
+            job.repo,
+            job.inputs,
+            job.blueprints,
+            job.env,
+            CacheUse::ReadWrite,
+        )?;
+        commit(
+            job.repo,
+            rendered,
+            options,
+            job.title,
+            job.read_at.as_ref(),
+            report,
+        )?;
+        return Ok(false);
+    }
+    if options.branch.is_some() && mode == DeliveryMode::PullRequest {
+        return Err(crate::delivery::invalid(
+            "--branch does not go with pull-request delivery: pull requests come from a rampart/… branch and target delivery.baseBranch of rampart.yaml (to push onto a branch of your choice, use --push --branch NAME)",
+        ));
+    }
+    let author = author(options, Some(&job.inputs.config))?;
+    crate::delivery::deliver(
+        &crate::delivery::Delivered {
+            repo: job.repo,
+            local: &job.local,
+            blueprints: job.blueprints,
+            title: job.title,
+            author: author.as_ref(),
+            env: job.env,
+            mode,
+            branch: options.branch.as_deref(),
+            config: &config,
+        },
+        report,
+    )?;
+    Ok(true)
+}
+
+/// Commits a render and reports what happened.
+/// `read_at`: where the branch was when the inputs were read (see [`Job::read_at`]).
+pub fn commit(
+    repo: &Path,
+    mut rendered: Rendered,
+    options: &CommitOptions,
+    title: &str,
+    read_at: Option<&rampart_git::Tip>,
+    report: Reporter<'_>,
+) -> Result<()> {
+    let author = author(options, Some(&rendered.inputs.config))?;
+    let branch = options.branch.as_deref();
+    let started = Instant::now();
+    let describe = |changes: &[rampart_git::Change]| commit_message(title, changes);
+    let request = CommitRequest {
+        branch,
+        files: &rendered.files,
+        owned_prefixes: &rendered.owned,
+        message: Message::Describe(&describe),
+        author: author.as_ref(),
+        read_at,
+    };
+    let outcome = rampart_git::commit_files(repo, &request)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "committed"
+    );
+    // The blobs are in the object database now, so the cache may point at them.
+    rendered.store_cache();
+    let checked_out = match branch {
+        None => true,
+        Some(b) => rampart_git::current_branch(repo)?.as_deref() == Some(b),
+    };
+    if checked_out {
+        // The branch now holds the rendered files: undo hand edits in the work tree too.
+        let started = Instant::now();
+        for repaired in
+            rampart_git::restore_worktree(repo, &rendered.files, &output_prefixes(&rendered))?
+        {
+            report(Event::Restored {
+                path: inputs::display(repo, &repaired.path),
+            });
+        }
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "work tree checked"
+        );
+    }
+    match outcome {
+        CommitOutcome::Unchanged => report(Event::UpToDate),
+        CommitOutcome::Committed {
+            commit,
+            branch,
+            changes,
+        } => report(Event::Committed {
+            commit,
+            branch: &branch,
+            changes: changes.len(),
+            touched: &touched_namespaces(&changes),
+        }),
+    }
+    Ok(())
+}
+
+/// The owned prefixes that hold generated files (not the requests).
+pub fn output_prefixes(rendered: &Rendered) -> Vec<String> {
+    rendered
+        .owned
+        .iter()
+        .filter(|p| !p.starts_with(SPECS_DIR))
+        .cloned()
+        .collect()
+}
+
+/// `clusters/<env>/namespaces/<ns>` of every change, or the changed input files.
+fn touched_namespaces(changes: &[rampart_git::Change]) -> BTreeSet<String> {
+    changes
+        .iter()
+        .map(|c| {
+            let parts: Vec<&str> = c.path.splitn(5, '/').collect();
+            match parts.as_slice() {
+                ["clusters", env, "namespaces", ns, _] => {
+                    format!("clusters/{env}/namespaces/{ns}/")
+                }
+                ["clusters", env, "cluster", ..] => cluster_dir(env),
+                _ => c.path.clone(),
+            }
+        })
+        .collect()
+}
+
+fn commit_message(title: &str, changes: &[rampart_git::Change]) -> String {
+    const LISTED: usize = 100;
+    let mut message = format!(
+        "{title}\n\nGenerated by rampart {}.\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let touched = touched_namespaces(changes);
+    for path in touched.iter().take(LISTED) {
+        message.push_str(&format!("- {path}\n"));
+    }
+    if touched.len() > LISTED {
+        message.push_str(&format!("- … and {} more\n", touched.len() - LISTED));
+    }
+    message
+}
