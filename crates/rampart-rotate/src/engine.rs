@@ -275,11 +275,7 @@ fn would(job: &Job, action: &'static str) -> Outcome {
 }
 
 fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    crate::time::rfc3339(secs)
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Rotates every job, at most `concurrency` at once, retrying a job whose backend did not

@@ -17,7 +17,6 @@ mod pins;
 mod plan;
 mod postgres;
 mod run;
-mod time;
 mod tls;
 mod value;
 mod vault;
