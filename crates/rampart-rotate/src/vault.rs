@@ -47,6 +47,9 @@ impl std::fmt::Debug for VaultAuth {
 pub struct Vault {
     client: VaultClient,
     mount: String,
+    /// The mount's `max_versions` (0 read as 10), read once per run: every key without a
+    /// setting of its own needs it.
+    mount_max_versions: std::sync::OnceLock<u64>,
 }
 
 impl Vault {
@@ -88,6 +91,7 @@ impl Vault {
         Ok(Vault {
             client,
             mount: mount.to_owned(),
+            mount_max_versions: std::sync::OnceLock::new(),
         })
     }
 
@@ -107,13 +111,18 @@ impl Vault {
         if key_max > 0 {
             return Ok(key_max);
         }
+        if let Some(&cached) = self.mount_max_versions.get() {
+            return Ok(cached);
+        }
         let config = vaultrs::kv2::config::read(&self.client, &self.mount)
             .await
             .map_err(|e| self.error("read the mount configuration for", key, &e))?;
-        Ok(match config.max_versions {
+        let max = match config.max_versions {
             0 => VAULT_DEFAULT_MAX_VERSIONS,
             n => n,
-        })
+        };
+        // Concurrent first reads may race; they read the same value.
+        Ok(*self.mount_max_versions.get_or_init(|| max))
     }
 }
 
