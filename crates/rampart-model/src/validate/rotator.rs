@@ -93,17 +93,7 @@ fn auth_name(auth: RotatorAuthMethod) -> &'static str {
 #[cfg(test)]
 mod tests {
     use crate::parse_environment;
-
-    const PROD: &str = include_str!("../../../../environments/prod.yaml");
-
-    fn stores_error(from: &str, to: &str) -> String {
-        let text = PROD.replace(from, to);
-        assert_ne!(text, PROD, "{to}");
-        match parse_environment("environments/prod.yaml", &text, "prod") {
-            Ok(_) => String::new(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::validate::secret_stores::tests::{PROD, stores_error};
 
     #[test]
     fn rotator_and_rotation_settings_are_checked() {

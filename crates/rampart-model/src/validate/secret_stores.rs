@@ -186,11 +186,11 @@ fn is_role_arn(arn: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::validate) mod tests {
     use super::*;
     use crate::parse_environment;
 
-    const PROD: &str = include_str!("../../../../environments/prod.yaml");
+    pub(in crate::validate) const PROD: &str = include_str!("../../../../environments/prod.yaml");
 
     #[test]
     fn environment_stores_are_checked() {
@@ -233,7 +233,8 @@ mod tests {
         assert!(!is_role_arn("arn:aws:iam::123456789012:user/x"));
     }
 
-    fn stores_error(from: &str, to: &str) -> String {
+    /// The errors of the example prod.yaml with `from` replaced by `to` (empty: none).
+    pub(in crate::validate) fn stores_error(from: &str, to: &str) -> String {
         let text = PROD.replace(from, to);
         assert_ne!(text, PROD, "{to}");
         match parse_environment("environments/prod.yaml", &text, "prod") {
