@@ -6,6 +6,8 @@
 # it needs the .venv of tests/requirements.txt (bao, moto_server, hvac, boto3) and minutes.
 #   scripts/bench-rotate.sh [N]
 #   RAMPART_BENCH_DIR=/dev/shm scripts/bench-rotate.sh   (where the repositories go; default $TMPDIR)
+#   BACKENDS="openbao" CONCURRENCY="8" scripts/bench-rotate.sh   (a subset of the rows)
+#   RAMPART_BENCH_LOGS=DIR scripts/bench-rotate.sh   (keep each row's -v log and summary there)
 # Prints one row per backend and concurrency: wall time, rotations/s, peak RSS, and the pin
 # commit (from the last summary row to "committed": edit the pins, render, commit, check
 # the work tree), with the render and commit phases of the -v log. Every row is checked:
@@ -14,6 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
+backends=${BACKENDS:-openbao moto}
+concurrency=${CONCURRENCY:-1 8 32}
 cargo build --release --locked -q -p rampart-cli
 bin="$PWD/target/release/rampart"
 if [ ! -x .venv/bin/bao ] || [ ! -x .venv/bin/moto_server ]; then
@@ -80,11 +84,10 @@ make_template() { # openbao|moto DIR
   python3 "$gen" write "$2" "$n" "$kind"
   "$bin" render --repo "$2" >/dev/null
 }
-make_template openbao "$work/template-openbao"
-make_template moto "$work/template-moto"
+for backend in $backends; do make_template "$backend" "$work/template-$backend"; done
 
 measure() { # prints "seconds peak_kib" of a command whose stdout goes to $work/out
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/out"
   cat "$work/time"
 }
 # Wall-clock stamps on rampart's stdout (Rust flushes it per line): the pin commit runs
@@ -96,22 +99,29 @@ for line in sys.stdin:
 }
 phase_ms() { sed -n "s/.*INFO $1 .*elapsed_ms=\([0-9]*\).*/\1/p" "$work/log" | tail -1; }
 
-row() { printf "%-14s %11s %8s %8s %12s %12s %13s %10s %10s\n" "$@"; }
+row() { printf "%-14s %11s %8s %8s %12s %8s %13s %12s %13s %10s %10s\n" "$@"; }
+cpu() { python3 -c "print(f'{$usr + $sys:.2f}')"; }
+# CPU seconds the server has used so far (user + system, all its threads).
+server_cpu() {
+  python3 -c "import os, sys; f = open('/proc/$server_pid/stat').read().rsplit(')', 1)[1].split(); print((int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK'))"
+}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-row backend concurrency secrets seconds rotations/s peak_rss_mb pin_commit_s render_ms commit_ms
+row backend concurrency secrets seconds rotations/s cpu_s server_cpu_s peak_rss_mb pin_commit_s render_ms commit_ms
 
-for backend in openbao moto; do
+for backend in $backends; do
   kind=vault; [ "$backend" = moto ] && kind=aws
-  for c in 1 8 32; do
+  for c in $concurrency; do
     repo="$work/repo-$backend-$c"
     cp -a "$work/template-$backend" "$repo"
     start_server "$backend"
     "$py" "$gen" seed "$n" "$kind"
     before=$(git -C "$repo" rev-list --count HEAD)
-    (cd "$repo" && /usr/bin/time -f "%e %M" -o "$work/time" \
+    server_before=$(server_cpu)
+    (cd "$repo" && /usr/bin/time -f "%e %M %U %S" -o "$work/time" \
       "$bin" -v rotate --env dev --force --delivery commit --concurrency "$c" 2>"$work/log" \
       | stamp >"$work/out") || { tail -5 "$work/out" "$work/log" >&2; exit 1; }
-    read -r secs kib <"$work/time"
+    read -r secs kib usr sys <"$work/time"
+    server_s=$(python3 -c "print(f'{$(server_cpu) - $server_before:.2f}')")
     # A benchmark that silently rotates nothing is worthless: check the summary, the
     # commit and the backend.
     rotated=$(grep -c ' rotated$' "$work/out" || true)
@@ -122,27 +132,33 @@ for backend in openbao moto; do
       exit 1
     fi
     "$py" "$gen" verify "$n" "$kind"
+    if [ -n "${RAMPART_BENCH_LOGS:-}" ]; then
+      mkdir -p "$RAMPART_BENCH_LOGS"
+      cp "$work/log" "$RAMPART_BENCH_LOGS/$backend-$c.log"
+      cp "$work/out" "$RAMPART_BENCH_LOGS/$backend-$c.out"
+    fi
     pin_s=$(awk '/ rotated$/ {last = $1} / committed [0-9a-f]+ on / {done = $1}
       END {printf "%.2f", done - last}' "$work/out")
     row "$backend" "$c" "$n" "$secs" "$(python3 -c "print(f'{$n/max($secs,0.001):.0f}')")" \
-      "$((kib / 1024))" "$pin_s" "$(phase_ms rendered)" "$(phase_ms committed)"
+      "$(cpu)" "$server_s" "$((kib / 1024))" "$pin_s" "$(phase_ms rendered)" "$(phase_ms committed)"
     stop_server
     rm -rf "$repo"
   done
 done
 
 # The baseline on the same secrets, from version 1 on a fresh server too.
-for backend in openbao moto; do
+for backend in $backends; do
   kind=vault; [ "$backend" = moto ] && kind=aws
   start_server "$backend"
   "$py" "$gen" seed "$n" "$kind"
-  read -r secs kib < <(measure "$py" scripts/bench_rotate_baseline.py "$n" "$kind")
+  server_before=$(server_cpu)
+  read -r secs kib usr sys < <(measure "$py" scripts/bench_rotate_baseline.py "$n" "$kind")
   read -r _ done _ <"$work/out"
   [ "$done" = "$n" ] || { echo "python/$backend: rotated $done of $n" >&2; exit 1; }
   "$py" "$gen" verify "$n" "$kind"
   row "python-$backend" 1 "$n" "$secs" "$(python3 -c "print(f'{$n/max($secs,0.001):.0f}')")" \
-    "$((kib / 1024))" - - -
+    "$(cpu)" "$(python3 -c "print(f'{$(server_cpu) - $server_before:.2f}')")" "$((kib / 1024))" - - -
   stop_server
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "(seconds and rotations/s: whole process, start-up and Git included; python = sequential hvac/boto3 script, no Git)"
+echo "(cpu_s: user + system seconds of the measured process; server_cpu_s: the same of the server during it; seconds and rotations/s: whole process, start-up and Git included; python = sequential hvac/boto3 script, no Git)"

@@ -4,8 +4,10 @@
 A plain sequential loop over the same N secrets as scripts/bench-rotate.sh (the keys of
 gen_rotation_requests.py), with the same steps per secret and no Git:
 
-  vault (hvac; VAULT_ADDR, VAULT_TOKEN): read the metadata, read the current version, write
-    a new password with check-and-set on that version, read the new version back.
+  vault (hvac; VAULT_ADDR, VAULT_TOKEN): read the metadata, require check-and-set on the key
+    the first time (as rampart does before its first write, so that no other writer can
+    overwrite a version), read the current version, write a new password with
+    check-and-set on that version, read the new version back.
   aws (boto3; AWS_ENDPOINT_URL, AWS_REGION, credentials): read AWSCURRENT, put the new value
     as AWSPENDING with a ClientRequestToken, read it back by VersionId, move AWSCURRENT
     onto it, remove AWSPENDING.
@@ -38,6 +40,9 @@ def rotate_vault(client, key: str) -> None:
     kv = client.secrets.kv.v2
     meta = kv.read_secret_metadata(path=key, mount_point="secret")
     current = meta["data"]["current_version"]
+    if not meta["data"]["cas_required"]:
+        keep = max(meta["data"]["max_versions"] or 10, 5)
+        kv.update_metadata(path=key, max_versions=keep, cas_required=True, mount_point="secret")
     data = kv.read_secret_version(
         path=key, version=current, mount_point="secret", raise_on_deleted_version=True
     )["data"]["data"]

@@ -11,14 +11,14 @@ use tempfile::TempDir;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const TOKEN_VAR: &str = "RAMPART_IT_FORGE_TOKEN";
-const TOKEN: &str = "it-token-0123456789";
+pub(crate) const TOKEN_VAR: &str = "RAMPART_IT_FORGE_TOKEN";
+pub(crate) const TOKEN: &str = "it-token-0123456789";
 
 /// A Rampart repository whose `main` is pushed to a bare remote `origin`.
-struct Setup {
-    repo: Repo,
-    remote_dir: TempDir,
-    bare: PathBuf,
+pub(crate) struct Setup {
+    pub(crate) repo: Repo,
+    pub(crate) remote_dir: TempDir,
+    pub(crate) bare: PathBuf,
     _daemon: Option<Daemon>,
 }
 
@@ -64,7 +64,7 @@ fn start_daemon(base: &Path) -> (Daemon, String) {
 impl Setup {
     /// `rampart init`, `delivery:` settings committed, `main` pushed to a bare remote,
     /// which `origin` reaches through `git daemon` when `served`, else over `file://`.
-    fn new(delivery: &str, served: bool) -> Setup {
+    pub(crate) fn new(delivery: &str, served: bool) -> Setup {
         let repo = Repo::init();
         let remote_dir = TempDir::new().unwrap();
         let bare = remote_dir.path().join("remote.git");
@@ -92,7 +92,7 @@ impl Setup {
     }
 
     /// Runs rampart in the repository with the forge token in the environment.
-    fn rampart(&self, args: &[&str]) -> crate::support::Run {
+    pub(crate) fn rampart(&self, args: &[&str]) -> crate::support::Run {
         Command::new(rampart_bin())
             .args(args)
             .current_dir(&self.repo.dir)
@@ -106,11 +106,11 @@ impl Setup {
             .into()
     }
 
-    fn remote(&self, args: &[&str]) -> String {
+    pub(crate) fn remote(&self, args: &[&str]) -> String {
         git(&self.bare, args)
     }
 
-    fn remote_has(&self, rev_path: &str) -> bool {
+    pub(crate) fn remote_has(&self, rev_path: &str) -> bool {
         Command::new("git")
             .args(["cat-file", "-e", rev_path])
             .current_dir(&self.bare)
@@ -120,7 +120,7 @@ impl Setup {
     }
 
     /// Installs an executable `pre-receive` hook on the remote.
-    fn hook(&self, script: &str) {
+    pub(crate) fn hook(&self, script: &str) {
         let hook = self.bare.join("hooks").join("pre-receive");
         std::fs::write(&hook, script).unwrap();
         git(&self.bare, &["config", "core.hooksPath", "hooks"]);
@@ -130,7 +130,7 @@ impl Setup {
     /// A pre-receive hook that, while a push is being received, pushes a commit to `main`
     /// from another clone (so the push in flight finds `main` moved): on the first push
     /// only, or on every push with `always`.
-    fn racing_hook(&self, always: bool) {
+    pub(crate) fn racing_hook(&self, always: bool) {
         self.racing_hook_running(
             always,
             "date +%s%N >> racer.txt && git add racer.txt && \
@@ -356,7 +356,7 @@ fn pull(number: u64, head: &str) -> Value {
 
 /// Mocks GitHub's pull-request API: `existing` (a branch) has open pull request #7;
 /// creating one returns #7.
-async fn mount_github(server: &MockServer, existing: Option<&str>) {
+pub(crate) async fn mount_github(server: &MockServer, existing: Option<&str>) {
     let listed = match existing {
         Some(branch) => json!([pull(7, branch)]),
         None => json!([]),
@@ -387,7 +387,7 @@ async fn mount_github(server: &MockServer, existing: Option<&str>) {
 }
 
 /// The requests the mock received, as (method, path, JSON body).
-async fn requests(server: &MockServer) -> Vec<(String, String, Value)> {
+pub(crate) async fn requests(server: &MockServer) -> Vec<(String, String, Value)> {
     server
         .received_requests()
         .await

@@ -19,6 +19,7 @@ mod new_request;
 mod render_cache;
 mod render_flow;
 mod rotate;
+mod rotate_delivery;
 mod secret_guard;
 mod secrets;
 mod snapshots;

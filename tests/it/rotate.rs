@@ -7,13 +7,22 @@ use serde_json::Value;
 use std::process::{Command, Stdio};
 
 /// The example's rotated secret: app `api`, secret `api-db`, pinned to version 3.
-const KEY: &str = "shop/api/db";
-const FIRST_PASSWORD: &str = "initial-password-0003";
+pub(crate) const KEY: &str = "shop/api/db";
+pub(crate) const FIRST_PASSWORD: &str = "initial-password-0003";
 
 /// A repository whose environments use `server` for Vault and deliver rotations as local
 /// commits, and an OpenBao holding versions 1–3 of the example's secret.
 fn setup(server: &str, bao: &OpenBao) -> Repo {
     let repo = Repo::init();
+    use_vault(&repo, server);
+    repo.rampart(&["render"]).ok();
+    seed_versions(bao);
+    repo
+}
+
+/// Points every environment of `repo` at the Vault `server` and makes rotations local
+/// commits there (a test asks for push or pull-request delivery with `--delivery`).
+pub(crate) fn use_vault(repo: &Repo, server: &str) {
     for env in ["dev", "staging", "prod"] {
         let rel = format!("environments/{env}.yaml");
         let text = repo.read(&rel);
@@ -28,7 +37,10 @@ fn setup(server: &str, bao: &OpenBao) -> Repo {
         }
         repo.write(&rel, &text);
     }
-    repo.rampart(&["render"]).ok();
+}
+
+/// Versions 1–3 of the example's secret [`KEY`] (version 3 holds [`FIRST_PASSWORD`]).
+pub(crate) fn seed_versions(bao: &OpenBao) {
     for n in 1..=3 {
         let body =
             format!(r#"{{"data":{{"username":"app","password":"initial-password-000{n}"}}}}"#);
@@ -37,7 +49,6 @@ fn setup(server: &str, bao: &OpenBao) -> Repo {
             .expect("seed OpenBao");
         assert_eq!(out.status, 200, "{}", out.body);
     }
-    repo
 }
 
 fn rotate(repo: &Repo, bao: &OpenBao, args: &[&str]) -> Run {
@@ -84,7 +95,7 @@ fn eso_resolve(repo: &Repo, bao: &OpenBao, env: &str) -> (String, Value) {
 
 use serde::Deserialize;
 
-fn current_version(bao: &OpenBao) -> u64 {
+pub(crate) fn current_version(bao: &OpenBao) -> u64 {
     let out = bao
         .request("GET", &format!("/v1/secret/metadata/{KEY}"), None)
         .expect("metadata");

@@ -139,6 +139,8 @@ pub struct Job<'a> {
     pub title: &'a str,
     /// Where the branch was when `local` was read; a local commit is refused if it moved.
     pub read_at: Option<rampart_git::Tip>,
+    /// A fixed topic for a delivered change's branch (see [`crate::delivery::Delivered::topic`]).
+    pub topic: Option<&'a str>,
 }
 
 /// Renders and commits locally, or delivers (push, pull request) as `mode` (the flags)
@@ -189,6 +191,7 @@ pub fn commit_or_deliver(
             env: job.env,
             mode,
             branch: options.branch.as_deref(),
+            topic: job.topic,
             config: &config,
         },
         report,

@@ -183,6 +183,7 @@ impl Backend for Aws {
             pending,
             max_versions: None,
             cas_required: false,
+            labels: versions.into_iter().map(|v| (v.id, v.stages)).collect(),
         })
     }
 
@@ -221,27 +222,32 @@ impl Backend for Aws {
     async fn protect(
         &self,
         key: &str,
-        _remote: &Remote,
+        remote: &Remote,
         pinned: &str,
         _keep: u32,
     ) -> Result<(), RotateError> {
-        let versions = self.versions(key).await?;
-        if !versions.iter().any(|v| v.id == pinned) {
+        // As inspected just before. A label moved since makes the move below fail (its
+        // RemoveFromVersionId no longer holds it): the secret fails before anything is
+        // staged, and the next run reads afresh.
+        let versions = &remote.labels;
+        if !versions.iter().any(|(id, _)| id == pinned) {
             return Err(RotateError::PinMissing {
                 key: key.to_owned(),
                 pinned: pinned.to_owned(),
                 reason: "no such VersionId".to_owned(),
             });
         }
-        let holder = versions.iter().find(|v| v.stages.contains(&self.pin_label));
+        let holder = versions
+            .iter()
+            .find(|(_, stages)| stages.contains(&self.pin_label));
         match holder {
-            Some(v) if v.id == pinned => Ok(()),
+            Some((id, _)) if id == pinned => Ok(()),
             other => Ok(self
                 .move_label(
                     key,
                     &self.pin_label,
                     Some(pinned),
-                    other.map(|v| v.id.as_str()),
+                    other.map(|(id, _)| id.as_str()),
                 )
                 .await?),
         }

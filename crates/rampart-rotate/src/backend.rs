@@ -19,6 +19,9 @@ pub struct Remote {
     pub max_versions: Option<u64>,
     /// Vault: whether writes need check-and-set.
     pub cas_required: bool,
+    /// AWS: every version id with its staging labels, as listed by `inspect` (so that
+    /// protecting the pin needs no second listing).
+    pub labels: Vec<(String, Vec<String>)>,
 }
 
 /// A secrets manager, as the rotation engine uses it.

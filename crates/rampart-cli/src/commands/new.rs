@@ -59,6 +59,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         env: None,
         title: &title,
         read_at,
+        topic: None,
     };
     let delivered = commit_or_deliver(
         job,

@@ -33,6 +33,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
             env: args.env.as_deref(),
             title: &title,
             read_at,
+            topic: None,
         };
         commit_or_deliver(
             job,

@@ -36,6 +36,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
     let total = planned.len();
     let progress = std::io::stderr().is_terminal();
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let started = std::time::Instant::now();
     let results = rotation::run(
         &inputs,
         &planned,
@@ -48,6 +49,11 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
             }
         },
     )?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        secrets = total,
+        "rotation pass done"
+    );
 
     print_summary(&planned, &results);
     let failed = results.iter().filter(|r| r.is_err()).count();
@@ -60,10 +66,22 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         })
         .collect();
     if !args.dry_run && !pins.is_empty() {
+        let started = std::time::Instant::now();
         let edited = rotation::pin_versions(&inputs, &local, &pins)?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            pins = pins.len(),
+            "pins written"
+        );
+        let started = std::time::Instant::now();
         let inputs = Inputs::from_files(repo, &edited)?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "inputs validated"
+        );
         let mode = delivery_mode(&args, &inputs, &pins);
         let title = rotation::summary(&pins);
+        let topic = branch_topic(&args);
         let job = Job {
             repo,
             local: edited,
@@ -72,6 +90,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
             env: args.env.as_deref(),
             title: &title,
             read_at,
+            topic: Some(&topic),
         };
         commit_or_deliver(job, &args.commit.options(), Some(mode), &mut print_event)?;
     }
@@ -83,6 +102,23 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The topic of the branch a pushed or proposed rotation goes to: one per selection, so
+/// a run while the last one's pull request is open updates that pull request (the pins it
+/// held are pinned again: their versions are still ahead of the base branch), and a run
+/// over other secrets never rewrites a branch with pins it did not select.
+fn branch_topic(args: &RotateArgs) -> String {
+    let mut topic = format!("rotate-{}", args.env.as_deref().unwrap_or("all"));
+    if !args.secrets.is_empty() {
+        let mut selected: Vec<&str> = args.secrets.iter().map(String::as_str).collect();
+        selected.sort_unstable();
+        selected.dedup();
+        let id = rampart_git::blob_id(selected.join("\n").as_bytes()).to_string();
+        topic.push_str("-selected-");
+        topic.push_str(&id[..8]);
+    }
+    topic
 }
 
 /// The flag, else the environments' `secretStores.rotation.delivery` (else rampart.yaml's

@@ -66,6 +66,13 @@ pub fn branch_name(prefix: &str, base: &str, env: Option<&str>, changes: &[Chang
     format!("{prefix}{topic}-{}", &hash[..8])
 }
 
+/// The branch of a change with a fixed topic: `<prefix><topic>-<hash>`, the hash covering
+/// the base branch and the topic only, so every change with this topic lands on it.
+pub fn topic_branch_name(prefix: &str, base: &str, topic: &str) -> String {
+    let hash = rampart_git::blob_id(format!("{base}\n{topic}\n").as_bytes()).to_string();
+    format!("{prefix}{topic}-{}", &hash[..8])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +115,16 @@ mod tests {
         ];
         let name = branch_name("rampart/", "main", Some("dev"), &changes);
         assert!(name.starts_with("rampart/render-dev-"), "{name}");
+    }
+
+    #[test]
+    fn a_topic_names_the_branch_whatever_the_change_touches() {
+        let name = topic_branch_name("rampart/", "main", "rotate-dev");
+        assert!(name.starts_with("rampart/rotate-dev-"), "{name}");
+        assert_eq!(name.len(), "rampart/rotate-dev-".len() + 8);
+        assert_eq!(name, topic_branch_name("rampart/", "main", "rotate-dev"));
+        assert_ne!(name, topic_branch_name("rampart/", "release", "rotate-dev"));
+        assert_ne!(name, topic_branch_name("rampart/", "main", "rotate-prod"));
+        assert!(rampart_git::branch_name_is_valid(&name));
     }
 }

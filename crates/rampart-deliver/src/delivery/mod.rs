@@ -68,6 +68,10 @@ pub struct Delivered<'a> {
     pub mode: DeliveryMode,
     /// `push` only: the branch to push onto instead of a `rampart/…` branch (`--branch`).
     pub branch: Option<&'a str>,
+    /// A fixed topic for the `rampart/…` branch (e.g. `rotate-dev`) instead of one derived
+    /// from what the change touches: every delivery with the same topic and base updates
+    /// the same branch and pull request, whatever it touches this time.
+    pub topic: Option<&'a str>,
     /// rampart.yaml's settings.
     pub config: &'a Delivery,
 }
@@ -314,7 +318,10 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
             } else {
                 delta.changes()
             };
-            let change_id = branch::branch_name("", &base, d.env, &key);
+            let change_id = match d.topic {
+                Some(topic) => branch::topic_branch_name("", &base, topic),
+                None => branch::branch_name("", &base, d.env, &key),
+            };
             let target = match (plain, named) {
                 (Some(name), _) => Target::Plain(name.to_owned()),
                 (None, Some(name)) => Target::Rampart(name.to_owned()),

@@ -127,17 +127,72 @@ pub enum EditError {
 /// `edit.version` in `edit.environments`, every other byte unchanged. See the module
 /// documentation for how scalars and maps change.
 pub fn set_secret_version(text: &str, edit: &VersionEdit) -> Result<String, EditError> {
-    if edit.environments.is_empty() {
-        return Err(EditError::NoEnvironment);
+    set_secret_versions(text, std::slice::from_ref(edit))
+}
+
+/// [`set_secret_version`] for several pins of one file, applied in order (two edits of
+/// one secret in different environments combine), proved once: the result must read back
+/// as the request with exactly these versions changed. All or nothing.
+pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, EditError> {
+    for edit in edits {
+        if edit.environments.is_empty() {
+            return Err(EditError::NoEnvironment);
+        }
+        if let Some(env) = edit
+            .environments
+            .iter()
+            .find(|e| !edit.all_environments.contains(e))
+        {
+            return Err(EditError::UnknownEnvironment(env.to_string()));
+        }
     }
-    if let Some(env) = edit
-        .environments
-        .iter()
-        .find(|e| !edit.all_environments.contains(e))
-    {
-        return Err(EditError::UnknownEnvironment(env.to_string()));
+    let mut expected: NamespaceRequest = match serde_yaml::from_str(text) {
+        Ok(request) => request,
+        // A YAML error is reported as the event parser words it (line and column).
+        Err(e) => {
+            return Err(parse(text)
+                .err()
+                .unwrap_or(EditError::NotARequest(e.to_string())));
+        }
+    };
+    let mut out = text.to_owned();
+    let mut secrets: Vec<(&str, &str)> = edits.iter().map(|e| (e.app, e.secret)).collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    if secrets.len() == edits.len() {
+        // Each edit has a version node of its own: one parse locates them all.
+        let root =
+            parse(text)?.ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
+        let lines = Lines::new(text);
+        let mut replacements = Vec::new();
+        for edit in edits {
+            replacements.extend(replacements_for(text, &root, &lines, edit)?);
+        }
+        out = splice(text, replacements);
+    } else {
+        // Edits of one secret build on each other (a scalar becomes a map, then changes).
+        for edit in edits {
+            let root =
+                parse(&out)?.ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
+            let lines = Lines::new(&out);
+            out = splice(&out, replacements_for(&out, &root, &lines, edit)?);
+        }
     }
-    let root = tree::parse(text).map_err(|e| match e {
+    for edit in edits {
+        expect(&mut expected, edit);
+    }
+    let after: NamespaceRequest =
+        serde_yaml::from_str(&out).map_err(|_| EditError::Verification)?;
+    if after == expected {
+        Ok(out)
+    } else {
+        Err(EditError::Verification)
+    }
+}
+
+/// The document's node tree.
+fn parse(text: &str) -> Result<Option<Node>, EditError> {
+    tree::parse(text).map_err(|e| match e {
         TreeError::Syntax { mark, message } => EditError::Syntax {
             line: mark.0,
             column: mark.1 + 1,
@@ -148,12 +203,20 @@ pub fn set_secret_version(text: &str, edit: &VersionEdit) -> Result<String, Edit
             line: mark.0,
             column: mark.1 + 1,
         },
-    })?;
-    let before: NamespaceRequest =
-        serde_yaml::from_str(text).map_err(|e| EditError::NotARequest(e.to_string()))?;
-    let root = root.ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
-    let version = find_version(&root, edit)?;
-    let lines = Lines::new(text);
+    })
+}
+
+/// A byte range of the text and what replaces it.
+type Replacement = ((usize, usize), String);
+
+/// One edit's text replacements (in `text`, whose tree is `root`), unverified.
+fn replacements_for(
+    text: &str,
+    root: &Node,
+    lines: &Lines,
+    edit: &VersionEdit,
+) -> Result<Vec<Replacement>, EditError> {
+    let version = find_version(root, edit)?;
     let unsupported = |what, mark: Mark| EditError::UnsupportedVersion {
         secret: edit.secret.into(),
         what,
@@ -170,7 +233,7 @@ pub fn set_secret_version(text: &str, edit: &VersionEdit) -> Result<String, Edit
         } => return Err(unsupported("tagged", *mark)),
         Node::Seq { mark, .. } => return Err(unsupported("a sequence", *mark)),
         Node::Scalar { value, style, .. } => {
-            let span = scalar_span(text, &lines, version, edit.secret)?;
+            let span = scalar_span(text, lines, version, edit.secret)?;
             let replacement = if edit
                 .all_environments
                 .iter()
@@ -212,7 +275,7 @@ pub fn set_secret_version(text: &str, edit: &VersionEdit) -> Result<String, Edit
                         if *tagged {
                             return Err(unsupported("tagged", v.mark()));
                         }
-                        let span = scalar_span(text, &lines, v, edit.secret)?;
+                        let span = scalar_span(text, lines, v, edit.secret)?;
                         edits.push((span, scalar(edit.version, *style)));
                     }
                     Some((_, v)) => return Err(unsupported("a nested collection", v.mark())),
@@ -222,18 +285,22 @@ pub fn set_secret_version(text: &str, edit: &VersionEdit) -> Result<String, Edit
             if !missing.is_empty() {
                 let flow = text[lines.offset(text, *mark)..].starts_with('{');
                 edits.push(insertion(
-                    text, &lines, entries, *mark, flow, &missing, edit,
+                    text, lines, entries, *mark, flow, &missing, edit,
                 )?);
             }
         }
     }
-    let mut out = text.to_string();
-    edits.sort_by_key(|((start, _), _)| std::cmp::Reverse(*start));
-    for ((start, end), replacement) in edits {
+    Ok(edits)
+}
+
+/// `text` with non-overlapping `replacements` made.
+fn splice(text: &str, mut replacements: Vec<Replacement>) -> String {
+    let mut out = text.to_owned();
+    replacements.sort_by_key(|((start, _), _)| std::cmp::Reverse(*start));
+    for ((start, end), replacement) in replacements {
         out.replace_range(start..end, &replacement);
     }
-    verify(&out, before, edit)?;
-    Ok(out)
+    out
 }
 
 /// The `version` node of the secret, or why it cannot be found.
@@ -267,9 +334,9 @@ fn find_version<'n>(root: &'n Node, edit: &VersionEdit) -> Result<&'n Node, Edit
         .ok_or_else(|| EditError::NotARequest(format!("secret `{}` has no version", edit.secret)))
 }
 
-/// Proves that `out` is `before` with only the secret's version changed as asked.
-fn verify(out: &str, mut before: NamespaceRequest, edit: &VersionEdit) -> Result<(), EditError> {
-    let after: NamespaceRequest = serde_yaml::from_str(out).map_err(|_| EditError::Verification)?;
+/// `before` with the secret's version changed as `edit` asks: what the edited text must
+/// read back as.
+fn expect(before: &mut NamespaceRequest, edit: &VersionEdit) {
     let new = PinnedVersion(edit.version.to_string());
     for app in before.apps.iter_mut().filter(|a| a.name == edit.app) {
         for s in app.secrets.iter_mut().filter(|s| s.name == edit.secret) {
@@ -304,11 +371,6 @@ fn verify(out: &str, mut before: NamespaceRequest, edit: &VersionEdit) -> Result
                 }
             };
         }
-    }
-    if after == before {
-        Ok(())
-    } else {
-        Err(EditError::Verification)
     }
 }
 

@@ -142,6 +142,40 @@ fn the_right_app_is_edited_when_secret_names_repeat() {
 }
 
 #[test]
+fn several_pins_of_one_file_combine_and_fail_all_or_nothing() {
+    let text = format!(
+        "{HEAD}apps:\n  - name: web\n    secrets:\n      - {{name: db, backend: vault, remoteKey: shop/web/db, properties: [p], version: 3}}\n  - name: api\n    secrets:\n      - name: db  # main\n        backend: vault\n        remoteKey: shop/api/db\n        properties: [p]\n        version: \"3\"\n"
+    );
+    let web = VersionEdit {
+        app: "web",
+        ..edit("5", ALL)
+    };
+    // Two environments of one scalar pin, with different versions, and another secret.
+    let edits = [edit("8", &["dev"]), edit("9", &["prod"]), web];
+    let out = set_secret_versions(&text, &edits).unwrap();
+    let sequential = edits
+        .iter()
+        .fold(text.clone(), |t, e| set_secret_version(&t, e).unwrap());
+    assert_eq!(out, sequential);
+    assert_eq!(
+        out,
+        text.replace("version: 3}", "version: 5}").replace(
+            "version: \"3\"",
+            "version: {dev: \"8\", staging: \"3\", prod: \"9\"}"
+        )
+    );
+    // One edit that cannot be made: nothing is returned, not even the others.
+    let missing = VersionEdit {
+        secret: "cache",
+        ..edit("4", ALL)
+    };
+    assert!(matches!(
+        set_secret_versions(&text, &[web, missing]),
+        Err(EditError::Secret { found: 0, .. })
+    ));
+}
+
+#[test]
 fn offsets_are_bytes_although_columns_count_characters() {
     let text = format!(
         "{HEAD}description: \"Störfront ✓ 日本語\"\napps:\n  - name: api\n    secrets:\n      - {{name: db, backend: vault, remoteKey: shop/db, properties: [pässwörd, 日本], version: \"3\"}}  # ✓\n"
