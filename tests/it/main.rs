@@ -22,6 +22,7 @@ mod rotate;
 mod rotate_delivery;
 mod secret_guard;
 mod secrets;
+mod serve;
 mod snapshots;
 mod symlinks;
 mod validation;

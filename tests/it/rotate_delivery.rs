@@ -65,7 +65,7 @@ fn rotate(s: &Setup, bao: &OpenBao, args: &[&str]) -> Run {
 }
 
 /// The version `rev`'s rendered ExternalSecret for `name` in `env` pins.
-fn pinned_at(s: &Setup, rev: &str, env: &str, name: &str) -> String {
+pub(crate) fn pinned_at(s: &Setup, rev: &str, env: &str, name: &str) -> String {
     let text = s.remote(&[
         "show",
         &format!("{rev}:clusters/{env}/namespaces/shop/external-secrets.yaml"),
@@ -83,7 +83,7 @@ fn pinned_at(s: &Setup, rev: &str, env: &str, name: &str) -> String {
 }
 
 /// The password of `KEY`'s version `version`, read as ESO would.
-fn password_of(bao: &OpenBao, version: &str) -> String {
+pub(crate) fn password_of(bao: &OpenBao, version: &str) -> String {
     let out = bao
         .request(
             "GET",

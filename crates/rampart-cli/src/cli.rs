@@ -14,6 +14,9 @@ pub struct Cli {
     /// More log output on stderr (-v: info, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log lines as text or as JSON objects (one per line), on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,6 +52,74 @@ pub enum Command {
     /// (and their PostgreSQL password), then pin the new versions in the requests and
     /// deliver them like a render (commit, push or pull request).
     Rotate(RotateArgs),
+    /// Run the rotation service: rotate every secret on its schedule, deliver the new pins
+    /// through Git, serve /healthz, /readyz and /metrics; one active instance per
+    /// repository. Stops on SIGTERM after the rotation in flight.
+    Serve(ServeArgs),
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
+/// `rampart serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Address of the HTTP port (/healthz, /readyz, /metrics).
+    #[arg(long, default_value = "0.0.0.0:9464")]
+    pub listen: std::net::SocketAddr,
+    /// How often the inputs are read again (and the base branch fetched when rotations
+    /// are delivered by push or pull request): schedule changes apply without a restart.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub refresh_interval: std::time::Duration,
+    /// A secret that comes due waits up to this long, a fixed share per secret, so that
+    /// many secrets on one schedule do not reach the backend at once.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub jitter: std::time::Duration,
+    /// How often `follow` secrets without a schedule are checked for a new version.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub follow_interval: std::time::Duration,
+    /// How often a pin behind the backend (push failed, pull request open) is delivered
+    /// again.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub retry_interval: std::time::Duration,
+    /// How many secrets are rotated at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// After SIGTERM, how long the rotation pass in flight may take to finish.
+    #[arg(long, default_value = "25s", value_parser = parse_duration)]
+    pub grace: std::time::Duration,
+    /// On standby, how often the active instance's lock is tried.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub standby_retry: std::time::Duration,
+    /// How long a pass waits for another rampart run that holds the repository lock.
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+}
+
+/// `90`, `90s`, `5m`, `2h` (seconds when no unit is given).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}`: the unit is s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// Where and how to commit.
@@ -329,11 +400,13 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
 }
 
-/// Logs go to stderr; stdout carries only command output.
-pub fn init_logging(verbose: u8) {
+/// Logs go to stderr; stdout carries only command output. A service (`serve`) logs its
+/// own events at info level without -v.
+pub fn init_logging(verbose: u8, format: LogFormat, service: bool) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
     let level = match verbose {
+        0 if service => LevelFilter::INFO,
         0 => LevelFilter::WARN,
         1 => LevelFilter::INFO,
         _ => LevelFilter::DEBUG,
@@ -343,11 +416,15 @@ pub fn init_logging(verbose: u8) {
     let filter = Targets::new()
         .with_default(LevelFilter::WARN)
         .with_target("rampart", level);
-    let format = tracing_subscriber::fmt::layer()
+    let text = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
-    tracing_subscriber::registry()
-        .with(format.with_filter(filter))
-        .init();
+    let registry = tracing_subscriber::registry();
+    match format {
+        LogFormat::Text => registry.with(text.with_filter(filter)).init(),
+        LogFormat::Json => registry
+            .with(text.json().with_current_span(false).with_filter(filter))
+            .init(),
+    }
 }

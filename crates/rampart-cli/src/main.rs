@@ -22,7 +22,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    cli::init_logging(cli.verbose);
+    let service = matches!(cli.command, cli::Command::Serve(_));
+    cli::init_logging(cli.verbose, cli.log_format, service);
     let code = match commands::run(cli.command) {
         Ok(code) => code,
         Err(e) => commands::report(&e),

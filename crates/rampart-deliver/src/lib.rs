@@ -13,6 +13,7 @@ pub mod cluster_config;
 pub mod delivery;
 pub mod inputs;
 pub mod no_follow;
+pub mod pins;
 pub mod render;
 mod render_cache;
 

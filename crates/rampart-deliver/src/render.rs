@@ -141,6 +141,9 @@ pub struct Job<'a> {
     pub read_at: Option<rampart_git::Tip>,
     /// A fixed topic for a delivered change's branch (see [`crate::delivery::Delivered::topic`]).
     pub topic: Option<&'a str>,
+    /// The commit `local` was read from when not the work tree (see
+    /// [`crate::delivery::Delivered::inputs_from`]).
+    pub inputs_from: Option<rampart_git::Oid>,
 }
 
 /// Renders and commits locally, or delivers (push, pull request) as `mode` (the flags)
@@ -192,6 +195,7 @@ pub fn commit_or_deliver(
             mode,
             branch: options.branch.as_deref(),
             topic: job.topic,
+            inputs_from: job.inputs_from,
             config: &config,
         },
         report,

@@ -37,9 +37,21 @@ impl RepoLock {
         wait: Duration,
         on_wait: impl FnOnce(&LockHolder),
     ) -> Result<RepoLock, GitError> {
+        Self::acquire_named(repo_dir, "lock", purpose, wait, on_wait)
+    }
+
+    /// [`RepoLock::acquire`] for another lock of the repository, the file `name` beside
+    /// the repository lock (e.g. `serve.lock`: one active `rampart serve` per repository).
+    pub fn acquire_named(
+        repo_dir: &Path,
+        name: &str,
+        purpose: &str,
+        wait: Duration,
+        on_wait: impl FnOnce(&LockHolder),
+    ) -> Result<RepoLock, GitError> {
         let repo = open(repo_dir)?;
         let dir = repo.commondir().join("rampart");
-        let path = dir.join("lock");
+        let path = dir.join(name);
         let io_error = |source| GitError::Lock {
             path: path.clone(),
             source,

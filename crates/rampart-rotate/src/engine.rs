@@ -279,18 +279,20 @@ fn now_rfc3339() -> String {
 }
 
 /// Rotates every job, at most `concurrency` at once, retrying a job whose backend did not
-/// answer with back-off. `on_done` sees each result as it comes (for progress lines).
-/// Results are in the order of `jobs`.
+/// answer with back-off. `on_done` sees each result as it comes (for progress lines and
+/// metrics), with how long the secret took, retries included. Results are in the order of
+/// `jobs`.
 pub async fn rotate_all<B: Backend>(
     jobs: &[(Job, &B)],
     concurrency: usize,
     dry_run: bool,
-    on_done: impl Fn(&SecretId, &Result<Outcome, RotateError>),
+    on_done: impl Fn(&SecretId, &Result<Outcome, RotateError>, Duration),
 ) -> Vec<Result<Outcome, RotateError>> {
     let mut results: Vec<Option<Result<Outcome, RotateError>>> =
         std::iter::repeat_with(|| None).take(jobs.len()).collect();
     let mut stream = futures_util::stream::iter(jobs.iter().enumerate())
         .map(|(i, (job, backend))| async move {
+            let started = std::time::Instant::now();
             let mut outcome = rotate(*backend, job, dry_run).await;
             for wait in BACKOFF {
                 match &outcome {
@@ -302,11 +304,11 @@ pub async fn rotate_all<B: Backend>(
                     _ => break,
                 }
             }
-            (i, outcome)
+            (i, outcome, started.elapsed())
         })
         .buffer_unordered(concurrency.max(1));
-    while let Some((i, outcome)) = stream.next().await {
-        on_done(&jobs[i].0.id, &outcome);
+    while let Some((i, outcome, took)) = stream.next().await {
+        on_done(&jobs[i].0.id, &outcome, took);
         results[i] = Some(outcome);
     }
     results

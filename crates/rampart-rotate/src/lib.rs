@@ -33,6 +33,6 @@ pub use job::{
 pub use pins::pin_versions;
 pub use plan::{Planned, plan};
 pub use postgres::{Endpoint, Login, alternate_role};
-pub use run::run;
+pub use run::{inspect_all, run};
 pub use value::{MARKER_PROPERTY, Marker, SecretData, random_string};
 pub use vault::{Vault, VaultAuth};

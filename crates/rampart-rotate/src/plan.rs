@@ -16,6 +16,8 @@ pub struct Planned {
     pub backend: SecretBackend,
     /// What the engine does.
     pub job: Job,
+    /// The request's policy (schedule, follow), for callers that schedule rotations.
+    pub rotation: Rotation,
 }
 
 impl std::ops::Deref for Planned {
@@ -82,6 +84,7 @@ pub fn plan<'a>(
                             due: due_rule(rotation.clone()),
                             keep_versions: env.secret_stores.keep_versions(),
                         },
+                        rotation: rotation.clone(),
                     });
                 }
             }

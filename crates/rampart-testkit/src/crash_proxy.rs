@@ -21,6 +21,7 @@ pub struct CrashProxy {
     seen: Arc<AtomicUsize>,
     victim: Arc<Mutex<Option<Child>>>,
     killed: Arc<AtomicUsize>,
+    term_on: Arc<Mutex<Option<(String, u32)>>>,
 }
 
 impl CrashProxy {
@@ -38,12 +39,14 @@ impl CrashProxy {
         let cut_from = Arc::new(AtomicUsize::new(0));
         let victim: Arc<Mutex<Option<Child>>> = Arc::new(Mutex::new(None));
         let killed = Arc::new(AtomicUsize::new(0));
+        let term_on = Arc::new(Mutex::new(None));
         let steps = Steps {
             seen: seen.clone(),
             kill_at: kill_at.clone(),
             cut_from: cut_from.clone(),
             victim: victim.clone(),
             killed: killed.clone(),
+            term_on: term_on.clone(),
         };
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
@@ -60,7 +63,24 @@ impl CrashProxy {
             seen,
             victim,
             killed,
+            term_on,
         }
+    }
+
+    /// Sends SIGTERM to process `pid` when the next request whose head starts with
+    /// `request_start` (e.g. `POST /v1/secret/data/`) arrives, then forwards that request
+    /// as usual: a stop asked for in the middle of a conversation. Once.
+    pub fn term_on(&self, request_start: &str, pid: u32) {
+        *self.term_on.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((request_start.to_owned(), pid));
+    }
+
+    /// Whether the SIGTERM of [`CrashProxy::term_on`] was sent.
+    pub fn termed(&self) -> bool {
+        self.term_on
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -130,6 +150,7 @@ struct Steps {
     cut_from: Arc<AtomicUsize>,
     victim: Arc<Mutex<Option<Child>>>,
     killed: Arc<AtomicUsize>,
+    term_on: Arc<Mutex<Option<(String, u32)>>>,
 }
 
 fn relay(client: TcpStream, upstream: u16, steps: &Steps) -> io::Result<()> {
@@ -139,6 +160,7 @@ fn relay(client: TcpStream, upstream: u16, steps: &Steps) -> io::Result<()> {
         cut_from,
         victim,
         killed,
+        term_on,
     } = steps;
     let server = TcpStream::connect(("127.0.0.1", upstream))?;
     let mut back_from = server.try_clone()?;
@@ -192,6 +214,18 @@ fn relay(client: TcpStream, upstream: u16, steps: &Steps) -> io::Result<()> {
                 thread::sleep(std::time::Duration::from_millis(2));
             }
             return Ok(());
+        }
+        {
+            let mut armed = term_on.lock().unwrap_or_else(|p| p.into_inner());
+            if armed
+                .as_ref()
+                .is_some_and(|(start, _)| head.starts_with(start.as_bytes()))
+                && let Some((_, pid)) = armed.take()
+            {
+                let _ = std::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status();
+            }
         }
         to_server.write_all(&head)?;
         to_server.write_all(&body)?;

@@ -8,6 +8,7 @@ mod new;
 mod render;
 mod rotate;
 mod scan;
+mod serve;
 
 use crate::cli::{Command, CommitArgs};
 use crate::output::outln;
@@ -37,6 +38,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Audit(args) => audit::run(args),
         Command::ClusterConfig(args) => cluster_config::run(args),
         Command::Rotate(args) => rotate::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -60,6 +60,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         title: &title,
         read_at,
         topic: None,
+        inputs_from: None,
     };
     let delivered = commit_or_deliver(
         job,

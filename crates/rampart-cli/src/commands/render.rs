@@ -34,6 +34,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
             title: &title,
             read_at,
             topic: None,
+            inputs_from: None,
         };
         commit_or_deliver(
             job,

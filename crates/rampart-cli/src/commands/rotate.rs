@@ -7,9 +7,8 @@ use crate::output::outln;
 use crate::rotation::{self, Planned};
 use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
-use rampart_deliver::{Job, commit_or_deliver};
+use rampart_deliver::pins::{PinDelivery, deliver_pins};
 use rampart_git::FileSet;
-use rampart_model::delivery::DeliveryMode;
 use rampart_rotate::{Outcome, RotateError};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -42,7 +41,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         &planned,
         usize::from(args.concurrency),
         args.dry_run,
-        |id, r| {
+        |id, r, _| {
             let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if progress {
                 eprintln!("[{n}/{total}] {id}: {}", describe(r));
@@ -66,33 +65,23 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
         })
         .collect();
     if !args.dry_run && !pins.is_empty() {
-        let started = std::time::Instant::now();
-        let edited = rotation::pin_versions(&inputs, &local, &pins)?;
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            pins = pins.len(),
-            "pins written"
-        );
-        let started = std::time::Instant::now();
-        let inputs = Inputs::from_files(repo, &edited)?;
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "inputs validated"
-        );
-        let mode = delivery_mode(&args, &inputs, &pins);
-        let title = rotation::summary(&pins);
         let topic = branch_topic(&args);
-        let job = Job {
-            repo,
-            local: edited,
-            inputs,
-            blueprints: args.repo.blueprints.as_ref(),
-            env: args.env.as_deref(),
-            title: &title,
-            read_at,
-            topic: Some(&topic),
-        };
-        commit_or_deliver(job, &args.commit.options(), Some(mode), &mut print_event)?;
+        deliver_pins(
+            PinDelivery {
+                repo,
+                local: &local,
+                inputs: &inputs,
+                pins: &pins,
+                mode: args.delivery.mode(),
+                options: &args.commit.options(),
+                blueprints: args.repo.blueprints.as_ref(),
+                env: args.env.as_deref(),
+                topic: &topic,
+                read_at,
+                inputs_from: None,
+            },
+            &mut print_event,
+        )?;
     }
     if failed > 0 {
         eprintln!(
@@ -119,33 +108,6 @@ fn branch_topic(args: &RotateArgs) -> String {
         topic.push_str(&id[..8]);
     }
     topic
-}
-
-/// The flag, else the environments' `secretStores.rotation.delivery` (else rampart.yaml's
-/// mode); over environments that differ, the most reviewed one.
-fn delivery_mode(
-    args: &RotateArgs,
-    inputs: &Inputs,
-    pins: &[(&Planned, &str, &str)],
-) -> DeliveryMode {
-    if let Some(flagged) = args.delivery.mode() {
-        return flagged;
-    }
-    let repo_default = inputs.config.delivery.mode;
-    pins.iter()
-        .filter_map(|(p, _, _)| {
-            inputs
-                .environments
-                .iter()
-                .find(|e| e.name == p.id.environment)
-        })
-        .map(|env| env.secret_stores.rotation_delivery(repo_default))
-        .max_by_key(|mode| match mode {
-            DeliveryMode::Commit => 0,
-            DeliveryMode::Push => 1,
-            DeliveryMode::PullRequest => 2,
-        })
-        .unwrap_or(repo_default)
 }
 
 fn describe(result: &Result<Outcome, RotateError>) -> String {

@@ -72,6 +72,10 @@ pub struct Delivered<'a> {
     /// from what the change touches: every delivery with the same topic and base updates
     /// the same branch and pull request, whatever it touches this time.
     pub topic: Option<&'a str>,
+    /// The commit `local` was read from, when not the work tree (a service reading the
+    /// fetched base branch): the change delivered is `local` against that commit, not
+    /// against the checkout's merge base with the remote.
+    pub inputs_from: Option<rampart_git::Oid>,
     /// rampart.yaml's settings.
     pub config: &'a Delivery,
 }
@@ -233,6 +237,29 @@ fn fetch(
     })
 }
 
+/// Fetches the base branch of deliveries (`delivery.baseBranch`, else the checked-out
+/// branch) from the delivery remote and returns its name and tip: where a service that
+/// delivers by push or pull request reads its inputs, since its pins reach that branch
+/// only through the remote.
+pub fn fetch_base(repo: &Path, config: &Delivery) -> Result<(String, rampart_git::Oid)> {
+    let remote = config.remote.as_deref().unwrap_or("origin");
+    let creds = credentials(repo, config)?;
+    let base = match &config.base_branch {
+        Some(base) => base.clone(),
+        None => rampart_git::current_branch(repo)?.ok_or_else(|| {
+            invalid("HEAD is not on a branch: set delivery.baseBranch in rampart.yaml")
+        })?,
+    };
+    let tips = rampart_git::fetch_branches(repo, remote, &[&base], &creds)
+        .map_err(|e| with_advice(e, remote))?;
+    match tips.get(&base).copied().flatten() {
+        Some(tip) => Ok((base, tip)),
+        None => bail!(
+            "{remote} has no branch `{base}`: push it first (`git push {remote} {base}`) or set delivery.baseBranch"
+        ),
+    }
+}
+
 fn with_advice(e: GitError, remote: &str) -> anyhow::Error {
     let advice = advice(&e, remote);
     anyhow::Error::new(e).context(advice)
@@ -282,9 +309,10 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
 
     let mut tips = fetch(d, remote, &base, plain, &creds)?;
     let onto_name = format!("{remote}/{}", plain.unwrap_or(&base));
-    let since = match rampart_git::head_commit(d.repo)? {
-        Some(head) => rampart_git::merge_base(d.repo, head, tips.onto())?,
-        None => None,
+    let since = match (d.inputs_from, rampart_git::head_commit(d.repo)?) {
+        (Some(from), _) => Some(from),
+        (None, Some(head)) => rampart_git::merge_base(d.repo, head, tips.onto())?,
+        (None, None) => None,
     };
     let delta = InputDelta::between(d.repo, since, d.local)?;
     let our_email = rampart_git::author_email(d.repo, d.author)?;

@@ -1,0 +1,344 @@
+//! The service's loop: become the active instance, read the inputs on an interval, inspect
+//! new secrets, run a pass whenever secrets come due, keep the metrics, stop on a signal.
+
+use crate::http;
+use crate::metrics::{Metrics, SecretGauges};
+use crate::pass::{self, Source};
+use crate::schedule::{Passed, Schedule, Timing};
+use anyhow::{Context, Result};
+use chrono::Utc;
+use rampart_git::{GitError, RepoLock};
+use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// The lock file (beside the repository lock) that the active instance holds.
+const INSTANCE_LOCK: &str = "serve.lock";
+
+/// Everything `rampart serve` is told.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Repository, blueprints, lock wait, concurrency.
+    pub source: Source,
+    /// Where `/healthz`, `/readyz` and `/metrics` listen.
+    pub listen: SocketAddr,
+    /// How often the inputs are read again (and the base branch fetched).
+    pub refresh_interval: Duration,
+    /// Jitter, follow and retry intervals.
+    pub timing: Timing,
+    /// How long a standby instance waits between tries of the instance lock.
+    pub standby_retry: Duration,
+    /// How long the pass in flight may take to finish after SIGTERM.
+    pub grace: Duration,
+}
+
+/// Runs the service until SIGTERM or SIGINT. Errors only for what makes it unable to start
+/// (the port taken, no async runtime).
+pub fn run(options: ServeOptions) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(options))
+}
+
+async fn serve(options: ServeOptions) -> Result<()> {
+    let metrics = Arc::new(Mutex::new(Metrics::default()));
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (--listen)", options.listen))?;
+    tracing::info!(listen = %options.listen, "serving /healthz, /readyz and /metrics");
+    let server = tokio::spawn(http::serve(listener, metrics.clone()));
+    let mut stop = Stop::new()?;
+
+    let Some(_instance) = become_active(&options, &metrics, &mut stop).await? else {
+        server.abort();
+        tracing::info!("stopped on standby");
+        return Ok(());
+    };
+    set(&metrics, |m| m.leader = true);
+    tracing::info!("active: this instance rotates");
+
+    let mut schedule = Schedule::default();
+    let mut next_refresh = tokio::time::Instant::now();
+    loop {
+        if tokio::time::Instant::now() >= next_refresh {
+            refresh(&options, &mut schedule, &metrics).await;
+            next_refresh = tokio::time::Instant::now() + options.refresh_interval;
+        }
+        let due: BTreeSet<SecretId> = schedule.due(Utc::now()).into_iter().collect();
+        if !due.is_empty() {
+            let src = options.source.clone();
+            let work = tokio::task::spawn_blocking(move || {
+                pass::pass(&src, &due, &mut |event| tracing::info!(?event, "delivery"))
+            });
+            tokio::pin!(work);
+            let report = tokio::select! {
+                report = &mut work => report,
+                () = stop.wait() => {
+                    tracing::info!(grace_s = options.grace.as_secs(), "stopping: finishing the pass in flight");
+                    match tokio::time::timeout(options.grace, &mut work).await {
+                        Ok(report) => { record(report, &mut schedule, &metrics, &options.timing); }
+                        Err(_) => tracing::warn!("the pass in flight did not finish within the grace period; a rerun completes it"),
+                    }
+                    break;
+                }
+            };
+            record(report, &mut schedule, &metrics, &options.timing);
+            continue;
+        }
+        let wake = schedule
+            .next_wake()
+            .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
+            .unwrap_or(options.refresh_interval)
+            .min(next_refresh.saturating_duration_since(tokio::time::Instant::now()));
+        tokio::select! {
+            () = tokio::time::sleep(wake) => {}
+            () = stop.wait() => break,
+        }
+    }
+    set(&metrics, |m| m.leader = false);
+    server.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGTERM or SIGINT.
+struct Stop {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn new() -> Result<Stop> {
+        Ok(Stop {
+            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+        })
+    }
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
+/// Takes the instance lock, waiting on standby while another instance holds it. `None`
+/// when stopped before.
+async fn become_active(
+    options: &ServeOptions,
+    metrics: &Arc<Mutex<Metrics>>,
+    stop: &mut Stop,
+) -> Result<Option<RepoLock>> {
+    let repo = options.source.repo.clone();
+    let mut told = false;
+    loop {
+        let attempt = {
+            let repo = repo.clone();
+            tokio::task::spawn_blocking(move || {
+                RepoLock::acquire_named(
+                    &repo,
+                    INSTANCE_LOCK,
+                    "rampart serve",
+                    Duration::ZERO,
+                    |_| {},
+                )
+            })
+            .await
+            .context("the lock task failed")?
+        };
+        match attempt {
+            Ok(lock) => return Ok(Some(lock)),
+            Err(GitError::Locked { holder, .. }) => {
+                if !told {
+                    tracing::info!(%holder, "standby: another instance is active");
+                    told = true;
+                }
+                // A standby is ready once it can read the repository.
+                let src = options.source.clone();
+                let readable = tokio::task::spawn_blocking(move || pass::load(&src).is_ok())
+                    .await
+                    .unwrap_or(false);
+                set(metrics, |m| m.repository_ready = readable);
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot take the instance lock")),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(options.standby_retry) => {}
+            () = stop.wait() => return Ok(None),
+        }
+    }
+}
+
+/// Reads the inputs again, takes the planned secrets into the schedule and inspects the
+/// ones that are new or changed.
+async fn refresh(options: &ServeOptions, schedule: &mut Schedule, metrics: &Arc<Mutex<Metrics>>) {
+    let src = options.source.clone();
+    let loaded = tokio::task::spawn_blocking(move || pass::load(&src)).await;
+    let loaded = match loaded {
+        Ok(Ok(loaded)) => loaded,
+        Ok(Err(e)) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "cannot read the inputs; keeping the schedule"
+            );
+            set(metrics, |m| m.repository_ready = false);
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the read task failed");
+            return;
+        }
+    };
+    tracing::debug!(
+        from = loaded.from,
+        secrets = loaded.planned.len(),
+        "inputs read"
+    );
+    let now = Utc::now();
+    let fresh: BTreeSet<SecretId> = schedule
+        .update(loaded.planned.clone(), now)
+        .into_iter()
+        .collect();
+    let to_inspect: Vec<Planned> = loaded
+        .planned
+        .iter()
+        .filter(|p| fresh.contains(&p.job.id))
+        .cloned()
+        .collect();
+    let mut reachable = true;
+    if !to_inspect.is_empty() {
+        let concurrency = options.source.concurrency;
+        let inspected = tokio::task::spawn_blocking(move || {
+            let results = pass::inspect(&loaded, &to_inspect, concurrency);
+            (to_inspect, results)
+        })
+        .await;
+        if let Ok((planned, Ok(results))) = inspected {
+            let now = Utc::now();
+            for (p, result) in planned.iter().zip(results) {
+                match result {
+                    Ok(remote) => schedule.inspected(&p.job.id, &remote, &options.timing, now),
+                    Err(e) => {
+                        reachable &= !unreachable(&e);
+                        tracing::warn!(secret = %p.job.id, error = %e, "cannot inspect");
+                        schedule.failed(&p.job.id, now);
+                    }
+                }
+            }
+        }
+    }
+    set(metrics, |m| {
+        m.repository_ready = true;
+        m.backends_reachable = reachable;
+    });
+    gauges(schedule, metrics);
+}
+
+/// Takes a pass's report into the schedule and the metrics.
+fn record(
+    report: Result<Result<pass::PassReport>, tokio::task::JoinError>,
+    schedule: &mut Schedule,
+    metrics: &Arc<Mutex<Metrics>>,
+    timing: &Timing,
+) {
+    let now = Utc::now();
+    let report = match report {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => {
+            tracing::warn!(error = format!("{e:#}"), "the pass did not run");
+            for id in schedule.due(now) {
+                schedule.failed(&id, now);
+            }
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the pass task failed");
+            for id in schedule.due(now) {
+                schedule.failed(&id, now);
+            }
+            return;
+        }
+    };
+    match &report.delivery {
+        None => {}
+        Some(Ok(true)) => set(metrics, |m| m.delivery("delivered")),
+        Some(Ok(false)) => set(metrics, |m| m.delivery("committed")),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the new pins were not delivered; retrying later");
+            set(metrics, |m| m.delivery("failed"));
+        }
+    }
+    let mut reachable = true;
+    for (planned, result, took) in &report.secrets {
+        let backend = backend_name(planned);
+        let (label, passed) = match result {
+            Ok(outcome) => (
+                outcome_label(outcome),
+                Passed::Done {
+                    new: outcome.new_pin().map(|(_, new)| new.to_owned()),
+                },
+            ),
+            Err(e) => {
+                reachable &= !unreachable(e);
+                ("failed", Passed::Failed)
+            }
+        };
+        set(metrics, |m| m.record(backend, label, *took));
+        schedule.passed(&planned.job.id, passed, timing, now);
+    }
+    set(metrics, |m| m.backends_reachable = reachable);
+    gauges(schedule, metrics);
+}
+
+/// The per-secret gauges from the schedule.
+fn gauges(schedule: &Schedule, metrics: &Arc<Mutex<Metrics>>) {
+    let secrets = schedule
+        .entries()
+        .iter()
+        .map(|(id, e)| {
+            (
+                id.clone(),
+                SecretGauges {
+                    backend: backend_name(&e.planned),
+                    last_success: e.last_success,
+                    next_due: Some(e.next_at),
+                    behind: e.behind_since.is_some(),
+                },
+            )
+        })
+        .collect();
+    set(metrics, |m| m.secrets = secrets);
+}
+
+fn set(metrics: &Arc<Mutex<Metrics>>, f: impl FnOnce(&mut Metrics)) {
+    f(&mut metrics.lock().unwrap_or_else(|e| e.into_inner()));
+}
+
+fn backend_name(p: &Planned) -> &'static str {
+    match p.backend {
+        rampart_model::secret::SecretBackend::Vault => "vault",
+        rampart_model::secret::SecretBackend::Aws => "aws",
+    }
+}
+
+fn outcome_label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::UpToDate => "up_to_date",
+        Outcome::Rotated { .. } => "rotated",
+        Outcome::Resumed { .. } => "resumed",
+        Outcome::Followed { .. } => "followed",
+        Outcome::WouldRotate { .. } => "dry_run",
+    }
+}
+
+/// Whether the error means a backend did not answer (as opposed to refusing, or a
+/// credential missing here, which a restart does not mend either).
+fn unreachable(e: &RotateError) -> bool {
+    matches!(e, RotateError::Backend(b) if b.kind == BackendErrorKind::Unavailable)
+}

@@ -1,0 +1,257 @@
+//! `rampart serve` end to end: two real service processes on one repository, a real
+//! OpenBao behind a proxy (which sends SIGTERM in the middle of a rotation), a bare remote
+//! the pins are pushed to, `/healthz`, `/readyz` and `/metrics` scraped, JSON logs read.
+//! The schedule is every minute, so the test waits for up to two minute boundaries.
+
+use crate::delivery::Setup;
+use crate::rotate::{current_version, seed_versions, use_vault};
+use crate::rotate_delivery::{password_of, pinned_at};
+use crate::support::rampart_bin;
+use rampart_testkit::{CrashProxy, OpenBao};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `rampart serve` process, killed if the test ends before it stops.
+struct Service {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Service {
+    fn start(repo: &Path, token: &str, log: PathBuf) -> Service {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(rampart_bin())
+            .args(["--log-format", "json", "serve", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["--jitter", "0s", "--refresh-interval", "1s"])
+            .args(["--retry-interval", "2s", "--standby-retry", "1s"])
+            .args(["--grace", "30s"])
+            .current_dir(repo)
+            .env("VAULT_TOKEN", token)
+            .env_remove("BAO_TOKEN")
+            .env_remove("RAMPART_REPO")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start rampart serve");
+        Service { child, port, log }
+    }
+
+    /// Status and body of `GET path`, once the port answers.
+    fn get(&self, path: &str) -> Option<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
+            .ok()?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text).ok()?;
+        let status = text.split(' ').nth(1)?.parse().ok()?;
+        let body = text.split_once("\r\n\r\n")?.1.to_owned();
+        Some((status, body))
+    }
+
+    /// The value of the sample `series` (name and labels, as written) on `/metrics`.
+    fn metric(&self, series: &str) -> Option<f64> {
+        let (_, body) = self.get("/metrics")?;
+        body.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    fn leader(&self) -> bool {
+        self.metric("rampart_leader") == Some(1.0)
+    }
+
+    fn stop(&mut self) -> ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        self.wait(Duration::from_secs(40)).expect("stopped in time")
+    }
+
+    fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
+}
+
+/// The remote's `rampart/rotate-all-…` branch, once there is one.
+fn rotation_branch(s: &Setup) -> Option<String> {
+    let refs = s.remote(&[
+        "for-each-ref",
+        "--format=%(refname:short)",
+        "refs/heads/rampart",
+    ]);
+    refs.lines()
+        .find(|b| b.starts_with("rampart/rotate-all-"))
+        .map(str::to_owned)
+}
+
+#[test]
+fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotation() {
+    let bao = OpenBao::start();
+    let proxy = CrashProxy::start(bao.port(), None);
+    let s = Setup::new("  baseBranch: main\n", false);
+    use_vault(&s.repo, &proxy.url());
+    for env in ["dev", "staging", "prod"] {
+        let rel = format!("environments/{env}.yaml");
+        let text = s
+            .repo
+            .read(&rel)
+            .replace("delivery: commit", "delivery: push");
+        s.repo.write(&rel, &text);
+    }
+    let spec = s.repo.read("specs/shop.yaml");
+    let weekly = "schedule: \"0 3 * * 1\"";
+    assert!(spec.contains(weekly));
+    s.repo.write(
+        "specs/shop.yaml",
+        &spec.replace(weekly, "schedule: \"* * * * *\""),
+    );
+    s.repo.git(&["add", "-A"]);
+    s.repo.git(&["commit", "-q", "-m", "rotate every minute"]);
+    s.repo.rampart(&["render"]).ok();
+    s.repo.git(&["push", "-q", "origin", "main"]);
+    seed_versions(&bao);
+    let logs = tempfile::TempDir::new().unwrap();
+
+    let a = Service::start(&s.repo.dir, bao.root_token(), logs.path().join("a.log"));
+    let b = Service::start(&s.repo.dir, bao.root_token(), logs.path().join("b.log"));
+    assert!(
+        wait_until(Duration::from_secs(20), || a.leader() || b.leader()),
+        "no instance became active:\n{}\n{}",
+        a.log(),
+        b.log()
+    );
+    for service in [&a, &b] {
+        assert_eq!(service.get("/healthz").map(|r| r.0), Some(200));
+    }
+
+    // 1. At the next minute the active instance rotates and pushes the pins to a rampart
+    // branch; the standby does nothing.
+    let branch = {
+        let mut found = None;
+        let landed = wait_until(Duration::from_secs(100), || {
+            found = rotation_branch(&s);
+            found.is_some()
+        });
+        assert!(landed, "no rotation was pushed:\n{}\n{}", a.log(), b.log());
+        found.unwrap()
+    };
+    assert_eq!(pinned_at(&s, &branch, "dev", "api-db"), "4");
+    assert_eq!(current_version(&bao), 4, "rotated once, by one instance");
+    let (mut leader, mut standby) = if a.leader() { (a, b) } else { (b, a) };
+    assert!(!standby.leader());
+    let rotated = "rampart_rotations_total{backend=\"vault\",outcome=\"rotated\"}";
+    assert_eq!(leader.metric(rotated), Some(1.0));
+    assert_eq!(standby.metric(rotated), None);
+    assert!(wait_until(Duration::from_secs(10), || {
+        leader.get("/readyz").map(|r| r.0) == Some(200)
+            && standby.get("/readyz").map(|r| r.0) == Some(200)
+    }));
+    // Pushed to a branch, not merged: Git's pin is behind the backend.
+    let behind = "rampart_pin_behind{namespace=\"shop\",secret=\"api-db\",environment=\"dev\",backend=\"vault\"}";
+    assert_eq!(leader.metric(behind), Some(1.0));
+    assert!(
+        leader
+            .metric("rampart_next_rotation_timestamp_seconds{namespace=\"shop\",secret=\"api-db\",environment=\"dev\",backend=\"vault\"}")
+            .is_some()
+    );
+
+    // 2. The branch is merged: the pin is current, the next minute rotates again. SIGTERM
+    // arrives while the new version is being written; the pass is finished and delivered,
+    // and the process exits 0.
+    let tip = s.remote(&["rev-parse", &branch]);
+    s.remote(&["update-ref", "refs/heads/main", tip.trim()]);
+    assert!(
+        wait_until(Duration::from_secs(10), || leader.metric(behind)
+            == Some(0.0)),
+        "the merge was not seen:\n{}",
+        leader.log()
+    );
+    proxy.term_on("POST /v1/secret/data/", leader.child.id());
+    let status = leader
+        .wait(Duration::from_secs(120))
+        .unwrap_or_else(|| panic!("the leader did not stop:\n{}", leader.log()));
+    assert!(proxy.termed(), "stopped before the rotation");
+    assert!(status.success(), "{status:?}\n{}", leader.log());
+    assert_eq!(current_version(&bao), 5);
+    assert_eq!(
+        pinned_at(&s, &branch, "dev", "api-db"),
+        "5",
+        "the rotation in flight was delivered before the exit:\n{}",
+        leader.log()
+    );
+
+    // 3. The standby takes over, and stops on SIGTERM too.
+    assert!(
+        wait_until(Duration::from_secs(15), || standby.leader()),
+        "{}",
+        standby.log()
+    );
+    assert!(standby.stop().success(), "{}", standby.log());
+
+    // Logs are JSON lines; no value and no token in them, nor in the remote's history.
+    let secrets = [
+        password_of(&bao, "4"),
+        password_of(&bao, "5"),
+        bao.root_token().to_owned(),
+    ];
+    let history = s.remote(&["log", "-p", "--all", "--format=%B"]);
+    for (name, text) in [
+        ("leader", leader.log()),
+        ("standby", standby.log()),
+        ("remote", history),
+    ] {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret is in the {name} output"
+            );
+        }
+        if name != "remote" {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("{name}: not a JSON line ({e}): {line}"));
+                assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+            }
+        }
+    }
+    assert!(leader.log().contains("\"rotated\""), "{}", leader.log());
+}
