@@ -52,6 +52,11 @@ fn find_remote<'r>(repo: &'r Repository, name: &str) -> Result<Remote<'r>, GitEr
     })
 }
 
+/// Whether the repository at `repo_dir` has a remote called `name`.
+pub fn has_remote(repo_dir: &Path, name: &str) -> Result<bool, GitError> {
+    Ok(open(repo_dir)?.find_remote(name).is_ok())
+}
+
 /// `[host]:port` for an SSH URL on another port than 22, else `host`: how known_hosts
 /// names it.
 fn known_hosts_name(url: &str, host: &str) -> String {

@@ -45,13 +45,16 @@ pub struct Loaded {
 }
 
 /// Reads the inputs: from the work tree, then — when any environment delivers rotations
-/// by push or pull request — from the freshly fetched base branch, where the pins in
-/// force are.
+/// by push or pull request and the repository has the delivery remote — from the freshly
+/// fetched base branch, where the pins in force are.
 pub fn load(src: &Source) -> Result<Loaded> {
     let repo = &src.repo;
     let local = inputs::read_worktree(repo, &FileSet::new())?;
     let inputs = Inputs::from_files(repo, &local)?;
-    let (local, inputs, from, commit) = if delivers_to_remote(&inputs) {
+    let remote = inputs.config.delivery.remote.as_deref().unwrap_or("origin");
+    let (local, inputs, from, commit) = if delivers_to_remote(&inputs)
+        && rampart_git::has_remote(repo, remote)?
+    {
         let delivery = &inputs.config.delivery;
         let (base, tip) = rampart_deliver::delivery::fetch_base(repo, delivery)?;
         let files: FileSet = rampart_git::read_commit_files(repo, tip, INPUT_PATHS)?
@@ -60,7 +63,6 @@ pub fn load(src: &Source) -> Result<Loaded> {
             .collect();
         let inputs = Inputs::from_files(repo, &files)
             .with_context(|| format!("the inputs on {base} at {tip}"))?;
-        let remote = delivery.remote.as_deref().unwrap_or("origin");
         let short = tip.to_string();
         let from = format!("{remote}/{base} at {}", &short[..7]);
         (files, inputs, from, Some(tip))
