@@ -12,6 +12,7 @@ mod cluster_config;
 mod concurrency;
 mod custom_blueprints;
 mod delivery;
+mod dockerfile;
 mod hardening;
 mod injection;
 mod malformed;

@@ -52,23 +52,22 @@ pub fn load(src: &Source) -> Result<Loaded> {
     let local = inputs::read_worktree(repo, &FileSet::new())?;
     let inputs = Inputs::from_files(repo, &local)?;
     let remote = inputs.config.delivery.remote.as_deref().unwrap_or("origin");
-    let (local, inputs, from, commit) = if delivers_to_remote(&inputs)
-        && rampart_git::has_remote(repo, remote)?
-    {
-        let delivery = &inputs.config.delivery;
-        let (base, tip) = rampart_deliver::delivery::fetch_base(repo, delivery)?;
-        let files: FileSet = rampart_git::read_commit_files(repo, tip, INPUT_PATHS)?
-            .into_iter()
-            .filter(|(path, _)| inputs::is_input(path))
-            .collect();
-        let inputs = Inputs::from_files(repo, &files)
-            .with_context(|| format!("the inputs on {base} at {tip}"))?;
-        let short = tip.to_string();
-        let from = format!("{remote}/{base} at {}", &short[..7]);
-        (files, inputs, from, Some(tip))
-    } else {
-        (local, inputs, "the work tree".to_owned(), None)
-    };
+    let (local, inputs, from, commit) =
+        if delivers_to_remote(&inputs) && rampart_git::has_remote(repo, remote)? {
+            let delivery = &inputs.config.delivery;
+            let (base, tip) = rampart_deliver::delivery::fetch_base(repo, delivery)?;
+            let files: FileSet = rampart_git::read_commit_files(repo, tip, INPUT_PATHS)?
+                .into_iter()
+                .filter(|(path, _)| inputs::is_input(path))
+                .collect();
+            let inputs = Inputs::from_files(repo, &files)
+                .with_context(|| format!("the inputs on {base} at {tip}"))?;
+            let short = tip.to_string();
+            let from = format!("{remote}/{base} at {}", &short[..7]);
+            (files, inputs, from, Some(tip))
+        } else {
+            (local, inputs, "the work tree".to_owned(), None)
+        };
     let planned = rampart_rotate::plan(
         inputs
             .requests
