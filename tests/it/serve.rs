@@ -255,3 +255,66 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
     }
     assert!(leader.log().contains("\"rotated\""), "{}", leader.log());
 }
+
+#[test]
+fn serve_clones_into_its_work_directory_and_reuses_the_clone() {
+    let s = Setup::new("  baseBranch: main\n", false);
+    let work = tempfile::TempDir::new().unwrap();
+    let url = format!("file://{}", s.bare.display());
+    let start = || {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(rampart_bin())
+            .args(["serve", "--clone", &url, "--workdir"])
+            .arg(work.path())
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .current_dir(work.path())
+            .env_remove("VAULT_TOKEN")
+            .env_remove("BAO_TOKEN")
+            .env_remove("RAMPART_REPO")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(work.path().join("serve.log")).unwrap())
+            .spawn()
+            .expect("start rampart serve");
+        Service {
+            child,
+            port,
+            log: work.path().join("serve.log"),
+        }
+    };
+    let mut first = start();
+    assert!(
+        wait_until(Duration::from_secs(20), || first.leader()),
+        "{}",
+        first.log()
+    );
+    let clone = work.path().join("repo");
+    assert_eq!(
+        crate::support::git(&clone, &["rev-parse", "HEAD"]),
+        s.remote(&["rev-parse", "main"]),
+        "a clone of the remote's main"
+    );
+    assert!(first.log().contains("cloned"), "{}", first.log());
+    assert!(first.stop().success(), "{}", first.log());
+
+    let mut second = start();
+    assert!(
+        wait_until(Duration::from_secs(20), || second.leader()),
+        "{}",
+        second.log()
+    );
+    assert!(
+        second.log().contains("using the existing clone"),
+        "{}",
+        second.log()
+    );
+    assert!(second.stop().success(), "{}", second.log());
+
+    // --clone needs --workdir: invalid input, nothing started.
+    let out = crate::support::rampart(work.path(), &["serve", "--clone", &url]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--workdir"), "{}", out.stderr);
+}

@@ -72,6 +72,14 @@ pub enum LogFormat {
 pub struct ServeArgs {
     #[command(flatten)]
     pub repo: RepoArgs,
+    /// Clone this GitOps repository into WORKDIR/repo on first start (and reuse it after),
+    /// instead of using --repo: for a container whose root filesystem is read-only. An
+    /// HTTPS remote is read with the token in RAMPART_GIT_TOKEN when set.
+    #[arg(long, value_name = "URL", requires = "workdir")]
+    pub clone: Option<String>,
+    /// Where --clone keeps its checkout (the only directory the service writes to).
+    #[arg(long, value_name = "DIR", requires = "clone")]
+    pub workdir: Option<PathBuf>,
     /// Address of the HTTP port (/healthz, /readyz, /metrics).
     #[arg(long, default_value = "0.0.0.0:9464")]
     pub listen: std::net::SocketAddr,

@@ -47,7 +47,9 @@ pub use onto::{
     OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
     foreign_commits, head_commit, merge_base, same_tree,
 };
-pub use remote::{PushRequest, fetch_branches, has_remote, push_commit, redact_url};
+pub use remote::{
+    PushRequest, clone_repository, fetch_branches, has_remote, push_commit, redact_url,
+};
 pub use signing::Signer;
 pub use snapshot::read_commit_files;
 

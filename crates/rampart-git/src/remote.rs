@@ -52,6 +52,20 @@ fn find_remote<'r>(repo: &'r Repository, name: &str) -> Result<Remote<'r>, GitEr
     })
 }
 
+/// Clones `url` into `dir` (missing or empty) with its default branch checked out and the
+/// remote named `origin`: the checkout a service keeps in its work directory.
+pub fn clone_repository(url: &str, dir: &Path, creds: &Credentials) -> Result<(), GitError> {
+    let state = RefCell::new(AuthState::default());
+    let mut options = FetchOptions::new();
+    options.remote_callbacks(auth_callbacks(creds, &state, url));
+    let cloned = git2::build::RepoBuilder::new()
+        .fetch_options(options)
+        .clone(url, dir);
+    cloned
+        .map(drop)
+        .map_err(|source| transport_error("clone", url, &state, source))
+}
+
 /// Whether the repository at `repo_dir` has a remote called `name`.
 pub fn has_remote(repo_dir: &Path, name: &str) -> Result<bool, GitError> {
     Ok(open(repo_dir)?.find_remote(name).is_ok())

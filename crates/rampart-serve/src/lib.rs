@@ -17,3 +17,33 @@ pub use metrics::Metrics;
 pub use pass::Source;
 pub use schedule::{Schedule, Timing, jitter};
 pub use service::{ServeOptions, run};
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// The checkout a containerised service works in: `<workdir>/repo`, cloned from `url` on
+/// first start and reused afterwards (the service fetches the base branch itself). An
+/// HTTPS remote is read with the token in `RAMPART_GIT_TOKEN` when set; SSH with the
+/// agent and `~/.ssh/known_hosts`.
+pub fn prepare_clone(url: &str, workdir: &Path) -> Result<PathBuf> {
+    let repo = workdir.join("repo");
+    if repo.join(".git").exists() {
+        tracing::info!(repo = %repo.display(), "using the existing clone");
+        return Ok(repo);
+    }
+    std::fs::create_dir_all(workdir)
+        .with_context(|| format!("cannot create the work directory {}", workdir.display()))?;
+    let token = match std::env::var_os("RAMPART_GIT_TOKEN") {
+        Some(_) => Some(rampart_git::Secret::from_env("RAMPART_GIT_TOKEN")?),
+        None => None,
+    };
+    let creds = rampart_git::Credentials {
+        token,
+        ssh_key_file: None,
+        host_keys: rampart_git::HostKeyPolicy::UserKnownHosts,
+    };
+    rampart_git::clone_repository(url, &repo, &creds)
+        .with_context(|| format!("cannot clone {}", rampart_git::redact_url(url)))?;
+    tracing::info!(repo = %repo.display(), "cloned");
+    Ok(repo)
+}

@@ -8,9 +8,13 @@ use std::process::ExitCode;
 pub(super) fn run(args: ServeArgs) -> Result<ExitCode> {
     let duration =
         |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    let repo = match (&args.clone, &args.workdir) {
+        (Some(url), Some(workdir)) => rampart_serve::prepare_clone(url, workdir)?,
+        _ => args.repo.repo,
+    };
     rampart_serve::run(ServeOptions {
         source: Source {
-            repo: args.repo.repo,
+            repo,
             blueprints: args.repo.blueprints,
             lock_timeout: args.lock_timeout,
             concurrency: usize::from(args.concurrency),
