@@ -318,3 +318,93 @@ fn serve_clones_into_its_work_directory_and_reuses_the_clone() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("--workdir"), "{}", out.stderr);
 }
+
+#[test]
+fn in_a_cluster_a_lease_decides_the_active_replica_across_separate_clones() {
+    let api = rampart_testkit::LeaseApi::start();
+    let s = Setup::new("  baseBranch: main\n", false);
+    let pods = tempfile::TempDir::new().unwrap();
+    let url = format!("file://{}", s.bare.display());
+    // Each replica has its own clone (as pods do): no lock file is shared, only the Lease.
+    let start = |pod: &str| {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let workdir = pods.path().join(pod);
+        let log = pods.path().join(format!("{pod}.log"));
+        let child = Command::new(rampart_bin())
+            .args(["serve", "--clone", &url, "--workdir"])
+            .arg(&workdir)
+            .args([
+                "--lease",
+                "rampart-system/rampart-serve",
+                "--lease-duration",
+                "3s",
+            ])
+            .args(["--standby-retry", "1s", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .current_dir(pods.path())
+            .env("KUBECONFIG", api.kubeconfig())
+            .env("HOSTNAME", pod)
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("VAULT_TOKEN")
+            .env_remove("BAO_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start rampart serve");
+        Service { child, port, log }
+    };
+    let a = start("pod-a");
+    assert!(
+        wait_until(Duration::from_secs(20), || a.leader()),
+        "{}",
+        a.log()
+    );
+    let b = start("pod-b");
+    assert!(
+        wait_until(Duration::from_secs(20), || b.metric("rampart_leader")
+            == Some(0.0)),
+        "{}",
+        b.log()
+    );
+    assert_eq!(
+        api.holder("rampart-system", "rampart-serve").as_deref(),
+        Some("pod-a")
+    );
+    // Renewals keep it: after more than a Lease duration, still pod-a's.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(a.leader() && !b.leader());
+    assert_eq!(
+        api.holder("rampart-system", "rampart-serve").as_deref(),
+        Some("pod-a")
+    );
+
+    // pod-a stops: it releases the Lease, and pod-b takes over.
+    let (mut a, mut b) = (a, b);
+    assert!(a.stop().success(), "{}", a.log());
+    assert!(
+        wait_until(Duration::from_secs(10), || b.leader()),
+        "{}",
+        b.log()
+    );
+    assert_eq!(
+        api.holder("rampart-system", "rampart-serve").as_deref(),
+        Some("pod-b")
+    );
+    let lease = api.lease("rampart-system", "rampart-serve").unwrap();
+    assert_eq!(lease["spec"]["leaseTransitions"], 1);
+    assert_eq!(lease["spec"]["leaseDurationSeconds"], 3);
+    assert!(b.stop().success(), "{}", b.log());
+    assert_eq!(
+        api.holder("rampart-system", "rampart-serve"),
+        None,
+        "released on stop"
+    );
+
+    // A malformed --lease is invalid input.
+    let out = crate::support::rampart(pods.path(), &["serve", "--lease", "no-slash"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("NAMESPACE/NAME"), "{}", out.stderr);
+}

@@ -110,6 +110,14 @@ pub struct ServeArgs {
     /// How long a pass waits for another rampart run that holds the repository lock.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// In a cluster: decide the active replica with this coordination.k8s.io/v1 Lease
+    /// (NAMESPACE/NAME) instead of the lock file in the repository.
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pub lease: Option<String>,
+    /// How long the Lease holds without renewal (renewed every third of it; a replica whose
+    /// renewals fail stops starting rotations after two thirds).
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub lease_duration: std::time::Duration,
 }
 
 /// `90`, `90s`, `5m`, `2h` (seconds when no unit is given).

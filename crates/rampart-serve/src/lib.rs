@@ -8,15 +8,17 @@
 //! grace period), and the process exits 0.
 
 mod http;
+mod lease;
 mod metrics;
 mod pass;
 mod schedule;
 mod service;
 
+pub use lease::{Held, LeaseLock};
 pub use metrics::Metrics;
 pub use pass::Source;
 pub use schedule::{Schedule, Timing, jitter};
-pub use service::{ServeOptions, run};
+pub use service::{LeaseSettings, ServeOptions, run};
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! new secrets, run a pass whenever secrets come due, keep the metrics, stop on a signal.
 
 use crate::http;
+use crate::lease::{Held, LeaseLock};
 use crate::metrics::{Metrics, SecretGauges};
 use crate::pass::{self, Source};
 use crate::schedule::{Passed, Schedule, Timing};
@@ -11,6 +12,7 @@ use rampart_git::{GitError, RepoLock};
 use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -33,6 +35,42 @@ pub struct ServeOptions {
     pub standby_retry: Duration,
     /// How long the pass in flight may take to finish after SIGTERM.
     pub grace: Duration,
+    /// In a cluster: the Lease that decides the active replica (else the lock file).
+    pub lease: Option<LeaseSettings>,
+}
+
+/// Which Lease, and how long a claim lasts.
+#[derive(Debug, Clone)]
+pub struct LeaseSettings {
+    /// The Lease's namespace (the service's own).
+    pub namespace: String,
+    /// The Lease's name.
+    pub name: String,
+    /// How long a claim lasts without renewal (renewed every third of it).
+    pub duration: Duration,
+}
+
+impl LeaseSettings {
+    /// The Lease through the in-cluster configuration (or the kubeconfig outside one),
+    /// held as the pod's name (`HOSTNAME`).
+    async fn connect(&self) -> Result<LeaseLock> {
+        let config = kube::Config::infer().await.context(
+            "--lease: cannot find the Kubernetes API (in-cluster service account or kubeconfig)",
+        )?;
+        let client = kube::Client::try_from(config)
+            .context("--lease: cannot build the Kubernetes client")?;
+        let identity = std::env::var("HOSTNAME")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| format!("rampart-serve-{}", std::process::id()));
+        Ok(LeaseLock::new(
+            client,
+            &self.namespace,
+            &self.name,
+            &identity,
+            self.duration,
+        ))
+    }
 }
 
 /// Runs the service until SIGTERM or SIGINT. Errors only for what makes it unable to start
@@ -42,7 +80,11 @@ pub fn run(options: ServeOptions) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(options))
+    let result = runtime.block_on(serve(options));
+    // A pass still running after the grace period is left behind (dropping the runtime
+    // would wait for it): the process ends, and the next run completes the rotation.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }
 
 async fn serve(options: ServeOptions) -> Result<()> {
@@ -53,24 +95,51 @@ async fn serve(options: ServeOptions) -> Result<()> {
     tracing::info!(listen = %options.listen, "serving /healthz, /readyz and /metrics");
     let server = tokio::spawn(http::serve(listener, metrics.clone()));
     let mut stop = Stop::new()?;
-
-    let Some(_instance) = become_active(&options, &metrics, &mut stop).await? else {
-        server.abort();
-        tracing::info!("stopped on standby");
-        return Ok(());
+    let lease = match &options.lease {
+        Some(settings) => Some(Arc::new(settings.connect().await?)),
+        None => None,
     };
-    set(&metrics, |m| m.leader = true);
-    tracing::info!("active: this instance rotates");
+    // Active until stopped; back to standby if the Lease is lost.
+    loop {
+        let Some(instance) = become_active(&options, lease.as_ref(), &metrics, &mut stop).await?
+        else {
+            break;
+        };
+        set(&metrics, |m| m.leader = true);
+        tracing::info!("active: this instance rotates");
+        let stopped = active(&options, &instance, &metrics, &mut stop).await;
+        set(&metrics, |m| m.leader = false);
+        instance.release().await;
+        if stopped {
+            break;
+        }
+        tracing::warn!("the Lease was lost: standby until it can be taken again");
+    }
+    server.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
 
+/// Rotates while this instance holds the lock or Lease. True when stopped by a signal,
+/// false when the Lease was lost.
+async fn active(
+    options: &ServeOptions,
+    instance: &Instance,
+    metrics: &Arc<Mutex<Metrics>>,
+    stop: &mut Stop,
+) -> bool {
     let mut schedule = Schedule::default();
     let mut next_refresh = tokio::time::Instant::now();
     loop {
+        if !instance.holding() {
+            return false;
+        }
         if tokio::time::Instant::now() >= next_refresh {
-            refresh(&options, &mut schedule, &metrics).await;
+            refresh(options, &mut schedule, metrics).await;
             next_refresh = tokio::time::Instant::now() + options.refresh_interval;
         }
         let due: BTreeSet<SecretId> = schedule.due(Utc::now()).into_iter().collect();
-        if !due.is_empty() {
+        if !due.is_empty() && instance.holding() {
             let src = options.source.clone();
             let work = tokio::task::spawn_blocking(move || {
                 pass::pass(&src, &due, &mut |event| tracing::info!(?event, "delivery"))
@@ -81,29 +150,26 @@ async fn serve(options: ServeOptions) -> Result<()> {
                 () = stop.wait() => {
                     tracing::info!(grace_s = options.grace.as_secs(), "stopping: finishing the pass in flight");
                     match tokio::time::timeout(options.grace, &mut work).await {
-                        Ok(report) => { record(report, &mut schedule, &metrics, &options.timing); }
+                        Ok(report) => record(report, &mut schedule, metrics, &options.timing),
                         Err(_) => tracing::warn!("the pass in flight did not finish within the grace period; a rerun completes it"),
                     }
-                    break;
+                    return true;
                 }
             };
-            record(report, &mut schedule, &metrics, &options.timing);
+            record(report, &mut schedule, metrics, &options.timing);
             continue;
         }
         let wake = schedule
             .next_wake()
             .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
             .unwrap_or(options.refresh_interval)
-            .min(next_refresh.saturating_duration_since(tokio::time::Instant::now()));
+            .min(next_refresh.saturating_duration_since(tokio::time::Instant::now()))
+            .min(Duration::from_secs(1));
         tokio::select! {
             () = tokio::time::sleep(wake) => {}
-            () = stop.wait() => break,
+            () = stop.wait() => return true,
         }
     }
-    set(&metrics, |m| m.leader = false);
-    server.abort();
-    tracing::info!("stopped");
-    Ok(())
 }
 
 /// SIGTERM or SIGINT.
@@ -128,50 +194,129 @@ impl Stop {
     }
 }
 
-/// Takes the instance lock, waiting on standby while another instance holds it. `None`
-/// when stopped before.
+/// What makes this instance the active one.
+enum Instance {
+    /// The lock file beside the repository lock (outside a cluster).
+    File(RepoLock),
+    /// The Lease, renewed in the background; `holding` turns false once a renewal has
+    /// not succeeded for two thirds of its duration, before another replica may take it.
+    Lease {
+        lock: Arc<LeaseLock>,
+        holding: Arc<AtomicBool>,
+        renewer: tokio::task::JoinHandle<()>,
+    },
+}
+
+impl Instance {
+    fn holding(&self) -> bool {
+        match self {
+            Instance::File(_) => true,
+            Instance::Lease { holding, .. } => holding.load(Ordering::SeqCst),
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Instance::File(lock) => drop(lock),
+            Instance::Lease { lock, renewer, .. } => {
+                renewer.abort();
+                if let Err(e) = lock.release().await {
+                    tracing::warn!(error = %e, "cannot release the Lease; it expires by itself");
+                }
+            }
+        }
+    }
+}
+
+/// Becomes the active instance (the lock file, or the Lease when one is configured),
+/// waiting on standby while another instance is active. `None` when stopped before.
 async fn become_active(
     options: &ServeOptions,
+    lease: Option<&Arc<LeaseLock>>,
     metrics: &Arc<Mutex<Metrics>>,
     stop: &mut Stop,
-) -> Result<Option<RepoLock>> {
+) -> Result<Option<Instance>> {
     let repo = options.source.repo.clone();
     let mut told = false;
     loop {
-        let attempt = {
-            let repo = repo.clone();
-            tokio::task::spawn_blocking(move || {
-                RepoLock::acquire_named(
-                    &repo,
-                    INSTANCE_LOCK,
-                    "rampart serve",
-                    Duration::ZERO,
-                    |_| {},
-                )
-            })
-            .await
-            .context("the lock task failed")?
-        };
-        match attempt {
-            Ok(lock) => return Ok(Some(lock)),
-            Err(GitError::Locked { holder, .. }) => {
-                if !told {
-                    tracing::info!(%holder, "standby: another instance is active");
-                    told = true;
+        let holder = match lease {
+            Some(lock) => match lock.try_acquire().await {
+                Ok(Held::Mine) => return Ok(Some(renew_in_background(lock.clone()))),
+                Ok(Held::Theirs(holder)) => holder,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read or take the Lease");
+                    "unknown (the API server did not answer)".to_owned()
                 }
-                // A standby is ready once it can read the repository.
-                let src = options.source.clone();
-                let readable = tokio::task::spawn_blocking(move || pass::load(&src).is_ok())
-                    .await
-                    .unwrap_or(false);
-                set(metrics, |m| m.repository_ready = readable);
+            },
+            None => {
+                let repo = repo.clone();
+                let attempt = tokio::task::spawn_blocking(move || {
+                    RepoLock::acquire_named(
+                        &repo,
+                        INSTANCE_LOCK,
+                        "rampart serve",
+                        Duration::ZERO,
+                        |_| {},
+                    )
+                })
+                .await
+                .context("the lock task failed")?;
+                match attempt {
+                    Ok(lock) => return Ok(Some(Instance::File(lock))),
+                    Err(GitError::Locked { holder, .. }) => holder,
+                    Err(e) => {
+                        return Err(anyhow::Error::new(e).context("cannot take the instance lock"));
+                    }
+                }
             }
-            Err(e) => return Err(anyhow::Error::new(e).context("cannot take the instance lock")),
+        };
+        if !told {
+            tracing::info!(%holder, "standby: another instance is active");
+            told = true;
         }
+        // A standby is ready once it can read the repository.
+        let src = options.source.clone();
+        let readable = tokio::task::spawn_blocking(move || pass::load(&src).is_ok())
+            .await
+            .unwrap_or(false);
+        set(metrics, |m| m.repository_ready = readable);
         tokio::select! {
             () = tokio::time::sleep(options.standby_retry) => {}
             () = stop.wait() => return Ok(None),
         }
+    }
+}
+
+/// Renews the Lease every third of its duration; gives it up (as far as this instance is
+/// concerned) when renewals fail for two thirds of it.
+fn renew_in_background(lock: Arc<LeaseLock>) -> Instance {
+    let holding = Arc::new(AtomicBool::new(true));
+    let flag = holding.clone();
+    let duration = lock.duration();
+    let renewer_lock = lock.clone();
+    let renewer = tokio::spawn(async move {
+        let mut renewed = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(duration / 3).await;
+            match renewer_lock.try_acquire().await {
+                Ok(Held::Mine) => renewed = tokio::time::Instant::now(),
+                Ok(Held::Theirs(holder)) => {
+                    tracing::warn!(%holder, "the Lease is held by another replica");
+                    flag.store(false, Ordering::SeqCst);
+                    return;
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot renew the Lease"),
+            }
+            if renewed.elapsed() >= duration * 2 / 3 {
+                flag.store(false, Ordering::SeqCst);
+                return;
+            }
+        }
+    });
+    Instance::Lease {
+        lock,
+        holding,
+        renewer,
     }
 }
 

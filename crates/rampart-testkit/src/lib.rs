@@ -1,5 +1,6 @@
 //! Real servers for tests: [`OpenBao`] (dev mode, KV v2 at `secret/`), [`Moto`] (AWS Secrets
-//! Manager) and [`Postgres`], each started by the test that needs it on a free loopback port,
+//! Manager) and [`Postgres`] (and [`LeaseApi`], the one Kubernetes API that cannot run
+//! here, shaped on the real one), each started by the test that needs it on a free loopback port,
 //! in its own temporary directory, and stopped when the handle is dropped.
 //!
 //! Nothing here relies on a server that happens to be running: every test starts its own, so
@@ -23,6 +24,7 @@
 
 mod crash_proxy;
 mod http;
+mod lease_api;
 mod moto;
 mod openbao;
 mod postgres;
@@ -30,6 +32,7 @@ mod process;
 
 pub use crash_proxy::CrashProxy;
 pub use http::{Response, send};
+pub use lease_api::LeaseApi;
 pub use moto::Moto;
 pub use openbao::OpenBao;
 pub use postgres::Postgres;

@@ -2,12 +2,31 @@
 
 use crate::cli::ServeArgs;
 use anyhow::Result;
-use rampart_serve::{ServeOptions, Source, Timing};
+use rampart_serve::{LeaseSettings, ServeOptions, Source, Timing};
 use std::process::ExitCode;
 
 pub(super) fn run(args: ServeArgs) -> Result<ExitCode> {
     let duration =
         |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    let lease = match &args.lease {
+        None => None,
+        Some(text) => {
+            let Some((namespace, name)) = text
+                .split_once('/')
+                .filter(|(ns, n)| !ns.is_empty() && !n.is_empty())
+            else {
+                eprintln!(
+                    "error: --lease `{text}`: expected NAMESPACE/NAME, e.g. rampart-system/rampart-serve"
+                );
+                return Ok(ExitCode::from(super::EXIT_INVALID_INPUT));
+            };
+            Some(LeaseSettings {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                duration: args.lease_duration,
+            })
+        }
+    };
     let repo = match (&args.clone, &args.workdir) {
         (Some(url), Some(workdir)) => rampart_serve::prepare_clone(url, workdir)?,
         _ => args.repo.repo,
@@ -28,6 +47,7 @@ pub(super) fn run(args: ServeArgs) -> Result<ExitCode> {
         },
         standby_retry: args.standby_retry,
         grace: args.grace,
+        lease,
     })?;
     Ok(ExitCode::SUCCESS)
 }
