@@ -8,17 +8,19 @@
 //! grace period), and the process exits 0.
 
 mod http;
+mod instance;
 mod lease;
 mod metrics;
 mod pass;
 mod schedule;
 mod service;
 
+pub use instance::LeaseSettings;
 pub use lease::{Held, LeaseLock};
 pub use metrics::Metrics;
 pub use pass::Source;
 pub use schedule::{Schedule, Timing, jitter};
-pub use service::{LeaseSettings, ServeOptions, run};
+pub use service::{ServeOptions, run};
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};

@@ -2,23 +2,18 @@
 //! new secrets, run a pass whenever secrets come due, keep the metrics, stop on a signal.
 
 use crate::http;
-use crate::lease::{Held, LeaseLock};
+use crate::instance::{Instance, LeaseSettings, become_active};
 use crate::metrics::{Metrics, SecretGauges};
 use crate::pass::{self, Source};
 use crate::schedule::{Passed, Schedule, Timing};
 use anyhow::{Context, Result};
 use chrono::Utc;
-use rampart_git::{GitError, RepoLock};
 use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-
-/// The lock file (beside the repository lock) that the active instance holds.
-const INSTANCE_LOCK: &str = "serve.lock";
 
 /// Everything `rampart serve` is told.
 #[derive(Debug, Clone)]
@@ -37,40 +32,6 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// In a cluster: the Lease that decides the active replica (else the lock file).
     pub lease: Option<LeaseSettings>,
-}
-
-/// Which Lease, and how long a claim lasts.
-#[derive(Debug, Clone)]
-pub struct LeaseSettings {
-    /// The Lease's namespace (the service's own).
-    pub namespace: String,
-    /// The Lease's name.
-    pub name: String,
-    /// How long a claim lasts without renewal (renewed every third of it).
-    pub duration: Duration,
-}
-
-impl LeaseSettings {
-    /// The Lease through the in-cluster configuration (or the kubeconfig outside one),
-    /// held as the pod's name (`HOSTNAME`).
-    async fn connect(&self) -> Result<LeaseLock> {
-        let config = kube::Config::infer().await.context(
-            "--lease: cannot find the Kubernetes API (in-cluster service account or kubeconfig)",
-        )?;
-        let client = kube::Client::try_from(config)
-            .context("--lease: cannot build the Kubernetes client")?;
-        let identity = std::env::var("HOSTNAME")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| format!("rampart-serve-{}", std::process::id()));
-        Ok(LeaseLock::new(
-            client,
-            &self.namespace,
-            &self.name,
-            &identity,
-            self.duration,
-        ))
-    }
 }
 
 /// Runs the service until SIGTERM or SIGINT. Errors only for what makes it unable to start
@@ -173,7 +134,7 @@ async fn active(
 }
 
 /// SIGTERM or SIGINT.
-struct Stop {
+pub(crate) struct Stop {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
@@ -186,137 +147,11 @@ impl Stop {
         })
     }
 
-    async fn wait(&mut self) {
+    pub(crate) async fn wait(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.int.recv() => {}
         }
-    }
-}
-
-/// What makes this instance the active one.
-enum Instance {
-    /// The lock file beside the repository lock (outside a cluster).
-    File(RepoLock),
-    /// The Lease, renewed in the background; `holding` turns false once a renewal has
-    /// not succeeded for two thirds of its duration, before another replica may take it.
-    Lease {
-        lock: Arc<LeaseLock>,
-        holding: Arc<AtomicBool>,
-        renewer: tokio::task::JoinHandle<()>,
-    },
-}
-
-impl Instance {
-    fn holding(&self) -> bool {
-        match self {
-            Instance::File(_) => true,
-            Instance::Lease { holding, .. } => holding.load(Ordering::SeqCst),
-        }
-    }
-
-    async fn release(self) {
-        match self {
-            Instance::File(lock) => drop(lock),
-            Instance::Lease { lock, renewer, .. } => {
-                renewer.abort();
-                if let Err(e) = lock.release().await {
-                    tracing::warn!(error = %e, "cannot release the Lease; it expires by itself");
-                }
-            }
-        }
-    }
-}
-
-/// Becomes the active instance (the lock file, or the Lease when one is configured),
-/// waiting on standby while another instance is active. `None` when stopped before.
-async fn become_active(
-    options: &ServeOptions,
-    lease: Option<&Arc<LeaseLock>>,
-    metrics: &Arc<Mutex<Metrics>>,
-    stop: &mut Stop,
-) -> Result<Option<Instance>> {
-    let repo = options.source.repo.clone();
-    let mut told = false;
-    loop {
-        let holder = match lease {
-            Some(lock) => match lock.try_acquire().await {
-                Ok(Held::Mine) => return Ok(Some(renew_in_background(lock.clone()))),
-                Ok(Held::Theirs(holder)) => holder,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read or take the Lease");
-                    "unknown (the API server did not answer)".to_owned()
-                }
-            },
-            None => {
-                let repo = repo.clone();
-                let attempt = tokio::task::spawn_blocking(move || {
-                    RepoLock::acquire_named(
-                        &repo,
-                        INSTANCE_LOCK,
-                        "rampart serve",
-                        Duration::ZERO,
-                        |_| {},
-                    )
-                })
-                .await
-                .context("the lock task failed")?;
-                match attempt {
-                    Ok(lock) => return Ok(Some(Instance::File(lock))),
-                    Err(GitError::Locked { holder, .. }) => holder,
-                    Err(e) => {
-                        return Err(anyhow::Error::new(e).context("cannot take the instance lock"));
-                    }
-                }
-            }
-        };
-        if !told {
-            tracing::info!(%holder, "standby: another instance is active");
-            told = true;
-        }
-        // A standby is ready once it can read the repository.
-        let src = options.source.clone();
-        let readable = tokio::task::spawn_blocking(move || pass::load(&src).is_ok())
-            .await
-            .unwrap_or(false);
-        set(metrics, |m| m.repository_ready = readable);
-        tokio::select! {
-            () = tokio::time::sleep(options.standby_retry) => {}
-            () = stop.wait() => return Ok(None),
-        }
-    }
-}
-
-/// Renews the Lease every third of its duration; gives it up (as far as this instance is
-/// concerned) when renewals fail for two thirds of it.
-fn renew_in_background(lock: Arc<LeaseLock>) -> Instance {
-    let holding = Arc::new(AtomicBool::new(true));
-    let flag = holding.clone();
-    let duration = lock.duration();
-    let renewer_lock = lock.clone();
-    let renewer = tokio::spawn(async move {
-        let mut renewed = tokio::time::Instant::now();
-        loop {
-            tokio::time::sleep(duration / 3).await;
-            match renewer_lock.try_acquire().await {
-                Ok(Held::Mine) => renewed = tokio::time::Instant::now(),
-                Ok(Held::Theirs(holder)) => {
-                    tracing::warn!(%holder, "the Lease is held by another replica");
-                    flag.store(false, Ordering::SeqCst);
-                    return;
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot renew the Lease"),
-            }
-            if renewed.elapsed() >= duration * 2 / 3 {
-                flag.store(false, Ordering::SeqCst);
-                return;
-            }
-        }
-    });
-    Instance::Lease {
-        lock,
-        holding,
-        renewer,
     }
 }
 
@@ -461,7 +296,7 @@ fn gauges(schedule: &Schedule, metrics: &Arc<Mutex<Metrics>>) {
     set(metrics, |m| m.secrets = secrets);
 }
 
-fn set(metrics: &Arc<Mutex<Metrics>>, f: impl FnOnce(&mut Metrics)) {
+pub(crate) fn set(metrics: &Arc<Mutex<Metrics>>, f: impl FnOnce(&mut Metrics)) {
     f(&mut metrics.lock().unwrap_or_else(|e| e.into_inner()));
 }
 
