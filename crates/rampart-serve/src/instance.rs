@@ -154,14 +154,17 @@ fn renew_in_background(lock: Arc<LeaseLock>) -> Instance {
         let mut renewed = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(duration / 3).await;
-            match renewer_lock.try_acquire().await {
-                Ok(Held::Mine) => renewed = tokio::time::Instant::now(),
-                Ok(Held::Theirs(holder)) => {
+            // An API server that does not answer must not hold the decision up past
+            // the point where the claim may run out.
+            match tokio::time::timeout(duration / 3, renewer_lock.try_acquire()).await {
+                Ok(Ok(Held::Mine)) => renewed = tokio::time::Instant::now(),
+                Ok(Ok(Held::Theirs(holder))) => {
                     tracing::warn!(%holder, "the Lease is held by another replica");
                     flag.store(false, Ordering::SeqCst);
                     return;
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot renew the Lease"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "cannot renew the Lease"),
+                Err(_) => tracing::warn!("the API server did not answer the Lease renewal in time"),
             }
             if renewed.elapsed() >= duration * 2 / 3 {
                 flag.store(false, Ordering::SeqCst);
