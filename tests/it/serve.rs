@@ -1,5 +1,5 @@
 //! `rampart serve` end to end: two real service processes on one repository, a real
-//! OpenBao behind a proxy (which sends SIGTERM in the middle of a rotation), a bare remote
+//! OpenBao behind a proxy (which sends SIGTERM in the middle of a rotation) and moto, a bare remote
 //! the pins are pushed to, `/healthz`, `/readyz` and `/metrics` scraped, JSON logs read.
 //! The schedule is every minute, so the test waits for up to two minute boundaries.
 
@@ -7,13 +7,57 @@ use crate::delivery::Setup;
 use crate::rotate::{current_version, seed_versions, use_vault};
 use crate::rotate_delivery::{password_of, pinned_at};
 use crate::support::rampart_bin;
-use rampart_testkit::{CrashProxy, OpenBao};
+use rampart_rotate::request_token;
+use rampart_testkit::{CrashProxy, Moto, OpenBao};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+/// The AWS secret of the example (app `web`) and the VersionId its request pins.
+const AWS_KEY: &str = "shop/web/oauth-client";
+const AWS_PINNED: &str = "3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86";
+
+/// The VersionId labelled AWSCURRENT in moto.
+fn aws_current(moto: &Moto) -> String {
+    let out = moto
+        .secrets_manager(
+            "DescribeSecret",
+            &serde_json::json!({"SecretId": AWS_KEY}).to_string(),
+        )
+        .expect("describe");
+    let v: Value = serde_json::from_str(&out.body).expect("JSON");
+    v["VersionIdsToStages"]
+        .as_object()
+        .expect("stages")
+        .iter()
+        .find(|(_, stages)| {
+            stages
+                .as_array()
+                .is_some_and(|s| s.iter().any(|x| x == "AWSCURRENT"))
+        })
+        .map(|(id, _)| id.clone())
+        .expect("an AWSCURRENT version")
+}
+
+/// The `client-secret` of one version, read by its id.
+fn aws_client_secret(moto: &Moto, version: &str) -> String {
+    let out = moto
+        .secrets_manager(
+            "GetSecretValue",
+            &serde_json::json!({"SecretId": AWS_KEY, "VersionId": version}).to_string(),
+        )
+        .expect("get");
+    let v: Value = serde_json::from_str(&out.body).expect("JSON");
+    let inner: Value =
+        serde_json::from_str(v["SecretString"].as_str().expect("string")).expect("JSON");
+    inner["client-secret"]
+        .as_str()
+        .expect("client-secret")
+        .to_owned()
+}
 
 /// A `rampart serve` process, killed if the test ends before it stops.
 struct Service {
@@ -30,7 +74,9 @@ impl Drop for Service {
 }
 
 impl Service {
-    fn start(repo: &Path, token: &str, log: PathBuf) -> Service {
+    /// Started in `repo` with the Vault token and AWS (moto at `aws_endpoint`) through the
+    /// SDK's default chain.
+    fn start(repo: &Path, token: &str, aws_endpoint: &str, log: PathBuf) -> Service {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -45,6 +91,12 @@ impl Service {
             .env("VAULT_TOKEN", token)
             .env_remove("BAO_TOKEN")
             .env_remove("RAMPART_REPO")
+            .env("AWS_ENDPOINT_URL", aws_endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
@@ -126,9 +178,30 @@ fn rotation_branch(s: &Setup) -> Option<String> {
 #[test]
 fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotation() {
     let bao = OpenBao::start();
+    let moto = Moto::start();
     let proxy = CrashProxy::start(bao.port(), None);
     let s = Setup::new("  baseBranch: main\n", false);
     use_vault(&s.repo, &proxy.url());
+    // The AWS secret of app `web` rotates every minute too (dev: moto's us-east-1, where
+    // the testkit's requests create it).
+    let spec = s.repo.read("specs/shop.yaml").replace(
+        "        mountPath: /etc/secrets/oauth     # read-only directory in the pod\n",
+        "        mountPath: /etc/secrets/oauth     # read-only directory in the pod\n        rotation: {schedule: \"* * * * *\", generate: {client-secret: {length: 40}}}\n",
+    );
+    s.repo.write("specs/shop.yaml", &spec);
+    let dev = s
+        .repo
+        .read("environments/dev.yaml")
+        .replace("region: eu-central-1", "region: us-east-1");
+    s.repo.write("environments/dev.yaml", &dev);
+    let create = serde_json::json!({
+        "Name": AWS_KEY, "ClientRequestToken": AWS_PINNED,
+        "SecretString": r#"{"client-id":"web","client-secret":"first-client-secret-01"}"#,
+    });
+    let out = moto
+        .secrets_manager("CreateSecret", &create.to_string())
+        .expect("create");
+    assert_eq!(out.status, 200, "{}", out.body);
     for env in ["dev", "staging", "prod"] {
         let rel = format!("environments/{env}.yaml");
         let text = s
@@ -151,8 +224,18 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
     seed_versions(&bao);
     let logs = tempfile::TempDir::new().unwrap();
 
-    let a = Service::start(&s.repo.dir, bao.root_token(), logs.path().join("a.log"));
-    let b = Service::start(&s.repo.dir, bao.root_token(), logs.path().join("b.log"));
+    let a = Service::start(
+        &s.repo.dir,
+        bao.root_token(),
+        &moto.endpoint(),
+        logs.path().join("a.log"),
+    );
+    let b = Service::start(
+        &s.repo.dir,
+        bao.root_token(),
+        &moto.endpoint(),
+        logs.path().join("b.log"),
+    );
     assert!(
         wait_until(Duration::from_secs(20), || a.leader() || b.leader()),
         "no instance became active:\n{}\n{}",
@@ -176,11 +259,29 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
     };
     assert_eq!(pinned_at(&s, &branch, "dev", "api-db"), "4");
     assert_eq!(current_version(&bao), 4, "rotated once, by one instance");
+    let aws_first = request_token(AWS_KEY, AWS_PINNED);
+    assert!(
+        wait_until(Duration::from_secs(20), || pinned_at(
+            &s,
+            &branch,
+            "dev",
+            "web-oauth-client"
+        ) == format!("uuid/{aws_first}")),
+        "the AWS pin: {}\n{}\n{}",
+        pinned_at(&s, &branch, "dev", "web-oauth-client"),
+        a.log(),
+        b.log()
+    );
+    assert_eq!(aws_current(&moto), aws_first);
     let (mut leader, mut standby) = if a.leader() { (a, b) } else { (b, a) };
     assert!(!standby.leader());
     let rotated = "rampart_rotations_total{backend=\"vault\",outcome=\"rotated\"}";
     assert_eq!(leader.metric(rotated), Some(1.0));
     assert_eq!(standby.metric(rotated), None);
+    assert_eq!(
+        leader.metric("rampart_rotations_total{backend=\"aws\",outcome=\"rotated\"}"),
+        Some(1.0)
+    );
     assert!(wait_until(Duration::from_secs(10), || {
         leader.get("/readyz").map(|r| r.0) == Some(200)
             && standby.get("/readyz").map(|r| r.0) == Some(200)
@@ -218,6 +319,12 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
         "the rotation in flight was delivered before the exit:\n{}",
         leader.log()
     );
+    let aws_second = request_token(AWS_KEY, &aws_first);
+    assert_eq!(aws_current(&moto), aws_second);
+    assert_eq!(
+        pinned_at(&s, &branch, "dev", "web-oauth-client"),
+        format!("uuid/{aws_second}")
+    );
 
     // 3. The standby takes over, and stops on SIGTERM too.
     assert!(
@@ -232,6 +339,8 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
         password_of(&bao, "4"),
         password_of(&bao, "5"),
         bao.root_token().to_owned(),
+        aws_client_secret(&moto, &aws_first),
+        aws_client_secret(&moto, &aws_second),
     ];
     let history = s.remote(&["log", "-p", "--all", "--format=%B"]);
     for (name, text) in [

@@ -26,7 +26,6 @@ pub struct Aws {
 struct Version {
     id: String,
     stages: Vec<String>,
-    created: Option<String>,
 }
 
 impl Aws {
@@ -102,10 +101,6 @@ impl Aws {
                 out.push(Version {
                     id: id.to_owned(),
                     stages: v.version_stages().to_vec(),
-                    created: v.created_date().map(|d| {
-                        d.fmt(aws_smithy_types::date_time::Format::DateTime)
-                            .unwrap_or_default()
-                    }),
                 });
             }
             match page.next_token() {
@@ -113,6 +108,24 @@ impl Aws {
                 _ => return Ok(out),
             }
         }
+    }
+
+    /// When version `id` was written, from `GetSecretValue` of that version: the listing's
+    /// `CreatedDate` is right on AWS, but moto reports the time of the call there, so a
+    /// schedule would never come due against it. The value read is dropped at once.
+    async fn created(&self, key: &str, id: &str) -> Result<Option<String>, BackendError> {
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(key)
+            .version_id(id)
+            .send()
+            .await
+            .map_err(|e| error("read the creation time of a version of", key, e))?;
+        Ok(out.created_date().map(|d| {
+            d.fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap_or_default()
+        }))
     }
 
     async fn move_label(
@@ -177,9 +190,10 @@ impl Backend for Aws {
         let pending = holding(PENDING)
             .filter(|p| p.id != current.id)
             .map(|p| p.id.clone());
+        let written = self.created(key, &current.id).await?;
         Ok(Remote {
             current: current.id.clone(),
-            current_written: current.created.clone(),
+            current_written: written,
             pending,
             max_versions: None,
             cas_required: false,

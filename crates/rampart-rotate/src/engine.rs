@@ -118,6 +118,7 @@ async fn generate_version<B: Backend>(
     }
     // 3. Due? A version someone else wrote counts as a rotation: pin it until due.
     if !job.force && !job.due.is_due(remote.current_written.as_deref()) {
+        tracing::debug!(secret = %job.id, written = remote.current_written.as_deref().unwrap_or("unknown"), "not due");
         if ahead {
             if dry_run {
                 return Ok(would(job, "would follow"));

@@ -134,7 +134,11 @@ impl Schedule {
                 entry.next_at = if entry.behind_since.is_some() {
                     now + timing.retry_interval
                 } else {
-                    next_rotation(entry, timing, now)
+                    let next = next_rotation(entry, timing, now);
+                    // Due by what was known, yet the engine found nothing to do (the
+                    // backend's clock or a write since): look again after a while, never in
+                    // a tight loop.
+                    if next <= now { now + backoff(1) } else { next }
                 };
             }
         }

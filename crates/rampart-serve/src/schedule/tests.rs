@@ -117,6 +117,20 @@ fn a_backend_ahead_of_the_pin_is_due_now_and_retried_until_delivered() {
 }
 
 #[test]
+fn a_secret_the_engine_finds_not_due_is_not_retried_in_a_tight_loop() {
+    let mut s = Schedule::default();
+    let id = s.update(vec![planned("db", "3", daily())], at(10, 0))[0].clone();
+    // Written yesterday: due now by what the schedule knows.
+    let yesterday = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    s.inspected(&id, &remote("3", yesterday), &TIMING, at(10, 0));
+    assert_eq!(s.due(at(10, 0)), vec![id.clone()]);
+    // The engine says up to date: the next look is later, not now.
+    s.passed(&id, Passed::Done { new: None }, &TIMING, at(10, 0));
+    assert!(s.due(at(10, 0)).is_empty());
+    assert_eq!(s.next_wake(), Some(at(10, 0) + Duration::seconds(30)));
+}
+
+#[test]
 fn failures_back_off_and_follow_secrets_are_polled() {
     let mut s = Schedule::default();
     let follow = Rotation {
