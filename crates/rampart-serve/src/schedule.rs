@@ -161,6 +161,17 @@ impl Schedule {
             .collect()
     }
 
+    /// The secrets whose pin is behind the backend. Every pass carries them along (the
+    /// engine resumes them without writing), because a pass rewrites the one rotation
+    /// branch: a pin left out would disappear from the pull request until its own retry.
+    pub fn behind(&self) -> Vec<SecretId> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.behind_since.is_some())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// When the next secret's time comes.
     pub fn next_wake(&self) -> Option<DateTime<Utc>> {
         self.entries.values().map(|e| e.next_at).min()

@@ -99,7 +99,10 @@ async fn active(
             refresh(options, &mut schedule, metrics).await;
             next_refresh = tokio::time::Instant::now() + options.refresh_interval;
         }
-        let due: BTreeSet<SecretId> = schedule.due(Utc::now()).into_iter().collect();
+        let mut due: BTreeSet<SecretId> = schedule.due(Utc::now()).into_iter().collect();
+        if !due.is_empty() {
+            due.extend(schedule.behind());
+        }
         if !due.is_empty() && instance.holding() {
             let src = options.source.clone();
             let work = tokio::task::spawn_blocking(move || {

@@ -103,6 +103,8 @@ fn a_backend_ahead_of_the_pin_is_due_now_and_retried_until_delivered() {
     assert_eq!(s.next_wake(), Some(at(10, 11)));
     assert!(s.entries()[&id].behind_since.is_some());
 
+    assert_eq!(s.behind(), vec![id.clone()], "carried along by every pass");
+
     // The inputs now pin 4 (merged): inspected again, back on the schedule.
     assert_eq!(
         s.update(vec![planned("db", "4", daily())], at(10, 12)),
@@ -110,6 +112,7 @@ fn a_backend_ahead_of_the_pin_is_due_now_and_retried_until_delivered() {
     );
     s.inspected(&id, &remote("4", at(10, 0)), &TIMING, at(10, 12));
     assert!(s.entries()[&id].behind_since.is_none());
+    assert!(s.behind().is_empty());
     assert_eq!(
         s.next_wake(),
         Some(Utc.with_ymd_and_hms(2026, 3, 3, 3, 0, 0).unwrap())
