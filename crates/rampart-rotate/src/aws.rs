@@ -110,22 +110,53 @@ impl Aws {
         }
     }
 
-    /// When version `id` was written, from `GetSecretValue` of that version: the listing's
-    /// `CreatedDate` is right on AWS, but moto reports the time of the call there, so a
-    /// schedule would never come due against it. The value read is dropped at once.
-    async fn created(&self, key: &str, id: &str) -> Result<Option<String>, BackendError> {
+    /// One version by its id: when it was written, and its properties (an error when its
+    /// value is not a JSON object of properties). The write time comes from here, not from
+    /// the listing: `ListSecretVersionIds`' `CreatedDate` is right on AWS, but moto reports
+    /// the time of the call there, so a schedule would never come due against it.
+    async fn get(
+        &self,
+        key: &str,
+        version: &str,
+    ) -> Result<(Option<String>, Result<SecretData, BackendError>), BackendError> {
         let out = self
             .client
             .get_secret_value()
             .secret_id(key)
-            .version_id(id)
+            .version_id(version)
             .send()
             .await
-            .map_err(|e| error("read the creation time of a version of", key, e))?;
-        Ok(out.created_date().map(|d| {
+            .map_err(|e| error("read a version of", key, e))?;
+        let written = out.created_date().map(|d| {
             d.fmt(aws_smithy_types::date_time::Format::DateTime)
                 .unwrap_or_default()
-        }))
+        });
+        let invalid = |message: &str| BackendError {
+            backend: "aws",
+            operation: "read a version of",
+            key: key.to_owned(),
+            message: message.to_owned(),
+            kind: BackendErrorKind::Other,
+        };
+        let data = match out.secret_string() {
+            None => Err(invalid(
+                "the version has no SecretString (binary secrets are not rotated)",
+            )),
+            // The value is never quoted: serde_json's message names only line and column.
+            Some(text) => serde_json::from_str::<BTreeMap<String, serde_json::Value>>(text)
+                .map_err(|_| invalid("the SecretString is not a JSON object of properties"))
+                .map(|json| {
+                    SecretData::new(
+                        json.into_iter()
+                            .map(|(k, v)| match v {
+                                serde_json::Value::String(s) => (k, s),
+                                other => (k, other.to_string()),
+                            })
+                            .collect(),
+                    )
+                }),
+        };
+        Ok((written, data))
     }
 
     async fn move_label(
@@ -190,10 +221,11 @@ impl Backend for Aws {
         let pending = holding(PENDING)
             .filter(|p| p.id != current.id)
             .map(|p| p.id.clone());
-        let written = self.created(key, &current.id).await?;
+        let (written, data) = self.get(key, &current.id).await?;
         Ok(Remote {
             current: current.id.clone(),
             current_written: written,
+            current_data: data.ok(),
             pending,
             max_versions: None,
             cas_required: false,
@@ -202,35 +234,7 @@ impl Backend for Aws {
     }
 
     async fn read(&self, key: &str, version: &str) -> Result<SecretData, BackendError> {
-        let out = self
-            .client
-            .get_secret_value()
-            .secret_id(key)
-            .version_id(version)
-            .send()
-            .await
-            .map_err(|e| error("read a version of", key, e))?;
-        let invalid = |message: &str| BackendError {
-            backend: "aws",
-            operation: "read a version of",
-            key: key.to_owned(),
-            message: message.to_owned(),
-            kind: BackendErrorKind::Other,
-        };
-        let text = out.secret_string().ok_or_else(|| {
-            invalid("the version has no SecretString (binary secrets are not rotated)")
-        })?;
-        // The value is never quoted: serde_json's message names only line and column.
-        let json: BTreeMap<String, serde_json::Value> = serde_json::from_str(text)
-            .map_err(|_| invalid("the SecretString is not a JSON object of properties"))?;
-        Ok(SecretData::new(
-            json.into_iter()
-                .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => (k, s),
-                    other => (k, other.to_string()),
-                })
-                .collect(),
-        ))
+        self.get(key, version).await?.1
     }
 
     async fn protect(

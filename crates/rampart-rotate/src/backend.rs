@@ -22,6 +22,9 @@ pub struct Remote {
     /// AWS: every version id with its staging labels, as listed by `inspect` (so that
     /// protecting the pin needs no second listing).
     pub labels: Vec<(String, Vec<String>)>,
+    /// The current version's properties when `inspect` had to read that version anyway
+    /// (AWS: its write time comes from there), so the engine need not read it again.
+    pub current_data: Option<SecretData>,
 }
 
 /// A secrets manager, as the rotation engine uses it.

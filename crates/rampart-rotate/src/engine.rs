@@ -61,7 +61,7 @@ async fn follow<B: Backend>(
         return Ok(Outcome::UpToDate);
     }
     // Pin only what can be read.
-    backend.read(&job.remote_key, &remote.current).await?;
+    read_current(backend, &job.remote_key, remote).await?;
     if dry_run {
         return Ok(Outcome::WouldRotate {
             old: job.pinned.clone(),
@@ -104,7 +104,7 @@ async fn generate_version<B: Backend>(
     // 2. Ahead of Git: ours (a run stopped before Git was updated) is completed and pinned.
     let ahead = remote.current != job.pinned;
     if ahead {
-        let data = backend.read(key, &remote.current).await?;
+        let data = read_current(backend, key, remote).await?;
         if data.marker().is_some() {
             if dry_run {
                 return Ok(would(job, "would resume"));
@@ -131,14 +131,14 @@ async fn generate_version<B: Backend>(
         return Ok(Outcome::UpToDate);
     }
     if dry_run {
-        backend.read(key, &remote.current).await?;
+        read_current(backend, key, remote).await?;
         return Ok(would(job, "would rotate"));
     }
     // 4. Rotate: protect the pin, stage, read back, set and test the target, finish.
     backend
         .protect(key, remote, &job.pinned, job.keep_versions)
         .await?;
-    let base = backend.read(key, &remote.current).await?;
+    let base = read_current(backend, key, remote).await?;
     let mut next = base.clone();
     for g in generate {
         let value =
@@ -227,10 +227,22 @@ async fn complete<B: Backend>(
     Ok(())
 }
 
+/// The current version's properties: as `inspect` read them, else read now by its id.
+async fn read_current<B: Backend>(
+    backend: &B,
+    key: &str,
+    remote: &Remote,
+) -> Result<SecretData, RotateError> {
+    match &remote.current_data {
+        Some(data) => Ok(data.clone()),
+        None => Ok(backend.read(key, &remote.current).await?),
+    }
+}
+
 /// The admin credential: the current version of `admin_key`, read by its id.
 async fn admin_login<B: Backend>(backend: &B, admin_key: &str) -> Result<SecretData, RotateError> {
     let remote = backend.inspect(admin_key).await?;
-    let data = backend.read(admin_key, &remote.current).await?;
+    let data = read_current(backend, admin_key, &remote).await?;
     for p in ["username", "password"] {
         property(&data, admin_key, &remote.current, p)?;
     }

@@ -147,6 +147,7 @@ impl Backend for Vault {
             max_versions: Some(self.effective_max_versions(key, meta.max_versions).await?),
             cas_required: meta.cas_required,
             labels: Vec::new(),
+            current_data: None,
         })
     }
 

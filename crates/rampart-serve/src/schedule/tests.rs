@@ -52,6 +52,7 @@ fn remote(current: &str, written: DateTime<Utc>) -> Remote {
         max_versions: None,
         cas_required: true,
         labels: Vec::new(),
+        current_data: None,
     }
 }
 
