@@ -14,6 +14,22 @@ use std::path::{Path, PathBuf};
 /// One new pin: the planned secret, the version Git pinned and the new one.
 pub type Pin<'a> = (&'a Planned, &'a str, &'a str);
 
+/// The new pins among the engine's `results` for `planned` (in the same order): every
+/// secret rotated, resumed or followed, with the version Git pinned and the new one.
+pub fn new_pins<'a>(
+    planned: &'a [Planned],
+    results: &'a [Result<rampart_rotate::Outcome, rampart_rotate::RotateError>],
+) -> Vec<Pin<'a>> {
+    planned
+        .iter()
+        .zip(results)
+        .filter_map(|(p, r)| {
+            let (old, new) = r.as_ref().ok()?.new_pin()?;
+            Some((p, old, new))
+        })
+        .collect()
+}
+
 /// What to deliver, and how.
 pub struct PinDelivery<'a> {
     /// The GitOps repository.

@@ -71,6 +71,15 @@ impl Instance {
         }
     }
 
+    /// How often the loop must look at [`Instance::holding`]: a Lease can be lost at any
+    /// time, the lock file only with the process.
+    pub fn watch_every(&self) -> Duration {
+        match self {
+            Instance::File(_) => Duration::MAX,
+            Instance::Lease { .. } => Duration::from_secs(1),
+        }
+    }
+
     pub async fn release(self) {
         match self {
             Instance::File(lock) => drop(lock),

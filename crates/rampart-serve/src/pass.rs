@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result};
 use rampart_deliver::inputs::{self, INPUT_PATHS, Inputs};
-use rampart_deliver::pins::{PinDelivery, deliver_pins, delivers_to_remote};
+use rampart_deliver::pins::{PinDelivery, deliver_pins, delivers_to_remote, new_pins};
 use rampart_deliver::{CommitOptions, Event};
 use rampart_git::{FileSet, RepoLock};
 use rampart_rotate::{Outcome, Planned, Remote, RotateError, SecretId};
@@ -146,14 +146,7 @@ pub fn pass(
         },
     ));
     let took = took.into_inner().unwrap_or_else(|e| e.into_inner());
-    let pins: Vec<(&Planned, &str, &str)> = planned
-        .iter()
-        .zip(&results)
-        .filter_map(|(p, r)| {
-            let (old, new) = r.as_ref().ok()?.new_pin()?;
-            Some((p, old, new))
-        })
-        .collect();
+    let pins = new_pins(&planned, &results);
     let delivery = if pins.is_empty() {
         None
     } else {

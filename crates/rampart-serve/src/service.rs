@@ -128,7 +128,7 @@ async fn active(
             .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
             .unwrap_or(options.refresh_interval)
             .min(next_refresh.saturating_duration_since(tokio::time::Instant::now()))
-            .min(Duration::from_secs(1));
+            .min(instance.watch_every());
         tokio::select! {
             () = tokio::time::sleep(wake) => {}
             () = stop.wait() => return true,

@@ -7,7 +7,7 @@ use crate::output::outln;
 use crate::rotation::{self, Planned};
 use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
-use rampart_deliver::pins::{PinDelivery, deliver_pins};
+use rampart_deliver::pins::{PinDelivery, deliver_pins, new_pins};
 use rampart_git::FileSet;
 use rampart_rotate::{Outcome, RotateError};
 use std::io::IsTerminal;
@@ -56,14 +56,7 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
 
     print_summary(&planned, &results);
     let failed = results.iter().filter(|r| r.is_err()).count();
-    let pins: Vec<(&Planned, &str, &str)> = planned
-        .iter()
-        .zip(&results)
-        .filter_map(|(p, r)| {
-            let (old, new) = r.as_ref().ok()?.new_pin()?;
-            Some((p, old, new))
-        })
-        .collect();
+    let pins = new_pins(&planned, &results);
     if !args.dry_run && !pins.is_empty() {
         let topic = branch_topic(&args);
         deliver_pins(
