@@ -400,6 +400,22 @@ pub(crate) async fn requests(server: &MockServer) -> Vec<(String, String, Value)
         .collect()
 }
 
+/// The body of the update of pull request #7 among the requests `sent`, asserting that no
+/// second pull request was opened.
+pub(crate) fn updated_pull_request_body(sent: &[(String, String, Value)]) -> &str {
+    assert!(
+        !sent
+            .iter()
+            .any(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls"),
+        "no second pull request: {sent:?}"
+    );
+    let patch = sent
+        .iter()
+        .find(|(m, p, _)| m == "PATCH" && p == "/repos/acme/gitops/pulls/7")
+        .expect("the pull request was updated");
+    patch.2["body"].as_str().unwrap_or_default()
+}
+
 fn request_spec(apps: &[&str]) -> String {
     let mut text = String::from(
         "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: shop\nteam: web\nlabels:\n  cost-center: cc-1\n  data-classification: internal\napps:\n",
@@ -494,22 +510,8 @@ fn render_pr_opens_then_updates_one_pull_request_and_refuses_a_branch_others_com
         second.stdout
     );
     let sent = runtime.block_on(requests(&server));
-    assert!(
-        !sent
-            .iter()
-            .any(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls"),
-        "no second pull request: {sent:?}"
-    );
-    let patch = sent
-        .iter()
-        .find(|(m, p, _)| m == "PATCH" && p == "/repos/acme/gitops/pulls/7")
-        .expect("the pull request was updated");
-    assert!(
-        patch.2["body"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("`shop`")
-    );
+    let body = updated_pull_request_body(&sent);
+    assert!(body.contains("`shop`"));
     assert_ne!(s.remote(&["rev-parse", &branch]), first_tip);
     assert!(s.remote_has(&format!(
         "{branch}:clusters/dev/namespaces/shop/workload-cron.yaml"

@@ -105,6 +105,39 @@ pub(crate) fn current_version(bao: &OpenBao) -> u64 {
         .expect("current_version")
 }
 
+/// The example's AWS secret (app `web`) and the VersionId its request pins.
+pub(crate) const AWS_KEY: &str = "shop/web/oauth-client";
+pub(crate) const AWS_PINNED: &str = "3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86";
+
+/// Creates the example's AWS secret in moto at its pinned VersionId, and moves dev to
+/// us-east-1: moto keeps secrets per region, and the testkit's requests sign for that one.
+pub(crate) fn seed_aws_secret(repo: &Repo, moto: &rampart_testkit::Moto) {
+    let env = repo
+        .read("environments/dev.yaml")
+        .replace("region: eu-central-1", "region: us-east-1");
+    repo.write("environments/dev.yaml", &env);
+    let create = serde_json::json!({
+        "Name": AWS_KEY, "ClientRequestToken": AWS_PINNED,
+        "SecretString": r#"{"client-id":"web","client-secret":"first-client-secret-01"}"#,
+    });
+    let out = moto
+        .secrets_manager("CreateSecret", &create.to_string())
+        .expect("create");
+    assert_eq!(out.status, 200, "{}", out.body);
+}
+
+/// The environment that points the AWS SDK's default chain at moto and at nothing of this
+/// machine's (no profile or credentials file); remove `AWS_PROFILE` as well.
+pub(crate) fn moto_chain(endpoint: &str) -> [(&'static str, String); 5] {
+    [
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ("AWS_CONFIG_FILE", "/nonexistent".to_owned()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent".to_owned()),
+    ]
+}
+
 /// Every byte Git holds, in every commit.
 fn everything_in_git(repo: &Repo) -> String {
     repo.git(&["log", "-p", "--all", "--format=%B"])
@@ -341,8 +374,6 @@ fn killed_at_every_step_a_rerun_converges_without_losing_a_version() {
 #[test]
 fn follow_on_aws_pins_what_another_writer_made_current_through_the_default_chain() {
     use rampart_testkit::Moto;
-    const AWS_KEY: &str = "shop/web/oauth-client";
-    const PINNED: &str = "3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86";
     let moto = Moto::start();
     let bao = OpenBao::start();
     let repo = setup(&bao.addr(), &bao);
@@ -351,31 +382,15 @@ fn follow_on_aws_pins_what_another_writer_made_current_through_the_default_chain
         "        mountPath: /etc/secrets/oauth     # read-only directory in the pod\n        rotation: {follow: true}\n",
     );
     repo.write("specs/shop.yaml", &spec);
-    // moto keeps secrets per region; the testkit's requests sign for us-east-1.
-    let env = repo
-        .read("environments/dev.yaml")
-        .replace("region: eu-central-1", "region: us-east-1");
-    repo.write("environments/dev.yaml", &env);
+    seed_aws_secret(&repo, &moto);
     repo.rampart(&["render"]).ok();
-    let create = serde_json::json!({
-        "Name": AWS_KEY, "ClientRequestToken": PINNED,
-        "SecretString": r#"{"client-id":"web","client-secret":"first-client-secret-01"}"#,
-    });
-    let out = moto
-        .secrets_manager("CreateSecret", &create.to_string())
-        .expect("create");
-    assert_eq!(out.status, 200, "{}", out.body);
     let aws_rotate = |args: &[&str]| -> Run {
         Command::new(rampart_bin())
             .arg("rotate")
             .args(args)
             .current_dir(&repo.dir)
-            .env("AWS_ENDPOINT_URL", moto.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .envs(moto_chain(&moto.endpoint()))
             .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .output()
             .expect("run rampart rotate")
             .into()
@@ -408,7 +423,7 @@ fn follow_on_aws_pins_what_another_writer_made_current_through_the_default_chain
     );
     let prod = repo.read("clusters/prod/namespaces/shop/external-secrets.yaml");
     assert!(
-        prod.contains(&format!("uuid/{PINNED}")),
+        prod.contains(&format!("uuid/{AWS_PINNED}")),
         "prod keeps its pin"
     );
     assert!(

@@ -4,7 +4,7 @@
 //! Real OpenBao, real bare remotes (through `git daemon` where hooks must run), GitHub's
 //! pull-request API mocked with wiremock.
 
-use crate::delivery::{Setup, TOKEN, TOKEN_VAR, mount_github, requests};
+use crate::delivery::{Setup, TOKEN, TOKEN_VAR, mount_github, requests, updated_pull_request_body};
 use crate::rotate::{FIRST_PASSWORD, KEY, current_version, seed_versions, use_vault};
 use crate::support::{Run, rampart_bin};
 use rampart_testkit::OpenBao;
@@ -271,17 +271,7 @@ fn a_run_while_the_rotation_pull_request_is_open_updates_it() {
         "still one rampart branch"
     );
     let sent = runtime.block_on(requests(&server));
-    assert!(
-        !sent
-            .iter()
-            .any(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls"),
-        "no second pull request: {sent:?}"
-    );
-    let patch = sent
-        .iter()
-        .find(|(m, p, _)| m == "PATCH" && p == "/repos/acme/gitops/pulls/7")
-        .expect("the pull request was updated");
-    let body = patch.2["body"].as_str().unwrap_or_default();
+    let body = updated_pull_request_body(&sent);
     for line in [
         "- shop/api-db (dev): version 3 → 4",
         "- shop/api-cache (dev): version 1 → 2",

@@ -4,7 +4,9 @@
 //! The schedule is every minute, so the test waits for up to two minute boundaries.
 
 use crate::delivery::Setup;
-use crate::rotate::{current_version, seed_versions, use_vault};
+use crate::rotate::{
+    AWS_KEY, AWS_PINNED, current_version, moto_chain, seed_aws_secret, seed_versions, use_vault,
+};
 use crate::rotate_delivery::{password_of, pinned_at};
 use crate::support::rampart_bin;
 use rampart_rotate::request_token;
@@ -15,10 +17,6 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-/// The AWS secret of the example (app `web`) and the VersionId its request pins.
-const AWS_KEY: &str = "shop/web/oauth-client";
-const AWS_PINNED: &str = "3f9c2b7e-8d41-4c6a-9e5b-2a7d1c0f4e86";
 
 /// The VersionId labelled AWSCURRENT in moto.
 fn aws_current(moto: &Moto) -> String {
@@ -91,12 +89,8 @@ impl Service {
             .env("VAULT_TOKEN", token)
             .env_remove("BAO_TOKEN")
             .env_remove("RAMPART_REPO")
-            .env("AWS_ENDPOINT_URL", aws_endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .envs(moto_chain(aws_endpoint))
             .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
@@ -189,19 +183,7 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
         "        mountPath: /etc/secrets/oauth     # read-only directory in the pod\n        rotation: {schedule: \"* * * * *\", generate: {client-secret: {length: 40}}}\n",
     );
     s.repo.write("specs/shop.yaml", &spec);
-    let dev = s
-        .repo
-        .read("environments/dev.yaml")
-        .replace("region: eu-central-1", "region: us-east-1");
-    s.repo.write("environments/dev.yaml", &dev);
-    let create = serde_json::json!({
-        "Name": AWS_KEY, "ClientRequestToken": AWS_PINNED,
-        "SecretString": r#"{"client-id":"web","client-secret":"first-client-secret-01"}"#,
-    });
-    let out = moto
-        .secrets_manager("CreateSecret", &create.to_string())
-        .expect("create");
-    assert_eq!(out.status, 200, "{}", out.body);
+    seed_aws_secret(&s.repo, &moto);
     for env in ["dev", "staging", "prod"] {
         let rel = format!("environments/{env}.yaml");
         let text = s
