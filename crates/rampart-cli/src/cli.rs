@@ -80,6 +80,15 @@ pub struct ServeArgs {
     /// Where --clone keeps its checkout (the only directory the service writes to).
     #[arg(long, value_name = "DIR", requires = "clone")]
     pub workdir: Option<PathBuf>,
+    /// Rotate only this environment's secrets (the service in one environment's cluster);
+    /// default: every environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Read the Git token (HTTPS clone, push and forge API) from this file instead of
+    /// RAMPART_GIT_TOKEN and delivery.tokenEnv/tokenFile of rampart.yaml: the token the
+    /// service's namespace mounts from its ExternalSecret. Read again on every use.
+    #[arg(long, value_name = "PATH")]
+    pub git_token_file: Option<PathBuf>,
     /// Address of the HTTP port (/healthz, /readyz, /metrics).
     #[arg(long, default_value = "0.0.0.0:9464")]
     pub listen: std::net::SocketAddr,

@@ -5,8 +5,8 @@ use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_model::{
-    Diagnostics, Environment, RepoConfig, RequestContext, parse_environment, parse_repo_config,
-    parse_request,
+    Diagnostics, Environment, RepoConfig, RequestContext, check_service, parse_environment,
+    parse_repo_config, parse_request,
 };
 use rampart_render::{Blueprint, RequestFile};
 use std::path::{Path, PathBuf};
@@ -80,8 +80,8 @@ impl Inputs {
             Ok(text)
         };
 
-        let text = read(CONFIG_FILE, &mut files)?;
-        let config = parse_repo_config(&display(repo, CONFIG_FILE), &text)?;
+        let config_text = read(CONFIG_FILE, &mut files)?;
+        let config = parse_repo_config(&display(repo, CONFIG_FILE), &config_text)?;
         let mut environments = Vec::new();
         for name in &config.environments {
             let rel = format!("environments/{name}.yaml");
@@ -124,6 +124,16 @@ impl Inputs {
                 }),
                 Err(d) => diagnostics.0.extend(d.0),
             }
+        }
+        let requested: Vec<&str> = requests.iter().map(|r| r.request.name.as_str()).collect();
+        if let Err(d) = check_service(
+            &display(repo, CONFIG_FILE),
+            &config_text,
+            &config,
+            &environments,
+            &requested,
+        ) {
+            diagnostics.0.extend(d.0);
         }
         if !diagnostics.is_empty() {
             return Err(diagnostics.into());

@@ -92,8 +92,13 @@ pub fn render_inputs(
         None => Prior::new(),
     };
     tracing::info!(reused = prior.len(), "render cache read");
-    let mut generated =
-        rampart_render::render_repository(&blueprint, &inputs.requests, &environments, &prior)?;
+    let mut generated = rampart_render::render_repository(
+        &blueprint,
+        &inputs.requests,
+        &environments,
+        &prior,
+        inputs.config.service(),
+    )?;
     let mut owned = Vec::with_capacity(2 * environments.len() + 1);
     for env in &environments {
         owned.push(format!("clusters/{}/namespaces/", env.name));

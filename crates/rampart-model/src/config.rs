@@ -21,6 +21,16 @@ pub struct RepoConfig {
     /// How commits reach the remote (push, pull request).
     #[serde(default)]
     pub delivery: crate::delivery::Delivery,
+    /// The rotation service's own namespace, rendered into every environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<crate::service::ServiceConfig>,
+}
+
+impl RepoConfig {
+    /// The service section when it is enabled.
+    pub fn service(&self) -> Option<&crate::service::ServiceConfig> {
+        self.service.as_ref().filter(|s| s.enabled)
+    }
 }
 
 /// Governance rules.

@@ -34,6 +34,9 @@ pub struct Environment {
     /// Control-plane and runtime-detection settings for `clusters/<env>/cluster/`.
     #[serde(default)]
     pub cluster: ClusterSettings,
+    /// The rotation service's namespace in this cluster (with `service:` in rampart.yaml).
+    #[serde(default)]
+    pub service: crate::service::EnvironmentService,
 }
 
 /// Pod Security Admission levels; `enforce` is pinned to a version, audit and warn track `latest`.

@@ -23,6 +23,7 @@ pub mod request;
 pub mod rotation;
 pub mod secret;
 pub mod secret_shape;
+pub mod service;
 mod validate;
 
 pub use config::RepoConfig;
@@ -30,4 +31,6 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use environment::Environment;
 pub use request::NamespaceRequest;
 pub use validate::syntax;
-pub use validate::{RequestContext, parse_environment, parse_repo_config, parse_request};
+pub use validate::{
+    RequestContext, check_service, parse_environment, parse_repo_config, parse_request,
+};

@@ -12,6 +12,8 @@ use handlebars::Handlebars;
 use include_dir::{Dir, include_dir};
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/hardened-namespace");
+static ROTATION_SERVICE: Dir<'_> =
+    include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/rotation-service");
 
 /// Compiled templates of one blueprint.
 pub struct Blueprint {
@@ -27,7 +29,17 @@ pub struct Blueprint {
 impl Blueprint {
     /// The `hardened-namespace` blueprint built into the binary.
     pub fn embedded() -> Result<Self, RenderError> {
-        let files = EMBEDDED
+        Blueprint::from_dir(&EMBEDDED)
+    }
+
+    /// The `rotation-service` blueprint built into the binary: what the service's namespace
+    /// adds to the hardened namespace (its Deployment, Service and alerts).
+    pub fn rotation_service() -> Result<Self, RenderError> {
+        Blueprint::from_dir(&ROTATION_SERVICE)
+    }
+
+    fn from_dir(dir: &Dir<'_>) -> Result<Self, RenderError> {
+        let files = dir
             .files()
             .filter_map(|f| {
                 Some((

@@ -16,6 +16,7 @@ mod namespace;
 mod network;
 mod repository;
 mod secrets;
+pub mod service;
 mod typed;
 
 pub use blueprint::Blueprint;

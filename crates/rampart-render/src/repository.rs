@@ -3,6 +3,8 @@
 use crate::blueprint::Blueprint;
 use crate::error::RenderError;
 use crate::namespace::{NamespaceFiles, kustomization, render_namespace};
+use crate::service::render_service;
+use rampart_model::service::ServiceConfig;
 use rampart_model::{Environment, NamespaceRequest};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -20,7 +22,8 @@ pub struct RequestFile {
 pub type Prior = BTreeMap<(String, String), NamespaceFiles>;
 
 /// Renders `requests` × `environments` into `clusters/<env>/namespaces/<ns>/<file>` plus a
-/// `clusters/<env>/kustomization.yaml` per environment. Namespaces found in `prior` are not
+/// `clusters/<env>/kustomization.yaml` per environment, and with `service` the rotation
+/// service's namespace in every environment. Namespaces found in `prior` are not
 /// rendered again. Runs namespaces in parallel; the result is ordered and identical on
 /// every run.
 pub fn render_repository(
@@ -28,6 +31,7 @@ pub fn render_repository(
     requests: &[RequestFile],
     environments: &[Environment],
     prior: &Prior,
+    service: Option<&ServiceConfig>,
 ) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
     let jobs: Vec<(&Environment, &RequestFile)> = environments
         .iter()
@@ -43,7 +47,14 @@ pub fn render_repository(
             };
             Ok((env.name.as_str(), file.request.name.as_str(), files))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rendered = rendered;
+    if let Some(svc) = service {
+        for env in environments {
+            let files = render_service(blueprint, svc, env)?;
+            rendered.push((env.name.as_str(), svc.namespace.as_str(), files));
+        }
+    }
     let mut out = BTreeMap::new();
     let mut namespaces: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (env, ns, files) in rendered {

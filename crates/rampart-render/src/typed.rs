@@ -20,7 +20,8 @@ pub fn is_namespaced_kind(api_version: &str, kind: &str) -> Option<bool> {
         | ("networking.k8s.io/v1", "NetworkPolicy")
         | ("apps/v1", "Deployment" | "StatefulSet")
         | ("policy/v1", "PodDisruptionBudget")
-        | (eso::API_VERSION, "ExternalSecret" | "SecretStore") => true,
+        | (eso::API_VERSION, "ExternalSecret" | "SecretStore")
+        | ("monitoring.coreos.com/v1", "PrometheusRule") => true,
         _ => return None,
     })
 }
@@ -49,6 +50,9 @@ pub fn check_typed(doc: &Value) -> Result<Value, String> {
         ("apps/v1", "StatefulSet") => roundtrip::<apps::v1::StatefulSet>(doc),
         ("policy/v1", "PodDisruptionBudget") => roundtrip::<policy::v1::PodDisruptionBudget>(doc),
         (eso::API_VERSION, "ExternalSecret") => roundtrip::<eso::ExternalSecret>(doc),
+        ("monitoring.coreos.com/v1", "PrometheusRule") => {
+            roundtrip::<crate::cluster::runtime_types::PrometheusRule>(doc)
+        }
         (eso::API_VERSION, "SecretStore") => {
             let store = eso::SecretStore::deserialize(doc).map_err(|e| e.to_string())?;
             store.check()?;

@@ -27,9 +27,10 @@ use std::path::{Path, PathBuf};
 
 /// The checkout a containerised service works in: `<workdir>/repo`, cloned from `url` on
 /// first start and reused afterwards (the service fetches the base branch itself). An
-/// HTTPS remote is read with the token in `RAMPART_GIT_TOKEN` when set; SSH with the
+/// HTTPS remote is read with the token in `token_file`, else in `RAMPART_GIT_TOKEN` when
+/// set; SSH with the
 /// agent and `~/.ssh/known_hosts`.
-pub fn prepare_clone(url: &str, workdir: &Path) -> Result<PathBuf> {
+pub fn prepare_clone(url: &str, workdir: &Path, token_file: Option<&Path>) -> Result<PathBuf> {
     let repo = workdir.join("repo");
     if repo.join(".git").exists() {
         tracing::info!(repo = %repo.display(), "using the existing clone");
@@ -37,9 +38,10 @@ pub fn prepare_clone(url: &str, workdir: &Path) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(workdir)
         .with_context(|| format!("cannot create the work directory {}", workdir.display()))?;
-    let token = match std::env::var_os("RAMPART_GIT_TOKEN") {
-        Some(_) => Some(rampart_git::Secret::from_env("RAMPART_GIT_TOKEN")?),
-        None => None,
+    let token = match (token_file, std::env::var_os("RAMPART_GIT_TOKEN")) {
+        (Some(file), _) => Some(rampart_git::Secret::from_file(file)?),
+        (None, Some(_)) => Some(rampart_git::Secret::from_env("RAMPART_GIT_TOKEN")?),
+        (None, None) => None,
     };
     let creds = rampart_git::Credentials {
         token,

@@ -13,10 +13,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The branch topic of the service's deliveries: the same as an unfiltered
-/// `rampart rotate`, so both update one pull request.
-const TOPIC: &str = "rotate-all";
-
 /// Where the service works.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -28,6 +24,28 @@ pub struct Source {
     pub lock_timeout: Duration,
     /// Secrets rotated at once.
     pub concurrency: usize,
+    /// The one environment whose secrets are rotated (else all).
+    pub env: Option<String>,
+    /// The Git token's file, in place of rampart.yaml's `delivery.tokenEnv`/`tokenFile`.
+    pub git_token_file: Option<PathBuf>,
+}
+
+impl Source {
+    /// The branch topic of the service's deliveries: the same as `rampart rotate` with the
+    /// same `--env` (or none), so both update one pull request.
+    fn topic(&self) -> String {
+        format!("rotate-{}", self.env.as_deref().unwrap_or("all"))
+    }
+
+    /// `inputs` with the token of `--git-token-file`, when given, as the delivery's token.
+    fn with_token(&self, mut inputs: Inputs) -> Inputs {
+        if let Some(file) = &self.git_token_file {
+            let delivery = &mut inputs.config.delivery;
+            delivery.token_env = None;
+            delivery.token_file = Some(file.display().to_string());
+        }
+        inputs
+    }
 }
 
 /// Inputs as read for one pass.
@@ -50,7 +68,7 @@ pub struct Loaded {
 pub fn load(src: &Source) -> Result<Loaded> {
     let repo = &src.repo;
     let local = inputs::read_worktree(repo, &FileSet::new())?;
-    let inputs = Inputs::from_files(repo, &local)?;
+    let inputs = src.with_token(Inputs::from_files(repo, &local)?);
     let remote = inputs.config.delivery.remote.as_deref().unwrap_or("origin");
     let (local, inputs, from, commit) =
         if delivers_to_remote(&inputs) && rampart_git::has_remote(repo, remote)? {
@@ -60,8 +78,10 @@ pub fn load(src: &Source) -> Result<Loaded> {
                 .into_iter()
                 .filter(|(path, _)| inputs::is_input(path))
                 .collect();
-            let inputs = Inputs::from_files(repo, &files)
-                .with_context(|| format!("the inputs on {base} at {tip}"))?;
+            let inputs = src.with_token(
+                Inputs::from_files(repo, &files)
+                    .with_context(|| format!("the inputs on {base} at {tip}"))?,
+            );
             let short = tip.to_string();
             let from = format!("{remote}/{base} at {}", &short[..7]);
             (files, inputs, from, Some(tip))
@@ -74,7 +94,7 @@ pub fn load(src: &Source) -> Result<Loaded> {
             .iter()
             .map(|r| (r.path.as_str(), &r.request)),
         &inputs.environments,
-        None,
+        src.env.as_deref(),
         &[],
         false,
     )
@@ -164,8 +184,8 @@ pub fn pass(
                 mode: None,
                 options: &CommitOptions::default(),
                 blueprints: src.blueprints.as_ref(),
-                env: None,
-                topic: TOPIC,
+                env: src.env.as_deref(),
+                topic: &src.topic(),
                 read_at,
                 inputs_from: loaded.commit,
             },

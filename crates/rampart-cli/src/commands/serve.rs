@@ -28,7 +28,9 @@ pub(super) fn run(args: ServeArgs) -> Result<ExitCode> {
         }
     };
     let repo = match (&args.clone, &args.workdir) {
-        (Some(url), Some(workdir)) => rampart_serve::prepare_clone(url, workdir)?,
+        (Some(url), Some(workdir)) => {
+            rampart_serve::prepare_clone(url, workdir, args.git_token_file.as_deref())?
+        }
         _ => args.repo.repo,
     };
     rampart_serve::run(ServeOptions {
@@ -37,6 +39,8 @@ pub(super) fn run(args: ServeArgs) -> Result<ExitCode> {
             blueprints: args.repo.blueprints,
             lock_timeout: args.lock_timeout,
             concurrency: usize::from(args.concurrency),
+            env: args.env,
+            git_token_file: args.git_token_file,
         },
         listen: args.listen,
         refresh_interval: args.refresh_interval,

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 const LEVELS: &[&str] = &["privileged", "baseline", "restricted"];
 
 pub(crate) fn check_environment(env: &Environment, expected_name: &str, r: &mut Report) {
+    super::service::check_environment_service(&env.service, r);
     check_header(&env.api_version, &env.kind, "Environment", r);
     if env.name != expected_name {
         r.error(

@@ -8,9 +8,11 @@ mod rotation;
 mod rotator;
 mod secret_stores;
 mod secrets;
+mod service;
 pub mod syntax;
 
 pub use request::RequestContext;
+pub use service::check_service;
 
 use crate::config::RepoConfig;
 use crate::diagnostic::Diagnostics;

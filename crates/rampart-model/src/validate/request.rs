@@ -23,7 +23,8 @@ pub struct RequestContext<'a> {
 }
 
 /// Namespaces that belong to the platform, never to a team.
-const RESERVED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+pub(super) const RESERVED_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
 /// Label prefixes Rampart sets itself.
 const RESERVED_LABEL_PREFIXES: &[&str] = &[
     "app.kubernetes.io/",
@@ -102,31 +103,41 @@ fn check_namespace_name(req: &NamespaceRequest, ctx: &RequestContext, r: &mut Re
 }
 
 fn check_governance_labels(req: &NamespaceRequest, ctx: &RequestContext, r: &mut Report) {
-    for (key, value) in &req.labels {
-        let path = format!("labels.{key}");
+    check_labels("labels", &req.labels, ctx.required_labels, r);
+}
+
+/// The governance labels at `path`: valid, not Rampart's own, the required ones present.
+pub(super) fn check_labels(
+    path: &str,
+    labels: &BTreeMap<String, String>,
+    required: &[String],
+    r: &mut Report,
+) {
+    for (key, value) in labels {
+        let entry = format!("{path}.{key}");
         if !is_label_key(key) {
             r.error(
-                &path,
+                &entry,
                 format!("`{key}` is not a valid label key"),
                 "use `[prefix/]name` with letters, digits, `-`, `_`, `.` (name at most 63)",
             );
         } else if RESERVED_LABEL_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            r.error(&path, format!("`{key}` is set by Rampart itself"), "remove it; Rampart sets app.kubernetes.io/*, pod-security.kubernetes.io/* and rampart.dev/* labels");
+            r.error(&entry, format!("`{key}` is set by Rampart itself"), "remove it; Rampart sets app.kubernetes.io/*, pod-security.kubernetes.io/* and rampart.dev/* labels");
         }
         if !is_label_value(value) {
             r.error(
-                &path,
+                &entry,
                 format!("{value:?} is not a valid label value"),
                 "use at most 63 letters, digits, `-`, `_` or `.`, starting and ending alphanumeric",
             );
         }
     }
-    for key in ctx.required_labels {
-        if !req.labels.contains_key(key) {
+    for key in required {
+        if !labels.contains_key(key) {
             r.error(
-                "labels",
+                path,
                 format!("required governance label `{key}` is missing"),
-                format!("add `{key}: <value>` under `labels` (checklist 5.6: validate labels for governance; required by rampart.yaml)"),
+                format!("add `{key}: <value>` under `{path}` (checklist 5.6: validate labels for governance; required by rampart.yaml)"),
             );
         }
     }
@@ -281,7 +292,12 @@ fn check_ingress(
     }
 }
 
-fn check_egress(path: &str, rule: &EgressRule, apps: &BTreeMap<&str, &App>, r: &mut Report) {
+pub(super) fn check_egress(
+    path: &str,
+    rule: &EgressRule,
+    apps: &BTreeMap<&str, &App>,
+    r: &mut Report,
+) {
     let peers = [
         rule.to_app.is_some(),
         rule.to_namespace.is_some(),
@@ -571,7 +587,7 @@ fn check_workload(path: &str, app: &App, w: &Workload, ctx: &RequestContext, r: 
     }
 }
 
-fn check_image(path: &str, image: &str, ctx: &RequestContext, r: &mut Report) {
+pub(super) fn check_image(path: &str, image: &str, ctx: &RequestContext, r: &mut Report) {
     let digest_ok = image.split_once("@sha256:").is_some_and(|(name, digest)| {
         !name.is_empty()
             && digest.len() == 64
