@@ -792,7 +792,10 @@ fn concurrent_new_namespaces_from_two_clones_are_both_rendered_into_main() {
             "{ns}"
         );
     }
-    assert_eq!(listed_namespaces(&s), ["other", "shop", "shop2"]);
+    assert_eq!(
+        listed_namespaces(&s),
+        ["other", "rampart-system", "shop", "shop2"]
+    );
     assert!(
         s.remote(&["log", "-1", "--format=%B", "main~1"])
             .contains("new namespace other"),
@@ -822,7 +825,10 @@ fn concurrent_new_namespaces_from_two_clones_are_both_rendered_into_main() {
         ],
     );
     out.ok();
-    assert_eq!(listed_namespaces(&s), ["late", "other", "shop", "shop2"]);
+    assert_eq!(
+        listed_namespaces(&s),
+        ["late", "other", "rampart-system", "shop", "shop2"]
+    );
 }
 
 #[test]

@@ -3,8 +3,9 @@
 use crate::support::Repo;
 use serde_yaml::Value;
 
+/// The objects of the example namespace `shop` (the service's namespace has its own tests).
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
-    repo.files_under(&format!("clusters/{env}/namespaces"))
+    repo.files_under(&format!("clusters/{env}/namespaces/shop"))
         .iter()
         .filter(|f| !f.ends_with("kustomization.yaml"))
         .flat_map(|f| {

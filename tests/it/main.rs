@@ -24,6 +24,7 @@ mod rotate_delivery;
 mod secret_guard;
 mod secrets;
 mod serve;
+mod service_namespace;
 mod snapshots;
 mod symlinks;
 mod validation;

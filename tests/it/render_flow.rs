@@ -148,7 +148,8 @@ fn removed_request_removes_its_namespaces() {
     assert!(!repo.git(&["ls-files"]).contains("shop"));
     assert_eq!(
         repo.read("clusters/dev/kustomization.yaml").lines().last(),
-        Some("resources: []")
+        Some("- namespaces/rampart-system"),
+        "only the rotation service's namespace is left"
     );
 }
 

@@ -58,10 +58,10 @@ fn aws_client_secret(moto: &Moto, version: &str) -> String {
 }
 
 /// A `rampart serve` process, killed if the test ends before it stops.
-struct Service {
-    child: Child,
-    port: u16,
-    log: PathBuf,
+pub(crate) struct Service {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
+    pub(crate) log: PathBuf,
 }
 
 impl Drop for Service {
@@ -99,7 +99,7 @@ impl Service {
     }
 
     /// Status and body of `GET path`, once the port answers.
-    fn get(&self, path: &str) -> Option<(u16, String)> {
+    pub(crate) fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream
             .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
@@ -112,17 +112,17 @@ impl Service {
     }
 
     /// The value of the sample `series` (name and labels, as written) on `/metrics`.
-    fn metric(&self, series: &str) -> Option<f64> {
+    pub(crate) fn metric(&self, series: &str) -> Option<f64> {
         let (_, body) = self.get("/metrics")?;
         body.lines()
             .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
     }
 
-    fn leader(&self) -> bool {
+    pub(crate) fn leader(&self) -> bool {
         self.metric("rampart_leader") == Some(1.0)
     }
 
-    fn stop(&mut self) -> ExitStatus {
+    pub(crate) fn stop(&mut self) -> ExitStatus {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -141,12 +141,12 @@ impl Service {
         None
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
-fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < timeout {
         if done() {
