@@ -19,8 +19,8 @@ use serde_json::json;
 
 /// Where the Git token's Secret is mounted in the service's pod.
 pub const GIT_TOKEN_DIR: &str = "/run/secrets/rampart/git";
-/// The only directory the service writes to (its clone).
-pub const WORK_DIR: &str = "/var/lib/rampart";
+/// The only directory the service writes to (its clone), as in docker/Dockerfile.
+pub const WORK_DIR: &str = "/work";
 /// The port name of `/healthz`, `/readyz` and `/metrics`.
 const METRICS: &str = "metrics";
 
@@ -68,14 +68,11 @@ pub fn service_request(svc: &ServiceConfig, env: &Environment) -> NamespaceReque
                 ports: vec![port(METRICS)],
             }],
             egress,
-            // A Lease cannot be created by name (RBAC cannot restrict create), so create
-            // stands alone; everything else is limited to the service's own Lease.
+            // What `rampart serve --lease` calls: create (which RBAC cannot limit by name),
+            // then get and update (renew, take over, release) of its own Lease only.
             rules: vec![
                 leases(&["create"], Vec::new()),
-                leases(
-                    &["get", "update", "patch", "delete"],
-                    vec![APP_NAME.to_owned()],
-                ),
+                leases(&["get", "update"], vec![APP_NAME.to_owned()]),
             ],
             secrets: vec![AppSecret {
                 name: "git-token".to_owned(),
