@@ -2,7 +2,7 @@
 //! remotes on disk (bare repositories over `file://`, and through `git daemon` where the
 //! server's hooks must run) and a GitHub API mocked with wiremock.
 
-use crate::support::{Repo, git, rampart_bin};
+use crate::support::{Repo, State, git, rampart_bin};
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -225,15 +225,26 @@ fn run(s: &Setup, args: &[String]) -> crate::support::Run {
     s.rampart(&args)
 }
 
+/// The checkout after a delivered `new shop2`: `before`, plus the request staged (not
+/// committed) as the remote's `rev` holds it.
+fn with_request_staged(s: &Setup, before: State, rev: &str) -> State {
+    let rel = "specs/shop2.yaml";
+    before.with_staged(rel, s.remote(&["show", &format!("{rev}:{rel}")]).as_bytes())
+}
+
 #[test]
-fn push_with_branch_main_commits_onto_the_remote_branch_and_leaves_the_checkout_alone() {
+fn push_with_branch_main_commits_onto_the_remote_branch_and_stages_the_request() {
     let s = Setup::new("  baseBranch: main\n", false);
     let before = s.repo.state();
     let remote_before = s.remote(&["rev-parse", "main"]);
     let out = run(&s, &with(NEW_SHOP2, &["--push", "--branch", "main"]));
     let stdout = out.ok();
     assert!(stdout.contains("pushed "), "{stdout}");
-    assert_eq!(s.repo.state(), before, "the checkout is not touched");
+    assert_eq!(
+        s.repo.state(),
+        with_request_staged(&s, before, "main"),
+        "HEAD and every other file unchanged; the request staged, not committed"
+    );
     assert!(s.remote_has("main:specs/shop2.yaml"));
     assert!(s.remote_has("main:clusters/prod/namespaces/shop2/network-policies.yaml"));
     assert_eq!(
@@ -248,8 +259,10 @@ fn push_with_branch_main_commits_onto_the_remote_branch_and_leaves_the_checkout_
         "{message}"
     );
 
-    // Once pulled, the same render has nothing left to deliver.
+    // Once pulled (the staged request is identical, so git takes the commit over it), the
+    // same render has nothing left to deliver.
     s.repo.git(&["pull", "-q", "--ff-only", "origin", "main"]);
+    assert_eq!(s.repo.status(), "");
     let again = s.rampart(&["render", "--delivery", "push", "--branch", "main"]);
     assert!(
         again.ok().contains("nothing to deliver"),
@@ -273,7 +286,7 @@ fn a_remote_that_moves_during_the_push_is_fetched_and_the_change_rendered_again(
         s.remote(&["log", "-1", "--format=%an", "main~1"]).trim(),
         "Racer"
     );
-    assert_eq!(s.repo.state(), before);
+    assert_eq!(s.repo.state(), with_request_staged(&s, before, "main"));
 }
 
 #[test]
@@ -427,6 +440,86 @@ fn request_spec(apps: &[&str]) -> String {
         ));
     }
     text
+}
+
+#[test]
+fn the_documented_flow_new_pr_then_edit_then_render_pr_updates_one_pull_request() {
+    // docs/delivery.md, "The flow", typed literally (the example request `shop` removed
+    // first, so that `new shop` creates it).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let s = Setup::new(
+        &format!(
+            "  baseBranch: main\n  tokenEnv: {TOKEN_VAR}\n  forge:\n    kind: github\n    apiBase: {}\n    repository: acme/gitops\n",
+            server.uri()
+        ),
+        false,
+    );
+    std::fs::remove_file(s.repo.dir.join("specs/shop.yaml")).unwrap();
+    s.rampart(&["render"]).ok();
+    s.repo.git(&["push", "-q", "origin", "main"]);
+    runtime.block_on(mount_github(&server, None));
+
+    // rampart new shop --team web --app api --pr
+    let head = s.repo.head();
+    let new = s.rampart(&["new", "shop", "--team", "web", "--app", "api", "--pr"]);
+    assert!(
+        new.ok().contains("opened pull request #7"),
+        "{}",
+        new.stdout
+    );
+    let branch = s
+        .remote(&[
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads/rampart",
+        ])
+        .trim()
+        .to_string();
+    assert!(branch.starts_with("rampart/shop-"), "{branch}");
+    assert_eq!(s.repo.head(), head, "nothing committed locally");
+    assert_eq!(
+        s.repo.status(),
+        "A  specs/shop.yaml\n",
+        "the request, staged"
+    );
+    let request = s.repo.read("specs/shop.yaml");
+    assert_eq!(
+        request,
+        s.remote(&["show", &format!("{branch}:specs/shop.yaml")])
+    );
+
+    // $EDITOR specs/shop.yaml — review asks for the governance labels to be set
+    assert!(request.contains("unassigned"), "{request}");
+    s.repo
+        .write("specs/shop.yaml", &request.replace("unassigned", "cc-4711"));
+
+    // rampart render --pr — same branch, same pull request, updated
+    runtime.block_on(server.reset());
+    runtime.block_on(mount_github(&server, Some(&branch)));
+    let render = s.rampart(&["render", "--pr"]);
+    assert!(
+        render.ok().contains("updated pull request #7"),
+        "{}\n{}",
+        render.stdout,
+        render.stderr
+    );
+    let sent = runtime.block_on(requests(&server));
+    let body = updated_pull_request_body(&sent);
+    assert!(body.contains("`shop`"), "{body}");
+    let delivered = s.remote(&["show", &format!("{branch}:specs/shop.yaml")]);
+    assert!(delivered.contains("cc-4711") && !delivered.contains("unassigned"));
+    assert_eq!(
+        s.remote(&["for-each-ref", "--format=%(refname)", "refs/heads/rampart"])
+            .lines()
+            .count(),
+        1,
+        "still one rampart branch"
+    );
+    assert_eq!(s.repo.head(), head);
 }
 
 #[test]
@@ -707,16 +800,16 @@ fn push_without_a_branch_pushes_the_changes_own_rampart_branch_and_leaves_main_a
         main_before,
         "one commit on main"
     );
-    // Only the rampart branch is created locally; HEAD, index and work tree stay.
+    // Only the rampart branch is created locally; HEAD stays, the request is staged.
     assert_eq!(
         s.repo.git(&["rev-parse", &branch]),
         s.remote(&["rev-parse", &branch])
     );
-    assert_eq!(s.repo.state(), before);
+    assert_eq!(s.repo.state(), with_request_staged(&s, before, &branch));
 
-    // The same change again: same branch, nothing new pushed.
+    // The same change delivered again (the staged request): same branch, nothing new.
     let tip = s.remote(&["rev-parse", &branch]);
-    let again = run(&s, &with(NEW_SHOP2, &["--push"]));
+    let again = s.rampart(&["render", "--push"]);
     assert!(
         again
             .ok()
@@ -801,7 +894,7 @@ fn concurrent_new_namespaces_from_two_clones_are_both_rendered_into_main() {
             .contains("new namespace other"),
         "the other team's commit is kept under ours"
     );
-    assert_eq!(s.repo.state(), before);
+    assert_eq!(s.repo.state(), with_request_staged(&s, before, "main"));
 
     // The same without a race: a clone that never pulled delivers after the other pushed.
     let third = s.clone_remote("third");
@@ -852,7 +945,7 @@ fn an_environment_changed_on_the_remote_is_rendered_in_not_reverted() {
         env.contains("pods: \"77\""),
         "the remote's environment is kept"
     );
-    assert_eq!(s.repo.state(), before);
+    assert_eq!(s.repo.state(), with_request_staged(&s, before, "main"));
 }
 
 #[test]

@@ -138,3 +138,59 @@ fn new_refuses_bad_names_and_existing_requests_without_writing() {
     );
     assert_eq!(repo.state(), before);
 }
+
+#[test]
+fn the_image_hint_names_a_registry_every_environment_allows() {
+    let repo = Repo::init();
+    for env in ["dev", "staging", "prod"] {
+        let rel = format!("environments/{env}.yaml");
+        let own = if env == "dev" {
+            "  - dev-only.example/\n"
+        } else {
+            ""
+        };
+        let text = repo.read(&rel).replacen(
+            "  - registry.example.com/\n",
+            &format!("{own}  - harbor.corp.example/\n  - registry.example.com/\n"),
+            1,
+        );
+        repo.write(&rel, &text);
+    }
+    repo.git(&["commit", "-qam", "a second registry"]);
+    repo.rampart(&[
+        "new",
+        "pay",
+        "--team",
+        "t",
+        "--app",
+        "web",
+        "--label",
+        "cost-center=cc-9",
+        "--label",
+        "data-classification=internal",
+    ])
+    .ok();
+    let spec = repo.read("specs/pay.yaml");
+    let hint = spec
+        .lines()
+        .find(|l| l.trim_start().starts_with("#   image:"))
+        .expect("an image hint");
+    assert!(
+        hint.contains("#   image: harbor.corp.example/<repository>@sha256:<64 hex digits>"),
+        "the first registry dev, staging and prod all allow: {hint}"
+    );
+    // The hint, filled in, is an image every environment accepts.
+    let filled = spec.replace("    # workload:", "    workload:").replace(
+        hint,
+        &format!(
+            "      image: harbor.corp.example/web@sha256:{}",
+            "0".repeat(64)
+        ),
+    );
+    repo.write("specs/pay.yaml", &filled);
+    repo.rampart(&["render"]).ok();
+    assert!(
+        repo.read("clusters/prod/namespaces/pay/workload-web.yaml")
+            .contains("harbor.corp.example/web@sha256:")
+    );
+}

@@ -99,6 +99,20 @@ pub struct State {
     files: Vec<(String, Vec<u8>)>,
 }
 
+impl State {
+    /// This state with `rel` (not in it before) written and staged, holding `content`:
+    /// what a delivered `rampart new` leaves in the checkout.
+    pub fn with_staged(mut self, rel: &str, content: &[u8]) -> State {
+        let mut status: Vec<String> = self.status.lines().map(str::to_owned).collect();
+        status.push(format!("A  {rel}"));
+        status.sort_by(|a, b| a[3..].cmp(&b[3..]));
+        self.status = status.iter().map(|l| format!("{l}\n")).collect();
+        self.files.push((rel.to_owned(), content.to_vec()));
+        self.files.sort();
+        self
+    }
+}
+
 impl Repo {
     /// `rampart init` into a fresh directory.
     pub fn init() -> Repo {

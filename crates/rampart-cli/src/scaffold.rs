@@ -46,6 +46,30 @@ pub struct NewRequest<'a> {
     pub developers: &'a [String],
     /// Viewer groups.
     pub viewers: &'a [String],
+    /// The registry prefix of the image hint (see [`image_prefix`]).
+    pub registry: &'a str,
+}
+
+/// The registry prefix `new` shows in its image hint: the first one every environment
+/// allows (so an image there passes every environment's admission policies), else the
+/// first environment's first, else a placeholder.
+pub fn image_prefix(environments: &[rampart_model::Environment]) -> String {
+    let Some(first) = environments.first() else {
+        return "registry.example.com/".to_owned();
+    };
+    let printable = |p: &&String| !p.contains(|c: char| c.is_control() || c == '#');
+    first
+        .allowed_registries
+        .iter()
+        .filter(printable)
+        .find(|p| {
+            environments
+                .iter()
+                .all(|e| e.allowed_registries.contains(p))
+        })
+        .or_else(|| first.allowed_registries.iter().find(printable))
+        .cloned()
+        .unwrap_or_else(|| "registry.example.com/".to_owned())
 }
 
 /// A valid request with comments that show what can be added. Every value is quoted, so
@@ -96,7 +120,7 @@ pub fn new_request(r: &NewRequest) -> String {
         out.push_str(&format!(
             "  - name: {}\n    ports:\n      - {{name: http, port: 8080}}\n{}",
             yaml_quote(app),
-            APP_HINTS
+            APP_HINTS.replace("{registry}", r.registry)
         ));
     }
     out.push_str(
@@ -129,5 +153,5 @@ const APP_HINTS: &str = "    # ingress:             # who may connect (default: 
     #     properties: [username, password]   # mounted read-only under /etc/secrets/<name>
     #     version: 1         # pinned: KV v2 version number, or the AWS VersionId
     # workload:            # a hardened Deployment, Service and PodDisruptionBudget
-    #   image: registry.example.com/team/app@sha256:<64 hex digits>
+    #   image: {registry}<repository>@sha256:<64 hex digits>   # a registry every environment allows
 ";

@@ -43,6 +43,26 @@ pub fn load_config(repo: &Path) -> Result<RepoConfig> {
     Ok(parse_repo_config(&display(repo, CONFIG_FILE), &text)?)
 }
 
+/// Reads and validates the environments `config` lists.
+pub fn load_environments(repo: &Path, config: &RepoConfig) -> Result<Vec<Environment>> {
+    let mut environments = Vec::new();
+    let mut diagnostics = Diagnostics::default();
+    for name in &config.environments {
+        let rel = format!("environments/{name}.yaml");
+        let bytes = read_input(repo, &rel)?;
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("{} is not UTF-8", display(repo, &rel)))?;
+        match parse_environment(&display(repo, &rel), &text, name) {
+            Ok(env) => environments.push(env),
+            Err(d) => diagnostics.0.extend(d.0),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics.into());
+    }
+    Ok(environments)
+}
+
 /// `error` with `context` added, unless it is a refused input, which speaks for itself.
 fn unless_refused(error: anyhow::Error, context: impl FnOnce() -> String) -> anyhow::Error {
     if error.is::<RefusedInput>() {

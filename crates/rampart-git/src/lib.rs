@@ -273,6 +273,15 @@ pub fn worktree_drift(
     worktree::drift(repo_dir, files, owned_prefixes)
 }
 
+/// Writes `files` into the work tree and stages them (blobs stored, index entries added)
+/// without committing: a request `rampart new` delivered to a remote branch stays in the
+/// checkout as an input change, so editing it and delivering again updates that branch,
+/// and pulling the merged change later meets an identical staged file (git refuses to
+/// overwrite an untracked one).
+pub fn stage_files(repo_dir: &Path, files: &FileSet) -> Result<(), GitError> {
+    worktree::stage(repo_dir, files)
+}
+
 /// Repairs the work tree of the checked-out branch where it drifted from
 /// `files` (see [`worktree_drift`]): missing or modified files are written
 /// again (with fresh index entries) and files below `owned_prefixes` that are

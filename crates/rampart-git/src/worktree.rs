@@ -322,3 +322,29 @@ pub(crate) fn restore(
     sync(&repo, commit, &refname, &changes, files)?;
     Ok(found)
 }
+
+/// See [`crate::stage_files`].
+pub(crate) fn stage(repo_dir: &Path, files: &FileSet) -> Result<(), GitError> {
+    let repo = commit::open(repo_dir)?;
+    let head = repo.head().map_err(|source| GitError::Open {
+        path: repo_dir.to_owned(),
+        source,
+    })?;
+    let refname = head.name().unwrap_or("HEAD").to_owned();
+    let commit = head.target().unwrap_or(Oid::ZERO_SHA1);
+    paths::validate_files(files)?;
+    let mut changes = Vec::with_capacity(files.len());
+    for (path, content) in files {
+        let id = repo.blob(content).map_err(|source| GitError::WriteObject {
+            path: path.clone(),
+            source,
+        })?;
+        changes.push(Change {
+            path: path.clone(),
+            kind: ChangeKind::Added,
+            old_id: None,
+            new_id: Some(id),
+        });
+    }
+    sync(&repo, commit, &refname, &changes, files)
+}

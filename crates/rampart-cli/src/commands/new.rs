@@ -3,9 +3,11 @@
 use super::print_event;
 use crate::cli::NewArgs;
 use crate::output::outln;
-use crate::scaffold::{NewRequest, PLACEHOLDER, new_request};
-use anyhow::{Result, bail};
-use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, load_config, read_worktree};
+use crate::scaffold::{NewRequest, PLACEHOLDER, image_prefix, new_request};
+use anyhow::{Context, Result, bail};
+use rampart_deliver::inputs::{
+    Inputs, SPECS_DIR, display, load_config, load_environments, read_worktree,
+};
 use rampart_deliver::{Job, commit_or_deliver};
 use rampart_git::FileSet;
 use std::process::ExitCode;
@@ -30,6 +32,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         );
     }
     let config = load_config(repo)?;
+    let registry = image_prefix(&load_environments(repo, &config)?);
     let placeholders: Vec<String> = config
         .governance
         .required_labels
@@ -46,8 +49,10 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         admins: &args.admin_groups,
         developers: &args.developer_groups,
         viewers: &args.viewer_groups,
+        registry: &registry,
     });
     let pending = FileSet::from([(rel.clone(), text.into_bytes())]);
+    let request = pending.clone();
     let local = read_worktree(repo, &pending)?;
     let inputs = Inputs::from_files(repo, &local)?;
     let title = format!("rampart: new namespace {}", args.name);
@@ -75,10 +80,17 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
             display(repo, &rel)
         );
     }
+    if delivered {
+        // The request stays in the checkout as an input change (staged, not committed):
+        // edited and delivered again, it updates the same branch and pull request.
+        rampart_git::stage_files(repo, &request).with_context(|| {
+            format!("{rel} was delivered, but cannot be written into the work tree")
+        })?;
+    }
     match &args.commit.branch {
-        _ if delivered => {
-            outln!("delivered {rel} (the work tree is unchanged: `git pull` once it is merged)")
-        }
+        _ if delivered => outln!(
+            "delivered {rel}; it is also in the work tree, staged and not committed: edit it and deliver again (e.g. `rampart render --pr`) to update the same branch, `git pull` once it is merged"
+        ),
         None => outln!("wrote {}", display(repo, &rel)),
         Some(branch) => outln!("wrote {rel} on branch {branch} (the work tree is unchanged)"),
     }
