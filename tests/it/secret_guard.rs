@@ -73,3 +73,30 @@ fn scan_staged_checks_only_what_the_next_commit_records() {
         staged.stdout
     );
 }
+
+/// The labelled corpus of tests/fixtures/secret-corpus (`scripts/bench-secret-guard.sh`
+/// compares the same with detect-secrets): every leak file is flagged, no clean file is.
+#[test]
+fn scan_flags_every_leak_of_the_corpus_and_no_clean_file() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/secret-corpus")
+        .canonicalize()
+        .unwrap();
+    let leaks: std::collections::BTreeSet<String> = std::fs::read_dir(corpus.join("leaks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(leaks.len() >= 30, "{} leak files", leaks.len());
+    let out = crate::support::rampart(&corpus, &["scan", "leaks"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let flagged: std::collections::BTreeSet<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("leaks/")?.split(':').next())
+        .map(str::to_owned)
+        .collect();
+    let missed: Vec<&String> = leaks.difference(&flagged).collect();
+    assert!(missed.is_empty(), "missed: {missed:?}");
+    let clean = crate::support::rampart(&corpus, &["scan", "clean"]);
+    assert_eq!(clean.code, 0, "false positives:\n{}", clean.stdout);
+}

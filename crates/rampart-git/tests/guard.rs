@@ -95,7 +95,7 @@ fn every_secret_kind_is_found_at_its_line() {
         ),
         (
             format!("stripe_api_key = {}\n", "sk_live_51H8xY2eZvKYlo2C8aT1b2c3"),
-            vec![(1, Rule::HighEntropyAssignment)],
+            vec![(1, Rule::HighEntropyAssignment), (1, Rule::StripeKey)],
         ),
         // A hex token is a secret unless its key names it as a digest.
         (

@@ -2,12 +2,16 @@
 //! commit, naming file, line and rule — never the secret itself.
 //!
 //! Rules: Kubernetes Secrets carrying `data`/`stringData`, PEM private keys, AWS access keys,
-//! Vault/OpenBao tokens, JWTs, and high-entropy values assigned to secret-sounding keys.
+//! Vault/OpenBao tokens, JWTs, high-entropy values assigned to secret-sounding keys, and in
+//! any field: provider tokens by their documented formats (GitHub, GitLab, Slack, Stripe,
+//! Google, npm, PyPI, SendGrid, Twilio, Azure storage), passwords in URLs and Docker
+//! registry logins.
 //! ExternalSecrets, SealedSecrets and SOPS-encrypted values pass; image digests, CA bundles
 //! and checksums are not secrets and pass too.
 
 mod documents;
 mod rules;
+mod tokens;
 
 use std::fmt;
 
