@@ -5,8 +5,8 @@ use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_model::{
-    Diagnostics, Environment, RepoConfig, RequestContext, check_service, parse_environment,
-    parse_repo_config, parse_request,
+    Diagnostics, Environment, RepoConfig, RequestContext, RequestSource, check_service,
+    check_shared_keys, parse_environment, parse_repo_config, parse_request,
 };
 use rampart_render::{Blueprint, RequestFile};
 use std::path::{Path, PathBuf};
@@ -143,6 +143,24 @@ impl Inputs {
                     request,
                 }),
                 Err(d) => diagnostics.0.extend(d.0),
+            }
+        }
+        if diagnostics.is_empty() {
+            let shown: Vec<String> = requests.iter().map(|r| display(repo, &r.path)).collect();
+            let sources: Vec<RequestSource<'_>> = requests
+                .iter()
+                .zip(&shown)
+                .map(|(r, file)| RequestSource {
+                    file,
+                    text: files
+                        .get(&r.path)
+                        .and_then(|b| std::str::from_utf8(b).ok())
+                        .unwrap_or_default(),
+                    request: &r.request,
+                })
+                .collect();
+            if let Err(d) = check_shared_keys(&sources, &environments) {
+                diagnostics.0.extend(d.0);
             }
         }
         let requested: Vec<&str> = requests.iter().map(|r| r.request.name.as_str()).collect();

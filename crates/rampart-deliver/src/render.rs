@@ -103,7 +103,7 @@ pub fn render_inputs(
     for env in &environments {
         owned.push(format!("clusters/{}/namespaces/", env.name));
         let dir = cluster_dir(&env.name);
-        for (path, bytes) in cluster_files(env, &inputs.config)? {
+        for (path, bytes) in cluster_files(env, &inputs.config, &inputs.requests)? {
             generated.insert(format!("{dir}{path}"), bytes);
         }
         owned.push(dir);

@@ -53,6 +53,11 @@ pub struct AppSecret {
     /// another writer. Without it, versions change only by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<crate::rotation::Rotation>,
+    /// Namespaces that deliberately read the same remote key too. Without it, two
+    /// namespaces referencing one key in an environment are refused: each namespace's
+    /// backend policy grants exactly its own secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<String>,
 }
 
 impl AppSecret {

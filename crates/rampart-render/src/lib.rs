@@ -5,6 +5,7 @@
 //! fields refused, held to the blueprint rules and re-emitted as canonical YAML.
 
 pub mod admission;
+pub mod backend;
 mod blueprint;
 mod canonical;
 pub mod cluster;

@@ -82,6 +82,7 @@ pub fn service_request(svc: &ServiceConfig, env: &Environment) -> NamespaceReque
                 version: svc.git_token.version.clone(),
                 mount_path: Some(GIT_TOKEN_DIR.to_owned()),
                 rotation: None,
+                shared_with: Vec::new(),
             }],
             workload: None,
         }],

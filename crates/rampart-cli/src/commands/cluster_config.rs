@@ -5,8 +5,7 @@ use crate::cli::ClusterConfigArgs;
 use crate::output::outln;
 use anyhow::{Context, Result, bail};
 use rampart_deliver::cluster_config::cluster_files;
-use rampart_deliver::inputs::{self, display};
-use rampart_model::parse_environment;
+use rampart_deliver::inputs;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,12 +20,11 @@ pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
             config.environments.join(", ")
         );
     }
-    let rel = format!("environments/{}.yaml", args.env);
-    let text = String::from_utf8(rampart_deliver::no_follow::read_input(repo, &rel)?)
-        .with_context(|| format!("{} is not UTF-8", display(repo, &rel)))?;
-    let env = parse_environment(&display(repo, &rel), &text, &args.env)?;
+    // The requests too: the secrets backend's policies grant what they reference.
+    let inputs = inputs::Inputs::load(repo, &rampart_git::FileSet::new())?;
+    let env = inputs.selected(Some(&args.env))?.remove(0);
     // Everything is rendered and checked before the first byte is written.
-    let files = cluster_files(&env, &config)?;
+    let files = cluster_files(&env, &inputs.config, &inputs.requests)?;
     write_all(&args.out, &files)?;
     for path in files.keys() {
         outln!("wrote {}", args.out.join(path).display());

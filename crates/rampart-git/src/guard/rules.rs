@@ -153,6 +153,7 @@ pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
                 && is_high_entropy(value.as_str())
                 && !is_checksum(key.as_str(), value.as_str())
                 && !is_path(value.as_str())
+                && !in_arn(text, key.start())
             {
                 found.push((Rule::HighEntropyAssignment, all.start()));
             }
@@ -180,6 +181,16 @@ fn is_checksum(key: &str, value: &str) -> bool {
     let hex_digest =
         matches!(value.len(), 32 | 40 | 64 | 128) && value.bytes().all(|b| b.is_ascii_hexdigit());
     digest_key && hex_digest
+}
+
+/// Whether the key starts inside an ARN (`arn:aws:secretsmanager:…:secret:name-??????`):
+/// an IAM policy names secrets, it does not hold them.
+fn in_arn(text: &str, key_start: usize) -> bool {
+    let before = &text[..key_start];
+    let token = before
+        .rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '[' | ','))
+        .map_or(0, |i| i + 1);
+    before[token..].starts_with("arn:")
 }
 
 /// A file path made of name-like segments (`/etc/kubernetes/audit/siem-token-2026`):

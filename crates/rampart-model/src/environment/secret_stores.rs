@@ -178,6 +178,10 @@ pub struct AwsStore {
     /// IAM role ARN with `{namespace}`, e.g. `arn:aws:iam::123456789012:role/rampart-{namespace}`;
     /// set as `eks.amazonaws.com/role-arn` on the namespace's `secret-store-aws` ServiceAccount.
     pub role_arn: String,
+    /// The cluster's OIDC provider (`oidc.eks.<region>.amazonaws.com/id/<id>`): with it,
+    /// Rampart renders each role's trust policy for its namespace's ServiceAccount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_provider: Option<String>,
 }
 
 /// `pattern` with `{namespace}` replaced by `namespace`.

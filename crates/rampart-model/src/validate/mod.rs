@@ -9,10 +9,12 @@ mod rotator;
 mod secret_stores;
 mod secrets;
 mod service;
+mod shares;
 pub mod syntax;
 
 pub use request::RequestContext;
 pub use service::check_service;
+pub use shares::{RequestSource, check_shared_keys};
 
 use crate::config::RepoConfig;
 use crate::diagnostic::Diagnostics;

@@ -63,6 +63,20 @@ pub(crate) fn check_secret_stores(env: &Environment, r: &mut Report) {
             "e.g. `arn:aws:iam::123456789012:role/rampart-{namespace}`",
             r,
         );
+        if let Some(oidc) = &aws.oidc_provider {
+            let ok = !oidc.contains("://")
+                && oidc.split('/').count() >= 3
+                && oidc
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'/'));
+            if !ok {
+                r.error(
+                    "secretStores.aws.oidcProvider",
+                    format!("`{oidc}` is not an OIDC provider host and path"),
+                    "write the issuer without https://, e.g. `oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE` (aws eks describe-cluster --query cluster.identity.oidc.issuer)",
+                );
+            }
+        }
     }
 }
 

@@ -139,6 +139,15 @@ fn check_secret(
     check_properties(&format!("{path}.properties"), &s.properties, r);
     check_versions(&format!("{path}.version"), s, ctx, r);
     super::rotation::check_rotation(path, s, ctx, r);
+    for (k, ns) in s.shared_with.iter().enumerate() {
+        if !is_dns_label(ns) || *ns == req.name {
+            r.error(
+                &format!("{path}.sharedWith[{k}]"),
+                format!("`{ns}` is not another namespace"),
+                "name the namespace that reads the same remote key, e.g. `sharedWith: [billing]`",
+            );
+        }
+    }
 }
 
 fn check_backend_configured(
