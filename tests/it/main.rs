@@ -5,6 +5,7 @@ mod support;
 
 mod admission;
 mod audit;
+mod backend_access;
 mod check;
 mod cli;
 mod closed_pipe;

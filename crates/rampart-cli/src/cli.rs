@@ -52,6 +52,11 @@ pub enum Command {
     /// (and their PostgreSQL password), then pin the new versions in the requests and
     /// deliver them like a render (commit, push or pull request).
     Rotate(RotateArgs),
+    /// Install the Vault/OpenBao policies, Kubernetes auth roles and KV mount settings that
+    /// `render` writes into clusters/<env>/cluster/secrets-backend/ (AWS documents are
+    /// rendered only); idempotent, and removes what Rampart created for removed namespaces.
+    #[command(subcommand)]
+    Backend(BackendCommand),
     /// Run the rotation service: rotate every secret on its schedule, deliver the new pins
     /// through Git, serve /healthz, /readyz and /metrics; one active instance per
     /// repository. Stops on SIGTERM after the rotation in flight.
@@ -392,6 +397,28 @@ pub struct ClusterConfigArgs {
     /// Directory to write into (created if missing; files of the same names are replaced).
     #[arg(long)]
     pub out: PathBuf,
+    /// The GitOps repository (its top directory).
+    #[arg(long, default_value = ".", env = "RAMPART_REPO")]
+    pub repo: PathBuf,
+}
+
+/// `rampart backend …`.
+#[derive(Debug, Subcommand)]
+pub enum BackendCommand {
+    /// Make the environment's Vault/OpenBao hold exactly the policies and roles Rampart
+    /// renders for it (VAULT_TOKEN or BAO_TOKEN: a token allowed to manage them).
+    Apply(BackendApplyArgs),
+}
+
+/// `rampart backend apply`.
+#[derive(Debug, clap::Args)]
+pub struct BackendApplyArgs {
+    /// The environment (listed in rampart.yaml).
+    #[arg(long)]
+    pub env: String,
+    /// Print what would change, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The GitOps repository (its top directory).
     #[arg(long, default_value = ".", env = "RAMPART_REPO")]
     pub repo: PathBuf,

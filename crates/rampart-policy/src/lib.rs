@@ -59,6 +59,7 @@ pub fn check(docs: &[Document], options: &Options) -> Vec<Finding> {
         rules::network::check_default_deny(obj, &objects, &mut own);
         rules::network::check_allow_policy(obj, &objects, &mut own);
         rules::governance::check(obj, &mut own);
+        rules::backend::check(obj, &mut own);
         findings.extend(apply_suppressions(obj, own));
     }
     findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

@@ -30,6 +30,9 @@ pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyEr
             }],
         );
     };
+    if file.ends_with(".hcl") {
+        return (vault_policy(file, text).into_iter().collect(), Vec::new());
+    }
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     for chunk in split(text) {
@@ -53,9 +56,19 @@ pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyEr
     (docs, errors)
 }
 
-fn push_objects(file: &str, line: usize, value: Value, out: &mut Vec<Document>) {
+fn push_objects(file: &str, line: usize, mut value: Value, out: &mut Vec<Document>) {
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind.is_empty() {
+        // An AWS IAM policy document: checked as a `kind: IAMPolicy` named by its file.
+        if value.get("Statement").is_some() && value.get("Version").is_some() {
+            value["kind"] = Value::from(IAM_POLICY);
+            value["metadata"] = serde_json::json!({"name": file_name(file)});
+            out.push(Document {
+                file: file.to_owned(),
+                line,
+                value,
+            });
+        }
         return;
     }
     if kind.ends_with("List")
@@ -71,6 +84,47 @@ fn push_objects(file: &str, line: usize, value: Value, out: &mut Vec<Document>) 
         line,
         value,
     });
+}
+
+/// The kind an IAM policy document is checked as.
+pub const IAM_POLICY: &str = "IAMPolicy";
+/// The kind a Vault/OpenBao ACL policy (`*.hcl`) is checked as.
+pub const VAULT_POLICY: &str = "VaultPolicy";
+
+fn file_name(file: &str) -> &str {
+    file.rsplit('/').next().unwrap_or(file)
+}
+
+/// A Vault/OpenBao ACL policy file as a `kind: VaultPolicy` document whose `paths` list
+/// each `path "…" { capabilities = […] }` block with its line; `None` without any.
+fn vault_policy(file: &str, text: &str) -> Option<Document> {
+    static BLOCK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?s)path\s+"([^"]*)"\s*\{[^}]*?capabilities\s*=\s*\[([^\]]*)\]"#)
+            .expect("static regex")
+    });
+    let paths: Vec<Value> = BLOCK
+        .captures_iter(text)
+        .filter_map(|c| {
+            let (whole, path, caps) = (c.get(0)?, c.get(1)?, c.get(2)?);
+            let capabilities: Vec<String> = caps
+                .as_str()
+                .split(',')
+                .map(|s| s.trim().trim_matches('"').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let line = text[..whole.start()].matches('\n').count() + 1;
+            Some(serde_json::json!({"path": path.as_str(), "capabilities": capabilities, "line": line}))
+        })
+        .collect();
+    (!paths.is_empty()).then(|| Document {
+        file: file.to_owned(),
+        line: 1,
+        value: serde_json::json!({
+            "kind": VAULT_POLICY,
+            "metadata": {"name": file_name(file)},
+            "paths": paths,
+        }),
+    })
 }
 
 /// serde_yaml appends " at line L column C"; the caller reports the file line itself.

@@ -7,9 +7,7 @@
 use crate::error::RenderError;
 use crate::repository::RequestFile;
 use crate::service::service_request;
-use rampart_model::environment::secret_stores::{
-    AwsStore, RotatorAuth, VaultStore, for_namespace,
-};
+use rampart_model::environment::secret_stores::{AwsStore, RotatorAuth, VaultStore, for_namespace};
 use rampart_model::secret::{AppSecret, SecretBackend};
 use rampart_model::service::{APP_NAME, ServiceConfig};
 use rampart_model::{Environment, NamespaceRequest};
@@ -131,7 +129,12 @@ fn path_block(out: &mut String, path: &str, capabilities: &[&str]) {
 }
 
 /// Read on exactly the KV v2 data paths of the namespace's secrets: no list, no metadata.
-fn namespace_policy(vault: &VaultStore, ns: &NamespaceSecrets<'_>, name: &str, env: &str) -> String {
+fn namespace_policy(
+    vault: &VaultStore,
+    ns: &NamespaceSecrets<'_>,
+    name: &str,
+    env: &str,
+) -> String {
     let mut out = header(name, &format!("namespace {}", ns.namespace), env);
     let mut keys: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for s in &ns.secrets {
@@ -144,7 +147,11 @@ fn namespace_policy(vault: &VaultStore, ns: &NamespaceSecrets<'_>, name: &str, e
         if !shared.is_empty() {
             out.push_str(&format!("# shared with: {}\n", shared.join(", ")));
         }
-        path_block(&mut out, &format!("{}/data/{key}", vault.kv_mount), &["read"]);
+        path_block(
+            &mut out,
+            &format!("{}/data/{key}", vault.kv_mount),
+            &["read"],
+        );
     }
     out
 }
@@ -157,9 +164,13 @@ fn rotator_policy(vault: &VaultStore, all: &[NamespaceRequest], env: &str) -> Op
     let mut paths: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for req in all {
         for s in of_backend(req, SecretBackend::Vault).secrets {
-            let Some(rotation) = &s.rotation else { continue };
+            let Some(rotation) = &s.rotation else {
+                continue;
+            };
             let writes = !rotation.follow;
-            let data = paths.entry(format!("{mount}/data/{}", s.remote_key)).or_default();
+            let data = paths
+                .entry(format!("{mount}/data/{}", s.remote_key))
+                .or_default();
             data.push("read");
             if writes {
                 data.extend(["create", "update"]);
@@ -182,7 +193,11 @@ fn rotator_policy(vault: &VaultStore, all: &[NamespaceRequest], env: &str) -> Op
     if paths.is_empty() {
         return None;
     }
-    let mut out = header(ROTATOR_POLICY, "the rotator (rampart rotate, rampart serve)", env);
+    let mut out = header(
+        ROTATOR_POLICY,
+        "the rotator (rampart rotate, rampart serve)",
+        env,
+    );
     out.push('\n');
     path_block(&mut out, &format!("{mount}/config"), &["read"]);
     for (path, mut caps) in paths {
@@ -281,7 +296,11 @@ pub fn aws_documents(
     }
     if !rotated.is_empty() {
         let reads: Vec<&String> = rotated.keys().collect();
-        let writes: Vec<&String> = rotated.iter().filter(|(_, w)| **w).map(|(a, _)| a).collect();
+        let writes: Vec<&String> = rotated
+            .iter()
+            .filter(|(_, w)| **w)
+            .map(|(a, _)| a)
+            .collect();
         let mut statements = vec![json!({
             "Sid": "InspectRotatedSecrets",
             "Effect": "Allow",
@@ -296,7 +315,10 @@ pub fn aws_documents(
                 "Resource": writes,
             }));
         }
-        docs.insert(format!("{ROTATOR_POLICY}.policy.json"), document(statements));
+        docs.insert(
+            format!("{ROTATOR_POLICY}.policy.json"),
+            document(statements),
+        );
     }
     docs
 }

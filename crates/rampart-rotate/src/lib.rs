@@ -6,6 +6,7 @@
 //! use check-and-set and never let `max_versions` prune the pin; AWS pins keep a staging
 //! label; PostgreSQL's alternating users leave the pinned role's password alone.
 
+pub mod access;
 mod any;
 mod aws;
 mod backend;

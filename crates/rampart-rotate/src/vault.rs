@@ -246,7 +246,7 @@ impl Backend for Vault {
 }
 
 /// A message (never a request body) and a kind for a vaultrs error.
-fn describe(e: &ClientError) -> (String, BackendErrorKind) {
+pub(crate) fn describe(e: &ClientError) -> (String, BackendErrorKind) {
     match e {
         ClientError::APIError { code, errors } => {
             let text = errors.join("; ");

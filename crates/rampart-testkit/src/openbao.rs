@@ -84,7 +84,18 @@ impl OpenBao {
     /// Sends `method path` (e.g. `"/v1/secret/data/app"`) with the root token and an optional
     /// JSON body: a way for tests to arrange or inspect state without the code under test.
     pub fn request(&self, method: &str, path: &str, json: Option<&str>) -> io::Result<Response> {
-        let mut headers = vec![("X-Vault-Token", self.root_token.as_str())];
+        self.request_as(&self.root_token, method, path, json)
+    }
+
+    /// [`OpenBao::request`] with another token (e.g. one holding only a policy under test).
+    pub fn request_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+    ) -> io::Result<Response> {
+        let mut headers = vec![("X-Vault-Token", token)];
         if json.is_some() {
             headers.push(("Content-Type", "application/json"));
         }

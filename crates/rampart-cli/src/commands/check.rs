@@ -145,6 +145,6 @@ fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
 fn is_manifest(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    matches!(ext, "yaml" | "yml" | "json")
+    matches!(ext, "yaml" | "yml" | "json" | "hcl")
         && !matches!(name, "kustomization.yaml" | "kustomization.yml")
 }

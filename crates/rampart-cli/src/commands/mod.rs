@@ -1,6 +1,7 @@
 //! The subcommands, and the one place where errors become exit codes.
 
 mod audit;
+mod backend;
 mod check;
 mod cluster_config;
 mod init;
@@ -38,6 +39,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Audit(args) => audit::run(args),
         Command::ClusterConfig(args) => cluster_config::run(args),
         Command::Rotate(args) => rotate::run(args),
+        Command::Backend(crate::cli::BackendCommand::Apply(args)) => backend::apply(args),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -1,5 +1,6 @@
 //! The rules, grouped by checklist area, and the table of all of them.
 
+pub(crate) mod backend;
 pub(crate) mod governance;
 pub(crate) mod network;
 pub(crate) mod pods;
@@ -244,6 +245,14 @@ pub const CONTAINER_ROOT_USER: Rule = rule(
     "runAsUser is 0 (root)",
 );
 
+/// A Vault or IAM policy granting secret reads through a wildcard.
+pub const SECRET_BACKEND_WILDCARD: Rule = rule(
+    "secret-backend-wildcard",
+    "4.5",
+    High,
+    "secrets-manager policy granting access through a wildcard",
+);
+
 /// Every rule, in report order.
 pub const RULES: &[Rule] = &[
     RBAC_WILDCARD,
@@ -274,6 +283,7 @@ pub const RULES: &[Rule] = &[
     IMAGE_DIGEST,
     IMAGE_REGISTRY,
     SECRET_IN_REPO,
+    SECRET_BACKEND_WILDCARD,
     NAMESPACE_PSA,
     NAMESPACE_DEFAULT_DENY,
     POD_NOT_SELECTED_BY_ALLOW,
