@@ -141,7 +141,7 @@ mod tests {
         );
         let err = stores_error("keepVersions: 5 ", "keepVersions: 1 ");
         assert!(
-            err.contains("environments/prod.yaml:56:19: error: secretStores.rotation.keepVersions: 1 is below 2"),
+            err.contains("environments/prod.yaml:57:19: error: secretStores.rotation.keepVersions: 1 is below 2"),
             "{err}"
         );
         let err = stores_error("delivery: pull-request ", "delivery: email ");
