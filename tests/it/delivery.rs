@@ -442,10 +442,9 @@ fn request_spec(apps: &[&str]) -> String {
     text
 }
 
-#[test]
-fn the_documented_flow_new_pr_then_edit_then_render_pr_updates_one_pull_request() {
-    // docs/delivery.md, "The flow", typed literally (the example request `shop` removed
-    // first, so that `new shop` creates it).
+/// A current-thread runtime for the forge mock, the mock, and a setup whose rampart.yaml
+/// delivers pull requests to it (as GitHub), with `extra` delivery settings.
+fn github_setup(extra: &str) -> (tokio::runtime::Runtime, MockServer, Setup) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -453,11 +452,19 @@ fn the_documented_flow_new_pr_then_edit_then_render_pr_updates_one_pull_request(
     let server = runtime.block_on(MockServer::start());
     let s = Setup::new(
         &format!(
-            "  baseBranch: main\n  tokenEnv: {TOKEN_VAR}\n  forge:\n    kind: github\n    apiBase: {}\n    repository: acme/gitops\n",
+            "  baseBranch: main\n{extra}  tokenEnv: {TOKEN_VAR}\n  forge:\n    kind: github\n    apiBase: {}\n    repository: acme/gitops\n",
             server.uri()
         ),
         false,
     );
+    (runtime, server, s)
+}
+
+#[test]
+fn the_documented_flow_new_pr_then_edit_then_render_pr_updates_one_pull_request() {
+    // docs/delivery.md, "The flow", typed literally (the example request `shop` removed
+    // first, so that `new shop` creates it).
+    let (runtime, server, s) = github_setup("");
     std::fs::remove_file(s.repo.dir.join("specs/shop.yaml")).unwrap();
     s.rampart(&["render"]).ok();
     s.repo.git(&["push", "-q", "origin", "main"]);
@@ -524,18 +531,7 @@ fn the_documented_flow_new_pr_then_edit_then_render_pr_updates_one_pull_request(
 
 #[test]
 fn render_pr_opens_then_updates_one_pull_request_and_refuses_a_branch_others_committed_on() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(MockServer::start());
-    let s = Setup::new(
-        &format!(
-            "  baseBranch: main\n  labels: [rampart]\n  tokenEnv: {TOKEN_VAR}\n  forge:\n    kind: github\n    apiBase: {}\n    repository: acme/gitops\n",
-            server.uri()
-        ),
-        false,
-    );
+    let (runtime, server, s) = github_setup("  labels: [rampart]\n");
     runtime.block_on(mount_github(&server, None));
 
     // 1. A changed request: a pull request is opened from a rampart/shop-… branch.

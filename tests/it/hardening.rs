@@ -5,15 +5,7 @@ use serde_yaml::Value;
 
 /// The objects of the example namespace `shop` (the service's namespace has its own tests).
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
-    repo.files_under(&format!("clusters/{env}/namespaces/shop"))
-        .iter()
-        .filter(|f| !f.ends_with("kustomization.yaml"))
-        .flat_map(|f| {
-            serde_yaml::Deserializer::from_str(&repo.read(f))
-                .map(|d| serde::Deserialize::deserialize(d).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect()
+    repo.objects_under(&format!("clusters/{env}/namespaces/shop"))
 }
 
 fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {

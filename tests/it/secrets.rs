@@ -100,15 +100,7 @@ fn rendered_files(repo: &Repo, env: &str) -> Vec<String> {
 
 /// The objects of the example namespace `shop`.
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
-    repo.files_under(&format!("clusters/{env}/namespaces/shop"))
-        .iter()
-        .filter(|f| !f.ends_with("kustomization.yaml"))
-        .flat_map(|f| {
-            serde_yaml::Deserializer::from_str(&repo.read(f))
-                .map(|d| serde::Deserialize::deserialize(d).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect()
+    repo.objects_under(&format!("clusters/{env}/namespaces/shop"))
 }
 
 fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {

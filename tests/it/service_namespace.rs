@@ -22,15 +22,7 @@ fn dir(env: &str) -> String {
 }
 
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
-    repo.files_under(&dir(env))
-        .iter()
-        .filter(|f| !f.ends_with("kustomization.yaml"))
-        .flat_map(|f| {
-            serde_yaml::Deserializer::from_str(&repo.read(f))
-                .map(|d| serde::Deserialize::deserialize(d).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect()
+    repo.objects_under(&dir(env))
 }
 
 fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {

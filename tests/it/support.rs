@@ -175,6 +175,19 @@ impl Repo {
         out
     }
 
+    /// Every Kubernetes object of the generated files under `rel` (kustomizations left out).
+    pub fn objects_under(&self, rel: &str) -> Vec<serde_yaml::Value> {
+        self.files_under(rel)
+            .iter()
+            .filter(|f| !f.ends_with("kustomization.yaml"))
+            .flat_map(|f| {
+                serde_yaml::Deserializer::from_str(&self.read(f))
+                    .map(|d| serde::Deserialize::deserialize(d).unwrap())
+                    .collect::<Vec<serde_yaml::Value>>()
+            })
+            .collect()
+    }
+
     pub fn state(&self) -> State {
         State {
             head: self.head(),

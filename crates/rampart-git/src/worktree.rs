@@ -275,6 +275,16 @@ fn list_files(
     Ok(())
 }
 
+/// The checked-out branch's full name and tip, for [`sync`]'s messages.
+fn checked_out(repo: &Repository, repo_dir: &Path) -> Result<(String, Oid), GitError> {
+    let head = repo.head().map_err(|source| GitError::Open {
+        path: repo_dir.to_owned(),
+        source,
+    })?;
+    let refname = head.name().unwrap_or("HEAD").to_owned();
+    Ok((refname, head.target().unwrap_or(Oid::ZERO_SHA1)))
+}
+
 /// See [`crate::restore_worktree`].
 pub(crate) fn restore(
     repo_dir: &Path,
@@ -286,12 +296,7 @@ pub(crate) fn restore(
         return Ok(found);
     }
     let repo = commit::open(repo_dir)?;
-    let head = repo.head().map_err(|source| GitError::Open {
-        path: repo_dir.to_owned(),
-        source,
-    })?;
-    let refname = head.name().unwrap_or("HEAD").to_owned();
-    let commit = head.target().unwrap_or(Oid::ZERO_SHA1);
+    let (refname, commit) = checked_out(&repo, repo_dir)?;
     // What `sync` needs: the path and, for a file to write, its blob id. The
     // old side is the work tree, not a git object, so it has no id.
     let mut changes = Vec::with_capacity(found.len());
@@ -326,12 +331,7 @@ pub(crate) fn restore(
 /// See [`crate::stage_files`].
 pub(crate) fn stage(repo_dir: &Path, files: &FileSet) -> Result<(), GitError> {
     let repo = commit::open(repo_dir)?;
-    let head = repo.head().map_err(|source| GitError::Open {
-        path: repo_dir.to_owned(),
-        source,
-    })?;
-    let refname = head.name().unwrap_or("HEAD").to_owned();
-    let commit = head.target().unwrap_or(Oid::ZERO_SHA1);
+    let (refname, commit) = checked_out(&repo, repo_dir)?;
     paths::validate_files(files)?;
     let mut changes = Vec::with_capacity(files.len());
     for (path, content) in files {
