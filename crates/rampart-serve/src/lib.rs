@@ -28,8 +28,7 @@ use std::path::{Path, PathBuf};
 /// The checkout a containerised service works in: `<workdir>/repo`, cloned from `url` on
 /// first start and reused afterwards (the service fetches the base branch itself). An
 /// HTTPS remote is read with the token in `token_file`, else in `RAMPART_GIT_TOKEN` when
-/// set; SSH with the
-/// agent and `~/.ssh/known_hosts`.
+/// set; SSH with the agent and `~/.ssh/known_hosts`.
 pub fn prepare_clone(url: &str, workdir: &Path, token_file: Option<&Path>) -> Result<PathBuf> {
     let repo = workdir.join("repo");
     if repo.join(".git").exists() {
