@@ -465,11 +465,13 @@ pub fn init_logging(verbose: u8, format: LogFormat, service: bool) {
     };
     // -v and -vv are for Rampart's own events. Other crates stay at warnings: HTTP and
     // database clients log requests at debug level, and a request may carry a secret value.
-    // vaultrs logs every API error at error level, expected ones too (a 404 that means
-    // "none yet"); Rampart reports the errors that matter itself, with context.
+    // vaultrs and rustify (its HTTP layer) log every API error at error level, expected ones
+    // too (a 404 that means "none yet"); Rampart reports the errors that matter itself, with
+    // context.
     let filter = Targets::new()
         .with_default(LevelFilter::WARN)
         .with_target("vaultrs", LevelFilter::OFF)
+        .with_target("rustify", LevelFilter::OFF)
         .with_target("rampart", level);
     let text = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
