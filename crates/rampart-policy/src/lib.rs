@@ -47,23 +47,42 @@ pub struct Options {
 /// Checks every document against every rule, applies suppressions, and returns the
 /// findings ordered by file and line (and, within an object, by rule area).
 pub fn check(docs: &[Document], options: &Options) -> Vec<Finding> {
+    use rayon::prelude::*;
     let objects: Vec<Object<'_>> = docs.iter().map(Object::new).collect();
-    let mut findings = Vec::new();
-    for obj in &objects {
-        let mut own = Vec::new();
-        rules::rbac::check(obj, &mut own);
-        rules::rbac::check_role_scope(obj, &objects, &mut own);
-        rules::pods::check_shared_service_account(obj, &objects, &mut own);
-        rules::pods::check(obj, options, &mut own);
-        rules::network::check(obj, &mut own);
-        rules::network::check_default_deny(obj, &objects, &mut own);
-        rules::network::check_allow_policy(obj, &objects, &mut own);
-        rules::governance::check(obj, &mut own);
-        rules::backend::check(obj, &mut own);
-        findings.extend(apply_suppressions(obj, own));
-    }
+    // Objects are checked on every core; each reads the others only.
+    let per_object: Vec<Vec<Finding>> = objects
+        .par_iter()
+        .map(|obj| check_object(obj, &objects, options))
+        .collect();
+    let mut findings: Vec<Finding> = per_object.into_iter().flatten().collect();
     findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     findings
+}
+
+/// Parses many files at once, on every core: one `(documents, errors)` per file, in order.
+pub fn parse_files(files: &[(String, Vec<u8>)]) -> Vec<(Vec<Document>, Vec<PolicyError>)> {
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|(name, bytes)| parse_documents(name, bytes))
+        .collect()
+}
+
+/// The findings of one object, suppressions applied.
+fn check_object(obj: &Object<'_>, objects: &[Object<'_>], options: &Options) -> Vec<Finding> {
+    {
+        let mut own = Vec::new();
+        rules::rbac::check(obj, &mut own);
+        rules::rbac::check_role_scope(obj, objects, &mut own);
+        rules::pods::check_shared_service_account(obj, objects, &mut own);
+        rules::pods::check(obj, options, &mut own);
+        rules::network::check(obj, &mut own);
+        rules::network::check_default_deny(obj, objects, &mut own);
+        rules::network::check_allow_policy(obj, objects, &mut own);
+        rules::governance::check(obj, &mut own);
+        rules::backend::check(obj, &mut own);
+        apply_suppressions(obj, own)
+    }
 }
 
 /// Drops the findings whose rule the object suppresses with a reason, and adds a finding

@@ -5,7 +5,7 @@ use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
 use rampart_deliver::no_follow::read_no_follow;
-use rampart_policy::{Document, Options, Severity, check, parse_documents, report};
+use rampart_policy::{Document, Options, Severity, check, parse_files, report};
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
@@ -29,16 +29,15 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
         } else if let Err(e) = collect(root, &mut sources) {
             input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
+        files += sources.len();
+        let mut readable = Vec::with_capacity(sources.len());
         for (name, bytes) in sources {
-            files += 1;
-            let bytes = match bytes {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    input_error(&mut input_errors, format!("{name}: error: {e}"));
-                    continue;
-                }
-            };
-            let (parsed, errors) = parse_documents(&name, &bytes);
+            match bytes {
+                Ok(bytes) => readable.push((name, bytes)),
+                Err(e) => input_error(&mut input_errors, format!("{name}: error: {e}")),
+            }
+        }
+        for (parsed, errors) in parse_files(&readable) {
             for error in &errors {
                 input_error(&mut input_errors, error.to_string());
             }
