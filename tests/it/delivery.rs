@@ -4,7 +4,6 @@
 
 use crate::support::{Repo, State, git, rampart_bin};
 use serde_json::{Value, json};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use tempfile::TempDir;
@@ -36,11 +35,7 @@ impl Drop for Daemon {
 }
 
 fn start_daemon(base: &Path) -> (Daemon, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     // The daemon binary itself: killing a `git daemon` wrapper would leave it running.
     let exec_path = git(base, &["--exec-path"]).trim().to_string();
     let child = Command::new(Path::new(&exec_path).join("git-daemon"))
@@ -478,14 +473,7 @@ fn the_documented_flow_new_pr_then_edit_then_render_pr_updates_one_pull_request(
         "{}",
         new.stdout
     );
-    let branch = s
-        .remote(&[
-            "for-each-ref",
-            "--format=%(refname:short)",
-            "refs/heads/rampart",
-        ])
-        .trim()
-        .to_string();
+    let branch = rampart_branch(&s);
     assert!(branch.starts_with("rampart/shop-"), "{branch}");
     assert_eq!(s.repo.head(), head, "nothing committed locally");
     assert_eq!(
@@ -778,14 +766,7 @@ fn push_without_a_branch_pushes_the_changes_own_rampart_branch_and_leaves_main_a
         main_before,
         "main untouched"
     );
-    let branch = s
-        .remote(&[
-            "for-each-ref",
-            "--format=%(refname:short)",
-            "refs/heads/rampart",
-        ])
-        .trim()
-        .to_string();
+    let branch = rampart_branch(&s);
     assert!(branch.starts_with("rampart/shop2-"), "{branch}");
     assert!(stdout.contains(&format!("to origin/{branch}")), "{stdout}");
     assert!(s.remote_has(&format!(

@@ -1,6 +1,6 @@
 //! The hardening the checklist (sections 1–3) asks for, asserted on the rendered objects.
 
-use crate::support::Repo;
+use crate::support::{Repo, named};
 use serde_yaml::Value;
 
 /// The objects of the example namespace `shop` (the service's namespace has its own tests).
@@ -10,13 +10,6 @@ fn objects(repo: &Repo, env: &str) -> Vec<Value> {
 
 fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
     objects.iter().filter(|o| o["kind"] == kind).collect()
-}
-
-fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
 fn strings(v: &Value) -> Vec<&str> {

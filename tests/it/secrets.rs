@@ -3,7 +3,7 @@
 //! secrets mounted as read-only files, pods rolled by a version bump in Git, RBAC kept to
 //! each app's own Secrets, and bad input refused with file:line and a fix.
 
-use crate::support::{Repo, Run, tool};
+use crate::support::{Repo, Run, named, tool};
 use serde_yaml::Value;
 use std::path::Path;
 use std::process::Command;
@@ -101,13 +101,6 @@ fn rendered_files(repo: &Repo, env: &str) -> Vec<String> {
 /// The objects of the example namespace `shop`.
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
     repo.objects_under(&format!("clusters/{env}/namespaces/shop"))
-}
-
-fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
 /// Turns on the commented CA bundle of prod, so the Vault store's caProvider is covered.

@@ -13,7 +13,7 @@ use rampart_rotate::request_token;
 use rampart_testkit::{CrashProxy, Moto, OpenBao};
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -75,10 +75,7 @@ impl Service {
     /// Started in `repo` with the Vault token and AWS (moto at `aws_endpoint`) through the
     /// SDK's default chain.
     fn start(repo: &Path, token: &str, aws_endpoint: &str, log: PathBuf) -> Service {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::support::free_port();
         let child = Command::new(rampart_bin())
             .args(["--log-format", "json", "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
@@ -353,10 +350,7 @@ fn serve_clones_into_its_work_directory_and_reuses_the_clone() {
     let work = tempfile::TempDir::new().unwrap();
     let url = format!("file://{}", s.bare.display());
     let start = || {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::support::free_port();
         let child = Command::new(rampart_bin())
             .args(["serve", "--clone", &url, "--workdir"])
             .arg(work.path())
@@ -418,10 +412,7 @@ fn in_a_cluster_a_lease_decides_the_active_replica_across_separate_clones() {
     let url = format!("file://{}", s.bare.display());
     // Each replica has its own clone (as pods do): no lock file is shared, only the Lease.
     let start = |pod: &str| {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::support::free_port();
         let workdir = pods.path().join(pod);
         let log = pods.path().join(format!("{pod}.log"));
         let child = Command::new(rampart_bin())

@@ -8,10 +8,9 @@ use crate::delivery::Setup;
 use crate::rotate::{seed_versions, use_vault};
 use crate::secrets::validate_crds;
 use crate::serve::{Service, wait_until};
-use crate::support::{Repo, rampart_bin};
+use crate::support::{Repo, named, rampart_bin};
 use serde_yaml::Value;
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -23,13 +22,6 @@ fn dir(env: &str) -> String {
 
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
     repo.objects_under(&dir(env))
-}
-
-fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -446,11 +438,7 @@ fn the_rendered_deployment_runs_the_service_it_describes() {
     let pod = tempfile::TempDir::new().unwrap();
     let token_file = pod.path().join("token");
     std::fs::write(&token_file, "gitops-token-for-the-test\n").unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     for (flag, value) in [
         ("--clone", format!("file://{}", s.bare.display())),
         ("--workdir", pod.path().join("work").display().to_string()),

@@ -6,6 +6,26 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 /// The binary under test.
+/// A loopback port nobody listens on right now (for a server a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The object of `kind` named `name` among `objects` (panics naming it when missing).
+pub fn named<'a>(
+    objects: &'a [serde_yaml::Value],
+    kind: &str,
+    name: &str,
+) -> &'a serde_yaml::Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
 pub fn rampart_bin() -> &'static str {
     env!("CARGO_BIN_EXE_rampart")
 }
