@@ -45,13 +45,24 @@ pub fn load_config(repo: &Path) -> Result<RepoConfig> {
 
 /// Reads and validates the environments `config` lists.
 pub fn load_environments(repo: &Path, config: &RepoConfig) -> Result<Vec<Environment>> {
+    parse_environments(repo, config, |rel| {
+        String::from_utf8(read_input(repo, rel)?)
+            .with_context(|| format!("{} is not UTF-8", display(repo, rel)))
+    })
+}
+
+/// Parses and validates the environments `config` lists, each file's text given by `read`
+/// (from its repository-relative path); every environment's problems are reported at once.
+fn parse_environments(
+    repo: &Path,
+    config: &RepoConfig,
+    mut read: impl FnMut(&str) -> Result<String>,
+) -> Result<Vec<Environment>> {
     let mut environments = Vec::new();
     let mut diagnostics = Diagnostics::default();
     for name in &config.environments {
         let rel = format!("environments/{name}.yaml");
-        let bytes = read_input(repo, &rel)?;
-        let text = String::from_utf8(bytes)
-            .with_context(|| format!("{} is not UTF-8", display(repo, &rel)))?;
+        let text = read(&rel)?;
         match parse_environment(&display(repo, &rel), &text, name) {
             Ok(env) => environments.push(env),
             Err(d) => diagnostics.0.extend(d.0),
@@ -102,18 +113,7 @@ impl Inputs {
 
         let config_text = read(CONFIG_FILE, &mut files)?;
         let config = parse_repo_config(&display(repo, CONFIG_FILE), &config_text)?;
-        let mut environments = Vec::new();
-        for name in &config.environments {
-            let rel = format!("environments/{name}.yaml");
-            let text = read(&rel, &mut files)?;
-            match parse_environment(&display(repo, &rel), &text, name) {
-                Ok(env) => environments.push(env),
-                Err(d) => diagnostics.0.extend(d.0),
-            }
-        }
-        if !diagnostics.is_empty() {
-            return Err(diagnostics.into());
-        }
+        let environments = parse_environments(repo, &config, |rel| read(rel, &mut files))?;
 
         let mut requests = Vec::new();
         let prefix = format!("{SPECS_DIR}/");

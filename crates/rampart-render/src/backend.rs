@@ -52,15 +52,13 @@ fn of_backend<'a>(req: &'a NamespaceRequest, backend: SecretBackend) -> Namespac
     }
 }
 
-/// The namespaces of `requests` and, when enabled, the service's.
-fn namespaces(
-    requests: &[RequestFile],
-    service: Option<&ServiceConfig>,
-    env: &Environment,
-) -> Vec<NamespaceRequest> {
-    let mut all: Vec<NamespaceRequest> = requests.iter().map(|r| r.request.clone()).collect();
-    all.extend(service.map(|svc| service_request(svc, env)));
-    all
+/// The namespaces of `requests` and, when there is one, `service` (the service's own
+/// request), borrowed.
+fn namespaces<'a>(
+    requests: &'a [RequestFile],
+    service: Option<&'a NamespaceRequest>,
+) -> Vec<&'a NamespaceRequest> {
+    requests.iter().map(|r| &r.request).chain(service).collect()
 }
 
 /// The Vault policies and roles of `env` (empty without a Vault store).
@@ -73,7 +71,8 @@ pub fn vault_access(
     let Some(vault) = &env.secret_stores.vault else {
         return access;
     };
-    let all = namespaces(requests, service, env);
+    let service = service.map(|svc| service_request(svc, env));
+    let all = namespaces(requests, service.as_ref());
     for req in &all {
         let ns = of_backend(req, SecretBackend::Vault);
         if ns.secrets.is_empty() {
@@ -98,12 +97,12 @@ pub fn vault_access(
     if let Some(policy) = rotator_policy(vault, &all, &env.name) {
         access.policies.insert(ROTATOR_POLICY.to_owned(), policy);
         let rotator = vault.rotator.as_ref().map(|r| r.auth());
-        if let (Some(RotatorAuth::Kubernetes { role, .. }), Some(svc)) = (rotator, service) {
+        if let (Some(RotatorAuth::Kubernetes { role, .. }), Some(svc)) = (rotator, &service) {
             access.roles.insert(
                 role.to_owned(),
                 json!({
                     "bound_service_account_names": [APP_NAME],
-                    "bound_service_account_namespaces": [svc.namespace],
+                    "bound_service_account_namespaces": [svc.name],
                     "token_policies": [ROTATOR_POLICY],
                     "token_ttl": TOKEN_TTL,
                     "token_max_ttl": TOKEN_MAX_TTL,
@@ -159,7 +158,7 @@ fn namespace_policy(
 /// What the rotator needs: the mount's settings (read), and per rotated secret its data
 /// (write a version, read it back) and metadata (versions, check-and-set); for `follow`
 /// only reads; for PostgreSQL rotation, read on the admin login.
-fn rotator_policy(vault: &VaultStore, all: &[NamespaceRequest], env: &str) -> Option<String> {
+fn rotator_policy(vault: &VaultStore, all: &[&NamespaceRequest], env: &str) -> Option<String> {
     let mount = &vault.kv_mount;
     let mut paths: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for req in all {
@@ -246,7 +245,8 @@ pub fn aws_documents(
     let Some(aws) = &env.secret_stores.aws else {
         return docs;
     };
-    let all = namespaces(requests, service, env);
+    let service = service.map(|svc| service_request(svc, env));
+    let all = namespaces(requests, service.as_ref());
     let mut rotated: BTreeMap<String, bool> = BTreeMap::new();
     for req in &all {
         let ns = of_backend(req, SecretBackend::Aws);

@@ -4,14 +4,14 @@
 //! text carries the managed marker; a role is Rampart's when every policy it grants is.
 //! Nothing else is touched.
 
-use crate::vault::describe;
+use crate::connect::token_from_env;
+use crate::vault::{client, describe};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::time::Duration;
 use vaultrs::api::auth::kubernetes::requests::CreateKubernetesRoleRequest;
 use vaultrs::api::kv2::requests::SetConfigurationRequest;
-use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
+use vaultrs::client::VaultClient;
 use vaultrs::error::ClientError;
 
 /// What an environment's Vault should hold.
@@ -105,18 +105,8 @@ impl AccessChange {
 
 /// A client for `server` with the administrator's token (`VAULT_TOKEN` or `BAO_TOKEN`).
 pub fn admin_client(server: &str) -> Result<VaultClient, String> {
-    crate::tls::install_ring_provider();
-    let token = ["VAULT_TOKEN", "BAO_TOKEN"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
-        .ok_or("no Vault/OpenBao token: set VAULT_TOKEN (or BAO_TOKEN) to a token allowed to manage policies, auth roles and the KV mount's configuration")?;
-    let settings = VaultClientSettingsBuilder::default()
-        .address(server)
-        .token(token.trim())
-        .timeout(Some(Duration::from_secs(15)))
-        .build()
-        .map_err(|e| e.to_string())?;
-    VaultClient::new(settings).map_err(|e| describe(&e).0)
+    let token = token_from_env().ok_or("no Vault/OpenBao token: set VAULT_TOKEN (or BAO_TOKEN) to a token allowed to manage policies, auth roles and the KV mount's configuration")?;
+    client(server, &token)
 }
 
 fn failed(what: &str, e: &ClientError) -> String {

@@ -56,7 +56,8 @@ pub async fn connect(env: &Environment, backend: SecretBackend) -> Result<AnyBac
     }
 }
 
-fn token_from_env() -> Option<String> {
+/// The token in `VAULT_TOKEN` or `BAO_TOKEN`, trimmed, if either holds one.
+pub(crate) fn token_from_env() -> Option<String> {
     ["VAULT_TOKEN", "BAO_TOKEN"]
         .iter()
         .filter_map(|name| std::env::var(name).ok())

@@ -52,6 +52,19 @@ pub struct Vault {
     mount_max_versions: std::sync::OnceLock<u64>,
 }
 
+/// A client for `server` that sends `token` (none yet: empty), with Rampart's TLS provider
+/// and timeout.
+pub(crate) fn client(server: &str, token: &str) -> Result<VaultClient, String> {
+    crate::tls::install_ring_provider();
+    let settings = VaultClientSettingsBuilder::default()
+        .address(server)
+        .token(token)
+        .timeout(Some(Duration::from_secs(15)))
+        .build()
+        .map_err(|e| e.to_string())?;
+    VaultClient::new(settings).map_err(|e| describe(&e).0)
+}
+
 impl Vault {
     /// Connects (and logs in, for Kubernetes auth) to `server`'s KV v2 `mount`.
     pub async fn connect(
@@ -59,7 +72,6 @@ impl Vault {
         mount: &str,
         auth: VaultAuth,
     ) -> Result<Vault, BackendError> {
-        crate::tls::install_ring_provider();
         let fail = |message: String, kind| BackendError {
             backend: "vault",
             operation: "connect to",
@@ -68,17 +80,11 @@ impl Vault {
             kind,
         };
         let token = match &auth {
-            VaultAuth::Token(t) => t.clone(),
-            VaultAuth::Kubernetes { .. } => String::new(),
+            VaultAuth::Token(t) => t.as_str(),
+            VaultAuth::Kubernetes { .. } => "",
         };
-        let settings = VaultClientSettingsBuilder::default()
-            .address(server)
-            .token(token)
-            .timeout(Some(Duration::from_secs(15)))
-            .build()
-            .map_err(|e| fail(e.to_string(), BackendErrorKind::Other))?;
-        let mut client = VaultClient::new(settings)
-            .map_err(|e| fail(describe(&e).0, BackendErrorKind::Other))?;
+        let mut client =
+            client(server, token).map_err(|message| fail(message, BackendErrorKind::Other))?;
         if let VaultAuth::Kubernetes { mount, role, jwt } = &auth {
             let login = vaultrs::auth::kubernetes::login(&client, mount, role, jwt)
                 .await

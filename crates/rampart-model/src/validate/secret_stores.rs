@@ -178,7 +178,7 @@ fn is_aws_region(region: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
-fn is_role_arn(arn: &str) -> bool {
+pub(super) fn is_role_arn(arn: &str) -> bool {
     let Some(rest) = arn.strip_prefix("arn:") else {
         return false;
     };

@@ -2,6 +2,7 @@
 //! environments and requests) and `service:` in an environment.
 
 use super::request::{RESERVED_NAMESPACES, check_egress, check_image, check_labels};
+use super::secret_stores::is_role_arn;
 use super::secrets::check_remote_key;
 use super::syntax::{is_dns_label, is_label_key, is_label_value};
 use crate::config::RepoConfig;
@@ -181,23 +182,11 @@ pub(super) fn check_environment_service(svc: &EnvironmentService, r: &mut Report
             "keep 2 (one active, one on standby) or remove `service` from rampart.yaml",
         );
     }
-    if let Some(arn) = &svc.aws_role_arn {
-        let ok = arn.split(':').collect::<Vec<_>>().as_slice().len() == 6
-            && arn.starts_with("arn:aws")
-            && arn.contains(":iam::")
-            && arn.split(':').nth(4).is_some_and(|account| {
-                account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-            })
-            && arn.split(':').nth(5).is_some_and(|res| {
-                res.strip_prefix("role/")
-                    .is_some_and(|name| !name.is_empty())
-            });
-        if !ok {
-            r.error(
-                "service.awsRoleArn",
-                format!("`{arn}` is not an IAM role ARN"),
-                "write arn:aws:iam::<12-digit account>:role/<name>",
-            );
-        }
+    if let Some(arn) = svc.aws_role_arn.as_ref().filter(|a| !is_role_arn(a)) {
+        r.error(
+            "service.awsRoleArn",
+            format!("`{arn}` is not an IAM role ARN"),
+            "write arn:aws:iam::<12-digit account>:role/<name>",
+        );
     }
 }
