@@ -79,6 +79,8 @@ fn cases() -> Vec<(&'static str, String, Rule, String)> {
          format!("sku: SKU{}", random(24, 8, HEX))),
         ("Azure storage connection string", format!("conn: DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={}==;EndpointSuffix=core.windows.net", random(25, 86, B64)), Rule::AzureStorageKey,
          "conn: DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${AZURE_KEY};EndpointSuffix=core.windows.net".to_owned()),
+        ("Azure storage key, name in lower case", format!("conn: accountname=acme;accountkey={}==", random(31, 86, B64)), Rule::AzureStorageKey,
+         "conn: accountname=acme;accountkey=$(AZURE_KEY)".to_owned()),
         ("Docker auth entry", format!("{{\"auths\": {{\"reg.example.com\": {{\"auth\": \"{}\"}}}}}}", b64(&format!("robot:{}", random(26, 24, ALNUM)))), Rule::DockerRegistryAuth,
          format!("{{\"auths\": {{\"reg.example.com\": {{\"auth\": \"{}\"}}}}}}", b64("robot:"))),
         ("Docker config, base64 in Helm values", format!("dockerconfigjson: {}", b64(&format!("{{\"auths\": {{\"reg.example.com\": {{\"auth\": \"{}\"}}}}}}", b64(&format!("ci:{}", random(27, 20, ALNUM)))))), Rule::DockerRegistryAuth,

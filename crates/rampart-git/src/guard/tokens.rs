@@ -77,7 +77,7 @@ static PROVIDER_TOKENS: LazyLock<Vec<(Rule, &'static [&'static str], Regex)>> = 
             (Rule::TwilioApiKey, &["SK"], r"SK[0-9a-fA-F]{32}"),
             (
                 Rule::AzureStorageKey,
-                &["ccountKey=", "CCOUNTKEY="],
+                &["accountkey="],
                 r"(?i:AccountKey)=[A-Za-z0-9+/]{80,}={0,2}",
             ),
         ];
@@ -92,14 +92,12 @@ static PROVIDER_TOKENS: LazyLock<Vec<(Rule, &'static [&'static str], Regex)>> = 
     },
 );
 
-/// One pass over a text finds which providers' literals it contains.
+/// One pass over a text finds which providers' literals it contains, in any letter case so
+/// that no pattern (the Azure key's is case-insensitive) is skipped where it could match.
 static PROVIDER_LITERALS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSet::new(PROVIDER_TOKENS.iter().map(|(_, literals, _)| {
-        literals
-            .iter()
-            .map(|l| regex::escape(l))
-            .collect::<Vec<_>>()
-            .join("|")
+        let alternatives: Vec<String> = literals.iter().map(|l| regex::escape(l)).collect();
+        format!("(?i:{})", alternatives.join("|"))
     }))
     .expect("static regex set")
 });

@@ -23,8 +23,12 @@ pub struct RequestContext<'a> {
 }
 
 /// Namespaces that belong to the platform, never to a team.
-pub(super) const RESERVED_NAMESPACES: &[&str] =
-    &["default", "kube-system", "kube-public", "kube-node-lease"];
+const RESERVED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+/// `default` and `kube-*`: namespaces that belong to the platform, never to a team.
+pub(super) fn is_system_namespace(name: &str) -> bool {
+    RESERVED_NAMESPACES.contains(&name) || name.starts_with("kube-")
+}
+
 /// Label prefixes Rampart sets itself.
 const RESERVED_LABEL_PREFIXES: &[&str] = &[
     "app.kubernetes.io/",
@@ -81,7 +85,7 @@ fn check_namespace_name(req: &NamespaceRequest, ctx: &RequestContext, r: &mut Re
             format!("`{}` is not an RFC 1123 label", req.name),
             "use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63); no `/` or `.`",
         );
-    } else if RESERVED_NAMESPACES.contains(&req.name.as_str()) || req.name.starts_with("kube-") {
+    } else if is_system_namespace(&req.name) {
         r.error(
             "name",
             format!("`{}` is a system namespace", req.name),

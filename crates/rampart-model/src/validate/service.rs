@@ -1,7 +1,7 @@
 //! Checks of the rotation service's namespace: `service:` in `rampart.yaml` (against the
 //! environments and requests) and `service:` in an environment.
 
-use super::request::{RESERVED_NAMESPACES, check_egress, check_image, check_labels};
+use super::request::{check_egress, check_image, check_labels, is_system_namespace};
 use super::secret_stores::is_role_arn;
 use super::secrets::check_remote_key;
 use super::syntax::{is_dns_label, is_label_key, is_label_value};
@@ -86,7 +86,7 @@ fn check_namespace(svc: &ServiceConfig, requested: &[&str], r: &mut Report) {
             format!("`{ns}` is not an RFC 1123 label"),
             "use lowercase letters, digits and `-`, e.g. `rampart-system`",
         );
-    } else if RESERVED_NAMESPACES.contains(&ns) || ns.starts_with("kube-") {
+    } else if is_system_namespace(ns) {
         r.error(
             "service.namespace",
             format!("`{ns}` is a system namespace"),
