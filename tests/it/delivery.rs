@@ -424,7 +424,7 @@ pub(crate) fn updated_pull_request_body(sent: &[(String, String, Value)]) -> &st
     patch.2["body"].as_str().unwrap_or_default()
 }
 
-fn request_spec(apps: &[&str]) -> String {
+pub(crate) fn request_spec(apps: &[&str]) -> String {
     let mut text = String::from(
         "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: shop\nteam: web\nlabels:\n  cost-center: cc-1\n  data-classification: internal\napps:\n",
     );
@@ -439,7 +439,7 @@ fn request_spec(apps: &[&str]) -> String {
 
 /// A current-thread runtime for the forge mock, the mock, and a setup whose rampart.yaml
 /// delivers pull requests to it (as GitHub), with `extra` delivery settings.
-fn github_setup(extra: &str) -> (tokio::runtime::Runtime, MockServer, Setup) {
+pub(crate) fn github_setup(extra: &str) -> (tokio::runtime::Runtime, MockServer, Setup) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -986,7 +986,7 @@ fn combined_inputs_that_do_not_validate_are_invalid_input_with_file_and_line() {
 }
 
 /// The one `rampart/…` branch on the remote.
-fn rampart_branch(s: &Setup) -> String {
+pub(crate) fn rampart_branch(s: &Setup) -> String {
     s.remote(&[
         "for-each-ref",
         "--format=%(refname:short)",

@@ -18,6 +18,7 @@ mod hardening;
 mod injection;
 mod malformed;
 mod new_request;
+mod pull_request_title;
 mod render_cache;
 mod render_flow;
 mod rotate;

@@ -16,10 +16,12 @@ pub mod no_follow;
 pub mod pins;
 pub mod render;
 mod render_cache;
+pub mod title;
 
 pub use delivery::{InvalidSettings, invalid};
 pub use inputs::Inputs;
 pub use render::{CacheUse, Job, Rendered, commit, commit_or_deliver, render_inputs, render_repo};
+pub use title::Title;
 
 use anyhow::{Result, bail};
 use rampart_git::{Author, Oid};

@@ -2,6 +2,7 @@
 //! rotated secret's `version` changes in its request, then the namespaces are rendered and
 //! committed or delivered like any render, in one commit (or pull request) per run.
 
+use crate::Title;
 use crate::inputs::Inputs;
 use crate::render::{Job, commit_or_deliver};
 use crate::{CommitOptions, Reporter};
@@ -84,7 +85,7 @@ pub fn deliver_pins(d: PinDelivery<'_>, report: Reporter<'_>) -> Result<bool> {
         inputs,
         blueprints: d.blueprints,
         env: d.env,
-        title: &title,
+        title: Title::Fixed(&title),
         read_at: d.read_at,
         topic: Some(d.topic),
         inputs_from: d.inputs_from,

@@ -4,7 +4,7 @@
 use crate::cluster_config::{cluster_dir, cluster_files};
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
-use crate::{CommitOptions, Event, Reporter, author};
+use crate::{CommitOptions, Event, Reporter, Title, author};
 use anyhow::Result;
 use rampart_git::{CommitOutcome, CommitRequest, FileSet, Message};
 use rampart_model::delivery::DeliveryMode;
@@ -141,7 +141,7 @@ pub struct Job<'a> {
     /// The one environment to render, else all.
     pub env: Option<&'a str>,
     /// Commit (and pull request) title.
-    pub title: &'a str,
+    pub title: Title<'a>,
     /// Where the branch was when `local` was read; a local commit is refused if it moved.
     pub read_at: Option<rampart_git::Tip>,
     /// A fixed topic for a delivered change's branch (see [`crate::delivery::Delivered::topic`]).
@@ -214,14 +214,14 @@ pub fn commit(
     repo: &Path,
     mut rendered: Rendered,
     options: &CommitOptions,
-    title: &str,
+    title: Title<'_>,
     read_at: Option<&rampart_git::Tip>,
     report: Reporter<'_>,
 ) -> Result<()> {
     let author = author(options, Some(&rendered.inputs.config))?;
     let branch = options.branch.as_deref();
     let started = Instant::now();
-    let describe = |changes: &[rampart_git::Change]| commit_message(title, changes);
+    let describe = |changes: &[rampart_git::Change]| commit_message(&title.of(changes), changes);
     let request = CommitRequest {
         branch,
         files: &rendered.files,

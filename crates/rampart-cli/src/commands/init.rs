@@ -6,7 +6,7 @@ use crate::output::outln;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
 use anyhow::{Result, bail};
 use rampart_deliver::inputs::CONFIG_FILE;
-use rampart_deliver::{CacheUse, author, commit, render_repo};
+use rampart_deliver::{CacheUse, Title, author, commit, render_repo};
 use rampart_git::{CommitOutcome, CommitRequest, FileSet};
 use std::process::ExitCode;
 
@@ -47,11 +47,15 @@ read_at: None,
             &commit.to_string()[..10]
         );
     }
+    let order = rendered.inputs.config.environments.clone();
     commit(
         dir,
         rendered,
         &args.commit.options(),
-        "rampart: render shop (all environments)",
+        Title::Touched {
+            verb: "rampart: render",
+            order: &order,
+        },
         None,
         &mut print_event,
     )?;

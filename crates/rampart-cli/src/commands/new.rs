@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use rampart_deliver::inputs::{
     Inputs, SPECS_DIR, display, load_config, load_environments, read_worktree,
 };
-use rampart_deliver::{Job, commit_or_deliver};
+use rampart_deliver::{Job, Title, commit_or_deliver};
 use rampart_git::FileSet;
 use std::process::ExitCode;
 
@@ -62,7 +62,7 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         inputs,
         blueprints: args.repo.blueprints.as_ref(),
         env: None,
-        title: &title,
+        title: Title::Fixed(&title),
         read_at,
         topic: None,
         inputs_from: None,

@@ -6,7 +6,7 @@ use crate::output::{out, outln};
 use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::render::output_prefixes;
-use rampart_deliver::{CacheUse, Job, commit_or_deliver, render_repo};
+use rampart_deliver::{CacheUse, Job, Title, commit_or_deliver, render_repo};
 use rampart_git::{ChangeKind, DriftKind, FileSet, Oid};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -24,14 +24,17 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "inputs loaded"
         );
-        let title = format!("rampart: render {}", scope(&inputs, args.env.as_deref()));
+        let order = inputs.config.environments.clone();
         let job = Job {
             repo,
             local,
             inputs,
             blueprints: args.repo.blueprints.as_ref(),
             env: args.env.as_deref(),
-            title: &title,
+            title: Title::Touched {
+                verb: "rampart: render",
+                order: &order,
+            },
             read_at,
             topic: None,
             inputs_from: None,
@@ -122,22 +125,4 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
     }
     outln!("\n{} file(s) would change", changes.len());
     Ok(ExitCode::SUCCESS)
-}
-
-fn scope(inputs: &Inputs, env: Option<&str>) -> String {
-    let names: Vec<&str> = inputs
-        .requests
-        .iter()
-        .map(|r| r.request.name.as_str())
-        .collect();
-    let ns = match names.len() {
-        0 => "no namespaces".to_string(),
-        1..=3 => names.join(", "),
-        n => format!("{n} namespaces"),
-    };
-    let envs = match env {
-        Some(e) => e.to_string(),
-        None => inputs.config.environments.join(", "),
-    };
-    format!("{ns} ({envs})")
 }

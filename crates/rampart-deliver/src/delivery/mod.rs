@@ -11,11 +11,11 @@
 //! (except a `rampart/…` branch after a successful push), the index and the work tree are
 //! never touched, so a failed delivery leaves the local repository as it was.
 
-mod branch;
+pub(crate) mod branch;
 mod describe;
 mod rerender;
 
-use crate::{Event, Reporter};
+use crate::{Event, Reporter, Title};
 use anyhow::{Context, Result, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
@@ -59,7 +59,7 @@ pub struct Delivered<'a> {
     /// A blueprint directory instead of the built-in one.
     pub blueprints: Option<&'a PathBuf>,
     /// Commit (and pull request) title.
-    pub title: &'a str,
+    pub title: Title<'a>,
     /// Commit author.
     pub author: Option<&'a Author>,
     /// The environment rendered, if only one.
@@ -357,7 +357,7 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
             };
             (target, change_id)
         });
-        let message = commit_message(d.title, &changes, change_id);
+        let message = commit_message(&d.title.of(&changes), &changes, change_id);
         let commit = rampart_git::commit_onto(
             d.repo,
             &OntoRequest {
@@ -472,7 +472,8 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
         });
         return Ok(());
     };
-    let (title, body) = describe::pull_request_text(d.title, branch, &changes, &rendered.files);
+    let summary = d.title.of(&changes);
+    let (title, body) = describe::pull_request_text(&summary, branch, &changes, &rendered.files);
     let spec = rampart_forge::PullRequestSpec {
         head: branch,
         base: &base,
