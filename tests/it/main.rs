@@ -13,6 +13,7 @@ mod cluster_config;
 mod concurrency;
 mod custom_blueprints;
 mod delivery;
+mod doc_examples;
 mod dockerfile;
 mod hardening;
 mod injection;
