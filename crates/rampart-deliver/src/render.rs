@@ -6,7 +6,7 @@ use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use crate::{CommitOptions, Event, Reporter, Title, author};
 use anyhow::Result;
-use rampart_git::{CommitOutcome, CommitRequest, FileSet, Message};
+use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message};
 use rampart_model::delivery::DeliveryMode;
 use rampart_render::Prior;
 use std::collections::BTreeSet;
@@ -17,8 +17,9 @@ use std::time::Instant;
 /// every file is generated (or read) by this run.
 pub struct Rendered {
     /// Input and generated files. Inputs are as read from the work tree, so comparing this
-    /// set with the work tree finds only generated files that drifted.
-    pub files: FileSet,
+    /// set with the work tree finds only generated files that drifted. Generated files are
+    /// held deflated, or only by id when the render cache found them in the object database.
+    pub files: Files,
     /// How many of `files` are generated.
     pub generated: usize,
     /// Prefixes owned by this run: files under them that are not in `files` go away.
@@ -98,13 +99,14 @@ pub fn render_inputs(
         &environments,
         &prior,
         inputs.config.service(),
+        &|text: String| Content::deflate(text.as_bytes()),
     )?;
     let mut owned = Vec::with_capacity(2 * environments.len() + 1);
     for env in &environments {
         owned.push(format!("clusters/{}/namespaces/", env.name));
         let dir = cluster_dir(&env.name);
         for (path, bytes) in cluster_files(env, &inputs.config, &inputs.requests)? {
-            generated.insert(format!("{dir}{path}"), bytes);
+            generated.insert(format!("{dir}{path}"), Content::plain(bytes));
         }
         owned.push(dir);
     }
@@ -117,7 +119,10 @@ pub fn render_inputs(
         "rendered"
     );
     let generated_count = generated.len();
-    let mut files = std::mem::take(&mut inputs.files);
+    let mut files: Files = std::mem::take(&mut inputs.files)
+        .into_iter()
+        .map(|(path, bytes)| (path, Content::plain(bytes)))
+        .collect();
     files.extend(generated);
     Ok(Rendered {
         files,
@@ -166,6 +171,7 @@ pub fn commit_or_deliver(
         if config.signing.is_some() {
             report(Event::LocalCommitUnsigned);
         }
+        drop(job.local); // only a delivery compares it with the remote
         let rendered = render_inputs(
             job.repo,
             job.inputs,
@@ -219,6 +225,9 @@ pub fn commit(
     report: Reporter<'_>,
 ) -> Result<()> {
     let author = author(options, Some(&rendered.inputs.config))?;
+    // Rendered now: the parsed requests are not needed again, and the commit's own peak
+    // (plan, pack, index) can use their memory.
+    rendered.inputs.requests = Vec::new();
     let branch = options.branch.as_deref();
     let started = Instant::now();
     let describe = |changes: &[rampart_git::Change]| commit_message(&title.of(changes), changes);

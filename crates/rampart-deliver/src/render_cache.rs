@@ -9,7 +9,7 @@
 //! `.git`: it is never committed, a fresh clone (CI) renders everything, and
 //! `render --check` never reads it.
 
-use rampart_git::{FileSet, Oid, blob_id};
+use rampart_git::{Content, FileContent, FileSet, Files, Oid, blob_id};
 use rampart_model::Environment;
 use rampart_render::{Blueprint, Prior, RequestFile};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -100,7 +100,7 @@ impl RenderCache {
 
     /// Files of every namespace whose fingerprint is unchanged and whose blobs are still in
     /// the object database.
-    pub fn prior(&self, repo: &Path, fingerprints: &Fingerprints) -> Prior {
+    pub fn prior(&self, repo: &Path, fingerprints: &Fingerprints) -> Prior<Content> {
         let hits: Vec<(&Key, &Vec<(String, Oid)>)> = fingerprints
             .iter()
             .filter_map(|(key, fp)| match self.entries.get(key) {
@@ -112,17 +112,20 @@ impl RenderCache {
             .iter()
             .flat_map(|(_, files)| files.iter().map(|(_, id)| *id))
             .collect();
-        let Ok(mut blobs) = rampart_git::read_blobs(repo, &ids).map(Vec::into_iter) else {
+        // Only the ids are kept: the blobs are read if and when a commit needs them.
+        let Ok(mut present) = rampart_git::have_objects(repo, &ids).map(Vec::into_iter) else {
             return Prior::new();
         };
         let mut prior = Prior::new();
         for (key, files) in hits {
-            let read: Option<BTreeMap<String, String>> = files
-                .iter()
-                .map(|(name, _)| Some((name.clone(), String::from_utf8(blobs.next()??).ok()?)))
-                .collect();
-            if let Some(read) = read {
-                prior.insert(key.clone(), read);
+            let mut all = true;
+            let mut kept = BTreeMap::new();
+            for (name, id) in files {
+                all &= present.next() == Some(true);
+                kept.insert(name.clone(), Content::stored(*id));
+            }
+            if all {
+                prior.insert(key.clone(), kept);
             }
         }
         prior
@@ -130,7 +133,7 @@ impl RenderCache {
 
     /// Records the files `generated` holds for each fingerprinted namespace. Best effort: a
     /// cache that cannot be written only costs time next run.
-    pub fn store(mut self, fingerprints: &Fingerprints, generated: &FileSet) {
+    pub fn store(mut self, fingerprints: &Fingerprints, generated: &Files) {
         let mut changed = false;
         for (key, fp) in fingerprints {
             if self.entries.get(key).is_some_and(|e| e.fingerprint == *fp) {
@@ -140,7 +143,7 @@ impl RenderCache {
             let files: Vec<(String, Oid)> = generated
                 .range(dir.clone()..)
                 .take_while(|(path, _)| path.starts_with(&dir))
-                .map(|(path, bytes)| (path[dir.len()..].to_string(), blob_id(bytes)))
+                .map(|(path, content)| (path[dir.len()..].to_string(), content.id()))
                 .collect();
             if files.is_empty()
                 || files

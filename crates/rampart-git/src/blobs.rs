@@ -25,6 +25,17 @@ pub fn read_blobs(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<Option<Vec<u8>>>, 
         .collect())
 }
 
+/// Whether the object database of the repository at `repo_dir` holds each of `ids`,
+/// without reading them.
+pub fn have_objects(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<bool>, GitError> {
+    let repo = commit::open(repo_dir)?;
+    let odb = repo.odb().map_err(|source| GitError::Open {
+        path: repo_dir.to_owned(),
+        source,
+    })?;
+    Ok(ids.iter().map(|id| odb.exists(*id)).collect())
+}
+
 /// Files staged in the index that differ from `HEAD` (added or modified), with their
 /// staged content: what `git commit` would record, for a pre-commit scan.
 pub fn staged_files(repo_dir: &Path) -> Result<crate::FileSet, GitError> {

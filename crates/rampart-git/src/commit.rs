@@ -1,17 +1,17 @@
 //! Building commits from an in-memory tree and publishing them atomically.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use git2::{Branch, ErrorCode, Oid, Repository, Signature};
 
+use crate::content::FileContent;
 use crate::guard;
 use crate::objects::{ObjectWriter, PACK_THRESHOLD};
-use crate::plan::{self, MODE_FILE, Plan};
+use crate::plan::{self, MODE_FILE, NewBlob, Plan};
 use crate::signing::Signer;
 use crate::tree::Dir;
-use crate::{
-    Author, Change, CommitOutcome, CommitRequest, FileSet, GitError, Message, paths, worktree,
-};
+use crate::{Author, Change, CommitOutcome, CommitRequest, GitError, Message, paths, worktree};
 use rayon::prelude::*;
 
 /// Name and e-mail used when neither the request nor the configuration has one.
@@ -124,10 +124,10 @@ pub(crate) fn base_tree(
 
 /// Validates the request's paths, prefixes and branch; reads the target and
 /// compares its tree with the request. Nothing is written.
-pub(crate) fn plan_changes(
+pub(crate) fn plan_changes<C: FileContent>(
     repo_dir: &Path,
     branch: Option<&str>,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Change>, GitError> {
     paths::validate_files(files)?;
@@ -153,9 +153,9 @@ pub(crate) struct Prepared {
 
 /// Validates the request, reads the target branch and writes the objects of
 /// the new commit, without referencing them. `None`: nothing would change.
-pub(crate) fn prepare(
+pub(crate) fn prepare<C: FileContent>(
     repo: &Repository,
-    req: &CommitRequest<'_>,
+    req: &CommitRequest<'_, C>,
 ) -> Result<Option<Prepared>, GitError> {
     paths::validate_files(req.files)?;
     let prefixes = paths::normalize_prefixes(req.owned_prefixes)?;
@@ -216,11 +216,7 @@ pub(crate) fn write_planned(
         return Ok(None);
     }
     // The guard sees every added or changed file before any object is written.
-    let findings: Vec<_> = plan
-        .par_iter()
-        .filter_map(|(path, planned)| Some((path, planned.new.as_ref()?)))
-        .flat_map_iter(|(path, blob)| guard::scan_file(path, blob.content))
-        .collect();
+    let findings = scan_planned(repo, plan)?;
     if !findings.is_empty() {
         return Err(GitError::SecretsFound { findings });
     }
@@ -248,6 +244,34 @@ pub(crate) fn write_planned(
     let message = meta.message.text(&changes);
     let commit = write_commit(repo, meta, &message, tree_id)?;
     Ok(Some((commit, changes, message)))
+}
+
+/// What the secret guard finds in the added and changed files of `plan`: those held in
+/// memory scanned in parallel, those only in the object database read one by one.
+fn scan_planned<'f>(
+    repo: &Repository,
+    plan: &'f Plan<'f>,
+) -> Result<Vec<guard::Finding>, GitError> {
+    fn new<'f>(
+        (path, planned): (&'f String, &'f plan::Planned<'f>),
+    ) -> Option<(&'f String, NewBlob<'f>)> {
+        Some((path, planned.new?))
+    }
+    let mut findings: Vec<_> = plan
+        .par_iter()
+        .filter_map(new)
+        .filter(|(_, blob)| blob.content.held())
+        .flat_map_iter(|(path, blob)| {
+            let bytes = blob.content.in_memory().unwrap_or_default();
+            guard::scan_file(path, &bytes)
+        })
+        .collect();
+    for (path, blob) in plan.iter().filter_map(new) {
+        if !blob.content.held() {
+            findings.extend(guard::scan_file(path, &blob.content.read(repo, path)?));
+        }
+    }
+    Ok(findings)
 }
 
 /// Writes a commit object (not referenced by anything).
@@ -288,10 +312,10 @@ fn write_commit(
 /// Moves the branch to the prepared commit if it is still where it was read,
 /// then brings the work tree and index up to date if it is checked out.
 /// `files` is the request's content, which the work tree gets.
-pub(crate) fn publish(
+pub(crate) fn publish<C: FileContent>(
     repo: &Repository,
     prepared: Prepared,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
 ) -> Result<CommitOutcome, GitError> {
     let Prepared {
         target,
@@ -339,9 +363,9 @@ pub(crate) fn publish(
 }
 
 /// See [`crate::commit_files`].
-pub(crate) fn commit_files(
+pub(crate) fn commit_files<C: FileContent>(
     repo_dir: &Path,
-    req: &CommitRequest<'_>,
+    req: &CommitRequest<'_, C>,
 ) -> Result<CommitOutcome, GitError> {
     let repo = open(repo_dir)?;
     match prepare(&repo, req)? {

@@ -14,6 +14,7 @@
 
 mod blobs;
 mod commit;
+mod content;
 mod credentials;
 mod delivered;
 mod error;
@@ -37,7 +38,8 @@ mod worktree;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use blobs::{blob_id, current_branch, git_dir, read_blobs, staged_files};
+pub use blobs::{blob_id, current_branch, git_dir, have_objects, read_blobs, staged_files};
+pub use content::{Content, FileContent, Files, read_contents};
 pub use credentials::{Credentials, HostKeyPolicy, Secret};
 pub use delivered::{LocalBranch, delivered_tip, record_delivered, update_local_branch};
 pub use error::GitError;
@@ -66,16 +68,16 @@ pub struct Author {
     pub email: String,
 }
 
-/// What to commit, and where.
-#[derive(Debug, Clone, Copy)]
-pub struct CommitRequest<'a> {
+/// What to commit, and where; `C` is how file contents are held (bytes or [`Content`]).
+#[derive(Debug)]
+pub struct CommitRequest<'a, C = Vec<u8>> {
     /// Branch to commit on (short name, e.g. `main`). `None`: the checked-out
     /// branch, which may be unborn. A branch that does not exist yet is
     /// created from the current `HEAD` commit (or as a root commit if `HEAD`
     /// is unborn).
     pub branch: Option<&'a str>,
     /// Files to write (created or replaced), as regular non-executable files.
-    pub files: &'a FileSet,
+    pub files: &'a BTreeMap<String, C>,
     /// Directories (e.g. `clusters/dev/namespaces/`; the trailing `/` is
     /// optional) wholly owned by the caller: any file below one of them in
     /// the base tree that is not in `files` is deleted.
@@ -90,6 +92,14 @@ pub struct CommitRequest<'a> {
     /// moved since. `None`: build on wherever the branch is when committing.
     pub read_at: Option<&'a Tip>,
 }
+
+impl<C> Clone for CommitRequest<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for CommitRequest<'_, C> {}
 
 /// Where a branch was at one moment: see [`branch_tip`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,10 +251,10 @@ pub fn init_repository(dir: &Path) -> Result<(), GitError> {
 /// relative to the branch head (for a branch that does not exist yet: the
 /// `HEAD` commit it would be created from; empty if there is none), in path
 /// order. Nothing is written.
-pub fn plan_changes(
+pub fn plan_changes<C: FileContent>(
     repo_dir: &Path,
     branch: Option<&str>,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Change>, GitError> {
     commit::plan_changes(repo_dir, branch, files, owned_prefixes)
@@ -258,16 +268,19 @@ pub fn plan_changes(
 /// otherwise); on error the branch is left where it was. If the branch is
 /// checked out, the changed paths are then written to (or removed from) the
 /// work tree and index; other files and index entries are left alone.
-pub fn commit_files(repo_dir: &Path, req: &CommitRequest<'_>) -> Result<CommitOutcome, GitError> {
+pub fn commit_files<C: FileContent>(
+    repo_dir: &Path,
+    req: &CommitRequest<'_, C>,
+) -> Result<CommitOutcome, GitError> {
     commit::commit_files(repo_dir, req)
 }
 
 /// Compares the work tree (the files on disk, not git) of the repository at
 /// `repo_dir` with `files`: requested files that are missing or differ, and
 /// files below `owned_prefixes` that are not requested. Sorted by path.
-pub fn worktree_drift(
+pub fn worktree_drift<C: FileContent>(
     repo_dir: &Path,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Drift>, GitError> {
     worktree::drift(repo_dir, files, owned_prefixes)
@@ -278,7 +291,10 @@ pub fn worktree_drift(
 /// checkout as an input change, so editing it and delivering again updates that branch,
 /// and pulling the merged change later meets an identical staged file (git refuses to
 /// overwrite an untracked one).
-pub fn stage_files(repo_dir: &Path, files: &FileSet) -> Result<(), GitError> {
+pub fn stage_files<C: FileContent>(
+    repo_dir: &Path,
+    files: &BTreeMap<String, C>,
+) -> Result<(), GitError> {
     worktree::stage(repo_dir, files)
 }
 
@@ -288,9 +304,9 @@ pub fn stage_files(repo_dir: &Path, files: &FileSet) -> Result<(), GitError> {
 /// not in `files` are removed. Meant for when the branch already holds
 /// `files`, so that a hand edit is undone without a commit. Returns what it
 /// repaired.
-pub fn restore_worktree(
+pub fn restore_worktree<C: FileContent>(
     repo_dir: &Path,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Drift>, GitError> {
     worktree::restore(repo_dir, files, owned_prefixes)

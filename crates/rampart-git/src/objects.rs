@@ -21,10 +21,21 @@ use crate::plan::NewBlob;
 /// loose (the same limit as git's `transfer.unpackLimit` default).
 pub(crate) const PACK_THRESHOLD: usize = 100;
 
+/// Bytes handed to libgit2's pack indexer at a time.
+const INDEXER_CHUNK: usize = 8 << 20;
+
+/// An object collected for a pack.
+enum Entry<'f> {
+    /// Its kind and bytes.
+    Whole(ObjectType, Cow<'f, [u8]>),
+    /// A blob of `len` bytes, already a zlib stream (see [`crate::Content::deflate`]).
+    Deflated { len: usize, data: &'f [u8] },
+}
+
 /// Objects collected for a pack.
 struct Pending<'f> {
-    /// Kind and content of each object, in the order written.
-    objects: Vec<(ObjectType, Cow<'f, [u8]>)>,
+    /// The objects, in the order written.
+    objects: Vec<Entry<'f>>,
     /// Ids of `objects`, to store each object once.
     ids: HashSet<Oid>,
 }
@@ -33,6 +44,8 @@ struct Pending<'f> {
 /// when created with `pack`, collected and stored as a single pack by
 /// [`ObjectWriter::finish`]. Nothing collected is stored without `finish`.
 pub(crate) struct ObjectWriter<'r, 'f> {
+    /// The repository, for contents only its object database holds.
+    repo: &'r Repository,
     /// The repository's object database.
     odb: Odb<'r>,
     /// The pack directory, for error messages.
@@ -42,11 +55,16 @@ pub(crate) struct ObjectWriter<'r, 'f> {
 }
 
 impl<'f> Pending<'f> {
+    /// Whether the object `id` is queued or in `odb` already.
+    fn has(&self, odb: &Odb<'_>, id: Oid) -> bool {
+        self.ids.contains(&id) || odb.exists_ext(id, OdbLookupFlags::NO_REFRESH)
+    }
+
     /// Queues the object `id` unless it is queued or in `odb` already.
-    fn queue(&mut self, odb: &Odb<'_>, kind: ObjectType, data: Cow<'f, [u8]>, id: Oid) {
-        if !self.ids.contains(&id) && !odb.exists_ext(id, OdbLookupFlags::NO_REFRESH) {
+    fn queue(&mut self, odb: &Odb<'_>, entry: Entry<'f>, id: Oid) {
+        if !self.has(odb, id) {
             self.ids.insert(id);
-            self.objects.push((kind, data));
+            self.objects.push(entry);
         }
     }
 }
@@ -64,6 +82,7 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
             ids: HashSet::new(),
         });
         Ok(ObjectWriter {
+            repo,
             odb,
             pack_dir,
             pending,
@@ -86,7 +105,7 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
             return self.odb.write(kind, &data).map_err(write_error);
         };
         let id = Oid::hash_object(kind, &data).map_err(write_error)?;
-        pending.queue(&self.odb, kind, data, id);
+        pending.queue(&self.odb, Entry::Whole(kind, data), id);
         Ok(id)
     }
 
@@ -94,23 +113,30 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
     /// computed from the same content, so that it is not hashed again when
     /// packing (libgit2 hashes loose objects itself).
     pub(crate) fn write_blob(&mut self, blob: NewBlob<'f>, path: &str) -> Result<Oid, GitError> {
+        let write_error = |source| GitError::WriteObject {
+            path: path.to_owned(),
+            source,
+        };
         let Some(pending) = self.pending.as_mut() else {
+            if self.odb.exists_ext(blob.id, OdbLookupFlags::NO_REFRESH) {
+                return Ok(blob.id);
+            }
+            let bytes = blob.content.read(self.repo, path)?;
             let id = self
                 .odb
-                .write(ObjectType::Blob, blob.content)
-                .map_err(|source| GitError::WriteObject {
-                    path: path.to_owned(),
-                    source,
-                })?;
+                .write(ObjectType::Blob, &bytes)
+                .map_err(write_error)?;
             debug_assert_eq!(id, blob.id, "blob id of {path}");
             return Ok(id);
         };
-        pending.queue(
-            &self.odb,
-            ObjectType::Blob,
-            Cow::Borrowed(blob.content),
-            blob.id,
-        );
+        if pending.has(&self.odb, blob.id) {
+            return Ok(blob.id);
+        }
+        let entry = match blob.content.deflated() {
+            Some((len, data)) => Entry::Deflated { len, data },
+            None => Entry::Whole(ObjectType::Blob, blob.content.read(self.repo, path)?),
+        };
+        pending.queue(&self.odb, entry, blob.id);
         Ok(blob.id)
     }
 
@@ -124,45 +150,23 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
             source,
         };
         let count = u32::try_from(pending.objects.len()).map_err(|e| pack_error(e.into()))?;
-        let parts = encode_parallel(&pending.objects).map_err(|e| pack_error(e.into()))?;
-        drop(pending);
-        // The entries go to libgit2's indexer part by part rather than as one
-        // concatenated copy of the whole pack.
-        let mut writer = self.odb.packwriter().map_err(|e| pack_error(e.into()))?;
-        write_pack(&mut writer, count, parts).map_err(|e| pack_error(e.into()))?;
+        // Entry by entry into libgit2's indexer: blobs are deflated already, so the pack
+        // is never held whole in memory.
+        // libgit2's indexer maps and unmaps its window on every write: feed it in large
+        // chunks.
+        let writer = self.odb.packwriter().map_err(|e| pack_error(e.into()))?;
+        let mut writer = std::io::BufWriter::with_capacity(INDEXER_CHUNK, writer);
+        write_pack(&mut writer, count, &pending.objects).map_err(|e| pack_error(e.into()))?;
+        let mut writer = writer
+            .into_inner()
+            .map_err(|e| pack_error(e.into_error().into()))?;
         writer.commit().map_err(|e| pack_error(e.into()))?;
         Ok(())
     }
 }
 
-/// The pack entries of `objects`, compressed in parallel: consecutive runs
-/// of objects, each run's entries concatenated.
-fn encode_parallel(
-    objects: &[(ObjectType, Cow<'_, [u8]>)],
-) -> Result<Vec<Vec<u8>>, flate2::CompressError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(8);
-    let chunk = objects.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = objects
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || encode_entries(part)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
-}
-
-/// Writes a version-2 pack file holding `count` objects whole, whose entries
-/// are `parts` concatenated, to `out`; each part is freed once written.
-fn write_pack(out: &mut impl Write, count: u32, parts: Vec<Vec<u8>>) -> std::io::Result<()> {
+/// Writes a version-2 pack file holding the `count` `objects` whole to `out`.
+fn write_pack(out: &mut impl Write, count: u32, objects: &[Entry<'_>]) -> std::io::Result<()> {
     let mut checksum = sha1_smol::Sha1::new();
     let mut put = |bytes: &[u8]| {
         checksum.update(bytes);
@@ -171,50 +175,64 @@ fn write_pack(out: &mut impl Write, count: u32, parts: Vec<Vec<u8>>) -> std::io:
     put(b"PACK")?;
     put(&2u32.to_be_bytes())?;
     put(&count.to_be_bytes())?;
-    for part in parts {
-        put(&part)?;
+    let mut buffer = Vec::new();
+    let mut compress = Compress::new(Compression::fast(), true);
+    for entry in objects {
+        buffer.clear();
+        match entry {
+            Entry::Deflated { len, data } => {
+                entry_header(&mut buffer, ObjectType::Blob, *len);
+                put(&buffer)?;
+                put(data)?;
+            }
+            Entry::Whole(kind, data) => {
+                entry_header(&mut buffer, *kind, data.len());
+                deflate_into(&mut compress, data, &mut buffer).map_err(std::io::Error::other)?;
+                put(&buffer)?;
+            }
+        }
     }
     out.write_all(&checksum.digest().bytes())
 }
 
-/// The pack entries (header and zlib stream) of `objects`, concatenated.
-fn encode_entries(
-    objects: &[(ObjectType, Cow<'_, [u8]>)],
-) -> Result<Vec<u8>, flate2::CompressError> {
-    let mut out = Vec::with_capacity(objects.iter().map(|(_, data)| data.len() / 3 + 32).sum());
-    let mut compress = Compress::new(Compression::fast(), true);
-    for (kind, data) in objects {
-        let type_code: u8 = match kind {
-            ObjectType::Commit => 1,
-            ObjectType::Tree => 2,
-            ObjectType::Tag => 4,
-            _ => 3,
-        };
-        // Header: type and size, least significant bits first, 7 bits a byte after the first 4.
-        let mut size = data.len();
-        let mut byte = (type_code << 4) | (size & 0x0f) as u8;
-        size >>= 4;
-        while size > 0 {
-            out.push(byte | 0x80);
-            byte = (size & 0x7f) as u8;
-            size >>= 7;
-        }
-        out.push(byte);
-
-        compress.reset();
-        loop {
-            out.reserve(data.len() / 2 + 64);
-            let consumed = usize::try_from(compress.total_in())
-                .unwrap_or(usize::MAX)
-                .min(data.len());
-            if compress.compress_vec(&data[consumed..], &mut out, FlushCompress::Finish)?
-                == Status::StreamEnd
-            {
-                break;
-            }
+/// Appends the zlib stream of `data` to `out`.
+fn deflate_into(
+    compress: &mut Compress,
+    data: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), flate2::CompressError> {
+    compress.reset();
+    loop {
+        out.reserve(data.len() / 2 + 64);
+        let consumed = usize::try_from(compress.total_in())
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        if compress.compress_vec(&data[consumed..], out, FlushCompress::Finish)?
+            == Status::StreamEnd
+        {
+            return Ok(());
         }
     }
-    Ok(out)
+}
+
+/// Appends a pack entry's header: type and size, least significant bits first, 7 bits a
+/// byte after the first 4.
+fn entry_header(out: &mut Vec<u8>, kind: ObjectType, size: usize) {
+    let type_code: u8 = match kind {
+        ObjectType::Commit => 1,
+        ObjectType::Tree => 2,
+        ObjectType::Tag => 4,
+        _ => 3,
+    };
+    let mut size = size;
+    let mut byte = (type_code << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
 }
 
 #[cfg(test)]
@@ -222,16 +240,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pack_is_header_parts_and_checksum_of_both() -> std::io::Result<()> {
+    fn pack_is_header_entries_and_checksum_of_both() -> std::io::Result<()> {
         let mut out = Vec::new();
-        write_pack(
-            &mut out,
-            3,
-            vec![b"ab".to_vec(), Vec::new(), b"cde".to_vec()],
-        )?;
+        let deflated = crate::Content::deflate(b"hello\n");
+        let (len, data) = crate::FileContent::deflated(&deflated).unwrap();
+        let entries = [
+            Entry::Deflated { len, data },
+            Entry::Whole(ObjectType::Blob, Cow::Borrowed(b"hello\n")),
+        ];
+        write_pack(&mut out, 2, &entries)?;
         let (body, trailer) = out.split_at(out.len() - 20);
-        assert_eq!(body, b"PACK\0\0\0\x02\0\0\0\x03abcde");
+        assert_eq!(&body[..12], b"PACK\0\0\0\x02\0\0\0\x02");
         assert_eq!(trailer, sha1_smol::Sha1::from(body).digest().bytes());
+        // Blob of 6 bytes: type 3, size 6, in one header byte; then its zlib stream.
+        assert_eq!(body[12], 0x36);
+        assert_eq!(&body[13..13 + data.len()], data);
+        let second = &body[13 + data.len()..];
+        assert_eq!(second[0], 0x36);
+        let mut inflated = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::ZlibDecoder::new(&second[1..]),
+            &mut inflated,
+        )?;
+        assert_eq!(inflated, b"hello\n");
         Ok(())
     }
 }

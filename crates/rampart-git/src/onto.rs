@@ -8,18 +8,21 @@ use git2::{Oid, Repository};
 use crate::commit::{CommitMeta, base_tree, open, signature, write_planned};
 use crate::plan::{NewBlob, Plan, Planned};
 use crate::tree::Found;
-use crate::{Author, Change, FileSet, GitError, Message, Signer, paths, plan};
+use std::collections::BTreeMap;
+
+use crate::content::FileContent;
+use crate::{Author, Change, GitError, Message, Signer, paths, plan};
 
 /// What [`commit_onto`] builds: a change re-applied on an explicit base commit.
-#[derive(Debug, Clone, Copy)]
-pub struct OntoRequest<'a> {
+#[derive(Debug)]
+pub struct OntoRequest<'a, C = Vec<u8>> {
     /// Commit to build on; `None` makes a root commit.
     pub base: Option<Oid>,
     /// The change to apply, as recorded by [`changes_against`] against some earlier
     /// commit: each path must still hold its `old_id` on `base` (or already its `new_id`).
     pub changes: &'a [Change],
     /// The new content of the added and modified paths of `changes`.
-    pub files: &'a FileSet,
+    pub files: &'a BTreeMap<String, C>,
     /// Commit message.
     pub message: &'a str,
     /// `None`: as in [`crate::CommitRequest::author`].
@@ -30,10 +33,10 @@ pub struct OntoRequest<'a> {
 
 /// The changes [`crate::commit_files`] would record for `files` and `owned_prefixes`
 /// relative to the commit `base` (`None`: an empty tree), in path order.
-pub fn changes_against(
+pub fn changes_against<C: FileContent>(
     repo_dir: &Path,
     base: Option<Oid>,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Change>, GitError> {
     paths::validate_files(files)?;
@@ -50,7 +53,10 @@ pub fn changes_against(
 ///
 /// `None`: `base` already holds the change. [`GitError::Conflict`] when a path on `base`
 /// is neither the change's old nor its new content: someone else changed the same file.
-pub fn commit_onto(repo_dir: &Path, req: &OntoRequest<'_>) -> Result<Option<Oid>, GitError> {
+pub fn commit_onto<C: FileContent>(
+    repo_dir: &Path,
+    req: &OntoRequest<'_, C>,
+) -> Result<Option<Oid>, GitError> {
     let repo = open(repo_dir)?;
     let author = signature(&repo, req.author)?;
     let (mut tree, base_id) = base_tree(&repo, req.base)?;

@@ -1,6 +1,8 @@
 //! Validation of repository-relative paths and owned prefixes.
 
-use crate::{FileSet, GitError};
+use std::collections::BTreeMap;
+
+use crate::GitError;
 
 /// Why `path` is not a clean repository-relative path, if it is not.
 fn path_problem(path: &str) -> Option<&'static str> {
@@ -29,7 +31,7 @@ fn path_problem(path: &str) -> Option<&'static str> {
 
 /// Checks that every file path is valid and that no requested file would
 /// have to be a directory for another requested file.
-pub(crate) fn validate_files(files: &FileSet) -> Result<(), GitError> {
+pub(crate) fn validate_files<C>(files: &BTreeMap<String, C>) -> Result<(), GitError> {
     for path in files.keys() {
         if let Some(reason) = path_problem(path) {
             return Err(GitError::InvalidPath {
@@ -70,6 +72,7 @@ pub(crate) fn normalize_prefixes(prefixes: &[String]) -> Result<Vec<String>, Git
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FileSet;
 
     #[test]
     fn rejects_bad_paths() {

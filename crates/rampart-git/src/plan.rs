@@ -2,23 +2,31 @@
 
 use std::collections::BTreeMap;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
 
+use crate::content::FileContent;
 use crate::tree::{Dir, Found};
-use crate::{Change, ChangeKind, FileSet, GitError};
+use crate::{Change, ChangeKind, GitError};
 
 /// File mode of the regular, non-executable files this crate writes.
 pub(crate) const MODE_FILE: i32 = 0o100_644;
 
 /// Requested content of a path, with its blob id.
-#[derive(Clone, Copy)]
 pub(crate) struct NewBlob<'f> {
     /// The content, borrowed from the request's files.
-    pub content: &'f [u8],
+    pub content: &'f dyn FileContent,
     /// Its blob id, computed once here and used for the tree, the pack and
     /// the index.
     pub id: Oid,
 }
+
+impl Clone for NewBlob<'_> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl Copy for NewBlob<'_> {}
 
 /// How one path changes; at least one side is present.
 pub(crate) struct Planned<'f> {
@@ -32,14 +40,12 @@ pub(crate) struct Planned<'f> {
 /// Changed paths, in path order.
 pub(crate) type Plan<'f> = BTreeMap<String, Planned<'f>>;
 
-/// `content` with its blob id; `path` is for the error message.
-fn new_blob<'f>(path: &str, content: &'f [u8]) -> Result<NewBlob<'f>, GitError> {
-    let id =
-        Oid::hash_object(ObjectType::Blob, content).map_err(|source| GitError::WriteObject {
-            path: path.to_owned(),
-            source,
-        })?;
-    Ok(NewBlob { content, id })
+/// `content` with its blob id.
+fn new_blob<C: FileContent>(content: &C) -> Result<NewBlob<'_>, GitError> {
+    Ok(NewBlob {
+        content,
+        id: content.id(),
+    })
 }
 
 /// Compares `base` with the desired `files` (already validated) and the
@@ -48,21 +54,21 @@ fn new_blob<'f>(path: &str, content: &'f [u8]) -> Result<NewBlob<'f>, GitError> 
 /// A requested file replaces whatever is in its way in the base tree: a
 /// directory at its path (all files below are deleted) or a file at one of
 /// its parent paths (that file is deleted).
-pub(crate) fn plan<'f>(
+pub(crate) fn plan<'f, C: FileContent>(
     repo: &Repository,
     base: &mut Dir,
-    files: &'f FileSet,
+    files: &'f BTreeMap<String, C>,
     prefixes: &[String],
 ) -> Result<Plan<'f>, GitError> {
     let mut plan = Plan::new();
     for (path, content) in files {
         match base.find(repo, path)? {
             Found::Nothing => {
-                let new = Some(new_blob(path, content)?);
+                let new = Some(new_blob(content)?);
                 plan.insert(path.clone(), Planned { old: None, new });
             }
             Found::Leaf { id, mode } => {
-                let new = new_blob(path, content)?;
+                let new = new_blob(content)?;
                 if mode != MODE_FILE || new.id != id {
                     let old = Some(id);
                     plan.insert(
@@ -79,13 +85,13 @@ pub(crate) fn plan<'f>(
                     let old = Some(leaf.id);
                     plan.insert(leaf.path, Planned { old, new: None });
                 }
-                let new = Some(new_blob(path, content)?);
+                let new = Some(new_blob(content)?);
                 plan.insert(path.clone(), Planned { old: None, new });
             }
             Found::LeafAncestor { path: blocker, id } => {
                 let old = Some(id);
                 plan.insert(blocker, Planned { old, new: None });
-                let new = Some(new_blob(path, content)?);
+                let new = Some(new_blob(content)?);
                 plan.insert(path.clone(), Planned { old: None, new });
             }
         }

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{IndexEntry, IndexTime, Oid, Repository};
 
+use crate::content::FileContent;
 use crate::plan::MODE_FILE;
-use crate::{Change, ChangeKind, Drift, DriftKind, FileSet, GitError, commit, paths};
+use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
 /// Applies `changes` (just committed as `commit` on the checked-out branch
 /// `refname`) to the work tree and the index, touching nothing else. Only
@@ -19,12 +20,12 @@ use crate::{Change, ChangeKind, Drift, DriftKind, FileSet, GitError, commit, pat
 /// Deleted files are removed together with the directories this leaves
 /// empty; written files get fresh index entries with their blob id
 /// (`new_id`) and file-system metadata, so they show as clean.
-pub(crate) fn sync(
+pub(crate) fn sync<C: FileContent>(
     repo: &Repository,
     commit: Oid,
     refname: &str,
     changes: &[Change],
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
 ) -> Result<(), GitError> {
     let Some(workdir) = repo.workdir() else {
         return Ok(());
@@ -92,7 +93,8 @@ pub(crate) fn sync(
             }
             _ => {}
         }
-        let meta = write_file(&file, content).map_err(|e| io_error(&file, e))?;
+        let bytes = content.read(repo, &change.path)?;
+        let meta = write_file(&file, &bytes).map_err(|e| io_error(&file, e))?;
         if had_conflicts {
             index
                 .remove_path(rel)
@@ -196,9 +198,9 @@ fn index_entry(path: &str, id: Oid, meta: &fs::Metadata) -> IndexEntry {
 }
 
 /// See [`crate::worktree_drift`].
-pub(crate) fn drift(
+pub(crate) fn drift<C: FileContent>(
     repo_dir: &Path,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Drift>, GitError> {
     paths::validate_files(files)?;
@@ -215,12 +217,14 @@ pub(crate) fn drift(
         let kind = match fs::symlink_metadata(&file) {
             Err(e) if e.kind() == ErrorKind::NotFound => Some(DriftKind::Missing),
             Err(e) => return Err(read_error(file, e)),
-            Ok(meta) if !meta.is_file() || meta.len() != content.len() as u64 => {
+            Ok(meta)
+                if !meta.is_file() || content.len_hint().is_some_and(|len| len != meta.len()) =>
+            {
                 Some(DriftKind::Modified)
             }
             Ok(_) => {
                 let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
-                (on_disk != *content).then_some(DriftKind::Modified)
+                (blob_id(&on_disk) != content.id()).then_some(DriftKind::Modified)
             }
         };
         if let Some(kind) = kind {
@@ -286,9 +290,9 @@ fn checked_out(repo: &Repository, repo_dir: &Path) -> Result<(String, Oid), GitE
 }
 
 /// See [`crate::restore_worktree`].
-pub(crate) fn restore(
+pub(crate) fn restore<C: FileContent>(
     repo_dir: &Path,
-    files: &FileSet,
+    files: &BTreeMap<String, C>,
     owned_prefixes: &[String],
 ) -> Result<Vec<Drift>, GitError> {
     let found = drift(repo_dir, files, owned_prefixes)?;
@@ -304,12 +308,7 @@ pub(crate) fn restore(
         let (kind, new_id) = match d.kind {
             DriftKind::Unexpected => (ChangeKind::Deleted, None),
             DriftKind::Missing | DriftKind::Modified => {
-                let id = Oid::hash_object(git2::ObjectType::Blob, &files[&d.path]).map_err(
-                    |source| GitError::Open {
-                        path: repo_dir.to_owned(),
-                        source,
-                    },
-                )?;
+                let id = files[&d.path].id();
                 let kind = match d.kind {
                     DriftKind::Missing => ChangeKind::Added,
                     _ => ChangeKind::Modified,
@@ -329,13 +328,17 @@ pub(crate) fn restore(
 }
 
 /// See [`crate::stage_files`].
-pub(crate) fn stage(repo_dir: &Path, files: &FileSet) -> Result<(), GitError> {
+pub(crate) fn stage<C: FileContent>(
+    repo_dir: &Path,
+    files: &BTreeMap<String, C>,
+) -> Result<(), GitError> {
     let repo = commit::open(repo_dir)?;
     let (refname, commit) = checked_out(&repo, repo_dir)?;
     paths::validate_files(files)?;
     let mut changes = Vec::with_capacity(files.len());
     for (path, content) in files {
-        let id = repo.blob(content).map_err(|source| GitError::WriteObject {
+        let bytes = content.read(&repo, path)?;
+        let id = repo.blob(&bytes).map_err(|source| GitError::WriteObject {
             path: path.clone(),
             source,
         })?;

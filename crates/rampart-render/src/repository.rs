@@ -18,21 +18,25 @@ pub struct RequestFile {
 }
 
 /// Files of namespaces rendered before, keyed by (environment, namespace), that are still
-/// valid for the current inputs; they are reused as they are.
-pub type Prior = BTreeMap<(String, String), NamespaceFiles>;
+/// valid for the current inputs; they are reused as they are. `T` is how a file is held
+/// (see [`render_repository`]).
+pub type Prior<T = String> = BTreeMap<(String, String), BTreeMap<String, T>>;
 
 /// Renders `requests` × `environments` into `clusters/<env>/namespaces/<ns>/<file>` plus a
 /// `clusters/<env>/kustomization.yaml` per environment, and with `service` the rotation
 /// service's namespace in every environment. Namespaces found in `prior` are not
 /// rendered again. Runs namespaces in parallel; the result is ordered and identical on
-/// every run.
-pub fn render_repository(
+/// every run. Each file is handed to `keep` as soon as its namespace is rendered (and
+/// validated), and the result holds what `keep` makes of it: the caller decides how
+/// rendered text is kept (as bytes, compressed, hashed) while the rest is rendered.
+pub fn render_repository<T: Clone + Send + Sync>(
     blueprint: &Blueprint,
     requests: &[RequestFile],
     environments: &[Environment],
-    prior: &Prior,
+    prior: &Prior<T>,
     service: Option<&ServiceConfig>,
-) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    keep: &(dyn Fn(String) -> T + Sync),
+) -> Result<BTreeMap<String, T>, RenderError> {
     let jobs: Vec<(&Environment, &RequestFile)> = environments
         .iter()
         .flat_map(|env| requests.iter().map(move |r| (env, r)))
@@ -43,7 +47,10 @@ pub fn render_repository(
             let key = (env.name.clone(), file.request.name.clone());
             let files = match prior.get(&key) {
                 Some(files) => files.clone(),
-                None => render_namespace(blueprint, &file.request, env, &file.path)?,
+                None => kept(
+                    render_namespace(blueprint, &file.request, env, &file.path)?,
+                    keep,
+                ),
             };
             Ok((env.name.as_str(), file.request.name.as_str(), files))
         })
@@ -51,7 +58,7 @@ pub fn render_repository(
     let mut rendered = rendered;
     if let Some(svc) = service {
         for env in environments {
-            let files = render_service(blueprint, svc, env)?;
+            let files = kept(render_service(blueprint, svc, env)?, keep);
             rendered.push((env.name.as_str(), svc.namespace.as_str(), files));
         }
     }
@@ -62,11 +69,8 @@ pub fn render_repository(
             .entry(env)
             .or_default()
             .push(format!("namespaces/{ns}"));
-        for (name, text) in files {
-            out.insert(
-                format!("clusters/{env}/namespaces/{ns}/{name}"),
-                text.into_bytes(),
-            );
+        for (name, file) in files {
+            out.insert(format!("clusters/{env}/namespaces/{ns}/{name}"), file);
         }
     }
     for env in environments {
@@ -74,8 +78,16 @@ pub fn render_repository(
         list.sort();
         out.insert(
             format!("clusters/{}/kustomization.yaml", env.name),
-            kustomization(list.iter()).into_bytes(),
+            keep(kustomization(list.iter())),
         );
     }
     Ok(out)
+}
+
+/// `files` as `keep` holds them.
+fn kept<T>(files: NamespaceFiles, keep: &(dyn Fn(String) -> T + Sync)) -> BTreeMap<String, T> {
+    files
+        .into_iter()
+        .map(|(name, text)| (name, keep(text)))
+        .collect()
 }

@@ -95,6 +95,12 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
     // Old contents from the object database in one batch; new ones are the rendered files.
     let old_ids: Vec<Oid> = changes.iter().filter_map(|c| c.old_id).collect();
     let mut old_blobs = rampart_git::read_blobs(&args.repo.repo, &old_ids)?.into_iter();
+    let added: Vec<(&str, &rampart_git::Content)> = changes
+        .iter()
+        .filter(|c| c.new_id.is_some())
+        .map(|c| (c.path.as_str(), &rendered.files[&c.path]))
+        .collect();
+    let mut new_contents = rampart_git::read_contents(&args.repo.repo, &added)?.into_iter();
     for change in &changes {
         if crate::output::is_closed() {
             break; // nobody reads the rest of the diff
@@ -105,11 +111,11 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
             None => Vec::new(),
         };
         let new_bytes = match change.new_id {
-            Some(_) => rendered.files[&change.path].as_slice(),
-            None => &[],
+            Some(_) => new_contents.next().unwrap_or_default(),
+            None => Default::default(),
         };
         let old = String::from_utf8_lossy(&old_bytes);
-        let new = String::from_utf8_lossy(new_bytes);
+        let new = String::from_utf8_lossy(&new_bytes);
         let (a, b) = match change.kind {
             ChangeKind::Added => ("/dev/null".to_string(), format!("b/{}", change.path)),
             ChangeKind::Deleted => (format!("a/{}", change.path), "/dev/null".to_string()),

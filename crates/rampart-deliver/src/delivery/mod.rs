@@ -473,7 +473,8 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
         return Ok(());
     };
     let summary = d.title.of(&changes);
-    let (title, body) = describe::pull_request_text(&summary, branch, &changes, &rendered.files);
+    let (title, body) =
+        describe::pull_request_text(d.repo, &summary, branch, &changes, &rendered.files);
     let spec = rampart_forge::PullRequestSpec {
         head: branch,
         base: &base,

@@ -6,7 +6,7 @@ use crate::inputs::{INPUT_PATHS, Inputs, display, is_input};
 use crate::render::{CacheUse, Rendered, render_inputs};
 use crate::{Event, Reporter};
 use anyhow::{Result, bail};
-use rampart_git::{Change, ChangeKind, FileSet, Oid};
+use rampart_git::{Change, ChangeKind, Content, FileSet, Oid};
 use rampart_model::Diagnostics;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,7 +120,11 @@ pub fn render_onto(
     let mut rendered = render_inputs(repo, inputs, blueprints, only_env, CacheUse::ReadWrite)?;
     // Inputs the render did not read (other environments' files) go along unchanged; a
     // deleted one is absent, and `environments/` is owned, so it is deleted there too.
-    rendered.files.extend(combined);
+    rendered.files.extend(
+        combined
+            .into_iter()
+            .map(|(path, bytes)| (path, Content::plain(bytes))),
+    );
     rendered.owned.push("environments/".to_owned());
     Ok(rendered)
 }

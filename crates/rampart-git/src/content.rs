@@ -1,0 +1,229 @@
+//! What a commit needs of a file: its blob id always, its bytes only where they are written
+//! (the secret guard, a pack, the work tree). Rendered files are held deflated — the form a
+//! pack stores them in, a fraction of their size — or, when an earlier commit already stored
+//! them, only as an id into the object database.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use flate2::Compression;
+use flate2::read::{ZlibDecoder, ZlibEncoder};
+use git2::{Oid, Repository};
+
+use crate::{GitError, blob_id};
+
+/// A file's content as [`crate::commit_files`] and its relatives take it: plain bytes (a
+/// `Vec<u8>`) or a [`Content`].
+pub trait FileContent: Sync {
+    /// Its git blob id.
+    fn id(&self) -> Oid;
+    /// Its length when known without reading it.
+    fn len_hint(&self) -> Option<u64>;
+    /// Its bytes when held in memory (plain or deflated); `None` when only the object
+    /// database has them.
+    fn in_memory(&self) -> Option<Cow<'_, [u8]>>;
+    /// Whether [`FileContent::in_memory`] has the bytes (without decoding them).
+    fn held(&self) -> bool {
+        true
+    }
+    /// The zlib stream of its bytes and their length, when held deflated: written to a pack
+    /// as it is.
+    fn deflated(&self) -> Option<(usize, &[u8])> {
+        None
+    }
+    /// Its bytes, read from `repo`'s object database when not in memory; `path` names the
+    /// file in the error.
+    fn read(&self, repo: &Repository, path: &str) -> Result<Cow<'_, [u8]>, GitError> {
+        if let Some(bytes) = self.in_memory() {
+            return Ok(bytes);
+        }
+        let id = self.id();
+        let blob = repo.find_blob(id).map_err(|source| GitError::ReadObject {
+            id,
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Cow::Owned(blob.content().to_vec()))
+    }
+}
+
+impl FileContent for Vec<u8> {
+    fn id(&self) -> Oid {
+        blob_id(self)
+    }
+
+    fn len_hint(&self) -> Option<u64> {
+        Some(self.len() as u64)
+    }
+
+    fn in_memory(&self) -> Option<Cow<'_, [u8]>> {
+        Some(Cow::Borrowed(self))
+    }
+}
+
+/// A file's content with its blob id, held as compactly as its use allows.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Content {
+    id: Oid,
+    kept: Kept,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Kept {
+    /// The bytes as they are.
+    Plain(Vec<u8>),
+    /// A zlib stream of `len` bytes.
+    Deflated { len: usize, data: Box<[u8]> },
+    /// Only in the object database (a blob an earlier commit stored).
+    Stored,
+}
+
+impl std::fmt::Debug for Content {
+    /// The id and size only: contents may be secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = match &self.kept {
+            Kept::Plain(bytes) => format!("{} bytes", bytes.len()),
+            Kept::Deflated { len, data } => format!("{len} bytes deflated to {}", data.len()),
+            Kept::Stored => "stored".to_owned(),
+        };
+        write!(f, "Content({}, {how})", self.id)
+    }
+}
+
+impl Content {
+    /// `bytes` held as they are.
+    pub fn plain(bytes: Vec<u8>) -> Content {
+        Content {
+            id: blob_id(&bytes),
+            kept: Kept::Plain(bytes),
+        }
+    }
+
+    /// `bytes` held deflated (fast zlib, as a pack stores a whole object).
+    pub fn deflate(bytes: &[u8]) -> Content {
+        let mut data = Vec::with_capacity(bytes.len() / 4 + 64);
+        // Reading from a byte slice cannot fail.
+        let _ = ZlibEncoder::new(bytes, Compression::fast()).read_to_end(&mut data);
+        Content {
+            id: blob_id(bytes),
+            kept: Kept::Deflated {
+                len: bytes.len(),
+                data: data.into_boxed_slice(),
+            },
+        }
+    }
+
+    /// The blob `id`, which the repository's object database holds.
+    pub fn stored(id: Oid) -> Content {
+        Content {
+            id,
+            kept: Kept::Stored,
+        }
+    }
+
+    /// Whether only the object database holds the bytes.
+    pub fn is_stored(&self) -> bool {
+        matches!(self.kept, Kept::Stored)
+    }
+}
+
+impl From<Vec<u8>> for Content {
+    fn from(bytes: Vec<u8>) -> Content {
+        Content::plain(bytes)
+    }
+}
+
+impl FileContent for Content {
+    fn id(&self) -> Oid {
+        self.id
+    }
+
+    fn len_hint(&self) -> Option<u64> {
+        match &self.kept {
+            Kept::Plain(bytes) => Some(bytes.len() as u64),
+            Kept::Deflated { len, .. } => Some(*len as u64),
+            Kept::Stored => None,
+        }
+    }
+
+    fn in_memory(&self) -> Option<Cow<'_, [u8]>> {
+        match &self.kept {
+            Kept::Plain(bytes) => Some(Cow::Borrowed(bytes)),
+            Kept::Deflated { len, data } => {
+                let mut bytes = Vec::with_capacity(*len);
+                // A stream this crate deflated from a slice decodes; a short one would
+                // show as a different blob id in the work tree and be rewritten.
+                let _ = ZlibDecoder::new(&data[..]).read_to_end(&mut bytes);
+                Some(Cow::Owned(bytes))
+            }
+            Kept::Stored => None,
+        }
+    }
+
+    fn held(&self) -> bool {
+        !self.is_stored()
+    }
+
+    fn deflated(&self) -> Option<(usize, &[u8])> {
+        match &self.kept {
+            Kept::Deflated { len, data } => Some((*len, data)),
+            _ => None,
+        }
+    }
+}
+
+/// Files by repository path, each with its [`Content`]: what a render hands to a commit.
+pub type Files = std::collections::BTreeMap<String, Content>;
+
+/// The bytes of `contents` (path, content), in order: from memory, or from the object
+/// database of the repository at `repo_dir`, opened once if any content is only there.
+pub fn read_contents<'c>(
+    repo_dir: &std::path::Path,
+    contents: &[(&str, &'c Content)],
+) -> Result<Vec<Cow<'c, [u8]>>, GitError> {
+    let mut repo = None;
+    let mut out = Vec::with_capacity(contents.len());
+    for (path, content) in contents {
+        if let Some(bytes) = content.in_memory() {
+            out.push(bytes);
+            continue;
+        }
+        let repo = match &mut repo {
+            Some(repo) => repo,
+            None => repo.insert(crate::commit::open(repo_dir)?),
+        };
+        out.push(content.read(repo, path)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_has_the_id_git_gives_the_bytes() {
+        let text = b"apiVersion: v1\nkind: ConfigMap\n".repeat(50);
+        let plain = Content::plain(text.clone());
+        let deflated = Content::deflate(&text);
+        assert_eq!(plain.id(), blob_id(&text));
+        assert_eq!(deflated.id(), plain.id());
+        assert_eq!(deflated.in_memory().unwrap(), &text[..]);
+        assert_eq!(deflated.len_hint(), Some(text.len() as u64));
+        let (len, data) = deflated.deflated().unwrap();
+        assert_eq!(len, text.len());
+        assert!(data.len() < text.len() / 10, "{} bytes", data.len());
+        let stored = Content::stored(plain.id());
+        assert!(stored.in_memory().is_none() && stored.len_hint().is_none());
+        assert_eq!(stored.id(), plain.id());
+    }
+
+    #[test]
+    fn debug_never_shows_the_bytes() {
+        let shown = format!("{:?}", Content::plain(b"hunter2".to_vec()));
+        assert!(
+            !shown.contains("hunter2") && shown.contains("7 bytes"),
+            "{shown}"
+        );
+    }
+}
