@@ -99,7 +99,7 @@ pub fn render_inputs(
         &environments,
         &prior,
         inputs.config.service(),
-        &|text: String| Content::deflate(text.as_bytes()),
+        &|path: &str, text: String| Content::deflate_scanned(path, text.as_bytes()),
     )?;
     let mut owned = Vec::with_capacity(2 * environments.len() + 1);
     for env in &environments {

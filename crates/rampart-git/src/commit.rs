@@ -247,7 +247,8 @@ pub(crate) fn write_planned(
 }
 
 /// What the secret guard finds in the added and changed files of `plan`: those held in
-/// memory scanned in parallel, those only in the object database read one by one.
+/// memory scanned in parallel (unless scanned clean as they were made), those only in the
+/// object database read one by one.
 fn scan_planned<'f>(
     repo: &Repository,
     plan: &'f Plan<'f>,
@@ -260,7 +261,7 @@ fn scan_planned<'f>(
     let mut findings: Vec<_> = plan
         .par_iter()
         .filter_map(new)
-        .filter(|(_, blob)| blob.content.held())
+        .filter(|(_, blob)| blob.content.held() && !blob.content.guarded())
         .flat_map_iter(|(path, blob)| {
             let bytes = blob.content.in_memory().unwrap_or_default();
             guard::scan_file(path, &bytes)

@@ -26,6 +26,11 @@ pub trait FileContent: Sync {
     fn held(&self) -> bool {
         true
     }
+    /// Whether the secret guard scanned exactly these bytes and found nothing (see
+    /// [`Content::deflate_scanned`]), so that a commit need not scan them again.
+    fn guarded(&self) -> bool {
+        false
+    }
     /// The zlib stream of its bytes and their length, when held deflated: written to a pack
     /// as it is.
     fn deflated(&self) -> Option<(usize, &[u8])> {
@@ -66,6 +71,8 @@ impl FileContent for Vec<u8> {
 pub struct Content {
     id: Oid,
     kept: Kept,
+    /// The guard scanned the bytes and found nothing.
+    guarded: bool,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -96,6 +103,7 @@ impl Content {
         Content {
             id: blob_id(&bytes),
             kept: Kept::Plain(bytes),
+            guarded: false,
         }
     }
 
@@ -110,7 +118,18 @@ impl Content {
                 len: bytes.len(),
                 data: data.into_boxed_slice(),
             },
+            guarded: false,
         }
+    }
+
+    /// Like [`Content::deflate`], with the secret guard run over `bytes` (the file at
+    /// `path`) while they are at hand: clean content is marked so that a commit does not
+    /// inflate and scan it again; content with findings is not, so the commit's own scan
+    /// refuses it with the findings.
+    pub fn deflate_scanned(path: &str, bytes: &[u8]) -> Content {
+        let mut content = Content::deflate(bytes);
+        content.guarded = crate::guard::scan_file(path, bytes).is_empty();
+        content
     }
 
     /// The blob `id`, which the repository's object database holds.
@@ -118,6 +137,7 @@ impl Content {
         Content {
             id,
             kept: Kept::Stored,
+            guarded: false,
         }
     }
 
@@ -169,6 +189,10 @@ impl FileContent for Content {
             Kept::Deflated { len, data } => Some((*len, data)),
             _ => None,
         }
+    }
+
+    fn guarded(&self) -> bool {
+        self.guarded
     }
 }
 

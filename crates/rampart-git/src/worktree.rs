@@ -7,6 +7,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use git2::{IndexEntry, IndexTime, Oid, Repository};
+use rayon::prelude::*;
 
 use crate::content::FileContent;
 use crate::plan::MODE_FILE;
@@ -69,7 +70,9 @@ pub(crate) fn sync<C: FileContent>(
             .map_err(|e| index_error(&change.path, e))?;
     }
     let had_conflicts = index.has_conflicts();
+    // Directories, and whatever is in the way of a file, in order; then the files.
     let mut known_dirs = HashSet::new();
+    let mut writes = Vec::new();
     for change in changes {
         let rel = Path::new(&change.path);
         let (Some(id), Some(content)) = (change.new_id, files.get(&change.path)) else {
@@ -93,16 +96,30 @@ pub(crate) fn sync<C: FileContent>(
             }
             _ => {}
         }
-        let bytes = content.read(repo, &change.path)?;
-        let meta = write_file(&file, &bytes).map_err(|e| io_error(&file, e))?;
+        writes.push((change.path.as_str(), id, content, file));
+    }
+    // Contents in memory are decoded and written in parallel; the others are read from
+    // the object database (not shared between threads) one by one.
+    let written: Vec<Option<std::io::Result<fs::Metadata>>> = writes
+        .par_iter()
+        .map(|(_, _, content, file)| Some(write_file(file, &content.in_memory()?)))
+        .collect();
+    for ((path, id, content, file), meta) in writes.iter().zip(written) {
+        let meta = match meta {
+            Some(meta) => meta.map_err(|e| io_error(file, e))?,
+            None => {
+                let bytes = content.read(repo, path)?;
+                write_file(file, &bytes).map_err(|e| io_error(file, e))?
+            }
+        };
         if had_conflicts {
             index
-                .remove_path(rel)
-                .map_err(|e| index_error(&change.path, e))?;
+                .remove_path(Path::new(path))
+                .map_err(|e| index_error(path, e))?;
         }
         index
-            .add(&index_entry(&change.path, id, &meta))
-            .map_err(|e| index_error(&change.path, e))?;
+            .add(&index_entry(path, *id, &meta))
+            .map_err(|e| index_error(path, e))?;
     }
     index.write().map_err(|e| index_error("", e))
 }

@@ -137,7 +137,17 @@ fn a_stored_id_the_repository_lacks_is_refused_and_nothing_moves() {
 fn the_secret_guard_reads_deflated_and_stored_contents() {
     let (_tmp, dir) = new_repo();
     let leak = b"apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: hunter2-but-longer-Zx81\n";
-    for content in [Content::deflate(leak), {
+    let clean = Content::deflate_scanned("ns/ok.yaml", b"kind: ConfigMap\n");
+    assert!(
+        clean.guarded(),
+        "scanned clean: the commit need not scan it again"
+    );
+    let scanned = Content::deflate_scanned("ns/leak.yaml", leak);
+    assert!(
+        !scanned.guarded(),
+        "findings: left for the commit's scan to refuse"
+    );
+    for content in [Content::deflate(leak), scanned, {
         let repo = git2::Repository::open(&dir).unwrap();
         Content::stored(repo.blob(leak).unwrap())
     }] {

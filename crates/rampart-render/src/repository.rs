@@ -26,16 +26,17 @@ pub type Prior<T = String> = BTreeMap<(String, String), BTreeMap<String, T>>;
 /// `clusters/<env>/kustomization.yaml` per environment, and with `service` the rotation
 /// service's namespace in every environment. Namespaces found in `prior` are not
 /// rendered again. Runs namespaces in parallel; the result is ordered and identical on
-/// every run. Each file is handed to `keep` as soon as its namespace is rendered (and
-/// validated), and the result holds what `keep` makes of it: the caller decides how
-/// rendered text is kept (as bytes, compressed, hashed) while the rest is rendered.
+/// every run. Each file is handed to `keep` (with its repository path) as soon as its
+/// namespace is rendered (and validated), and the result holds what `keep` makes of it:
+/// the caller decides how rendered text is kept (as bytes, compressed, scanned) while the
+/// rest is rendered.
 pub fn render_repository<T: Clone + Send + Sync>(
     blueprint: &Blueprint,
     requests: &[RequestFile],
     environments: &[Environment],
     prior: &Prior<T>,
     service: Option<&ServiceConfig>,
-    keep: &(dyn Fn(String) -> T + Sync),
+    keep: &(dyn Fn(&str, String) -> T + Sync),
 ) -> Result<BTreeMap<String, T>, RenderError> {
     let jobs: Vec<(&Environment, &RequestFile)> = environments
         .iter()
@@ -48,6 +49,7 @@ pub fn render_repository<T: Clone + Send + Sync>(
             let files = match prior.get(&key) {
                 Some(files) => files.clone(),
                 None => kept(
+                    &format!("clusters/{}/namespaces/{}/", env.name, file.request.name),
                     render_namespace(blueprint, &file.request, env, &file.path)?,
                     keep,
                 ),
@@ -58,7 +60,8 @@ pub fn render_repository<T: Clone + Send + Sync>(
     let mut rendered = rendered;
     if let Some(svc) = service {
         for env in environments {
-            let files = kept(render_service(blueprint, svc, env)?, keep);
+            let dir = format!("clusters/{}/namespaces/{}/", env.name, svc.namespace);
+            let files = kept(&dir, render_service(blueprint, svc, env)?, keep);
             rendered.push((env.name.as_str(), svc.namespace.as_str(), files));
         }
     }
@@ -78,16 +81,26 @@ pub fn render_repository<T: Clone + Send + Sync>(
         list.sort();
         out.insert(
             format!("clusters/{}/kustomization.yaml", env.name),
-            keep(kustomization(list.iter())),
+            keep(
+                &format!("clusters/{}/kustomization.yaml", env.name),
+                kustomization(list.iter()),
+            ),
         );
     }
     Ok(out)
 }
 
-/// `files` as `keep` holds them.
-fn kept<T>(files: NamespaceFiles, keep: &(dyn Fn(String) -> T + Sync)) -> BTreeMap<String, T> {
+/// `files` (of the directory `dir`) as `keep` holds them.
+fn kept<T>(
+    dir: &str,
+    files: NamespaceFiles,
+    keep: &(dyn Fn(&str, String) -> T + Sync),
+) -> BTreeMap<String, T> {
     files
         .into_iter()
-        .map(|(name, text)| (name, keep(text)))
+        .map(|(name, text)| {
+            let file = keep(&format!("{dir}{name}"), text);
+            (name, file)
+        })
         .collect()
 }
