@@ -4,6 +4,7 @@
 #   scripts/bench.sh [N ...]        (default: 1 100 1000 10000)
 #   RAMPART_BENCH_ENV=dev scripts/bench.sh 1000   (one environment instead of all three)
 #   RAMPART_BENCH_DIR=/dev/shm scripts/bench.sh    (where the repositories go; default $TMPDIR)
+#   RAMPART_BENCH_BIN=/path/to/rampart scripts/bench.sh   (that binary instead of a release build)
 # Prints one line per N: wall time, requests/s, peak RSS, no-change re-run, kustomize.
 #
 #   scripts/bench.sh push [N]       (default 1000) delivery instead: N namespaces of one
@@ -13,8 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 100 1000 10000)
-cargo build --release --locked -q -p rampart-cli
-bin="$PWD/target/release/rampart"
+if [ -n "${RAMPART_BENCH_BIN:-}" ]; then
+  bin=$RAMPART_BENCH_BIN   # another build, e.g. of an earlier commit, to compare with
+else
+  cargo build --release --locked -q -p rampart-cli
+  bin="$PWD/target/release/rampart"
+fi
 env_args=(); [ -n "${RAMPART_BENCH_ENV:-}" ] && env_args=(--env "$RAMPART_BENCH_ENV")
 work=$(mktemp -d -p "${RAMPART_BENCH_DIR:-${TMPDIR:-/tmp}}"); trap 'rm -rf "$work"' EXIT
 

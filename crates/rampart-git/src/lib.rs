@@ -23,6 +23,7 @@ mod known_hosts;
 mod lock;
 mod objects;
 mod onto;
+mod pack_file;
 mod paths;
 mod plan;
 mod remote;

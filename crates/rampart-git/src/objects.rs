@@ -3,26 +3,26 @@
 //! Creating thousands of small loose-object files dominates the cost of a
 //! large commit, and libgit2's own pack builders spend most of their time
 //! searching for deltas, so large batches are written as a pack of whole
-//! (zlib-compressed, undeltified) objects built here and handed to libgit2's
-//! indexer, which checks it and writes the `.pack` / `.idx` pair.
+//! (zlib-compressed, undeltified) objects, with its index, by [`crate::pack_file`].
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::BufWriter;
 use std::path::PathBuf;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use git2::{ObjectType, Odb, OdbLookupFlags, Oid, Repository};
 
 use crate::GitError;
+use crate::pack_file::{self, PackOut, TempPack};
 use crate::plan::NewBlob;
 
 /// From this many new blobs on, objects are written as one pack rather than
 /// loose (the same limit as git's `transfer.unpackLimit` default).
 pub(crate) const PACK_THRESHOLD: usize = 100;
 
-/// Bytes handed to libgit2's pack indexer at a time.
-const INDEXER_CHUNK: usize = 8 << 20;
+/// Buffer of the pack file being written.
+const PACK_BUFFER: usize = 1 << 20;
 
 /// An object collected for a pack.
 enum Entry<'f> {
@@ -34,8 +34,8 @@ enum Entry<'f> {
 
 /// Objects collected for a pack.
 struct Pending<'f> {
-    /// The objects, in the order written.
-    objects: Vec<Entry<'f>>,
+    /// The objects with their ids, in the order written.
+    objects: Vec<(Oid, Entry<'f>)>,
     /// Ids of `objects`, to store each object once.
     ids: HashSet<Oid>,
 }
@@ -64,7 +64,7 @@ impl<'f> Pending<'f> {
     fn queue(&mut self, odb: &Odb<'_>, entry: Entry<'f>, id: Oid) {
         if !self.has(odb, id) {
             self.ids.insert(id);
-            self.objects.push(entry);
+            self.objects.push((id, entry));
         }
     }
 }
@@ -149,50 +149,32 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
             path: self.pack_dir.clone(),
             source,
         };
+        let io_error = |e: std::io::Error| pack_error(e.into());
         let count = u32::try_from(pending.objects.len()).map_err(|e| pack_error(e.into()))?;
-        // Entry by entry into libgit2's indexer: blobs are deflated already, so the pack
-        // is never held whole in memory.
-        // libgit2's indexer maps and unmaps its window on every write: feed it in large
-        // chunks.
-        let writer = self.odb.packwriter().map_err(|e| pack_error(e.into()))?;
-        let mut writer = std::io::BufWriter::with_capacity(INDEXER_CHUNK, writer);
-        write_pack(&mut writer, count, &pending.objects).map_err(|e| pack_error(e.into()))?;
-        let mut writer = writer
-            .into_inner()
-            .map_err(|e| pack_error(e.into_error().into()))?;
-        writer.commit().map_err(|e| pack_error(e.into()))?;
+        // Entry by entry: blobs are deflated already, so the pack is never held whole in
+        // memory, and every id is known, so the index is written here too.
+        let (temp, file) = TempPack::create(&self.pack_dir, "pack").map_err(io_error)?;
+        let mut pack =
+            PackOut::start(BufWriter::with_capacity(PACK_BUFFER, file), count).map_err(io_error)?;
+        let mut placed = Vec::with_capacity(pending.objects.len());
+        let mut buffer = Vec::new();
+        let mut compress = Compress::new(Compression::fast(), true);
+        for (id, entry) in &pending.objects {
+            let entry = match entry {
+                Entry::Deflated { len, data } => pack.entry(*id, ObjectType::Blob, *len, &[data]),
+                Entry::Whole(kind, data) => {
+                    buffer.clear();
+                    deflate_into(&mut compress, data, &mut buffer)
+                        .map_err(|e| pack_error(e.into()))?;
+                    pack.entry(*id, *kind, data.len(), &[&buffer])
+                }
+            };
+            placed.push(entry.map_err(io_error)?);
+        }
+        pack_file::store(&self.pack_dir, temp, pack, placed).map_err(io_error)?;
+        self.odb.refresh().map_err(|e| pack_error(e.into()))?;
         Ok(())
     }
-}
-
-/// Writes a version-2 pack file holding the `count` `objects` whole to `out`.
-fn write_pack(out: &mut impl Write, count: u32, objects: &[Entry<'_>]) -> std::io::Result<()> {
-    let mut checksum = sha1_smol::Sha1::new();
-    let mut put = |bytes: &[u8]| {
-        checksum.update(bytes);
-        out.write_all(bytes)
-    };
-    put(b"PACK")?;
-    put(&2u32.to_be_bytes())?;
-    put(&count.to_be_bytes())?;
-    let mut buffer = Vec::new();
-    let mut compress = Compress::new(Compression::fast(), true);
-    for entry in objects {
-        buffer.clear();
-        match entry {
-            Entry::Deflated { len, data } => {
-                entry_header(&mut buffer, ObjectType::Blob, *len);
-                put(&buffer)?;
-                put(data)?;
-            }
-            Entry::Whole(kind, data) => {
-                entry_header(&mut buffer, *kind, data.len());
-                deflate_into(&mut compress, data, &mut buffer).map_err(std::io::Error::other)?;
-                put(&buffer)?;
-            }
-        }
-    }
-    out.write_all(&checksum.digest().bytes())
 }
 
 /// Appends the zlib stream of `data` to `out`.
@@ -212,57 +194,5 @@ fn deflate_into(
         {
             return Ok(());
         }
-    }
-}
-
-/// Appends a pack entry's header: type and size, least significant bits first, 7 bits a
-/// byte after the first 4.
-fn entry_header(out: &mut Vec<u8>, kind: ObjectType, size: usize) {
-    let type_code: u8 = match kind {
-        ObjectType::Commit => 1,
-        ObjectType::Tree => 2,
-        ObjectType::Tag => 4,
-        _ => 3,
-    };
-    let mut size = size;
-    let mut byte = (type_code << 4) | (size & 0x0f) as u8;
-    size >>= 4;
-    while size > 0 {
-        out.push(byte | 0x80);
-        byte = (size & 0x7f) as u8;
-        size >>= 7;
-    }
-    out.push(byte);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pack_is_header_entries_and_checksum_of_both() -> std::io::Result<()> {
-        let mut out = Vec::new();
-        let deflated = crate::Content::deflate(b"hello\n");
-        let (len, data) = crate::FileContent::deflated(&deflated).unwrap();
-        let entries = [
-            Entry::Deflated { len, data },
-            Entry::Whole(ObjectType::Blob, Cow::Borrowed(b"hello\n")),
-        ];
-        write_pack(&mut out, 2, &entries)?;
-        let (body, trailer) = out.split_at(out.len() - 20);
-        assert_eq!(&body[..12], b"PACK\0\0\0\x02\0\0\0\x02");
-        assert_eq!(trailer, sha1_smol::Sha1::from(body).digest().bytes());
-        // Blob of 6 bytes: type 3, size 6, in one header byte; then its zlib stream.
-        assert_eq!(body[12], 0x36);
-        assert_eq!(&body[13..13 + data.len()], data);
-        let second = &body[13 + data.len()..];
-        assert_eq!(second[0], 0x36);
-        let mut inflated = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::ZlibDecoder::new(&second[1..]),
-            &mut inflated,
-        )?;
-        assert_eq!(inflated, b"hello\n");
-        Ok(())
     }
 }
