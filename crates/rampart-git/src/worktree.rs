@@ -227,6 +227,7 @@ pub(crate) fn drift<C: FileContent>(
         path: repo_dir.to_owned(),
     })?;
     let read_error = |path: PathBuf, source| GitError::ReadWorktree { path, source };
+    let recorded = Recorded::read(&repo);
 
     let mut found = BTreeMap::new();
     for (path, content) in files {
@@ -239,6 +240,7 @@ pub(crate) fn drift<C: FileContent>(
             {
                 Some(DriftKind::Modified)
             }
+            Ok(meta) if recorded.holds(path, content.id(), &meta) => None,
             Ok(_) => {
                 let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
                 (blob_id(&on_disk) != content.id()).then_some(DriftKind::Modified)
@@ -262,6 +264,80 @@ pub(crate) fn drift<C: FileContent>(
         .into_iter()
         .map(|(path, kind)| Drift { path, kind })
         .collect())
+}
+
+/// What the index records of the work tree: a file whose stat data still match its entry
+/// holds the entry's blob, without being read — as `git status` decides. An entry written
+/// in the same instant as the index itself may predate a later edit with the same stat
+/// data ("racy git"), so it is not trusted, nor is anything without an index.
+struct Recorded {
+    index: Option<git2::Index>,
+    /// The index file's modification time (seconds, nanoseconds).
+    written: (i64, i64),
+}
+
+impl Recorded {
+    fn read(repo: &Repository) -> Recorded {
+        let written = fs::metadata(repo.path().join("index"))
+            .ok()
+            .and_then(|meta| stat_times(&meta))
+            .map_or((0, 0), |(mtime, _)| mtime);
+        Recorded {
+            index: repo.index().ok(),
+            written,
+        }
+    }
+
+    /// Whether `path`, with the metadata `meta`, is recorded as the blob `id`.
+    fn holds(&self, path: &str, id: Oid, meta: &fs::Metadata) -> bool {
+        let Some(entry) = self
+            .index
+            .as_ref()
+            .and_then(|i| i.get_path(Path::new(path), 0))
+        else {
+            return false;
+        };
+        let Some((mtime, ctime)) = stat_times(meta) else {
+            return false;
+        };
+        let recorded = |t: IndexTime| (i64::from(t.seconds()), i64::from(t.nanoseconds()));
+        // Times as the index stores them: 32-bit seconds (see `index_entry`).
+        let stored = |(secs, nanos): (i64, i64)| (i64::from(secs as i32), nanos);
+        entry.id == id
+            && entry.mode == MODE_FILE as u32
+            && u64::from(entry.file_size) == meta.len() & 0xffff_ffff
+            && recorded(entry.mtime) == stored(mtime)
+            && recorded(entry.ctime) == stored(ctime)
+            && stored(mtime) < stored(self.written)
+            && inode_matches(&entry, meta)
+    }
+}
+
+/// Modification and change times (seconds, nanoseconds) of `meta`.
+#[cfg(unix)]
+fn stat_times(meta: &fs::Metadata) -> Option<((i64, i64), (i64, i64))> {
+    use std::os::unix::fs::MetadataExt;
+    Some((
+        (meta.mtime(), meta.mtime_nsec()),
+        (meta.ctime(), meta.ctime_nsec()),
+    ))
+}
+
+/// Without change times the index's record is never trusted.
+#[cfg(not(unix))]
+fn stat_times(_meta: &fs::Metadata) -> Option<((i64, i64), (i64, i64))> {
+    None
+}
+
+#[cfg(unix)]
+fn inode_matches(entry: &IndexEntry, meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    entry.ino == meta.ino() as u32
+}
+
+#[cfg(not(unix))]
+fn inode_matches(_entry: &IndexEntry, _meta: &fs::Metadata) -> bool {
+    false
 }
 
 /// Appends the repository path (`rel` + name) of every non-directory below

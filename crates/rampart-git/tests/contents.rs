@@ -162,3 +162,28 @@ fn the_secret_guard_reads_deflated_and_stored_contents() {
         assert_eq!(ref_target(&dir, "refs/heads/main"), None);
     }
 }
+
+#[test]
+fn an_edit_of_the_same_size_right_after_the_commit_is_drift() {
+    let (_tmp, dir) = new_repo();
+    let bytes = generated();
+    let files: Files = bytes
+        .iter()
+        .map(|(path, b)| (path.clone(), Content::deflate(b)))
+        .collect();
+    committed(commit(&dir, &files).expect("commit"));
+    let owned = prefixes(&["ns/"]);
+    assert_eq!(worktree_drift(&dir, &files, &owned).unwrap(), []);
+    // Same length, other bytes, within the same instant as the commit's index: the
+    // index's stat data must not hide it.
+    let path = "ns/d01/f1.yaml";
+    let mut edited = bytes[path].clone();
+    edited[0] = b'm';
+    fs::write(dir.join(path), &edited).unwrap();
+    let drift = worktree_drift(&dir, &files, &owned).unwrap();
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert_eq!(drift[0].kind, DriftKind::Modified);
+    // Written back as it was: no drift, whatever the stat data now say.
+    fs::write(dir.join(path), &bytes[path]).unwrap();
+    assert_eq!(worktree_drift(&dir, &files, &owned).unwrap(), []);
+}
