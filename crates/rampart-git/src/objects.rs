@@ -63,9 +63,14 @@ impl<'f> Pending<'f> {
     /// Queues the object `id` unless it is queued or in `odb` already.
     fn queue(&mut self, odb: &Odb<'_>, entry: Entry<'f>, id: Oid) {
         if !self.has(odb, id) {
-            self.ids.insert(id);
-            self.objects.push((id, entry));
+            self.push(id, entry);
         }
+    }
+
+    /// Queues the object `id`, known to be neither queued nor in the object database.
+    fn push(&mut self, id: Oid, entry: Entry<'f>) {
+        self.ids.insert(id);
+        self.objects.push((id, entry));
     }
 }
 
@@ -126,7 +131,13 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
                 .odb
                 .write(ObjectType::Blob, &bytes)
                 .map_err(write_error)?;
-            debug_assert_eq!(id, blob.id, "blob id of {path}");
+            if id != blob.id {
+                // The bytes read back are not the ones the id was computed from.
+                return Err(write_error(git2::Error::from_str(&format!(
+                    "content of {path} does not match its blob id {}",
+                    blob.id
+                ))));
+            }
             return Ok(id);
         };
         if pending.has(&self.odb, blob.id) {
@@ -136,7 +147,7 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
             Some((len, data)) => Entry::Deflated { len, data },
             None => Entry::Whole(ObjectType::Blob, blob.content.read(self.repo, path)?),
         };
-        pending.queue(&self.odb, entry, blob.id);
+        pending.push(blob.id, entry);
         Ok(blob.id)
     }
 

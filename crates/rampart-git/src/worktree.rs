@@ -11,6 +11,9 @@ use rayon::prelude::*;
 
 use crate::content::FileContent;
 use crate::plan::MODE_FILE;
+
+/// Work-tree files written (in parallel) before their index entries are added.
+const WRITE_BATCH: usize = 2048;
 use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
 /// Applies `changes` (just committed as `commit` on the checked-out branch
@@ -70,56 +73,62 @@ pub(crate) fn sync<C: FileContent>(
             .map_err(|e| index_error(&change.path, e))?;
     }
     let had_conflicts = index.has_conflicts();
-    // Directories, and whatever is in the way of a file, in order; then the files.
+    // In batches (bounding what is held at once): directories, and whatever is in the
+    // way of a file, in order; then the files.
     let mut known_dirs = HashSet::new();
-    let mut writes = Vec::new();
-    for change in changes {
-        let rel = Path::new(&change.path);
-        let (Some(id), Some(content)) = (change.new_id, files.get(&change.path)) else {
-            continue;
-        };
-        let file = workdir.join(&change.path);
-        if let Some(parent) = rel.parent() {
-            create_dirs(workdir, parent, &mut known_dirs).map_err(|blocked| match blocked {
-                Blocked::Io(path, e) => io_error(&path, e),
-                Blocked::NotDir(path) => GitError::WorktreeBlocked {
-                    commit,
-                    refname: refname.to_owned(),
-                    path,
-                },
-            })?;
-        }
-        match fs::symlink_metadata(&file) {
-            Ok(meta) if meta.is_dir() => fs::remove_dir(&file).map_err(|e| io_error(&file, e))?,
-            Ok(meta) if meta.file_type().is_symlink() => {
-                fs::remove_file(&file).map_err(|e| io_error(&file, e))?
-            }
-            _ => {}
-        }
-        writes.push((change.path.as_str(), id, content, file));
-    }
-    // Contents in memory are decoded and written in parallel; the others are read from
-    // the object database (not shared between threads) one by one.
-    let written: Vec<Option<std::io::Result<fs::Metadata>>> = writes
-        .par_iter()
-        .map(|(_, _, content, file)| Some(write_file(file, &content.in_memory()?)))
+    let upserts: Vec<(&str, Oid, &C)> = changes
+        .iter()
+        .filter_map(|c| Some((c.path.as_str(), c.new_id?, files.get(&c.path)?)))
         .collect();
-    for ((path, id, content, file), meta) in writes.iter().zip(written) {
-        let meta = match meta {
-            Some(meta) => meta.map_err(|e| io_error(file, e))?,
-            None => {
-                let bytes = content.read(repo, path)?;
-                write_file(file, &bytes).map_err(|e| io_error(file, e))?
+    for batch in upserts.chunks(WRITE_BATCH) {
+        let mut writes = Vec::with_capacity(batch.len());
+        for &(path, id, content) in batch {
+            let rel = Path::new(path);
+            let file = workdir.join(path);
+            if let Some(parent) = rel.parent() {
+                create_dirs(workdir, parent, &mut known_dirs).map_err(|blocked| match blocked {
+                    Blocked::Io(path, e) => io_error(&path, e),
+                    Blocked::NotDir(path) => GitError::WorktreeBlocked {
+                        commit,
+                        refname: refname.to_owned(),
+                        path,
+                    },
+                })?;
             }
-        };
-        if had_conflicts {
+            match fs::symlink_metadata(&file) {
+                Ok(meta) if meta.is_dir() => {
+                    fs::remove_dir(&file).map_err(|e| io_error(&file, e))?
+                }
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    fs::remove_file(&file).map_err(|e| io_error(&file, e))?
+                }
+                _ => {}
+            }
+            writes.push((path, id, content, file));
+        }
+        // Contents in memory are decoded and written in parallel; the others are read
+        // from the object database (not shared between threads) one by one.
+        let written: Vec<Option<std::io::Result<fs::Metadata>>> = writes
+            .par_iter()
+            .map(|(_, _, content, file)| Some(write_file(file, &content.in_memory()?)))
+            .collect();
+        for ((path, id, content, file), meta) in writes.iter().zip(written) {
+            let meta = match meta {
+                Some(meta) => meta.map_err(|e| io_error(file, e))?,
+                None => {
+                    let bytes = content.read(repo, path)?;
+                    write_file(file, &bytes).map_err(|e| io_error(file, e))?
+                }
+            };
+            if had_conflicts {
+                index
+                    .remove_path(Path::new(path))
+                    .map_err(|e| index_error(path, e))?;
+            }
             index
-                .remove_path(Path::new(path))
+                .add(&index_entry(path, *id, &meta))
                 .map_err(|e| index_error(path, e))?;
         }
-        index
-            .add(&index_entry(path, *id, &meta))
-            .map_err(|e| index_error(path, e))?;
     }
     index.write().map_err(|e| index_error("", e))
 }

@@ -25,6 +25,14 @@ fn generated() -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// `bytes`, each deflated.
+fn deflated(bytes: &std::collections::BTreeMap<String, Vec<u8>>) -> Files {
+    bytes
+        .iter()
+        .map(|(path, b)| (path.clone(), Content::deflate(b)))
+        .collect()
+}
+
 fn commit(dir: &std::path::Path, files: &Files) -> Result<CommitOutcome, GitError> {
     commit_files(
         dir,
@@ -43,10 +51,7 @@ fn commit(dir: &std::path::Path, files: &Files) -> Result<CommitOutcome, GitErro
 fn deflated_contents_are_packed_as_they_are_and_checked_out_as_bytes() {
     let (_tmp, dir) = new_repo();
     let bytes = generated();
-    let files: Files = bytes
-        .iter()
-        .map(|(path, b)| (path.clone(), Content::deflate(b)))
-        .collect();
+    let files = deflated(&bytes);
     for (path, content) in &files {
         assert_eq!(content.id(), blob_id(&bytes[path]));
     }
@@ -74,12 +79,9 @@ fn deflated_contents_are_packed_as_they_are_and_checked_out_as_bytes() {
 fn stored_contents_need_no_bytes_until_a_commit_writes_them_again() {
     let (_tmp, dir) = new_repo();
     let bytes = generated();
-    let deflated: Files = bytes
-        .iter()
-        .map(|(path, b)| (path.clone(), Content::deflate(b)))
-        .collect();
-    committed(commit(&dir, &deflated).expect("first commit"));
-    let stored: Files = deflated
+    let first = deflated(&bytes);
+    committed(commit(&dir, &first).expect("first commit"));
+    let stored: Files = first
         .iter()
         .map(|(path, c)| (path.clone(), Content::stored(c.id())))
         .collect();
@@ -167,10 +169,7 @@ fn the_secret_guard_reads_deflated_and_stored_contents() {
 fn an_edit_of_the_same_size_right_after_the_commit_is_drift() {
     let (_tmp, dir) = new_repo();
     let bytes = generated();
-    let files: Files = bytes
-        .iter()
-        .map(|(path, b)| (path.clone(), Content::deflate(b)))
-        .collect();
+    let files = deflated(&bytes);
     committed(commit(&dir, &files).expect("commit"));
     let owned = prefixes(&["ns/"]);
     assert_eq!(worktree_drift(&dir, &files, &owned).unwrap(), []);
