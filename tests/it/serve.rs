@@ -279,8 +279,10 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
     // and the process exits 0.
     let tip = s.remote(&["rev-parse", &branch]);
     s.remote(&["update-ref", "refs/heads/main", tip.trim()]);
+    // Seen at the end of the pass under way, which may still be backing off from the
+    // other environments' unreachable backends (0.5 + 2 + 5 s): allow for a loaded machine.
     assert!(
-        wait_until(Duration::from_secs(10), || leader.metric(behind)
+        wait_until(Duration::from_secs(30), || leader.metric(behind)
             == Some(0.0)),
         "the merge was not seen:\n{}",
         leader.log()
