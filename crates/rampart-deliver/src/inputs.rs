@@ -9,6 +9,7 @@ use rampart_model::{
     check_shared_keys, parse_environment, parse_repo_config, parse_request,
 };
 use rampart_render::{Blueprint, RequestFile};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Repository configuration file.
@@ -115,8 +116,8 @@ impl Inputs {
         let config = parse_repo_config(&display(repo, CONFIG_FILE), &config_text)?;
         let environments = parse_environments(repo, &config, |rel| read(rel, &mut files))?;
 
-        let mut requests = Vec::new();
         let prefix = format!("{SPECS_DIR}/");
+        let mut texts = Vec::new();
         for rel in source.keys().filter(|k| k.starts_with(&prefix)) {
             if let Some((dir, _)) = rel[prefix.len()..].split_once('/') {
                 bail!(
@@ -131,15 +132,26 @@ impl Inputs {
             else {
                 continue; // not a request: committed as it is
             };
-            let ctx = RequestContext {
-                file_stem: stem,
-                required_labels: &config.governance.required_labels,
-                environments: &environments,
-                delivery_mode: config.delivery.mode,
-            };
-            match parse_request(&display(repo, rel), &text, &ctx) {
+            texts.push((rel, stem, text));
+        }
+        // Parsed and validated in parallel; results (and diagnostics) in file order.
+        let parsed: Vec<_> = texts
+            .par_iter()
+            .map(|(rel, stem, text)| {
+                let ctx = RequestContext {
+                    file_stem: stem,
+                    required_labels: &config.governance.required_labels,
+                    environments: &environments,
+                    delivery_mode: config.delivery.mode,
+                };
+                parse_request(&display(repo, rel), text, &ctx)
+            })
+            .collect();
+        let mut requests = Vec::with_capacity(parsed.len());
+        for ((rel, _, _), result) in texts.iter().zip(parsed) {
+            match result {
                 Ok(request) => requests.push(RequestFile {
-                    path: rel.clone(),
+                    path: (*rel).clone(),
                     request,
                 }),
                 Err(d) => diagnostics.0.extend(d.0),

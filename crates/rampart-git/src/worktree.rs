@@ -12,7 +12,8 @@ use rayon::prelude::*;
 use crate::content::FileContent;
 use crate::plan::MODE_FILE;
 
-/// Work-tree files written (in parallel) before their index entries are added.
+/// Work-tree files written (in parallel) before their index entries are added, or looked
+/// at (in parallel) before the index is consulted.
 const WRITE_BATCH: usize = 2048;
 use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
@@ -239,24 +240,37 @@ pub(crate) fn drift<C: FileContent>(
     let recorded = Recorded::read(&repo);
 
     let mut found = BTreeMap::new();
-    for (path, content) in files {
-        let file = workdir.join(path);
-        let kind = match fs::symlink_metadata(&file) {
-            Err(e) if e.kind() == ErrorKind::NotFound => Some(DriftKind::Missing),
-            Err(e) => return Err(read_error(file, e)),
-            Ok(meta)
-                if !meta.is_file() || content.len_hint().is_some_and(|len| len != meta.len()) =>
-            {
-                Some(DriftKind::Modified)
+    let wanted: Vec<(&String, &C)> = files.iter().collect();
+    for batch in wanted.chunks(WRITE_BATCH) {
+        // The file system answers in parallel; the index (not shared between threads) is
+        // consulted in order.
+        let stats: Vec<(PathBuf, std::io::Result<fs::Metadata>)> = batch
+            .par_iter()
+            .map(|(path, _)| {
+                let file = workdir.join(path);
+                let meta = fs::symlink_metadata(&file);
+                (file, meta)
+            })
+            .collect();
+        for ((path, content), (file, meta)) in batch.iter().zip(stats) {
+            let kind = match meta {
+                Err(e) if e.kind() == ErrorKind::NotFound => Some(DriftKind::Missing),
+                Err(e) => return Err(read_error(file, e)),
+                Ok(meta)
+                    if !meta.is_file()
+                        || content.len_hint().is_some_and(|len| len != meta.len()) =>
+                {
+                    Some(DriftKind::Modified)
+                }
+                Ok(meta) if recorded.holds(path, content.id(), &meta) => None,
+                Ok(_) => {
+                    let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
+                    (blob_id(&on_disk) != content.id()).then_some(DriftKind::Modified)
+                }
+            };
+            if let Some(kind) = kind {
+                found.insert((*path).clone(), kind);
             }
-            Ok(meta) if recorded.holds(path, content.id(), &meta) => None,
-            Ok(_) => {
-                let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
-                (blob_id(&on_disk) != content.id()).then_some(DriftKind::Modified)
-            }
-        };
-        if let Some(kind) = kind {
-            found.insert(path.clone(), kind);
         }
     }
     for prefix in &prefixes {
