@@ -109,14 +109,11 @@ impl Content {
 
     /// `bytes` held deflated (fast zlib, as a pack stores a whole object).
     pub fn deflate(bytes: &[u8]) -> Content {
-        let mut data = Vec::with_capacity(bytes.len() / 4 + 64);
-        // Reading from a byte slice cannot fail.
-        let _ = ZlibEncoder::new(bytes, Compression::fast()).read_to_end(&mut data);
         Content {
             id: blob_id(bytes),
             kept: Kept::Deflated {
                 len: bytes.len(),
-                data: data.into_boxed_slice(),
+                data: zlib(bytes).into_boxed_slice(),
             },
             guarded: false,
         }
@@ -194,6 +191,14 @@ impl FileContent for Content {
     fn guarded(&self) -> bool {
         self.guarded
     }
+}
+
+/// The zlib stream of `bytes` (fast compression), as a pack stores a whole object.
+pub(crate) fn zlib(bytes: &[u8]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(bytes.len() / 4 + 64);
+    // Reading from a byte slice cannot fail.
+    let _ = ZlibEncoder::new(bytes, Compression::fast()).read_to_end(&mut data);
+    data
 }
 
 /// Files by repository path, each with its [`Content`]: what a render hands to a commit.

@@ -10,10 +10,10 @@ use std::collections::HashSet;
 use std::io::BufWriter;
 use std::path::PathBuf;
 
-use flate2::{Compress, Compression, FlushCompress, Status};
 use git2::{ObjectType, Odb, OdbLookupFlags, Oid, Repository};
 
 use crate::GitError;
+use crate::content::zlib;
 use crate::pack_file::{self, PackOut, TempPack};
 use crate::plan::NewBlob;
 
@@ -168,42 +168,15 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
         let mut pack =
             PackOut::start(BufWriter::with_capacity(PACK_BUFFER, file), count).map_err(io_error)?;
         let mut placed = Vec::with_capacity(pending.objects.len());
-        let mut buffer = Vec::new();
-        let mut compress = Compress::new(Compression::fast(), true);
         for (id, entry) in &pending.objects {
             let entry = match entry {
-                Entry::Deflated { len, data } => pack.entry(*id, ObjectType::Blob, *len, &[data]),
-                Entry::Whole(kind, data) => {
-                    buffer.clear();
-                    deflate_into(&mut compress, data, &mut buffer)
-                        .map_err(|e| pack_error(e.into()))?;
-                    pack.entry(*id, *kind, data.len(), &[&buffer])
-                }
+                Entry::Deflated { len, data } => pack.entry(*id, ObjectType::Blob, *len, data),
+                Entry::Whole(kind, data) => pack.entry(*id, *kind, data.len(), &zlib(data)),
             };
             placed.push(entry.map_err(io_error)?);
         }
         pack_file::store(&self.pack_dir, temp, pack, placed).map_err(io_error)?;
         self.odb.refresh().map_err(|e| pack_error(e.into()))?;
         Ok(())
-    }
-}
-
-/// Appends the zlib stream of `data` to `out`.
-fn deflate_into(
-    compress: &mut Compress,
-    data: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), flate2::CompressError> {
-    compress.reset();
-    loop {
-        out.reserve(data.len() / 2 + 64);
-        let consumed = usize::try_from(compress.total_in())
-            .unwrap_or(usize::MAX)
-            .min(data.len());
-        if compress.compress_vec(&data[consumed..], out, FlushCompress::Finish)?
-            == Status::StreamEnd
-        {
-            return Ok(());
-        }
     }
 }

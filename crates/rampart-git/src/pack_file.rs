@@ -49,23 +49,21 @@ impl<W: Write> PackOut<W> {
         self.out.write_all(bytes)
     }
 
-    /// Appends the entry of object `id`: its header for `kind` and `size`, then `parts`
-    /// (its zlib stream, possibly in pieces).
+    /// Appends the entry of object `id`: its header for `kind` and `size`, then `deflated`
+    /// (its zlib stream).
     pub(crate) fn entry(
         &mut self,
         id: Oid,
         kind: ObjectType,
         size: usize,
-        parts: &[&[u8]],
+        deflated: &[u8],
     ) -> std::io::Result<Placed> {
         let offset = self.offset;
         self.crc.reset();
         let mut header = Vec::with_capacity(10);
         entry_header(&mut header, kind, size);
         self.put(&header)?;
-        for part in parts {
-            self.put(part)?;
-        }
+        self.put(deflated)?;
         Ok(Placed {
             id,
             offset,

@@ -12,6 +12,7 @@ use crate::{Change, ChangeKind, GitError};
 pub(crate) const MODE_FILE: i32 = 0o100_644;
 
 /// Requested content of a path, with its blob id.
+#[derive(Clone, Copy)]
 pub(crate) struct NewBlob<'f> {
     /// The content, borrowed from the request's files.
     pub content: &'f dyn FileContent,
@@ -19,14 +20,6 @@ pub(crate) struct NewBlob<'f> {
     /// the index.
     pub id: Oid,
 }
-
-impl Clone for NewBlob<'_> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl Copy for NewBlob<'_> {}
 
 /// How one path changes; at least one side is present.
 pub(crate) struct Planned<'f> {
@@ -41,11 +34,11 @@ pub(crate) struct Planned<'f> {
 pub(crate) type Plan<'f> = BTreeMap<String, Planned<'f>>;
 
 /// `content` with its blob id.
-fn new_blob<C: FileContent>(content: &C) -> Result<NewBlob<'_>, GitError> {
-    Ok(NewBlob {
+fn new_blob<C: FileContent>(content: &C) -> NewBlob<'_> {
+    NewBlob {
         content,
         id: content.id(),
-    })
+    }
 }
 
 /// Compares `base` with the desired `files` (already validated) and the
@@ -64,11 +57,11 @@ pub(crate) fn plan<'f, C: FileContent>(
     for (path, content) in files {
         match base.find(repo, path)? {
             Found::Nothing => {
-                let new = Some(new_blob(content)?);
+                let new = Some(new_blob(content));
                 plan.insert(path.clone(), Planned { old: None, new });
             }
             Found::Leaf { id, mode } => {
-                let new = new_blob(content)?;
+                let new = new_blob(content);
                 if mode != MODE_FILE || new.id != id {
                     let old = Some(id);
                     plan.insert(
@@ -85,13 +78,13 @@ pub(crate) fn plan<'f, C: FileContent>(
                     let old = Some(leaf.id);
                     plan.insert(leaf.path, Planned { old, new: None });
                 }
-                let new = Some(new_blob(content)?);
+                let new = Some(new_blob(content));
                 plan.insert(path.clone(), Planned { old: None, new });
             }
             Found::LeafAncestor { path: blocker, id } => {
                 let old = Some(id);
                 plan.insert(blocker, Planned { old, new: None });
-                let new = Some(new_blob(content)?);
+                let new = Some(new_blob(content));
                 plan.insert(path.clone(), Planned { old: None, new });
             }
         }

@@ -11,11 +11,11 @@ use rayon::prelude::*;
 
 use crate::content::FileContent;
 use crate::plan::MODE_FILE;
+use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
 /// Work-tree files written (in parallel) before their index entries are added, or looked
 /// at (in parallel) before the index is consulted.
 const WRITE_BATCH: usize = 2048;
-use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
 /// Applies `changes` (just committed as `commit` on the checked-out branch
 /// `refname`) to the work tree and the index, touching nothing else. Only

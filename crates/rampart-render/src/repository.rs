@@ -49,7 +49,7 @@ pub fn render_repository<T: Clone + Send + Sync>(
             let files = match prior.get(&key) {
                 Some(files) => files.clone(),
                 None => kept(
-                    &format!("clusters/{}/namespaces/{}/", env.name, file.request.name),
+                    &namespace_dir(&env.name, &file.request.name),
                     render_namespace(blueprint, &file.request, env, &file.path)?,
                     keep,
                 ),
@@ -60,7 +60,7 @@ pub fn render_repository<T: Clone + Send + Sync>(
     let mut rendered = rendered;
     if let Some(svc) = service {
         for env in environments {
-            let dir = format!("clusters/{}/namespaces/{}/", env.name, svc.namespace);
+            let dir = namespace_dir(&env.name, &svc.namespace);
             let files = kept(&dir, render_service(blueprint, svc, env)?, keep);
             rendered.push((env.name.as_str(), svc.namespace.as_str(), files));
         }
@@ -72,22 +72,24 @@ pub fn render_repository<T: Clone + Send + Sync>(
             .entry(env)
             .or_default()
             .push(format!("namespaces/{ns}"));
+        let dir = namespace_dir(env, ns);
         for (name, file) in files {
-            out.insert(format!("clusters/{env}/namespaces/{ns}/{name}"), file);
+            out.insert(format!("{dir}{name}"), file);
         }
     }
     for env in environments {
         let mut list = namespaces.remove(env.name.as_str()).unwrap_or_default();
         list.sort();
-        out.insert(
-            format!("clusters/{}/kustomization.yaml", env.name),
-            keep(
-                &format!("clusters/{}/kustomization.yaml", env.name),
-                kustomization(list.iter()),
-            ),
-        );
+        let path = format!("clusters/{}/kustomization.yaml", env.name);
+        let file = keep(&path, kustomization(list.iter()));
+        out.insert(path, file);
     }
     Ok(out)
+}
+
+/// `clusters/<env>/namespaces/<ns>/`, where a namespace's files go.
+fn namespace_dir(env: &str, ns: &str) -> String {
+    format!("clusters/{env}/namespaces/{ns}/")
 }
 
 /// `files` (of the directory `dir`) as `keep` holds them.
