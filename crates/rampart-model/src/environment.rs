@@ -37,6 +37,35 @@ pub struct Environment {
     /// The rotation service's namespace in this cluster (with `service:` in rampart.yaml).
     #[serde(default)]
     pub service: crate::service::EnvironmentService,
+    /// The cluster's CNI, for the NetworkPolicy drop alerts (checklist 2.5).
+    #[serde(default)]
+    pub network_policy: NetworkPolicySettings,
+    /// Render a probe Job per app that tests the NetworkPolicies in the cluster
+    /// (checklist 2.6: test network policies in staging before production).
+    #[serde(default)]
+    pub network_tests: bool,
+}
+
+/// `networkPolicy:` of an environment.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicySettings {
+    /// The CNI that enforces NetworkPolicies; `none` (the default) renders no drop alerts.
+    #[serde(default)]
+    pub cni: Cni,
+}
+
+/// A CNI whose policy-drop metrics Rampart knows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cni {
+    /// Cilium (Hubble's drop metrics and flow export).
+    Cilium,
+    /// Calico (Felix's denied-packet metrics).
+    Calico,
+    /// Unknown or not monitored: no alerts are rendered.
+    #[default]
+    None,
 }
 
 /// Pod Security Admission levels; `enforce` is pinned to a version, audit and warn track `latest`.

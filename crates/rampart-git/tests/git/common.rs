@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: real repositories in temporary directories.
 
-#![allow(dead_code)] // Each test binary uses a different subset.
+#![allow(dead_code)] // Not every helper is used by every module.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Commits of [`Content`]s — deflated, or only an id into the object database — record,
 //! pack, guard and check out exactly what the same bytes would.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

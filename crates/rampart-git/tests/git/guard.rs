@@ -2,7 +2,7 @@
 //! SealedSecrets, SOPS files, digests, CA bundles and checksums are not flagged; and a
 //! commit that would add a secret is refused with nothing written.
 
-mod common;
+use crate::common;
 
 use rampart_git::guard::{Rule, scan_file};
 use rampart_git::{CommitRequest, GitError, commit_files};

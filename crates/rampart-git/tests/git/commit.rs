@@ -1,6 +1,6 @@
 //! `commit_files` and `init_repository` against real repositories.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -1,6 +1,6 @@
 //! `plan_changes` and `worktree_drift` against real repositories.
 
-mod common;
+use crate::common;
 
 use std::fs;
 
