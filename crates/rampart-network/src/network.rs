@@ -1,9 +1,10 @@
 //! Evaluating a network: verdicts, isolation, representative peers and flows.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::flows::FlowSet;
+use crate::flows::{FlowSet, Party};
 use crate::ips::IpSet;
 use crate::policy::{Peer, Policy, Rule};
 use crate::ports::{PortSet, Protocol};
@@ -318,21 +319,30 @@ impl Network {
         let mut set = FlowSet::new();
         let all_ports = PortSet::all();
         let all_ips = IpSet::all();
+        let parties: Vec<Party> = self.pods.iter().map(Pod::party).collect();
         for (i, from) in self.pods.iter().enumerate() {
             for (j, to) in self.pods.iter().enumerate() {
                 if i == j {
                     continue;
                 }
-                let out = allowed_ports(&egress[i], to, &labels[to.namespace.as_str()], to);
-                if out.is_empty() {
+                let to_ns = &labels[to.namespace.as_str()];
+                let Some(out) = allowed_ports(&egress[i], to, to_ns, to, &all_ports) else {
                     continue;
-                }
-                let inn = allowed_ports(&ingress[j], from, &labels[from.namespace.as_str()], to);
-                set.allow(from.party(), to.party(), &out.intersect(&inn));
+                };
+                let from_ns = &labels[from.namespace.as_str()];
+                let Some(inn) = allowed_ports(&ingress[j], from, from_ns, to, &all_ports) else {
+                    continue;
+                };
+                let ports = match (&out, &inn) {
+                    (Cow::Borrowed(_), _) => inn,
+                    (_, Cow::Borrowed(_)) => out,
+                    _ => Cow::Owned(out.intersect(&inn)),
+                };
+                set.allow(parties[i].clone(), parties[j].clone(), &ports);
             }
         }
         for (i, pod) in self.pods.iter().enumerate() {
-            let party = pod.party();
+            let party = &parties[i];
             for (inbound, policies, dest) in
                 [(false, &egress[i], None), (true, &ingress[i], Some(pod))]
             {
@@ -350,16 +360,17 @@ impl Network {
 }
 
 /// The ports that `policies` (of one pod and direction) allow with the pod `peer` (in a
-/// namespace labelled `peer_ns`), resolved against the destination `dest`: every port when
-/// no policy isolates.
-fn allowed_ports(
+/// namespace labelled `peer_ns`), resolved against the destination `dest`: `all` (borrowed)
+/// when no policy isolates, `None` when nothing is allowed.
+fn allowed_ports<'a>(
     policies: &[(&Policy, &[Rule])],
     peer: &Pod,
     peer_ns: &Labels,
     dest: &Pod,
-) -> PortSet {
+    all: &'a PortSet,
+) -> Option<Cow<'a, PortSet>> {
     if policies.is_empty() {
-        return PortSet::all();
+        return Some(Cow::Borrowed(all));
     }
     let mut ports = PortSet::new();
     for (policy, rules) in policies {
@@ -369,7 +380,7 @@ fn allowed_ports(
             }
         }
     }
-    ports
+    (!ports.is_empty()).then_some(Cow::Owned(ports))
 }
 
 /// `{k=v,k2=v2}`, or `*` for no labels.

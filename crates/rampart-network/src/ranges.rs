@@ -30,22 +30,24 @@ impl Bound for u128 {
 /// An inclusive range `(first, last)`, `first <= last`.
 pub(crate) type Range<T> = (T, T);
 
-/// Sorts `ranges` and merges overlapping and adjacent ones.
+/// Sorts `ranges` and merges overlapping and adjacent ones, in place.
 pub(crate) fn normalize<T: Bound>(ranges: &mut Vec<Range<T>>) {
     ranges.retain(|(a, b)| a <= b);
     ranges.sort_unstable();
-    let mut merged: Vec<Range<T>> = Vec::with_capacity(ranges.len());
-    for &(first, last) in ranges.iter() {
-        match merged.last_mut() {
-            Some((_, prev_last)) if prev_last.next().is_none_or(|n| first <= n) => {
-                if last > *prev_last {
-                    *prev_last = last;
-                }
+    let mut kept = 0;
+    for i in 0..ranges.len() {
+        let (first, last) = ranges[i];
+        if kept > 0 {
+            let prev = &mut ranges[kept - 1];
+            if prev.1.next().is_none_or(|n| first <= n) {
+                prev.1 = prev.1.max(last);
+                continue;
             }
-            _ => merged.push((first, last)),
         }
+        ranges[kept] = (first, last);
+        kept += 1;
     }
-    *ranges = merged;
+    ranges.truncate(kept);
 }
 
 /// The union of two normalized lists.
