@@ -49,6 +49,8 @@
 
 #![warn(missing_docs)]
 
+use serde::{Deserialize, Serialize};
+
 mod flows;
 mod ips;
 mod json;
@@ -72,7 +74,7 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// A namespace. The evaluator always treats `kubernetes.io/metadata.name: <name>` as one of
 /// its labels.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Namespace {
     /// The namespace's name.
     pub name: String,
@@ -81,7 +83,7 @@ pub struct Namespace {
 }
 
 /// A container port a pod declares (what named ports resolve to).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerPort {
     /// `name`, if any.
     pub name: Option<String>,
@@ -92,7 +94,7 @@ pub struct ContainerPort {
 }
 
 /// A pod, or a representative of the pods with the same labels.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pod {
     /// The pod's namespace.
     pub namespace: String,

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use serde::Serialize;
+
 use crate::flows::{FlowSet, Party};
 use crate::ips::IpSet;
 use crate::policy::{Peer, Policy, Rule};
@@ -21,7 +23,7 @@ pub enum Endpoint<'a> {
 }
 
 /// Whether a connection is allowed, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     /// Egress from the source and ingress to the destination are both allowed.
     pub allowed: bool,
@@ -32,7 +34,7 @@ pub struct Verdict {
 }
 
 /// One direction's part of a [`Verdict`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Side {
     /// No policy of that direction selects the pod (or the endpoint is an outside address).
     Unrestricted,

@@ -177,7 +177,7 @@ impl Policy {
         self.egress.is_some()
     }
 
-    /// Every peer of every rule, with whether it may be in another namespace.
+    /// Every peer of every rule the policy enforces.
     pub(crate) fn peers(&self) -> impl Iterator<Item = &Peer> {
         let rules = self.ingress.iter().chain(&self.egress).flatten();
         rules.flat_map(|r| r.peers.iter().flatten())

@@ -287,6 +287,15 @@ fn port_set_display_and_algebra() {
         serde_json::json!(["53/UDP", "53/TCP", "8000-8080/TCP"])
     );
     assert_eq!(PortSet::all().to_string(), "all ports");
+    assert_eq!(
+        serde_json::to_value(Protocol::SCTP).unwrap(),
+        serde_json::json!("SCTP")
+    );
+    assert_eq!(
+        (Protocol::parse("UDP"), Protocol::parse("udp")),
+        (Some(Protocol::UDP), None)
+    );
+    assert_eq!(Protocol::TCP.as_str(), "TCP");
     assert_eq!(PortSet::new().to_string(), "no ports");
     dns.add_named(Protocol::TCP, "grpc");
     assert_eq!(dns.to_string(), "53/UDP, 53/TCP, 8000-8080/TCP, grpc/TCP");
