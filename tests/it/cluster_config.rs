@@ -42,6 +42,7 @@ const EXPECTED_FILES: &[&str] = &[
     "runtime/falco-k8s-audit-rules.yaml",
     "runtime/falco-syscall-rules.yaml",
     "runtime/kustomization.yaml",
+    "runtime/network-policy-alerts.yaml",
     "runtime/prometheus-rules.yaml",
     "runtime/tetragon-sensitive-files.yaml",
 ];
@@ -63,7 +64,7 @@ fn cluster_config_writes_what_render_commits() {
     assert!(
         run.ok().contains(&format!(
             "{} files for environment prod",
-            19 + backend.len()
+            21 + backend.len()
         )),
         "{}",
         run.stdout
@@ -88,6 +89,8 @@ fn cluster_config_writes_what_render_commits() {
         .map(|f| format!("clusters/prod/cluster/{f}"))
         .collect();
     expected.push("clusters/prod/cluster/control-plane/audit-webhook-kubeconfig.yaml".into());
+    // prod runs Cilium: the Helm values that turn on Hubble's drop metric and flow export.
+    expected.push("clusters/prod/cluster/runtime/cilium-hubble-values.yaml".into());
     expected.sort();
     assert_eq!(committed, expected);
     for file in &committed {
@@ -95,7 +98,7 @@ fn cluster_config_writes_what_render_commits() {
         let written = std::fs::read(dir.join(rel)).unwrap();
         assert_eq!(written, repo.read(file).into_bytes(), "{rel}");
     }
-    // dev sets no webhook: no kubeconfig.
+    // dev sets no webhook (no kubeconfig) and runs Calico (no Hubble values).
     let dev: Vec<String> = repo
         .files_under("clusters/dev/cluster")
         .into_iter()
@@ -694,7 +697,14 @@ fn runtime_kustomization_builds_and_its_configmap_passes_strict_validation() {
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect();
     let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    // The audit-pipeline and the NetworkPolicy drop alerts; the Helm values are no object.
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "PrometheusRule").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(!built.contains("hubble:"), "{built}");
     let cm = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
     assert_eq!(cm["metadata"]["name"], "rampart-falco-rules");
     assert_eq!(cm["metadata"]["namespace"], "falco");
@@ -851,4 +861,92 @@ fn secretbox_control_plane_readme_snapshot() {
         "secretbox_control_plane_readme",
         repo.read(&cp("dev", "README.md"))
     );
+}
+
+#[test]
+fn network_policy_cni_decides_the_drop_alerts() {
+    let repo = Repo::init();
+    let alerts = |env: &str| rt(env, "network-policy-alerts.yaml");
+    let values = |env: &str| rt(env, "cilium-hubble-values.yaml");
+    let groups = |env: &str| -> Vec<String> {
+        let r: PrometheusRule = parse(&repo, &alerts(env));
+        r.spec.groups.into_iter().map(|g| g.name).collect()
+    };
+    // The example environments: prod runs Cilium, dev Calico.
+    assert_eq!(groups("prod"), ["rampart-network-policy-cilium"]);
+    assert_eq!(groups("dev"), ["rampart-network-policy-calico"]);
+    let hubble: Value = parse(&repo, &values("prod"));
+    assert_eq!(
+        hubble["hubble"]["export"]["static"]["filePath"],
+        "/var/run/cilium/hubble/dropped-flows.log"
+    );
+    assert!(!repo.dir.join(values("dev")).exists());
+
+    // `none`: the alert file and the Helm values go, the kustomization and the README say so,
+    // and nothing else under the cluster directory changes.
+    let before: Vec<(String, String)> = repo
+        .files_under("clusters/prod/cluster")
+        .into_iter()
+        .map(|f| {
+            let text = repo.read(&f);
+            (f, text)
+        })
+        .collect();
+    let prod = repo.read("environments/prod.yaml");
+    repo.write(
+        "environments/prod.yaml",
+        &prod.replace("  cni: cilium\n", "  cni: none\n"),
+    );
+    let out = repo.rampart(&["render"]);
+    assert!(
+        out.ok().contains("clusters/prod/cluster/"),
+        "{}",
+        out.stdout
+    );
+    assert!(!repo.dir.join(alerts("prod")).exists());
+    assert!(!repo.dir.join(values("prod")).exists());
+    assert!(
+        !repo
+            .read(&rt("prod", "kustomization.yaml"))
+            .contains("network-policy-alerts")
+    );
+    assert!(
+        repo.read(&cp("prod", "README.md"))
+            .contains("no alert watches the packets the\nNetworkPolicies drop")
+    );
+    let changed: Vec<&str> = before
+        .iter()
+        .filter(|(f, text)| !repo.dir.join(f).exists() || repo.read(f) != *text)
+        .map(|(f, _)| f.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "clusters/prod/cluster/control-plane/README.md",
+            "clusters/prod/cluster/runtime/cilium-hubble-values.yaml",
+            "clusters/prod/cluster/runtime/kustomization.yaml",
+            "clusters/prod/cluster/runtime/network-policy-alerts.yaml",
+        ]
+    );
+    assert_eq!(repo.status(), "");
+
+    // An unknown CNI is refused at its line, and nothing is written.
+    let before = repo.state();
+    let weave = prod.replace("  cni: cilium\n", "  cni: weave\n");
+    repo.write("environments/prod.yaml", &weave);
+    let line = weave.lines().position(|l| l == "  cni: weave").unwrap() + 1;
+    let run = repo.rampart(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "environments/prod.yaml:{line}:8: error: networkPolicy.cni: unknown variant `weave`, expected one of `cilium`, `calico`, `none`"
+        )),
+        "{}",
+        run.stderr
+    );
+    repo.write(
+        "environments/prod.yaml",
+        &prod.replace("  cni: cilium\n", "  cni: none\n"),
+    );
+    assert_eq!(repo.state(), before, "render changed nothing");
 }

@@ -4,7 +4,7 @@
 
 use super::context::{NodePaths, apiserver_flags};
 use super::runtime_types::{
-    FALCO_PRIORITIES, FalcoItem, FalcoItemKind, PrometheusRule, TracingPolicy,
+    CiliumHubbleValues, FALCO_PRIORITIES, FalcoItem, FalcoItemKind, PrometheusRule, TracingPolicy,
 };
 use super::upstream::{
     AdmissionConfiguration, AuditPolicy, EncryptionConfiguration, EventRateLimitConfiguration,
@@ -13,6 +13,7 @@ use super::upstream::{
 };
 use rampart_model::Environment;
 use rampart_model::cluster::EncryptionProvider;
+use rampart_model::environment::Cni;
 use rampart_model::request::API_VERBS;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -102,6 +103,8 @@ pub fn check_file(path: &str, docs: &[Value], env: &Environment) -> Result<(), S
             }
             Ok(())
         }
+        "runtime/network-policy-alerts.yaml" => check_network_alerts(&typed(doc)?, env),
+        "runtime/cilium-hubble-values.yaml" => check_hubble_values(&typed(doc)?),
         "runtime/kustomization.yaml" => Ok(()),
         other => Err(format!("no check is defined for {other}")),
     }
@@ -445,4 +448,233 @@ fn balanced(text: &str) -> bool {
         }
     }
     depth == 0
+}
+
+/// Labels an alert may keep: each has a bounded set of values (namespaces, policies,
+/// directions, nodes, Hubble's event sources). Never a source IP or a pod.
+pub const BOUNDED_ALERT_LABELS: &[&str] = &[
+    "namespace",
+    "policy",
+    "source",
+    "destination",
+    "traffic_direction",
+    "direction",
+    "instance",
+];
+
+/// The NetworkPolicy drop alerts: one rule group for the environment's CNI, every alert
+/// complete (expression, `for`, severity, summary and description) and aggregated to
+/// [`BOUNDED_ALERT_LABELS`] only.
+fn check_network_alerts(r: &PrometheusRule, env: &Environment) -> Result<(), String> {
+    header(
+        &r.api_version,
+        &r.kind,
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+    )?;
+    let want = match env.network_policy.cni {
+        Cni::Cilium => "rampart-network-policy-cilium",
+        Cni::Calico => "rampart-network-policy-calico",
+        Cni::None => return Err("no drop alerts are rendered for `cni: none`".into()),
+    };
+    let groups: Vec<&str> = r.spec.groups.iter().map(|g| g.name.as_str()).collect();
+    if groups != [want] {
+        return Err(format!("expected the one group {want}, found {groups:?}"));
+    }
+    let rules = &r.spec.groups[0].rules;
+    if rules.is_empty() {
+        return Err(format!("{want} has no alerts"));
+    }
+    for rule in rules {
+        let name = &rule.alert;
+        if name.is_empty() || rule.expr.trim().is_empty() || rule.for_.is_none() {
+            return Err(format!(
+                "alert `{name}` needs a name, an expression and `for`"
+            ));
+        }
+        if !matches!(
+            rule.labels.get("severity").map(String::as_str),
+            Some("warning" | "critical")
+        ) {
+            return Err(format!("alert {name} needs severity warning or critical"));
+        }
+        for key in ["summary", "description"] {
+            if rule
+                .annotations
+                .get(key)
+                .is_none_or(|a| a.trim().is_empty())
+            {
+                return Err(format!("alert {name} has no {key}"));
+            }
+        }
+        for list in label_lists(&rule.expr)? {
+            if list.keyword == "without" {
+                return Err(format!(
+                    "alert {name} aggregates `without`, which keeps every other label"
+                ));
+            }
+            if let Some(label) = list
+                .labels
+                .iter()
+                .find(|l| !BOUNDED_ALERT_LABELS.contains(&l.as_str()))
+            {
+                return Err(format!(
+                    "alert {name} keeps the label `{label}`, whose values are not bounded"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A label list in a PromQL expression: `by (a, b)`, `without (…)`, `on (…)`, …
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelList {
+    /// `by`, `without`, `on`, `ignoring`, `group_left` or `group_right`.
+    pub keyword: String,
+    /// The labels, in order.
+    pub labels: Vec<String>,
+}
+
+/// Every label list of `expr`, read token by token outside string literals.
+pub fn label_lists(expr: &str) -> Result<Vec<LabelList>, String> {
+    const KEYWORDS: &[&str] = &[
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+    ];
+    let mut lists = Vec::new();
+    let mut chars = expr.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if c == '"' || c == '\'' || c == '`' {
+            // A string literal: skip to its closing quote (backslash escapes, not in `…`).
+            let mut escaped = false;
+            let closed = chars.by_ref().any(|(_, d)| {
+                let end = !escaped && d == c;
+                escaped = !escaped && d == '\\' && c != '`';
+                end
+            });
+            if !closed {
+                return Err(format!("unterminated string in `{expr}`"));
+            }
+            continue;
+        }
+        if !(c.is_ascii_alphabetic() || c == '_') {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, d)) = chars.peek() {
+            if d.is_ascii_alphanumeric() || d == '_' || d == ':' {
+                end = i + d.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let word = &expr[start..end];
+        if !KEYWORDS.contains(&word) {
+            continue;
+        }
+        let rest = expr[end..].trim_start();
+        let Some(inner) = rest.strip_prefix('(') else {
+            continue; // `group_left` without labels
+        };
+        let close = inner
+            .find(')')
+            .ok_or(format!("unclosed label list after `{word}` in `{expr}`"))?;
+        let labels = inner[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        lists.push(LabelList {
+            keyword: word.to_string(),
+            labels,
+        });
+    }
+    Ok(lists)
+}
+
+/// The labels a Hubble metric option (`drop:sourceContext=…;labelsContext=…`) gives the
+/// metric, refusing any context whose values are not bounded (pods, IPs, DNS names).
+pub fn hubble_metric_labels(option: &str) -> Result<(String, Vec<String>), String> {
+    const CONTEXTS: &[&str] = &["namespace", "reserved-identity"];
+    const LABELS: &[&str] = &[
+        "source_namespace",
+        "destination_namespace",
+        "traffic_direction",
+    ];
+    let (name, options) = option.split_once(':').unwrap_or((option, ""));
+    let mut labels = vec!["reason".to_string(), "protocol".to_string()];
+    for pair in options.split(';').filter(|p| !p.is_empty()) {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or(format!("`{pair}` in `{option}` is not key=value"))?;
+        match key {
+            "sourceContext" | "destinationContext" => {
+                if let Some(bad) = value.split('|').find(|c| !CONTEXTS.contains(c)) {
+                    return Err(format!("{key}={bad} in `{option}` is not bounded"));
+                }
+                labels.push(key.trim_end_matches("Context").to_string());
+            }
+            "labelsContext" => {
+                for label in value.split(',') {
+                    if !LABELS.contains(&label) {
+                        return Err(format!(
+                            "labelsContext {label} in `{option}` is not bounded"
+                        ));
+                    }
+                    labels.push(label.to_string());
+                }
+            }
+            other => return Err(format!("unknown option `{other}` in `{option}`")),
+        }
+    }
+    Ok((name.to_string(), labels))
+}
+
+/// The cilium chart values: Hubble on, its drop metric bounded and scraped, and every
+/// dropped flow exported to an absolute path.
+fn check_hubble_values(v: &CiliumHubbleValues) -> Result<(), String> {
+    let h = &v.hubble;
+    if !h.enabled || !h.metrics.service_monitor.enabled {
+        return Err("Hubble and its ServiceMonitor must be enabled".into());
+    }
+    let mut drop = false;
+    for option in &h.metrics.enabled {
+        let (name, labels) = hubble_metric_labels(option)?;
+        if name == "drop" {
+            drop =
+                labels.iter().any(|l| l == "source") && labels.iter().any(|l| l == "destination");
+        }
+    }
+    if !drop {
+        return Err("the drop metric must be enabled with source and destination contexts".into());
+    }
+    let export = &h.export.static_;
+    if !export.enabled || !export.file_path.starts_with('/') {
+        return Err("the static exporter must be enabled with an absolute filePath".into());
+    }
+    let mut dropped = false;
+    for filter in &export.allow_list {
+        let f: Value = serde_json::from_str(filter)
+            .map_err(|e| format!("allowList entry `{filter}` is not JSON: {e}"))?;
+        if !f.is_object() {
+            return Err(format!(
+                "allowList entry `{filter}` is not a FlowFilter object"
+            ));
+        }
+        dropped |= f["verdict"] == serde_json::json!(["DROPPED"]);
+    }
+    if !dropped {
+        return Err("the exporter must allow the flows with verdict DROPPED".into());
+    }
+    if export.field_mask.is_empty() {
+        return Err("the field mask must name the fields kept".into());
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 use rampart_model::Environment;
 use rampart_model::cluster::{ClusterSettings, EncryptionProvider};
+use rampart_model::environment::Cni;
 use serde_json::{Value, json};
 
 /// Where the generated control-plane files live on the nodes.
@@ -42,6 +43,30 @@ const PROTECTED_WRITE_PATHS: &[&str] = &[
     "/usr/lib/",
     "/lib/",
     "/boot/",
+];
+
+/// The Hubble metric the Cilium alerts read: `hubble_drop_total` labelled with the source
+/// and destination namespace (a reserved identity such as `reserved:world` outside any
+/// namespace) and the traffic direction, so the series are bounded by namespaces squared,
+/// never by pods or IPs.
+pub const HUBBLE_DROP_METRIC: &str = "drop:sourceContext=namespace|reserved-identity;destinationContext=namespace|reserved-identity;labelsContext=traffic_direction";
+/// Where each Cilium agent writes the dropped flows: `/var/run/cilium` is the agent's
+/// host mount, so a log shipper on the node can read the file.
+pub const HUBBLE_DROPPED_FLOWS_FILE: &str = "/var/run/cilium/hubble/dropped-flows.log";
+/// Flow fields kept in the export: who, to whom, where, why; no labels or L7 payloads.
+const HUBBLE_EXPORT_FIELDS: &[&str] = &[
+    "time",
+    "node_name",
+    "verdict",
+    "drop_reason_desc",
+    "traffic_direction",
+    "IP",
+    "l4",
+    "source.namespace",
+    "source.pod_name",
+    "destination.namespace",
+    "destination.pod_name",
+    "is_reply",
 ];
 
 /// Node paths of the generated files.
@@ -140,7 +165,21 @@ pub(crate) fn cluster_context(env: &Environment) -> Value {
             system_namespaces.push(ns.clone());
         }
     }
+    let cni = env.network_policy.cni;
     json!({
+        "networkPolicy": {
+            "cni": cni,
+            "alerts": cni != Cni::None,
+            "cilium": cni == Cni::Cilium,
+            "calico": cni == Cni::Calico,
+            "hubble": {
+                "metrics": [HUBBLE_DROP_METRIC],
+                "flowsFile": HUBBLE_DROPPED_FLOWS_FILE,
+                // Hubble's FlowFilter as JSON, one filter per entry: every dropped flow.
+                "allowList": [json!({"verdict": ["DROPPED"]}).to_string()],
+                "fieldMask": HUBBLE_EXPORT_FIELDS,
+            },
+        },
         "environment": {
             "name": env.name,
             "kubernetesVersion": env.kubernetes_version,

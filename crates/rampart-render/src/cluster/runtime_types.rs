@@ -256,3 +256,65 @@ pub struct AlertRule {
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
+
+/// Helm values for the cilium chart that turn on Hubble's drop metric and the dropped-flow
+/// export: only the keys Rampart writes.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiliumHubbleValues {
+    /// `hubble:`.
+    pub hubble: HubbleValues,
+}
+
+/// `hubble:` of the cilium chart.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubbleValues {
+    /// Run Hubble in the agent.
+    pub enabled: bool,
+    /// `hubble.metrics`.
+    pub metrics: HubbleMetricsValues,
+    /// `hubble.export`.
+    pub export: HubbleExportValues,
+}
+
+/// `hubble.metrics`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HubbleMetricsValues {
+    /// Metrics and their options, `name:key=value;key=value`.
+    pub enabled: Vec<String>,
+    /// The ServiceMonitor the chart creates for the metrics.
+    pub service_monitor: EnabledFlag,
+}
+
+/// `{enabled: bool}`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledFlag {
+    /// Whether it is on.
+    pub enabled: bool,
+}
+
+/// `hubble.export`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubbleExportValues {
+    /// `hubble.export.static`: one exporter, one file, one set of filters.
+    #[serde(rename = "static")]
+    pub static_: HubbleStaticExport,
+}
+
+/// `hubble.export.static`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HubbleStaticExport {
+    /// Whether flows are exported.
+    pub enabled: bool,
+    /// The file each agent writes, on its node.
+    pub file_path: String,
+    /// Flows exported: Hubble `FlowFilter`s, each as JSON; a flow matching any is written.
+    pub allow_list: Vec<String>,
+    /// Flow fields written.
+    pub field_mask: Vec<String>,
+}
