@@ -3,9 +3,13 @@
 # https://github.com/IBM/network-config-analyzer, `pip install network-config-analyzer`),
 # an analyzer nobody here wrote.
 #
-#   scripts/compare-nca.sh <dir-or-file>...
+#   scripts/compare-nca.sh [--with <file>]... <dir-or-file>...
 #   scripts/compare-nca.sh crates/rampart-network/tests/fixtures/netpol/*.yaml
+#   rampart init /tmp/demo && scripts/compare-nca.sh --with tests/fixtures/nca/example-peers.yaml \
+#       /tmp/demo/clusters/*/namespaces/* /tmp/demo/clusters/*/namespaces
 #
+# `--with` adds a file of manifests to every argument: the pods a rendered namespace talks
+# to but does not render (peer namespaces, apps without a workload), so both tools see them.
 # Each argument (a directory or a file of Namespaces, Deployments and NetworkPolicies) is
 # compared on its own: nca's `--connectivity ... -o txt_no_fw_rules --print_ipv6` and
 # `cargo run -p rampart-network --example netmap -- --pairs`, both normalized to
@@ -18,10 +22,21 @@
 # argument agrees, 1 when one disagrees or nca rejects it, 2 on a usage error.
 set -euo pipefail
 
+extras=()
+while [[ $# -gt 0 && $1 == --with ]]; do
+    [[ $# -ge 2 && -f $2 ]] || { echo "error: --with needs a file" >&2; exit 2; }
+    extras+=("$(realpath "$2")")
+    shift 2
+done
 if [[ $# -eq 0 ]]; then
-    echo "usage: $0 <dir-or-file>..." >&2
+    echo "usage: $0 [--with <file>]... <dir-or-file>..." >&2
     exit 2
 fi
+targets=()
+for target in "$@"; do
+    [[ -e $target ]] || { echo "error: $target does not exist" >&2; exit 2; }
+    targets+=("$(realpath "$target")")
+done
 NCA=${NCA:-nca}
 if ! command -v "$NCA" >/dev/null; then
     echo "error: nca not found (set NCA=/path/to/nca; pip install network-config-analyzer)" >&2
@@ -60,6 +75,9 @@ def merge(ranges):
 
 def party(text):
     """("pod", "ns/name") or ("ip", (version, first, last))."""
+    if re.match(r"^[0-9a-fA-F.:]+$", text):  # a single address
+        ip = ipaddress.ip_address(text)
+        return ("ip", (ip.version, int(ip), int(ip)))
     if "-" in text and "/" not in text:
         first, last = (ipaddress.ip_address(t) for t in text.split("-"))
         return ("ip", (first.version, int(first), int(last)))
@@ -79,6 +97,7 @@ def parse_nca(conn, ports):
     for group in re.findall(r"\{([^}]*)\}", conn):
         protocols, numbers, key = [], [], None
         for token in group.split(","):
+            token = token.strip()
             if ":" in token:
                 key, token = token.split(":", 1)
             if key == "protocols":
@@ -171,8 +190,16 @@ for (pod, way, version), segments in sorted(outside.items()):
 agree=0
 disagree=0
 rejected=0
-for target in "$@"; do
+for target in "${targets[@]}"; do
     name=$(basename "$target")
+    if [[ ${#extras[@]} -gt 0 ]]; then
+        # Both tools read one directory: the argument and the added files, side by side.
+        name=$(realpath --relative-to="$(dirname "$(dirname "$(dirname "$target")")")" "$target")
+        rm -rf "$work/input" && mkdir -p "$work/input/with"
+        cp -r "$target" "$work/input/"
+        cp "${extras[@]}" "$work/input/with/"
+        target="$work/input"
+    fi
     if ! "$NCA" --connectivity "$target" --resource_list "$target" -o txt_no_fw_rules --print_ipv6 --return_0 \
         >"$work/nca.raw" 2>&1 || grep -q '^Error' "$work/nca.raw"; then
         echo "NCA-REJECTS $name: $(grep -m1 '^Error' "$work/nca.raw" || tail -n 1 "$work/nca.raw")"

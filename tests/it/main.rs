@@ -18,6 +18,7 @@ mod dockerfile;
 mod hardening;
 mod injection;
 mod malformed;
+mod nca_compare;
 mod new_request;
 mod pull_request_title;
 mod render_cache;
