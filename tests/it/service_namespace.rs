@@ -391,8 +391,14 @@ fn existing_repositories_opt_in_and_the_section_can_be_switched_off() {
         + config[start..]
             .find("\n# How `render`")
             .expect("next section");
-    // Without the section (a repository from before it existed) nothing is rendered, and
-    // the namespace goes away with it.
+    // Without the section (a repository from before it existed, so without networkTests,
+    // whose probes run the image the section names) nothing is rendered, and the namespace
+    // goes away with it.
+    let staging = repo.read("environments/staging.yaml");
+    repo.write(
+        "environments/staging.yaml",
+        &staging.replace("networkTests: true", "networkTests: false"),
+    );
     repo.write(
         "rampart.yaml",
         &format!("{}{}", &config[..start], &config[end + 1..]),
@@ -401,6 +407,7 @@ fn existing_repositories_opt_in_and_the_section_can_be_switched_off() {
     assert!(!repo.dir.join(dir("dev")).exists());
     assert!(!repo.read("clusters/dev/kustomization.yaml").contains(NS));
     // Opting in renders it; `enabled: false` keeps the settings and renders nothing.
+    repo.write("environments/staging.yaml", &staging);
     repo.write("rampart.yaml", &config);
     repo.rampart(&["render"]).ok();
     assert!(

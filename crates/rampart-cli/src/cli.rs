@@ -14,7 +14,8 @@ pub struct Cli {
     /// More log output on stderr (-v: info, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Log lines as text or as JSON objects (one per line), on stderr.
+    /// Log lines as text or as JSON objects (one per line), on stderr; also the format of
+    /// `probe`'s check lines (on stdout).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(subcommand)]
@@ -61,6 +62,10 @@ pub enum Command {
     /// through Git, serve /healthz, /readyz and /metrics; one active instance per
     /// repository. Stops on SIGTERM after the rotation in flight.
     Serve(ServeArgs),
+    /// Check, from inside a pod, that the network lets through the TCP flows its
+    /// NetworkPolicies should allow and drops the ones they should not (what the probe Jobs of
+    /// `networkTests: true` run): a line per check, exit 0 only when every check holds.
+    Probe(ProbeArgs),
 }
 
 /// How log lines are written.
@@ -134,7 +139,50 @@ pub struct ServeArgs {
     pub lease_duration: std::time::Duration,
 }
 
-/// `90`, `90s`, `5m`, `2h` (seconds when no unit is given).
+/// `rampart probe`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("checks").required(true).multiple(true).args(["resolve", "open", "closed"])))]
+pub struct ProbeArgs {
+    /// This name must resolve: the cluster DNS answers (UDP port 53, the one UDP flow
+    /// probed). Repeat for more.
+    #[arg(long, value_name = "NAME")]
+    pub resolve: Vec<String>,
+    /// A TCP connection to HOST:PORT must be established (a refusal is an answer, but not an
+    /// open flow). Repeat for more.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub open: Vec<rampart_probe::Target>,
+    /// A TCP connection attempt to HOST:PORT must get no answer at all within --timeout:
+    /// dropped, as NetworkPolicies drop. Repeat for more.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub closed: Vec<rampart_probe::Target>,
+    /// A declared flow this run cannot test, printed as an `unprobed` line so that the log
+    /// accounts for every flow. Repeat for more.
+    #[arg(long, value_name = "TEXT")]
+    pub unprobed: Vec<String>,
+    /// The app whose pod labels the probe wears, shown in every line (`web -> …`).
+    #[arg(long, value_name = "APP")]
+    pub from: Option<String>,
+    /// How long one connection attempt waits for an answer (e.g. 3s, 500ms).
+    #[arg(long, default_value = "3s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+    /// Try checks that do not hold again, every 2 s, for up to this long (servers still
+    /// starting, policies still being programmed).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub wait: std::time::Duration,
+    /// Wait this long before the first attempt.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub delay: std::time::Duration,
+}
+
+/// A duration above zero.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err("the timeout must be above zero".to_owned()),
+        d => Ok(d),
+    }
+}
+
+/// `90`, `90s`, `5m`, `2h`, `500ms` (seconds when no unit is given).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => text.split_at(i),
@@ -144,10 +192,11 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .parse()
         .map_err(|_| format!("`{text}` is not a duration such as 30s, 5m or 1h"))?;
     let secs = match unit {
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
         "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
-        _ => return Err(format!("`{text}`: the unit is s, m or h")),
+        _ => return Err(format!("`{text}`: the unit is ms, s, m or h")),
     };
     Ok(std::time::Duration::from_secs(secs))
 }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let service = matches!(cli.command, cli::Command::Serve(_));
     cli::init_logging(cli.verbose, cli.log_format, service);
-    let code = match commands::run(cli.command) {
+    let code = match commands::run(cli.command, cli.log_format) {
         Ok(code) => code,
         Err(e) => commands::report(&e),
     };

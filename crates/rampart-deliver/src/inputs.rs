@@ -5,8 +5,8 @@ use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_model::{
-    Diagnostics, Environment, RepoConfig, RequestContext, RequestSource, check_service,
-    check_shared_keys, parse_environment, parse_repo_config, parse_request,
+    Diagnostics, Environment, RepoConfig, RequestContext, RequestSource, check_network_tests,
+    check_service, check_shared_keys, parse_environment, parse_repo_config, parse_request,
 };
 use rampart_render::{Blueprint, RequestFile};
 use rayon::prelude::*;
@@ -64,7 +64,10 @@ fn parse_environments(
     for name in &config.environments {
         let rel = format!("environments/{name}.yaml");
         let text = read(&rel)?;
-        match parse_environment(&display(repo, &rel), &text, name) {
+        let file = display(repo, &rel);
+        match parse_environment(&file, &text, name)
+            .and_then(|env| check_network_tests(&file, &text, &env, config).map(|()| env))
+        {
             Ok(env) => environments.push(env),
             Err(d) => diagnostics.0.extend(d.0),
         }

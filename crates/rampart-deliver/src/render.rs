@@ -82,11 +82,13 @@ pub fn render_inputs(
         CacheUse::Ignore => None,
         CacheUse::ReadWrite => RenderCache::load(repo),
     };
+    let probe_image = inputs.config.service.as_ref().map(|s| s.image.as_str());
     let cache = cache.zip(fingerprints(
         &blueprint,
         &environments,
         &inputs.requests,
         &inputs.files,
+        probe_image,
     ));
     let prior = match &cache {
         Some((cache, fps)) => cache.prior(repo, fps),
@@ -99,6 +101,7 @@ pub fn render_inputs(
         &environments,
         &prior,
         inputs.config.service(),
+        probe_image,
         &|path: &str, text: String| Content::deflate_scanned(path, text.as_bytes()),
     )?;
     let mut owned = Vec::with_capacity(2 * environments.len() + 1);

@@ -38,12 +38,14 @@ struct Entry {
 }
 
 /// Fingerprints every (environment, request) pair, or `None` when this binary cannot be
-/// identified (then nothing is cached).
+/// identified (then nothing is cached). `probe_image` runs the probe Jobs of environments
+/// with `networkTests`, so it is part of their fingerprints.
 pub fn fingerprints(
     blueprint: &Blueprint,
     environments: &[Environment],
     requests: &[RequestFile],
     inputs: &FileSet,
+    probe_image: Option<&str>,
 ) -> Option<Fingerprints> {
     let exe = std::env::current_exe().ok()?.metadata().ok()?;
     let modified = exe
@@ -65,7 +67,10 @@ pub fn fingerprints(
     let mut out = Fingerprints::new();
     for env in environments {
         let env_file = format!("environments/{}.yaml", env.name);
-        let env_id = blob_id(inputs.get(&env_file)?);
+        let mut env_id = blob_id(inputs.get(&env_file)?).to_string();
+        if env.network_tests {
+            env_id = format!("{env_id} probe {}", probe_image.unwrap_or("-"));
+        }
         for request in requests {
             let request_id = blob_id(inputs.get(&request.path)?);
             let key = format!("{common} {env_id} {} {request_id}", request.path);

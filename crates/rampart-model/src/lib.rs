@@ -32,6 +32,6 @@ pub use environment::Environment;
 pub use request::NamespaceRequest;
 pub use validate::syntax;
 pub use validate::{
-    RequestContext, RequestSource, check_service, check_shared_keys, parse_environment,
-    parse_repo_config, parse_request,
+    RequestContext, RequestSource, check_network_tests, check_service, check_shared_keys,
+    parse_environment, parse_repo_config, parse_request,
 };

@@ -55,6 +55,14 @@ pub enum RenderError {
         /// What is wrong.
         problem: String,
     },
+    /// An environment sets `networkTests` but no Rampart image is known to run the probes.
+    #[error(
+        "environment {environment} sets networkTests, but rampart.yaml names no Rampart image to run the probes: add a `service:` section with `image:` (see docs/network-tests.md)"
+    )]
+    NetworkTestsWithoutImage {
+        /// The environment.
+        environment: String,
+    },
     /// Rendering a cluster configuration template failed.
     #[error("cluster template {template} failed for environment {environment}")]
     ClusterRender {

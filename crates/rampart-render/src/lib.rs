@@ -14,6 +14,7 @@ mod error;
 mod escape;
 mod eso;
 mod namespace;
+pub mod netprobe;
 mod network;
 mod repository;
 mod secrets;

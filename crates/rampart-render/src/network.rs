@@ -15,7 +15,8 @@ pub const APP_LABEL: &str = "app.kubernetes.io/name";
 /// Label the control plane sets on every namespace.
 pub const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 
-type PortSet = BTreeSet<(u16, Protocol)>;
+/// Ports with their protocol.
+pub(crate) type PortSet = BTreeSet<(u16, Protocol)>;
 
 /// Ingress and egress rules of one app's NetworkPolicy.
 #[derive(Debug, Default)]
@@ -26,11 +27,14 @@ pub struct AppTraffic {
     pub egress: Vec<Value>,
 }
 
-/// Computes every app's NetworkPolicy rules, keyed by app name.
-pub fn app_traffic(req: &NamespaceRequest) -> BTreeMap<String, AppTraffic> {
+/// Traffic between two apps of the request: `((client, server), ports)`, each pair once, in
+/// declaration order of its first mention; the ports are the server's.
+pub(crate) type AppEdges = Vec<((String, String), PortSet)>;
+
+/// Every app-to-app flow the request declares, on either side ([`AppEdges`]).
+pub(crate) fn app_edges(req: &NamespaceRequest) -> AppEdges {
     let apps: BTreeMap<&str, &App> = req.apps.iter().map(|a| (a.name.as_str(), a)).collect();
-    // (client, server) -> ports, in declaration order of first mention.
-    let mut edges: Vec<((String, String), PortSet)> = Vec::new();
+    let mut edges: AppEdges = Vec::new();
     let mut add_edge = |client: &str, server: &App, sels: &[PortSelector]| {
         let ports = resolve(server, sels);
         let key = (client.to_string(), server.name.clone());
@@ -51,7 +55,12 @@ pub fn app_traffic(req: &NamespaceRequest) -> BTreeMap<String, AppTraffic> {
             }
         }
     }
+    edges
+}
 
+/// Computes every app's NetworkPolicy rules, keyed by app name.
+pub fn app_traffic(req: &NamespaceRequest) -> BTreeMap<String, AppTraffic> {
+    let edges = app_edges(req);
     let mut traffic: BTreeMap<String, AppTraffic> = req
         .apps
         .iter()

@@ -3,7 +3,8 @@
 use crate::blueprint::Blueprint;
 use crate::error::RenderError;
 use crate::namespace::{NamespaceFiles, kustomization, render_namespace};
-use crate::service::render_service;
+use crate::netprobe::add_probes;
+use crate::service::{render_service, service_request};
 use rampart_model::service::ServiceConfig;
 use rampart_model::{Environment, NamespaceRequest};
 use rayon::prelude::*;
@@ -24,8 +25,10 @@ pub type Prior<T = String> = BTreeMap<(String, String), BTreeMap<String, T>>;
 
 /// Renders `requests` × `environments` into `clusters/<env>/namespaces/<ns>/<file>` plus a
 /// `clusters/<env>/kustomization.yaml` per environment, and with `service` the rotation
-/// service's namespace in every environment. Namespaces found in `prior` are not
-/// rendered again. Runs namespaces in parallel; the result is ordered and identical on
+/// service's namespace in every environment. In environments with `networkTests`, every
+/// namespace also gets its probe Jobs ([`crate::netprobe`]), run with `probe_image` (the
+/// Rampart image, `service.image` of rampart.yaml, whether the service is enabled or not).
+/// Namespaces found in `prior` are not rendered again. Runs namespaces in parallel; the result is ordered and identical on
 /// every run. Each file is handed to `keep` (with its repository path) as soon as its
 /// namespace is rendered (and validated), and the result holds what `keep` makes of it:
 /// the caller decides how rendered text is kept (as bytes, compressed, scanned) while the
@@ -36,6 +39,7 @@ pub fn render_repository<T: Clone + Send + Sync>(
     environments: &[Environment],
     prior: &Prior<T>,
     service: Option<&ServiceConfig>,
+    probe_image: Option<&str>,
     keep: &(dyn Fn(&str, String) -> T + Sync),
 ) -> Result<BTreeMap<String, T>, RenderError> {
     let jobs: Vec<(&Environment, &RequestFile)> = environments
@@ -48,11 +52,13 @@ pub fn render_repository<T: Clone + Send + Sync>(
             let key = (env.name.clone(), file.request.name.clone());
             let files = match prior.get(&key) {
                 Some(files) => files.clone(),
-                None => kept(
-                    &namespace_dir(&env.name, &file.request.name),
-                    render_namespace(blueprint, &file.request, env, &file.path)?,
-                    keep,
-                ),
+                None => {
+                    let mut files = render_namespace(blueprint, &file.request, env, &file.path)?;
+                    if env.network_tests {
+                        add_probes(&mut files, &file.request, env, probe_image, &file.path)?;
+                    }
+                    kept(&namespace_dir(&env.name, &file.request.name), files, keep)
+                }
             };
             Ok((env.name.as_str(), file.request.name.as_str(), files))
         })
@@ -61,7 +67,12 @@ pub fn render_repository<T: Clone + Send + Sync>(
     if let Some(svc) = service {
         for env in environments {
             let dir = namespace_dir(&env.name, &svc.namespace);
-            let files = kept(&dir, render_service(blueprint, svc, env)?, keep);
+            let mut files = render_service(blueprint, svc, env)?;
+            if env.network_tests {
+                let req = service_request(svc, env);
+                add_probes(&mut files, &req, env, probe_image, "rampart.yaml (service)")?;
+            }
+            let files = kept(&dir, files, keep);
             rendered.push((env.name.as_str(), svc.namespace.as_str(), files));
         }
     }

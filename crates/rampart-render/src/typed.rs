@@ -7,7 +7,7 @@
 //! against Rampart's own types in [`crate::eso`].
 
 use crate::eso;
-use k8s_openapi::api::{apps, core, networking, policy, rbac};
+use k8s_openapi::api::{apps, batch, core, networking, policy, rbac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -20,6 +20,7 @@ pub fn is_namespaced_kind(api_version: &str, kind: &str) -> Option<bool> {
         | ("networking.k8s.io/v1", "NetworkPolicy")
         | ("apps/v1", "Deployment" | "StatefulSet")
         | ("policy/v1", "PodDisruptionBudget")
+        | ("batch/v1", "Job")
         | (eso::API_VERSION, "ExternalSecret" | "SecretStore")
         | ("monitoring.coreos.com/v1", "PrometheusRule") => true,
         _ => return None,
@@ -49,6 +50,7 @@ pub fn check_typed(doc: &Value) -> Result<Value, String> {
         ("apps/v1", "Deployment") => roundtrip::<apps::v1::Deployment>(doc),
         ("apps/v1", "StatefulSet") => roundtrip::<apps::v1::StatefulSet>(doc),
         ("policy/v1", "PodDisruptionBudget") => roundtrip::<policy::v1::PodDisruptionBudget>(doc),
+        ("batch/v1", "Job") => roundtrip::<batch::v1::Job>(doc),
         (eso::API_VERSION, "ExternalSecret") => roundtrip::<eso::ExternalSecret>(doc),
         ("monitoring.coreos.com/v1", "PrometheusRule") => {
             roundtrip::<crate::cluster::runtime_types::PrometheusRule>(doc)

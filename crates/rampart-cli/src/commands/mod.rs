@@ -6,12 +6,13 @@ mod check;
 mod cluster_config;
 mod init;
 mod new;
+mod probe;
 mod render;
 mod rotate;
 mod scan;
 mod serve;
 
-use crate::cli::{Command, CommitArgs};
+use crate::cli::{Command, CommitArgs, LogFormat};
 use crate::output::outln;
 use anyhow::Result;
 use rampart_deliver::Event;
@@ -27,8 +28,8 @@ pub const EXIT_DRIFT: u8 = 1;
 /// Exit code for invalid input (requests, environments, flags).
 pub const EXIT_INVALID_INPUT: u8 = 2;
 
-/// Runs one subcommand.
-pub fn run(command: Command) -> Result<ExitCode> {
+/// Runs one subcommand; `log_format` is how `probe` writes its lines.
+pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
     match command {
         Command::Init(args) => init::run(args),
         Command::New(args) => new::run(args),
@@ -41,6 +42,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Rotate(args) => rotate::run(args),
         Command::Backend(crate::cli::BackendCommand::Apply(args)) => backend::apply(args),
         Command::Serve(args) => serve::run(args),
+        Command::Probe(args) => Ok(probe::run(args, log_format)),
     }
 }
 

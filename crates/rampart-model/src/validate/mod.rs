@@ -3,6 +3,7 @@
 mod cluster;
 mod delivery;
 mod environment;
+mod network_tests;
 mod request;
 mod rotation;
 mod rotator;
@@ -12,6 +13,7 @@ mod service;
 mod shares;
 pub mod syntax;
 
+pub use network_tests::check_network_tests;
 pub use request::RequestContext;
 pub use service::check_service;
 pub use shares::{RequestSource, check_shared_keys};

@@ -591,15 +591,19 @@ fn check_workload(path: &str, app: &App, w: &Workload, ctx: &RequestContext, r: 
     }
 }
 
-pub(super) fn check_image(path: &str, image: &str, ctx: &RequestContext, r: &mut Report) {
-    let digest_ok = image.split_once("@sha256:").is_some_and(|(name, digest)| {
+/// Whether `image` is `name@sha256:<64 lowercase hex digits>`.
+pub(super) fn is_pinned(image: &str) -> bool {
+    image.split_once("@sha256:").is_some_and(|(name, digest)| {
         !name.is_empty()
             && digest.len() == 64
             && digest
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-    });
-    if !digest_ok {
+    })
+}
+
+pub(super) fn check_image(path: &str, image: &str, ctx: &RequestContext, r: &mut Report) {
+    if !is_pinned(image) {
         r.error(path, format!("image `{image}` is not pinned by digest"), "pin it: `crane digest IMAGE` or `docker buildx imagetools inspect IMAGE` prints the digest; write `registry/repo@sha256:<digest>`");
     }
     for env in ctx.environments {

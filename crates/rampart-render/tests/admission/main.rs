@@ -640,3 +640,50 @@ fn the_parameters_live_where_no_team_role_can_write_them() {
     }
     assert!(roles >= 3, "{roles} roles");
 }
+
+/// The probe Jobs of `networkTests` (and the workloads next to them) pass the admission
+/// policies of both engines, as rendered: the staging render of the example, with the
+/// Rampart image of examples/rampart.yaml.
+#[test]
+fn rendered_probe_jobs_and_workloads_are_admitted() {
+    let f = fixture();
+    let (_, config, request) = inputs();
+    let staging = rampart_model::parse_environment(
+        "environments/staging.yaml",
+        include_str!("../../../../environments/staging.yaml"),
+        "staging",
+    )
+    .unwrap();
+    assert!(staging.network_tests);
+    let service = config.service.as_ref().unwrap();
+    let files = rampart_render::render_repository(
+        &Blueprint::embedded().unwrap(),
+        &[rampart_render::RequestFile {
+            path: "specs/shop.yaml".to_owned(),
+            request,
+        }],
+        std::slice::from_ref(&staging),
+        &rampart_render::Prior::new(),
+        config.service(),
+        Some(&service.image),
+        &|_, text| text,
+    )
+    .unwrap();
+    let mut cov = Coverage::default();
+    let mut jobs = 0;
+    for (path, text) in files.iter().filter(|(p, _)| p.contains("/shop/")) {
+        for obj in docs(text) {
+            let kind = obj["kind"].as_str().unwrap();
+            if !matches!(kind, "Job" | "Deployment") {
+                continue;
+            }
+            jobs += usize::from(kind == "Job");
+            let what = format!("{path}: {kind} {}", obj["metadata"]["name"]);
+            let cel = cel_denials(&f, &obj, &f.namespace, &mut cov);
+            assert!(cel.is_empty(), "{what}: CEL denied {cel:?}");
+            let rego = rego_denials(&f, &obj);
+            assert!(rego.is_empty(), "{what}: Rego denied {rego:?}");
+        }
+    }
+    assert_eq!(jobs, 3, "a probe Job per app of shop");
+}
