@@ -19,6 +19,7 @@ mod hardening;
 mod injection;
 mod malformed;
 mod nca_compare;
+mod network_policies;
 mod network_tests;
 mod new_request;
 mod pull_request_title;

@@ -36,6 +36,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the unified diff that `render` would commit.
     Plan(PlanArgs),
+    /// Print the connectivity map the requests' NetworkPolicies allow (every render proves
+    /// it equals what the requests declare): per namespace, every flow from or to its pods.
+    Netmap(NetmapArgs),
     /// Scan files for secrets with the guard every rampart commit passes (exit 1 when one is
     /// found). Use `--staged` as a pre-commit hook of a GitOps repository.
     Scan(ScanArgs),
@@ -357,6 +360,32 @@ pub struct PlanArgs {
     /// Compare with this branch instead of the checked-out one.
     #[arg(long)]
     pub branch: Option<String>,
+}
+
+/// `rampart netmap`.
+#[derive(Debug, Args)]
+pub struct NetmapArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Only this environment.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = NetmapFormat::Text)]
+    pub format: NetmapFormat,
+}
+
+/// How `rampart netmap` prints the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetmapFormat {
+    /// A heading per namespace, a line per flow.
+    Text,
+    /// `[{environment, namespace, flows: [{from, to, ports}]}]`.
+    Json,
+    /// A mermaid flowchart (GitHub and GitLab draw it in Markdown).
+    Mermaid,
 }
 
 /// `rampart scan`.

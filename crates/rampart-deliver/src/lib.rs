@@ -12,6 +12,7 @@
 pub mod cluster_config;
 pub mod delivery;
 pub mod inputs;
+pub mod netmap;
 pub mod no_follow;
 pub mod pins;
 pub mod render;

@@ -6,7 +6,7 @@ use crate::inputs::{self, Inputs};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_network::{Flow, Party};
-use rampart_render::network_proof::{namespace_flows, namespace_network, policy_network};
+use rampart_render::network_proof::{namespace_flows, namespace_network, policy_network, touches};
 use rampart_render::service::{render_service, service_request};
 use rampart_render::{Blueprint, render_namespace};
 use serde_json::{Value, json};
@@ -105,11 +105,7 @@ pub fn flow_changes(
         Ok(net.flows())
     };
     let (old, new) = (flows(old)?, flows(new)?);
-    let own = |flow: &Flow| {
-        [&flow.from, &flow.to]
-            .iter()
-            .any(|p| matches!(p, Party::Pod { namespace: ns, .. } if ns == namespace))
-    };
+    let own = |flow: &Flow| touches(flow, namespace);
     let opened = new.minus(&old).into_iter().filter(own).collect();
     let closed = old.minus(&new).into_iter().filter(own).collect();
     Ok((opened, closed))

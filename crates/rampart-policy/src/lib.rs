@@ -79,6 +79,8 @@ fn check_object(obj: &Object<'_>, objects: &[Object<'_>], options: &Options) -> 
         rules::network::check(obj, &mut own);
         rules::network::check_default_deny(obj, objects, &mut own);
         rules::network::check_allow_policy(obj, objects, &mut own);
+        rules::isolation::check_isolated(obj, objects, &mut own);
+        rules::isolation::check_every_namespace(obj, &mut own);
         rules::governance::check(obj, &mut own);
         rules::backend::check(obj, &mut own);
         apply_suppressions(obj, own)

@@ -63,6 +63,19 @@ pub enum RenderError {
         /// The environment.
         environment: String,
     },
+    /// The rendered NetworkPolicies allow other flows than the request declares.
+    #[error(
+        "the NetworkPolicies rendered for namespace {namespace} in environment {environment} do not match its request:\n  {}\nThe blueprint's network-policies template must allow exactly the flows the request declares (and DNS)",
+        flows.join("\n  ")
+    )]
+    Network {
+        /// Namespace being rendered.
+        namespace: String,
+        /// Environment being rendered.
+        environment: String,
+        /// Each flow the policies and the request differ in, with the policies behind it.
+        flows: Vec<String>,
+    },
     /// Rendering a cluster configuration template failed.
     #[error("cluster template {template} failed for environment {environment}")]
     ClusterRender {

@@ -16,6 +16,7 @@ mod eso;
 mod namespace;
 pub mod netprobe;
 mod network;
+pub mod network_proof;
 mod repository;
 mod secrets;
 pub mod service;

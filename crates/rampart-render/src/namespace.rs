@@ -5,6 +5,7 @@ use crate::blueprint::{Blueprint, app_output, namespace_output};
 use crate::canonical::{emit_documents, parse_documents};
 use crate::context::{common_labels, namespace_context};
 use crate::error::RenderError;
+use crate::network_proof::prove_policies;
 use crate::typed::{check_typed, is_namespaced_kind};
 use rampart_model::{Environment, NamespaceRequest};
 use serde_json::Value;
@@ -50,7 +51,9 @@ pub(crate) fn render_namespace_as(
             }
         }
     }
-    let mut files = render_jobs(blueprint, jobs, req, env, header)?;
+    let mut policies = Vec::new();
+    let mut files = render_jobs(blueprint, jobs, req, env, header, &mut policies)?;
+    prove_network(req, env, &policies)?;
     files.insert(
         "kustomization.yaml".to_string(),
         kustomization(files.keys()),
@@ -60,13 +63,15 @@ pub(crate) fn render_namespace_as(
 
 /// Renders each `(template, output file, data)` of `blueprint` for `req` in `env`: parsed,
 /// checked against its Kubernetes type and the blueprint rules, emitted canonically under
-/// `header`. A template that renders nothing writes no file.
+/// `header`. A template that renders nothing writes no file. The NetworkPolicies rendered are
+/// added to `policies`.
 pub(crate) fn render_jobs(
     blueprint: &Blueprint,
     jobs: Vec<(String, String, Value)>,
     req: &NamespaceRequest,
     env: &Environment,
     header: &str,
+    policies: &mut Vec<Value>,
 ) -> Result<NamespaceFiles, RenderError> {
     let mut files = NamespaceFiles::new();
     for (template, output, data) in jobs {
@@ -99,11 +104,47 @@ pub(crate) fn render_jobs(
             };
             let value = check_typed(doc).map_err(invalid)?;
             check_blueprint_rules(&value, req).map_err(invalid)?;
+            if value["kind"] == "NetworkPolicy" {
+                policies.push(value.clone());
+            }
             typed.push(value);
         }
         files.insert(output, emit_documents(header, &typed));
     }
     Ok(files)
+}
+
+/// Flows a refused render lists before "… and N more".
+const SHOWN_MISMATCHES: usize = 12;
+
+/// Refuses the namespace unless its NetworkPolicies allow exactly the flows the request
+/// declares (and DNS): [`crate::network_proof`].
+fn prove_network(
+    req: &NamespaceRequest,
+    env: &Environment,
+    policies: &[Value],
+) -> Result<(), RenderError> {
+    let refused = |flows: Vec<String>| RenderError::Network {
+        namespace: req.name.clone(),
+        environment: env.name.clone(),
+        flows,
+    };
+    let mismatches = prove_policies(req, env, policies).map_err(|e| refused(vec![e]))?;
+    if mismatches.is_empty() {
+        return Ok(());
+    }
+    let mut flows: Vec<String> = mismatches
+        .iter()
+        .take(SHOWN_MISMATCHES)
+        .map(ToString::to_string)
+        .collect();
+    if mismatches.len() > SHOWN_MISMATCHES {
+        flows.push(format!(
+            "… and {} more (`rampart netmap` shows what the request declares)",
+            mismatches.len() - SHOWN_MISMATCHES
+        ));
+    }
+    Err(refused(flows))
 }
 
 /// Rules every blueprint's output obeys, whoever wrote the blueprint: nothing

@@ -399,7 +399,8 @@ pub fn namespace_flows(net: &Network, namespace: &str) -> Vec<Flow> {
         .collect()
 }
 
-fn touches(flow: &Flow, namespace: &str) -> bool {
+/// Whether `flow` starts or ends at a pod of `namespace`.
+pub fn touches(flow: &Flow, namespace: &str) -> bool {
     [&flow.from, &flow.to]
         .iter()
         .any(|p| matches!(p, Party::Pod { namespace: ns, .. } if ns == namespace))

@@ -143,7 +143,17 @@ pub fn render_service(
         .iter()
         .map(|t| (t.clone(), namespace_output(t), context.clone()))
         .collect();
-    let added = render_jobs(&own, jobs, &req, env, &header)?;
+    let mut policies = Vec::new();
+    let added = render_jobs(&own, jobs, &req, env, &header, &mut policies)?;
+    if let Some(policy) = policies.first() {
+        return Err(RenderError::Invalid {
+            template: "rotation-service".to_owned(),
+            namespace: req.name.clone(),
+            kind: "NetworkPolicy".to_owned(),
+            name: policy["metadata"]["name"].as_str().unwrap_or("?").to_owned(),
+            problem: "the service's traffic is declared in its request (service.egress, metricsFrom), which the hardened blueprint renders and the render proves".to_owned(),
+        });
+    }
     for name in added.keys() {
         if files.contains_key(name) {
             return Err(RenderError::Invalid {

@@ -5,6 +5,7 @@ mod backend;
 mod check;
 mod cluster_config;
 mod init;
+mod netmap;
 mod new;
 mod probe;
 mod render;
@@ -35,6 +36,7 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
         Command::New(args) => new::run(args),
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
+        Command::Netmap(args) => netmap::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
         Command::Audit(args) => audit::run(args),

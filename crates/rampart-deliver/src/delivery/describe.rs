@@ -94,6 +94,7 @@ pub fn pull_request_text(
     let _ = writeln!(body, "{summary}\n");
     what_changed(&mut body, changes);
     checklist(&mut body, changes);
+    network(&mut body, repo, changes, files);
     findings(&mut body, repo, changes, files);
     let _ = writeln!(
         body,
@@ -196,6 +197,63 @@ fn checklist(body: &mut String, changes: &[Change]) {
             String::new()
         };
         let _ = writeln!(body, "- **{id}** {title} ({}{more})", shown.join(", "));
+    }
+}
+
+/// Flows listed per direction before "… and N more".
+const FLOWS: usize = 20;
+
+/// What the change opens and closes, per namespace whose NetworkPolicies it changes: the
+/// evaluator's flows of the base branch's file against the new one.
+fn network(body: &mut String, repo: &Path, changes: &[Change], files: &Files) {
+    let mut lines = Vec::new();
+    for change in changes {
+        let Some((env, ns)) = namespace_of(&change.path) else {
+            continue;
+        };
+        if !change.path.ends_with("/network-policies.yaml") {
+            continue;
+        }
+        let old = match change.old_id {
+            Some(id) => match rampart_git::read_blobs(repo, &[id]) {
+                Ok(mut blobs) => blobs.pop().flatten(),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let new = files
+            .get(&change.path)
+            .filter(|_| change.kind != ChangeKind::Deleted)
+            .and_then(|c| rampart_git::read_contents(repo, &[(change.path.as_str(), c)]).ok())
+            .and_then(|mut c| c.pop())
+            .map(|c| c.into_owned());
+        match crate::netmap::flow_changes(ns, old.as_deref(), new.as_deref()) {
+            Ok((opened, closed)) => {
+                let all = opened.iter().map(|f| (f, "newly allowed"));
+                let all = all.chain(closed.iter().map(|f| (f, "no longer allowed")));
+                for (flow, what) in all {
+                    lines.push(format!(
+                        "- `{env}` {} → {} {}: {what}",
+                        flow.from, flow.to, flow.ports
+                    ));
+                }
+            }
+            Err(e) => lines.push(format!("- `{env}/{ns}`: not evaluated: {e}")),
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(body, "\n### Network flows (`rampart netmap`)\n");
+    for line in lines.iter().take(FLOWS) {
+        let _ = writeln!(body, "{line}");
+    }
+    if lines.len() > FLOWS {
+        let _ = writeln!(
+            body,
+            "- … and {} more (run `rampart netmap`)",
+            lines.len() - FLOWS
+        );
     }
 }
 

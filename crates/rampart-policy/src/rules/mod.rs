@@ -2,6 +2,7 @@
 
 pub(crate) mod backend;
 pub(crate) mod governance;
+pub(crate) mod isolation;
 pub(crate) mod network;
 pub(crate) mod pods;
 pub(crate) mod rbac;
@@ -152,6 +153,20 @@ pub const NAMESPACE_DEFAULT_DENY: Rule = rule(
     High,
     "namespace without a default-deny NetworkPolicy for ingress and egress",
 );
+/// A pod no NetworkPolicy isolates in some direction.
+pub const POD_NOT_ISOLATED: Rule = rule(
+    "pod-not-isolated",
+    "2.1",
+    High,
+    "pod not isolated for ingress or egress by any NetworkPolicy in a namespace with NetworkPolicies",
+);
+/// Ingress from every namespace.
+pub const NETPOL_EVERY_NAMESPACE: Rule = rule(
+    "netpol-ingress-every-namespace",
+    "2.2",
+    Medium,
+    "NetworkPolicy lets pods of every namespace in",
+);
 /// Egress to anywhere.
 pub const NETPOL_EGRESS_ANYWHERE: Rule = rule(
     "netpol-egress-anywhere",
@@ -287,6 +302,8 @@ pub const RULES: &[Rule] = &[
     NAMESPACE_PSA,
     NAMESPACE_DEFAULT_DENY,
     POD_NOT_SELECTED_BY_ALLOW,
+    POD_NOT_ISOLATED,
+    NETPOL_EVERY_NAMESPACE,
     NETPOL_EGRESS_ANYWHERE,
     WORKLOAD_NAME_LABEL,
     SUPPRESSION_WITHOUT_REASON,
