@@ -208,7 +208,9 @@ pub fn declared_flows(req: &NamespaceRequest, env: &Environment, net: &Network) 
         let from_own = from.namespace == req.name;
         for to in &net.pods {
             let to_own = to.namespace == req.name;
-            if !from_own && !to_own {
+            // The evaluator leaves out a pod's traffic to itself; so does the request's side
+            // (an app talking to its own replicas is one representative pod here).
+            if (!from_own && !to_own) || std::ptr::eq(from, to) {
                 continue;
             }
             let mut ports = PortSet::new();
