@@ -5,7 +5,7 @@ use crate::output::outln;
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result};
 use rampart_deliver::no_follow::read_no_follow;
-use rampart_git::guard::{Finding, scan_file};
+use rampart_git::guard::{Finding, scan_file, scan_files};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,25 +36,25 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
                 (file, named)
             }));
         }
-        for (file, named) in files {
-            if fs_err::metadata(&file)?.len() > MAX_FILE_BYTES {
-                continue;
+        // Read and scanned in parallel; the findings come out in the order of `files`.
+        (scanned, findings) = scan_files(&files, |(file, named)| {
+            if fs_err::metadata(file)?.len() > MAX_FILE_BYTES {
+                return Ok::<_, std::io::Error>(None);
             }
-            scanned += 1;
             let shown = file
                 .strip_prefix("./")
-                .unwrap_or(&file)
+                .unwrap_or(file)
                 .display()
                 .to_string();
             // A file found below a directory was a regular file: never follow a link put
             // there since. A file named on the command line is read as given.
-            let content = if named {
-                fs_err::read(&file)?
+            let content = if *named {
+                fs_err::read(file)?
             } else {
-                read_no_follow(&file)?
+                read_no_follow(file)?
             };
-            findings.extend(scan_file(&shown, &content));
-        }
+            Ok(Some((shown, content)))
+        })?;
     }
     if findings.is_empty() {
         outln!("ok: no secrets in {scanned} file(s)");

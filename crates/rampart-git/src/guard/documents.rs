@@ -1,5 +1,6 @@
 //! YAML documents of a file, their kind, and where a Secret's data sits.
 
+use super::prefilter::line_around;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -9,20 +10,21 @@ pub(super) struct Document<'a> {
     pub text: &'a str,
 }
 
+/// A line starting with `---` (not the first line).
+static DOCUMENT_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\n---").expect("static regex"));
+
 /// Splits `text` at lines that start with `---` (a JSON file is one document).
 pub(super) fn split(text: &str) -> Vec<Document<'_>> {
     let mut docs = Vec::new();
     let mut start = 0;
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with("---") && pos > start {
-            docs.push(Document {
-                offset: start,
-                text: &text[start..pos],
-            });
-            start = pos;
-        }
-        pos += line.len();
+    for at in DOCUMENT_START.find_iter(text) {
+        let line = at.start() + 1;
+        docs.push(Document {
+            offset: start,
+            text: &text[start..line],
+        });
+        start = line;
     }
     docs.push(Document {
         offset: start,
@@ -38,7 +40,21 @@ static KIND: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The top-level `kind` of a document, if it states one.
 pub(super) fn kind(doc: &str) -> Option<String> {
-    let caps = KIND.captures(doc)?;
+    // Either form matches within one line that holds `kind`, from that line's start: the
+    // first such line that matches holds the leftmost match of the whole document.
+    static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new("kind").expect("static regex"));
+    let mut from = 0;
+    let caps = loop {
+        let word = WORD.find_at(doc, from)?;
+        let (start, end) = line_around(doc, word.start());
+        if let Some(caps) = KIND.captures(&doc[start..end]) {
+            break caps;
+        }
+        from = end + 1;
+        if from > doc.len() {
+            return None;
+        }
+    };
     caps.get(1)
         .or_else(|| caps.get(2))
         .map(|m| m.as_str().to_string())

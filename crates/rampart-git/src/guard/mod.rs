@@ -10,9 +10,12 @@
 //! and checksums are not secrets and pass too.
 
 mod documents;
+mod prefilter;
 mod rules;
 mod tokens;
 
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::fmt;
 
 pub use rules::Rule;
@@ -47,32 +50,66 @@ pub fn scan_file(path: &str, content: &[u8]) -> Vec<Finding> {
     if content[..content.len().min(8192)].contains(&0) {
         return Vec::new();
     }
-    let text = String::from_utf8_lossy(content);
-    let mut found: Vec<Finding> = Vec::new();
-    let lines = LineIndex::new(&text);
+    // Valid UTF-8 (the usual case) is validated fast and not copied.
+    let text = match std::str::from_utf8(content) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(content),
+    };
+    // (rule, byte offset in the file); lines are counted only for a file with findings.
+    let mut at: Vec<(Rule, usize)> = Vec::new();
     for doc in documents::split(&text) {
         let kind = documents::kind(doc.text);
         if kind.as_deref() == Some("Secret")
             && let Some(offset) = documents::secret_data_offset(doc.text)
         {
-            found.push(Finding {
-                path: path.to_string(),
-                line: lines.line_of(doc.offset + offset),
-                rule: Rule::KubernetesSecretData,
-            });
+            at.push((Rule::KubernetesSecretData, doc.offset + offset));
         }
         let sealed = kind.as_deref() == Some("SealedSecret");
-        for (rule, offset) in rules::scan(doc.text, sealed) {
-            found.push(Finding {
-                path: path.to_string(),
-                line: lines.line_of(doc.offset + offset),
-                rule,
-            });
-        }
+        at.extend(
+            rules::scan(doc.text, sealed)
+                .into_iter()
+                .map(|(rule, offset)| (rule, doc.offset + offset)),
+        );
     }
+    if at.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(&text);
+    let mut found: Vec<Finding> = at
+        .into_iter()
+        .map(|(rule, offset)| Finding {
+            path: path.to_string(),
+            line: lines.line_of(offset),
+            rule,
+        })
+        .collect();
     found.sort_by_key(|f| (f.line, f.rule));
     found.dedup();
     found
+}
+
+/// Scans many files, in parallel: `read` gives a file's path as shown and its content, or
+/// `None` to leave it out. Returns how many files were scanned and their findings, in the
+/// order of `files`; or the error of the first file (in that order) that could not be read.
+pub fn scan_files<T, E, F>(files: &[T], read: F) -> Result<(usize, Vec<Finding>), E>
+where
+    T: Sync,
+    E: Send,
+    F: Fn(&T) -> Result<Option<(String, Vec<u8>)>, E> + Sync,
+{
+    let scanned: Vec<Result<Option<Vec<Finding>>, E>> = files
+        .par_iter()
+        .map(|file| Ok(read(file)?.map(|(path, content)| scan_file(&path, &content))))
+        .collect();
+    let mut count = 0;
+    let mut findings = Vec::new();
+    for file in scanned {
+        if let Some(found) = file? {
+            count += 1;
+            findings.extend(found);
+        }
+    }
+    Ok((count, findings))
 }
 
 /// Byte offset → line number.

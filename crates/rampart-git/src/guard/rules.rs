@@ -1,5 +1,6 @@
 //! Line-level secret patterns.
 
+use super::prefilter::{Folded, line_around};
 use rampart_model::secret_shape::{
     AWS_KEY_ID, AWS_SECRET, JWT, PRIVATE_KEY, VAULT_TOKEN, is_high_entropy, looks_random,
 };
@@ -127,10 +128,20 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// The words a key must contain for [`ASSIGNMENT`] to match, in lower case: the literal
+/// prefilter of the entropy rule.
+static SECRET_KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth",
+    )
+    .expect("static regex")
+});
+
 /// Finds line-level secrets in `text`: (rule, byte offset). In SealedSecrets the values are
 /// ciphertext, so the entropy rule does not apply there.
 pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
     let mut found = Vec::new();
+    let folded = Folded::new(text);
     let patterns: [(&Regex, Rule); 4] = [
         (&PRIVATE_KEY, Rule::PrivateKey),
         (&AWS_KEY_ID, Rule::AwsAccessKeyId),
@@ -138,6 +149,10 @@ pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
         (&JWT, Rule::Jwt),
     ];
     for (regex, rule) in patterns {
+        // `(?i)aws_?secret…`: not without `aws`.
+        if rule == Rule::AwsSecretAccessKey && !folded.may_contain("aws") {
+            continue;
+        }
         found.extend(regex.find_iter(text).map(|m| (rule, m.start())));
     }
     found.extend(
@@ -146,17 +161,47 @@ pub(super) fn scan(text: &str, sealed: bool) -> Vec<(Rule, usize)> {
             .filter(|m| looks_random(m.as_str()))
             .map(|m| (Rule::VaultToken, m.start())),
     );
-    found.extend(super::tokens::scan(text));
+    found.extend(super::tokens::scan(text, &folded));
     if !sealed {
-        for caps in ASSIGNMENT.captures_iter(text) {
-            if let (Some(all), Some(key), Some(value)) = (caps.get(0), caps.get(1), caps.get(2))
-                && is_high_entropy(value.as_str())
-                && !is_checksum(key.as_str(), value.as_str())
-                && !is_path(value.as_str())
-                && !in_arn(text, key.start())
-            {
-                found.push((Rule::HighEntropyAssignment, all.start()));
+        for (key_start, all_start) in assignments(text, &folded) {
+            if !in_arn(text, key_start) {
+                found.push((Rule::HighEntropyAssignment, all_start));
             }
+        }
+    }
+    found
+}
+
+/// (key start, match start) of the [`ASSIGNMENT`]s of high-entropy values that are neither
+/// digests nor paths. A match never spans lines and ends at one's end, so a line holds at most
+/// one, the one a search of that line alone finds; and the key names a secret, so only the
+/// lines where [`SECRET_KEY_WORDS`] occurs (in any case) are searched.
+fn assignments(text: &str, folded: &Folded) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut check = |caps: regex::Captures<'_>, base: usize| {
+        if let (Some(all), Some(key), Some(value)) = (caps.get(0), caps.get(1), caps.get(2))
+            && is_high_entropy(value.as_str())
+            && !is_checksum(key.as_str(), value.as_str())
+            && !is_path(value.as_str())
+        {
+            found.push((base + key.start(), base + all.start()));
+        }
+    };
+    let Some(lower) = folded.lower() else {
+        for caps in ASSIGNMENT.captures_iter(text) {
+            check(caps, 0);
+        }
+        return found;
+    };
+    let mut from = 0;
+    while let Some(word) = SECRET_KEY_WORDS.find_at(lower, from) {
+        let (start, end) = line_around(text, word.start());
+        if let Some(caps) = ASSIGNMENT.captures(&text[start..end]) {
+            check(caps, start);
+        }
+        from = end + 1;
+        if from > text.len() {
+            break;
         }
     }
     found
