@@ -208,9 +208,12 @@ fn url_passwords(text: &str) -> Vec<usize> {
     // A literal regex finds `://` with a vectorised substring search.
     static SCHEME_END: LazyLock<Regex> = LazyLock::new(|| Regex::new("://").expect("static regex"));
     for at in SCHEME_END.find_iter(text).map(|m| m.start()) {
+        // The scheme starts after the character before it, which may take several bytes.
         let scheme_start = text[..at]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         if !text[scheme_start..at].starts_with(|c: char| c.is_ascii_alphabetic()) {
             continue;
         }

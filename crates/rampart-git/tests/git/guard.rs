@@ -130,6 +130,19 @@ fn findings_name_file_line_and_rule_but_never_the_value() {
 }
 
 #[test]
+fn a_character_of_several_bytes_just_before_a_url_is_read_past() {
+    // The scheme starts after it (the guard used to slice inside it and panic).
+    for before in ["\u{212A}", "é", "日"] {
+        let text = format!("url: {before}https://app:Xq7vLm2pRt9s@db.example.com/x\n");
+        assert_eq!(
+            rules("x.yaml", &text),
+            vec![(1, Rule::UrlPassword)],
+            "{before}"
+        );
+    }
+}
+
+#[test]
 fn safe_look_alikes_pass() {
     let digest = "a".repeat(10) + &"0123456789abcdef".repeat(3) + "012345";
     let ca_bundle = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENDQVRlZ0F3SUJBZ0lVWjN4";
