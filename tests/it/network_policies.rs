@@ -47,7 +47,7 @@ fn a_blueprint_whose_policies_differ_from_the_request_is_refused_naming_flow_and
                     "  - to: [{ipBlock: {cidr: 0.0.0.0/0}}]\n    ports: [{port: 443}]\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {{environment.dns.namespace}}\n      podSelector:\n        matchLabels: {{json environment.dns.podLabels}}\n    ports:\n    - {protocol: UDP, port: 53}",
                 )
             },
-            &["shop/web → 0.0.0.0/0 443/TCP", "(opened by shop/allow-dns)"],
+            &["443/TCP, which the request does not declare (opened by shop/allow-dns)"],
         ),
         (
             "a declared flow dropped",
