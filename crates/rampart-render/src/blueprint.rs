@@ -12,6 +12,7 @@ use handlebars::Handlebars;
 use include_dir::{Dir, include_dir};
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/hardened-namespace");
+static NETWORK_TESTS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/network-tests");
 static ROTATION_SERVICE: Dir<'_> =
     include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/rotation-service");
 
@@ -36,6 +37,12 @@ impl Blueprint {
     /// adds to the hardened namespace (its Deployment, Service and alerts).
     pub fn rotation_service() -> Result<Self, RenderError> {
         Blueprint::from_dir(&ROTATION_SERVICE)
+    }
+
+    /// The `network-tests` blueprint built into the binary: the probe Job of an app
+    /// (environments with `networkTests`).
+    pub fn network_tests() -> Result<Self, RenderError> {
+        Blueprint::from_dir(&NETWORK_TESTS)
     }
 
     fn from_dir(dir: &Dir<'_>) -> Result<Self, RenderError> {

@@ -150,7 +150,7 @@ fn prove_network(
 /// Rules every blueprint's output obeys, whoever wrote the blueprint: nothing
 /// cluster-scoped but the Namespace, everything in the request's namespace, and the
 /// common labels on every object (checklist 2.3: use labels consistently).
-pub(crate) fn check_blueprint_rules(doc: &Value, req: &NamespaceRequest) -> Result<(), String> {
+fn check_blueprint_rules(doc: &Value, req: &NamespaceRequest) -> Result<(), String> {
     let api_version = doc["apiVersion"].as_str().unwrap_or_default();
     let kind = doc["kind"].as_str().unwrap_or_default();
     let meta = &doc["metadata"];

@@ -21,20 +21,16 @@
 //! list completes them, whatever the cluster's domain is.
 
 use crate::blueprint::{Blueprint, app_output};
-use crate::canonical::{emit_documents, parse_documents};
+use crate::canonical::parse_documents;
 use crate::context::common_labels;
 use crate::error::RenderError;
-use crate::namespace::{NamespaceFiles, check_blueprint_rules, kustomization};
+use crate::namespace::{NamespaceFiles, kustomization, render_jobs};
 use crate::network::{APP_LABEL, PortSet, app_edges};
-use crate::typed::check_typed;
-use include_dir::{Dir, include_dir};
 use rampart_model::request::{App, EgressRule, PortSelector, PortValue, Protocol};
 use rampart_model::{Environment, NamespaceRequest};
 use rampart_probe::{Check, Target};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-
-static NETWORK_TESTS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../blueprints/network-tests");
 
 /// The label that marks a probe's Job and pod, with the app's name as its value.
 pub const PROBE_LABEL: &str = "rampart.dev/netprobe";
@@ -299,20 +295,6 @@ pub(crate) fn add_probes(
     Ok(())
 }
 
-/// The `network-tests` blueprint built into the binary: the probe Job.
-fn blueprint() -> Result<Blueprint, RenderError> {
-    let files = NETWORK_TESTS
-        .files()
-        .filter_map(|f| {
-            Some((
-                f.path().to_str()?.to_string(),
-                f.contents_utf8()?.to_string(),
-            ))
-        })
-        .collect();
-    Blueprint::from_files(files)
-}
-
 /// Resources of the probe container: it holds a few sockets and writes nothing.
 fn resources() -> Value {
     json!({"cpu": "100m", "memory": "64Mi", "ephemeral-storage": "64Mi"})
@@ -328,7 +310,7 @@ pub(crate) fn render_probes(
     policies: &str,
     header: &str,
 ) -> Result<NamespaceFiles, RenderError> {
-    let blueprint = blueprint()?;
+    let blueprint = Blueprint::network_tests()?;
     let mut files = NamespaceFiles::new();
     for plan in probe_plans(req) {
         let mut args = vec!["probe".to_owned()];
@@ -366,40 +348,21 @@ pub(crate) fn render_probes(
                 "unprobed": (!plan.unprobed.is_empty()).then(|| plan.unprobed.join("\n")),
             },
         });
-        for template in &blueprint.app_templates {
-            let invalid = |kind: &str, name: &str, problem: String| RenderError::Invalid {
-                template: template.clone(),
-                namespace: req.name.clone(),
-                kind: kind.to_owned(),
-                name: name.to_owned(),
-                problem,
-            };
-            let text =
-                blueprint
-                    .registry
-                    .render(template, &data)
-                    .map_err(|e| RenderError::Render {
-                        template: template.clone(),
-                        namespace: req.name.clone(),
-                        environment: env.name.clone(),
-                        source: Box::new(e),
-                    })?;
-            let docs = parse_documents(&text).map_err(|source| RenderError::Yaml {
-                template: template.clone(),
-                namespace: req.name.clone(),
-                source,
-            })?;
-            let mut typed = Vec::with_capacity(docs.len());
-            for doc in &docs {
-                let value = check_typed(doc).map_err(|p| invalid("Job", &name, p))?;
-                check_blueprint_rules(&value, req).map_err(|p| invalid("Job", &name, p))?;
-                typed.push(value);
-            }
-            files.insert(
-                app_output(template, &plan.app),
-                emit_documents(header, &typed),
-            );
-        }
+        let jobs = blueprint
+            .app_templates
+            .iter()
+            .map(|t| (t.clone(), app_output(t, &plan.app), data.clone()))
+            .collect();
+        // The built-in probe blueprint renders Jobs only: no policy to prove.
+        let mut no_policies = Vec::new();
+        files.extend(render_jobs(
+            &blueprint,
+            jobs,
+            req,
+            env,
+            header,
+            &mut no_policies,
+        )?);
     }
     Ok(files)
 }
