@@ -6,6 +6,7 @@ use crate::inputs::{self, Inputs};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_network::{Flow, Party};
+use rampart_policy::parse_documents;
 use rampart_render::network_proof::{namespace_flows, namespace_network, policy_network, touches};
 use rampart_render::service::{render_service, service_request};
 use rampart_render::{Blueprint, render_namespace};
@@ -67,7 +68,7 @@ fn map_of(
     env: &rampart_model::Environment,
     files: &rampart_render::NamespaceFiles,
 ) -> Result<NamespaceMap> {
-    let policies = network_policies(files.values().map(String::as_bytes))?;
+    let policies = network_policies(files.iter().map(|(f, t)| (f.as_str(), t.as_bytes())))?;
     let net = namespace_network(req, env, &policies)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("namespace {} in environment {}", req.name, env.name))?;
@@ -78,29 +79,37 @@ fn map_of(
     })
 }
 
-/// The NetworkPolicy documents of YAML files.
-fn network_policies<'a>(files: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Value>> {
+/// The NetworkPolicy documents of YAML files (path, content), parsed as `rampart check`
+/// parses them.
+fn network_policies<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<Vec<Value>> {
     let mut policies = Vec::new();
-    for bytes in files {
-        for doc in serde_yaml::Deserializer::from_slice(bytes) {
-            let value: Value = serde::Deserialize::deserialize(doc)?;
-            if value["kind"] == "NetworkPolicy" {
-                policies.push(value);
-            }
+    for (path, bytes) in files {
+        let (docs, errors) = parse_documents(path, bytes);
+        if let Some(error) = errors.first() {
+            bail!("{error}");
         }
+        policies.extend(
+            docs.into_iter()
+                .filter(|d| d.value["kind"] == "NetworkPolicy")
+                .map(|d| d.value),
+        );
     }
     Ok(policies)
 }
 
 /// What a change of one namespace's NetworkPolicies opens and closes: the flows the new
-/// version allows that the old did not, and the reverse. `None` stands for no file.
+/// version allows that the old did not, and the reverse. `None` stands for no file; `path`
+/// names it in errors.
 pub fn flow_changes(
+    path: &str,
     namespace: &str,
     old: Option<&[u8]>,
     new: Option<&[u8]>,
 ) -> Result<(Vec<Flow>, Vec<Flow>)> {
     let flows = |bytes: Option<&[u8]>| -> Result<rampart_network::FlowSet> {
-        let policies = network_policies(bytes)?;
+        let policies = network_policies(bytes.map(|b| (path, b)))?;
         let net = policy_network(namespace, &policies).map_err(anyhow::Error::msg)?;
         Ok(net.flows())
     };

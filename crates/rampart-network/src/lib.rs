@@ -62,7 +62,7 @@ mod selector;
 
 pub use flows::{Flow, FlowSet, Party};
 pub use ips::IpSet;
-pub use network::{Endpoint, Side, Verdict};
+pub use network::{Endpoint, Side, Verdict, labels_name};
 pub use policy::Policy;
 pub use ports::{PortSet, Protocol};
 

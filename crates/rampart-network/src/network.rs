@@ -385,8 +385,8 @@ fn allowed_ports<'a>(
     (!ports.is_empty()).then_some(Cow::Owned(ports))
 }
 
-/// `{k=v,k2=v2}`, or `*` for no labels.
-fn labels_name(labels: &Labels) -> String {
+/// `{k=v,k2=v2}`, or `*` for no labels: the name of a representative pod.
+pub fn labels_name(labels: &Labels) -> String {
     if labels.is_empty() {
         return "*".to_owned();
     }

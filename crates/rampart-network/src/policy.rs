@@ -162,6 +162,12 @@ impl Policy {
         format!("{}/{}", self.namespace, self.name)
     }
 
+    /// Labels of a pod the policy selects, if its pod selector admits one (`matchLabels`, the
+    /// first value of each `In`, an empty value for each `Exists`); empty for `{}`.
+    pub fn example_pod_labels(&self) -> Option<Labels> {
+        self.pod_selector.example_labels()
+    }
+
     /// Whether the policy applies to `pod` (same namespace, pod selector matches).
     pub fn selects(&self, pod: &Pod) -> bool {
         pod.namespace == self.namespace && self.pod_selector.matches(&pod.labels)

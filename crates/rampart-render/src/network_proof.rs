@@ -12,7 +12,7 @@ use rampart_model::request::{App, PortSelector, PortValue, Protocol as RequestPr
 use rampart_model::{Environment, NamespaceRequest};
 use rampart_network::{
     ContainerPort, Endpoint, Flow, FlowSet, IpSet, Labels, Namespace, Network, Party, Pod, Policy,
-    PortSet, Protocol, Side,
+    PortSet, Protocol, Side, labels_name,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -86,20 +86,11 @@ fn add_peer(net: &mut Network, namespace: &str, labels: &BTreeMap<String, String
     {
         net.pods.push(Pod {
             namespace: namespace.to_owned(),
-            name: label_name(labels),
+            name: labels_name(labels),
             labels: labels.clone(),
             ports: Vec::new(),
         });
     }
-}
-
-/// `{k=v,k2=v2}`, or `*` for no labels: how representative pods are named.
-fn label_name(labels: &BTreeMap<String, String>) -> String {
-    if labels.is_empty() {
-        return "*".to_owned();
-    }
-    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{{{}}}", pairs.join(","))
 }
 
 fn protocol(p: RequestProtocol) -> Protocol {
@@ -252,7 +243,10 @@ pub fn declared_flows(req: &NamespaceRequest, env: &Environment, net: &Network) 
             continue;
         }
         if let Some(cache) = &env.dns.node_local_dns_cache
-            && let Ok(ips) = IpSet::parse_cidr(&host_cidr(cache))
+            && let Ok(ips) = cache
+                .parse()
+                .map(IpSet::from_ip)
+                .or_else(|_| IpSet::parse_cidr(cache))
         {
             flows.allow_ips(party(from), &ips, &dns_ports(), false);
         }
@@ -272,15 +266,6 @@ pub fn declared_flows(req: &NamespaceRequest, env: &Environment, net: &Network) 
         }
     }
     flows
-}
-
-/// An address as a one-address CIDR; a CIDR stays as it is.
-fn host_cidr(address: &str) -> String {
-    match (address.contains('/'), address.contains(':')) {
-        (true, _) => address.to_owned(),
-        (false, true) => format!("{address}/128"),
-        (false, false) => format!("{address}/32"),
-    }
 }
 
 /// A flow of the policies and the request differ in.
@@ -383,13 +368,9 @@ fn responsible(net: &Network, flow: &Flow, undeclared: bool) -> Vec<String> {
 
 /// One numbered port of `ports`, for asking the evaluator about a connection.
 fn sample_port(ports: &PortSet) -> Option<(Protocol, u16)> {
-    [Protocol::TCP, Protocol::UDP, Protocol::SCTP]
+    Protocol::ALL
         .into_iter()
-        .find_map(|p| {
-            (1..=u16::MAX)
-                .find(|&n| ports.contains(p, n))
-                .map(|n| (p, n))
-        })
+        .find_map(|p| ports.ranges(p).first().map(|&(first, _)| (p, first)))
 }
 
 /// The flows of `net` that start or end at a pod of `namespace`, canonical and sorted.
@@ -421,27 +402,21 @@ pub fn policy_network(namespace: &str, policies: &[Value]) -> Result<Network, St
         policies: Vec::new(),
     };
     for doc in policies {
-        net.policies.push(Policy::from_value(doc)?);
-        let Some(selector) = doc["spec"]["podSelector"]["matchLabels"].as_object() else {
-            continue;
-        };
-        let labels: Labels = selector
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect();
-        if labels.is_empty() || net.pods.iter().any(|p| p.labels == labels) {
-            continue;
+        let policy = Policy::from_value(doc)?;
+        let labels = policy.example_pod_labels().unwrap_or_default();
+        if !labels.is_empty() && !net.pods.iter().any(|p| p.labels == labels) {
+            let name = labels
+                .get(APP_LABEL)
+                .cloned()
+                .unwrap_or_else(|| labels_name(&labels));
+            net.pods.push(Pod {
+                namespace: namespace.to_owned(),
+                name,
+                labels,
+                ports: Vec::new(),
+            });
         }
-        let name = labels
-            .get(APP_LABEL)
-            .cloned()
-            .unwrap_or_else(|| label_name(&labels));
-        net.pods.push(Pod {
-            namespace: namespace.to_owned(),
-            name,
-            labels,
-            ports: Vec::new(),
-        });
+        net.policies.push(policy);
     }
     net.add_policy_peers();
     Ok(net)

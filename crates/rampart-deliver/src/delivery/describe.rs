@@ -200,34 +200,53 @@ fn checklist(body: &mut String, changes: &[Change]) {
     }
 }
 
-/// Flows listed per direction before "… and N more".
+/// Heading of the network section.
+const NETWORK_HEADING: &str = "\n### Network flows (`rampart netmap`)\n\n";
+/// Flow lines listed before "… and N more".
 const FLOWS: usize = 20;
 
 /// What the change opens and closes, per namespace whose NetworkPolicies it changes: the
 /// evaluator's flows of the base branch's file against the new one.
 fn network(body: &mut String, repo: &Path, changes: &[Change], files: &Files) {
-    let mut lines = Vec::new();
-    for change in changes {
-        let Some((env, ns)) = namespace_of(&change.path) else {
-            continue;
-        };
-        if !change.path.ends_with("/network-policies.yaml") {
-            continue;
+    let changed: Vec<(&Change, &str, &str)> = changes
+        .iter()
+        .filter(|c| c.path.ends_with("/network-policies.yaml"))
+        .filter_map(|c| namespace_of(&c.path).map(|(env, ns)| (c, env, ns)))
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    let new_of = |c: &Change| files.get(&c.path).filter(|_| c.kind != ChangeKind::Deleted);
+    // Both versions of every file at once: one pass over the object database each.
+    let old_ids: Vec<_> = changed.iter().filter_map(|(c, ..)| c.old_id).collect();
+    let new: Vec<(&str, &Content)> = changed
+        .iter()
+        .filter_map(|(c, ..)| Some((c.path.as_str(), new_of(c)?)))
+        .collect();
+    let read = rampart_git::read_blobs(repo, &old_ids)
+        .and_then(|old| Ok((old, rampart_git::read_contents(repo, &new)?)));
+    let (old, new) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            let _ = writeln!(body, "{NETWORK_HEADING}Not evaluated: {e}.");
+            return;
         }
-        let old = match change.old_id {
-            Some(id) => match rampart_git::read_blobs(repo, &[id]) {
-                Ok(mut blobs) => blobs.pop().flatten(),
-                Err(_) => None,
-            },
+    };
+    let (mut old, mut new) = (old.into_iter(), new.into_iter());
+    let mut lines = Vec::new();
+    for (change, env, ns) in changed {
+        let old = match change.old_id.map(|_| old.next().flatten()) {
+            Some(None) => {
+                lines.push(format!(
+                    "- `{env}/{ns}`: not evaluated: the base version is missing"
+                ));
+                continue;
+            }
+            Some(Some(bytes)) => Some(bytes),
             None => None,
         };
-        let new = files
-            .get(&change.path)
-            .filter(|_| change.kind != ChangeKind::Deleted)
-            .and_then(|c| rampart_git::read_contents(repo, &[(change.path.as_str(), c)]).ok())
-            .and_then(|mut c| c.pop())
-            .map(|c| c.into_owned());
-        match crate::netmap::flow_changes(ns, old.as_deref(), new.as_deref()) {
+        let new = new_of(change).and_then(|_| new.next());
+        match crate::netmap::flow_changes(&change.path, ns, old.as_deref(), new.as_deref()) {
             Ok((opened, closed)) => {
                 let all = opened.iter().map(|f| (f, "newly allowed"));
                 let all = all.chain(closed.iter().map(|f| (f, "no longer allowed")));
@@ -244,7 +263,7 @@ fn network(body: &mut String, repo: &Path, changes: &[Change], files: &Files) {
     if lines.is_empty() {
         return;
     }
-    let _ = writeln!(body, "\n### Network flows (`rampart netmap`)\n");
+    let _ = write!(body, "{NETWORK_HEADING}");
     for line in lines.iter().take(FLOWS) {
         let _ = writeln!(body, "{line}");
     }

@@ -100,11 +100,14 @@ pub(crate) fn check_every_namespace(obj: &Object<'_>, out: &mut Vec<Finding>) {
     if !policy.affects_ingress() {
         return; // the pods stay open or closed to ingress whatever this policy says
     }
+    let Some(labels) = policy.example_pod_labels() else {
+        return; // its pod selector admits no pod
+    };
     let ns = policy.namespace().to_owned();
     let selected = Pod {
         namespace: ns.clone(),
         name: "selected".to_owned(),
-        labels: labels_of(obj.value().pointer("/spec/podSelector/matchLabels")),
+        labels,
         ports: Vec::new(),
     };
     let stranger = Pod {
@@ -156,6 +159,13 @@ mod tests {
             assert_eq!(ids(&f), ["netpol-ingress-every-namespace"], "{rule}");
             assert!(f[0].message.contains("every namespace"), "{}", f[0].message);
         }
+        let by_expression = "kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec:\n  podSelector: {matchExpressions: [{key: app, operator: In, values: [api]}]}\n  ingress: [{from: [{namespaceSelector: {}}]}]\n";
+        assert_eq!(ids(&run(by_expression)), ["netpol-ingress-every-namespace"]);
+        let by_expression_one_namespace = by_expression.replace(
+            "namespaceSelector: {}",
+            "namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}",
+        );
+        assert!(run(&by_expression_one_namespace).is_empty());
         let one_namespace = "  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]}]\n";
         assert!(run(&format!("{POLICY}{one_namespace}")).is_empty());
         let own_pods = "  ingress: [{from: [{podSelector: {}}]}]\n";

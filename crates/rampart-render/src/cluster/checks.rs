@@ -85,13 +85,7 @@ pub fn check_file(path: &str, docs: &[Value], env: &Environment) -> Result<(), S
             Ok(())
         }
         "runtime/prometheus-rules.yaml" => {
-            let r: PrometheusRule = typed(doc)?;
-            header(
-                &r.api_version,
-                &r.kind,
-                "monitoring.coreos.com/v1",
-                "PrometheusRule",
-            )?;
+            let r = prometheus_rule(doc)?;
             let exprs: Vec<&str> = r
                 .spec
                 .groups
@@ -103,7 +97,7 @@ pub fn check_file(path: &str, docs: &[Value], env: &Environment) -> Result<(), S
             }
             Ok(())
         }
-        "runtime/network-policy-alerts.yaml" => check_network_alerts(&typed(doc)?, env),
+        "runtime/network-policy-alerts.yaml" => check_network_alerts(&prometheus_rule(doc)?, env),
         "runtime/cilium-hubble-values.yaml" => check_hubble_values(&typed(doc)?),
         "runtime/kustomization.yaml" => Ok(()),
         other => Err(format!("no check is defined for {other}")),
@@ -149,6 +143,18 @@ pub fn check_set(files: &super::ClusterFiles) -> Result<(), String> {
 
 fn typed<T: DeserializeOwned>(doc: &Value) -> Result<T, String> {
     serde_json::from_value(doc.clone()).map_err(|e| e.to_string())
+}
+
+/// A `monitoring.coreos.com/v1` PrometheusRule.
+fn prometheus_rule(doc: &Value) -> Result<PrometheusRule, String> {
+    let r: PrometheusRule = typed(doc)?;
+    header(
+        &r.api_version,
+        &r.kind,
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+    )?;
+    Ok(r)
 }
 
 fn header(
@@ -466,12 +472,6 @@ pub const BOUNDED_ALERT_LABELS: &[&str] = &[
 /// complete (expression, `for`, severity, summary and description) and aggregated to
 /// [`BOUNDED_ALERT_LABELS`] only.
 fn check_network_alerts(r: &PrometheusRule, env: &Environment) -> Result<(), String> {
-    header(
-        &r.api_version,
-        &r.kind,
-        "monitoring.coreos.com/v1",
-        "PrometheusRule",
-    )?;
     let want = match env.network_policy.cni {
         Cni::Cilium => "rampart-network-policy-cilium",
         Cni::Calico => "rampart-network-policy-calico",
