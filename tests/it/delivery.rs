@@ -408,6 +408,15 @@ pub(crate) async fn requests(server: &MockServer) -> Vec<(String, String, Value)
         .collect()
 }
 
+/// The pull request opened (its JSON request body) among the requests `sent`.
+pub(crate) fn created_pull_request(sent: &[(String, String, Value)]) -> &Value {
+    let created = sent
+        .iter()
+        .find(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls")
+        .expect("a pull request was created");
+    &created.2
+}
+
 /// The body of the update of pull request #7 among the requests `sent`, asserting that no
 /// second pull request was opened.
 pub(crate) fn updated_pull_request_body(sent: &[(String, String, Value)]) -> &str {
@@ -546,14 +555,11 @@ fn render_pr_opens_then_updates_one_pull_request_and_refuses_a_branch_others_com
         "the branch is one commit on main"
     );
     let sent = runtime.block_on(requests(&server));
-    let created = sent
-        .iter()
-        .find(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls")
-        .expect("a pull request was created");
-    let head = created.2["head"].as_str().unwrap_or_default();
+    let created = created_pull_request(&sent);
+    let head = created["head"].as_str().unwrap_or_default();
     assert!(head == branch || head == format!("acme:{branch}"), "{head}");
-    assert_eq!(created.2["base"], "main");
-    let body = created.2["body"].as_str().unwrap_or_default();
+    assert_eq!(created["base"], "main");
+    let body = created["body"].as_str().unwrap_or_default();
     for expected in [
         "`shop`",
         "| dev |",

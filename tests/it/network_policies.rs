@@ -173,11 +173,8 @@ fn the_pull_request_body_lists_the_flows_a_change_opens_and_closes() {
     s.repo.write("specs/shop.yaml", &after);
     s.rampart(&["render", "--pr"]).ok();
     let sent = runtime.block_on(requests(&server));
-    let created = sent
-        .iter()
-        .find(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls")
-        .expect("a pull request was created");
-    let body = created.2["body"].as_str().unwrap_or_default();
+    let created = crate::delivery::created_pull_request(&sent);
+    let body = created["body"].as_str().unwrap_or_default();
     assert!(
         body.contains("### Network flows (`rampart netmap`)"),
         "{body}"

@@ -4,7 +4,7 @@
 
 use crate::support::{Repo, rampart, rampart_bin};
 use serde_yaml::Value;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
@@ -158,32 +158,6 @@ fn rendered_probe_arguments_run_as_written() {
     }
 }
 
-/// A loopback port that drops connection attempts as a NetworkPolicy does: a listener with
-/// a backlog of 0 whose one slot holds a connection nobody accepts, so Linux drops every
-/// further SYN. (A non-routable address is no stand-in on a test machine: without a route
-/// the connect fails at once, and some sandboxes' gateways answer for every address.)
-struct Blackhole {
-    _listener: socket2::Socket,
-    _filler: TcpStream,
-    port: u16,
-}
-
-fn blackhole() -> Blackhole {
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    listener
-        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    listener.listen(0).unwrap();
-    let port = listener.local_addr().unwrap().as_socket().unwrap().port();
-    let filler = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    Blackhole {
-        _listener: listener,
-        _filler: filler,
-        port,
-    }
-}
-
 fn probe(args: &[String]) -> crate::support::Run {
     Command::new(rampart_bin())
         .arg("probe")
@@ -199,7 +173,7 @@ fn probe_on_loopback_open_refused_and_dropped() {
     let listening = TcpListener::bind("127.0.0.1:0").unwrap();
     let open = listening.local_addr().unwrap().port();
     let refused = crate::support::free_port();
-    let hole = blackhole();
+    let hole = rampart_testkit::Blackhole::new();
     let args = |extra: &[String]| -> Vec<String> {
         let mut a: Vec<String> = [
             "--from",

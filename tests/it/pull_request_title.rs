@@ -23,13 +23,10 @@ fn the_title_names_only_the_namespaces_and_environments_the_change_touches() {
     );
     s.rampart(&["render", "--pr"]).ok();
     let sent = runtime.block_on(requests(&server));
-    let created = sent
-        .iter()
-        .find(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls")
-        .expect("a pull request was created");
+    let created = crate::delivery::created_pull_request(&sent);
     let title = "rampart: render billing (dev, staging, prod)";
-    assert_eq!(created.2["title"], title);
-    let body = created.2["body"].as_str().unwrap_or_default();
+    assert_eq!(created["title"], title);
+    let body = created["body"].as_str().unwrap_or_default();
     assert!(body.starts_with(title), "{body}");
     let branch = crate::delivery::rampart_branch(&s);
     assert_eq!(

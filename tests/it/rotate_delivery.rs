@@ -231,12 +231,9 @@ fn a_run_while_the_rotation_pull_request_is_open_updates_it() {
     );
     assert_eq!(s.repo.state(), local_before, "the checkout is untouched");
     let sent = runtime.block_on(requests(&server));
-    let created = sent
-        .iter()
-        .find(|(m, p, _)| m == "POST" && p == "/repos/acme/gitops/pulls")
-        .expect("a pull request was created");
-    assert_eq!(created.2["title"], "rampart: rotate 1 secret (dev)");
-    let body = created.2["body"].as_str().unwrap_or_default();
+    let created = crate::delivery::created_pull_request(&sent);
+    assert_eq!(created["title"], "rampart: rotate 1 secret (dev)");
+    let body = created["body"].as_str().unwrap_or_default();
     assert!(
         body.contains("- shop/api-db (dev): version 3 → 4"),
         "{body}"

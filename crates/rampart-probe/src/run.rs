@@ -456,7 +456,7 @@ fn connect(address: SocketAddr, timeout: Duration) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use socket2::{Domain, Socket, Type};
+    use rampart_testkit::Blackhole;
     use std::net::TcpListener;
 
     const SHORT: Duration = Duration::from_millis(300);
@@ -466,32 +466,6 @@ mod tests {
             timeout: SHORT,
             wait,
             delay: Duration::ZERO,
-        }
-    }
-
-    /// A loopback port that drops connection attempts, as a NetworkPolicy does: a listener
-    /// with a backlog of 0 whose one slot holds a connection nobody accepts. Linux then
-    /// drops every further SYN (`net.ipv4.tcp_abort_on_overflow` is 0 by default), so the
-    /// client hears nothing. (Addresses outside the machine are no use here: the test
-    /// machine may have no route at all, or a gateway that answers for every address.)
-    struct Blackhole {
-        _listener: Socket,
-        _filler: TcpStream,
-        port: u16,
-    }
-
-    fn blackhole() -> Blackhole {
-        let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-        listener
-            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
-            .unwrap();
-        listener.listen(0).unwrap();
-        let port = listener.local_addr().unwrap().as_socket().unwrap().port();
-        let filler = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        Blackhole {
-            _listener: listener,
-            _filler: filler,
-            port,
         }
     }
 
@@ -510,7 +484,7 @@ mod tests {
         let listening = TcpListener::bind("127.0.0.1:0").unwrap();
         let open_port = listening.local_addr().unwrap().port();
         let refused = refused_port();
-        let hole = blackhole();
+        let hole = Blackhole::new();
         let cases = [
             (Check::Open(local(open_port)), "connected", true),
             (Check::Closed(local(open_port)), "connected", false),

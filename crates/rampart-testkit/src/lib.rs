@@ -22,6 +22,7 @@
 //! // Both servers stop when `bao` and `pg` go out of scope.
 //! ```
 
+mod blackhole;
 mod crash_proxy;
 mod http;
 mod lease_api;
@@ -30,6 +31,7 @@ mod openbao;
 mod postgres;
 mod process;
 
+pub use blackhole::Blackhole;
 pub use crash_proxy::CrashProxy;
 pub use http::{Response, send};
 pub use lease_api::LeaseApi;
