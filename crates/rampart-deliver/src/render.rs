@@ -6,11 +6,12 @@ use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use crate::{CommitOptions, Event, Reporter, Title, author};
 use anyhow::Result;
-use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message};
+use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
 use rampart_model::delivery::DeliveryMode;
 use rampart_render::Prior;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// What a render would commit: input files plus generated files, and the directories whose
@@ -102,7 +103,7 @@ pub fn render_inputs(
         &prior,
         inputs.config.service(),
         probe_image,
-        &|path: &str, text: String| Content::deflate_scanned(path, text.as_bytes()),
+        &keeper(repo),
     )?;
     let mut owned = Vec::with_capacity(2 * environments.len() + 1);
     for env in &environments {
@@ -134,6 +135,31 @@ pub fn render_inputs(
         inputs,
         cache,
     })
+}
+
+/// How rendered files are held until committed: deflated into a spool file in the
+/// repository's `.git` (memory keeps only ids and places), scanned by the secret guard on
+/// the way. Where no spool can be made, or one cannot be written, they are held deflated
+/// in memory instead.
+fn keeper(repo: &Path) -> impl Fn(&str, String) -> Content + Sync {
+    let spool = rampart_git::git_dir(repo)
+        .map_err(|e| e.to_string())
+        .and_then(|dir| Spool::create_in(&dir).map_err(|e| e.to_string()));
+    let warned = AtomicBool::new(false);
+    move |path: &str, text: String| {
+        let spooled = match &spool {
+            Ok(spool) => {
+                Content::spool_scanned(spool, path, text.as_bytes()).map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.clone()),
+        };
+        spooled.unwrap_or_else(|error| {
+            if !warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(%error, "rendered files held in memory: no spool file");
+            }
+            Content::deflate_scanned(path, text.as_bytes())
+        })
+    }
 }
 
 /// What `render` and `new` hand over to be committed or delivered.

@@ -262,10 +262,17 @@ fn scan_planned<'f>(
         .par_iter()
         .filter_map(new)
         .filter(|(_, blob)| blob.content.held() && !blob.content.guarded())
-        .flat_map_iter(|(path, blob)| {
-            let bytes = blob.content.in_memory().unwrap_or_default();
-            guard::scan_file(path, &bytes)
+        .map(|(path, blob)| match blob.content.held_bytes() {
+            Some(Ok(bytes)) => Ok(guard::scan_file(path, &bytes)),
+            Some(Err(source)) => Err(GitError::Spool {
+                path: path.clone(),
+                source,
+            }),
+            None => Ok(Vec::new()),
         })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
         .collect();
     for (path, blob) in plan.iter().filter_map(new) {
         if !blob.content.held() {

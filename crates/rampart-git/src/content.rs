@@ -1,15 +1,17 @@
 //! What a commit needs of a file: its blob id always, its bytes only where they are written
 //! (the secret guard, a pack, the work tree). Rendered files are held deflated — the form a
-//! pack stores them in, a fraction of their size — or, when an earlier commit already stored
-//! them, only as an id into the object database.
+//! pack stores them in, a fraction of their size — in memory or in a [`Spool`] file, or,
+//! when an earlier commit already stored them, only as an id into the object database.
 
 use std::borrow::Cow;
 use std::io::Read;
+use std::sync::Arc;
 
 use flate2::Compression;
 use flate2::read::{ZlibDecoder, ZlibEncoder};
 use git2::{Oid, Repository};
 
+use crate::spool::{Place, Spool};
 use crate::{GitError, blob_id};
 
 /// A file's content as [`crate::commit_files`] and its relatives take it: plain bytes (a
@@ -19,10 +21,10 @@ pub trait FileContent: Sync {
     fn id(&self) -> Oid;
     /// Its length when known without reading it.
     fn len_hint(&self) -> Option<u64>;
-    /// Its bytes when held in memory (plain or deflated); `None` when only the object
-    /// database has them.
-    fn in_memory(&self) -> Option<Cow<'_, [u8]>>;
-    /// Whether [`FileContent::in_memory`] has the bytes (without decoding them).
+    /// Its bytes when this process holds them (plain or deflated, in memory or spooled);
+    /// `None` when only the object database has them. Reading a spool can fail.
+    fn held_bytes(&self) -> Option<std::io::Result<Cow<'_, [u8]>>>;
+    /// Whether [`FileContent::held_bytes`] has the bytes (without decoding them).
     fn held(&self) -> bool {
         true
     }
@@ -33,14 +35,17 @@ pub trait FileContent: Sync {
     }
     /// The zlib stream of its bytes and their length, when held deflated: written to a pack
     /// as it is.
-    fn deflated(&self) -> Option<(usize, &[u8])> {
+    fn deflated(&self) -> Option<std::io::Result<(usize, Cow<'_, [u8]>)>> {
         None
     }
-    /// Its bytes, read from `repo`'s object database when not in memory; `path` names the
-    /// file in the error.
+    /// Its bytes, read from `repo`'s object database when not held; `path` names the file
+    /// in the error.
     fn read(&self, repo: &Repository, path: &str) -> Result<Cow<'_, [u8]>, GitError> {
-        if let Some(bytes) = self.in_memory() {
-            return Ok(bytes);
+        if let Some(bytes) = self.held_bytes() {
+            return bytes.map_err(|source| GitError::Spool {
+                path: path.to_owned(),
+                source,
+            });
         }
         let id = self.id();
         let blob = repo.find_blob(id).map_err(|source| GitError::ReadObject {
@@ -61,8 +66,8 @@ impl FileContent for Vec<u8> {
         Some(self.len() as u64)
     }
 
-    fn in_memory(&self) -> Option<Cow<'_, [u8]>> {
-        Some(Cow::Borrowed(self))
+    fn held_bytes(&self) -> Option<std::io::Result<Cow<'_, [u8]>>> {
+        Some(Ok(Cow::Borrowed(self)))
     }
 }
 
@@ -81,9 +86,27 @@ enum Kept {
     Plain(Vec<u8>),
     /// A zlib stream of `len` bytes.
     Deflated { len: usize, data: Box<[u8]> },
+    /// A zlib stream of `len` bytes at `place` in a spool.
+    Spooled {
+        len: usize,
+        place: Place,
+        spool: SpoolRef,
+    },
     /// Only in the object database (a blob an earlier commit stored).
     Stored,
 }
+
+/// A shared spool; two are equal when they are the same file.
+#[derive(Clone)]
+struct SpoolRef(Arc<Spool>);
+
+impl PartialEq for SpoolRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SpoolRef {}
 
 impl std::fmt::Debug for Content {
     /// The id and size only: contents may be secrets.
@@ -91,6 +114,9 @@ impl std::fmt::Debug for Content {
         let how = match &self.kept {
             Kept::Plain(bytes) => format!("{} bytes", bytes.len()),
             Kept::Deflated { len, data } => format!("{len} bytes deflated to {}", data.len()),
+            Kept::Spooled { len, place, .. } => {
+                format!("{len} bytes deflated to {} in a spool", place.len)
+            }
             Kept::Stored => "stored".to_owned(),
         };
         write!(f, "Content({}, {how})", self.id)
@@ -129,6 +155,21 @@ impl Content {
         content
     }
 
+    /// Like [`Content::deflate_scanned`], with the zlib stream put in `spool` rather than
+    /// kept in memory.
+    pub fn spool_scanned(spool: &Arc<Spool>, path: &str, bytes: &[u8]) -> std::io::Result<Content> {
+        let place = spool.append(&zlib(bytes))?;
+        Ok(Content {
+            id: blob_id(bytes),
+            kept: Kept::Spooled {
+                len: bytes.len(),
+                place,
+                spool: SpoolRef(Arc::clone(spool)),
+            },
+            guarded: crate::guard::scan_file(path, bytes).is_empty(),
+        })
+    }
+
     /// The blob `id`, which the repository's object database holds.
     pub fn stored(id: Oid) -> Content {
         Content {
@@ -158,21 +199,18 @@ impl FileContent for Content {
     fn len_hint(&self) -> Option<u64> {
         match &self.kept {
             Kept::Plain(bytes) => Some(bytes.len() as u64),
-            Kept::Deflated { len, .. } => Some(*len as u64),
+            Kept::Deflated { len, .. } | Kept::Spooled { len, .. } => Some(*len as u64),
             Kept::Stored => None,
         }
     }
 
-    fn in_memory(&self) -> Option<Cow<'_, [u8]>> {
+    fn held_bytes(&self) -> Option<std::io::Result<Cow<'_, [u8]>>> {
         match &self.kept {
-            Kept::Plain(bytes) => Some(Cow::Borrowed(bytes)),
-            Kept::Deflated { len, data } => {
-                let mut bytes = Vec::with_capacity(*len);
-                // A stream this crate deflated from a slice decodes; a short one would
-                // show as a different blob id in the work tree and be rewritten.
-                let _ = ZlibDecoder::new(&data[..]).read_to_end(&mut bytes);
-                Some(Cow::Owned(bytes))
-            }
+            Kept::Plain(bytes) => Some(Ok(Cow::Borrowed(bytes))),
+            Kept::Deflated { .. } | Kept::Spooled { .. } => Some(
+                self.deflated()?
+                    .map(|(len, data)| Cow::Owned(inflate(len, &data))),
+            ),
             Kept::Stored => None,
         }
     }
@@ -181,9 +219,12 @@ impl FileContent for Content {
         !self.is_stored()
     }
 
-    fn deflated(&self) -> Option<(usize, &[u8])> {
+    fn deflated(&self) -> Option<std::io::Result<(usize, Cow<'_, [u8]>)>> {
         match &self.kept {
-            Kept::Deflated { len, data } => Some((*len, data)),
+            Kept::Deflated { len, data } => Some(Ok((*len, Cow::Borrowed(data)))),
+            Kept::Spooled { len, place, spool } => {
+                Some(spool.0.read(*place).map(|data| (*len, Cow::Owned(data))))
+            }
             _ => None,
         }
     }
@@ -191,6 +232,14 @@ impl FileContent for Content {
     fn guarded(&self) -> bool {
         self.guarded
     }
+}
+
+/// The `len` bytes of the zlib stream `data`. A stream this crate deflated decodes; a short
+/// one would show as a different blob id in the work tree and be rewritten.
+fn inflate(len: usize, data: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(len);
+    let _ = ZlibDecoder::new(data).read_to_end(&mut bytes);
+    bytes
 }
 
 /// The zlib stream of `bytes` (fast compression), as a pack stores a whole object.
@@ -213,8 +262,11 @@ pub fn read_contents<'c>(
     let mut repo = None;
     let mut out = Vec::with_capacity(contents.len());
     for (path, content) in contents {
-        if let Some(bytes) = content.in_memory() {
-            out.push(bytes);
+        if let Some(bytes) = content.held_bytes() {
+            out.push(bytes.map_err(|source| GitError::Spool {
+                path: (*path).to_owned(),
+                source,
+            })?);
             continue;
         }
         let repo = match &mut repo {
@@ -237,14 +289,25 @@ mod tests {
         let deflated = Content::deflate(&text);
         assert_eq!(plain.id(), blob_id(&text));
         assert_eq!(deflated.id(), plain.id());
-        assert_eq!(deflated.in_memory().unwrap(), &text[..]);
+        assert_eq!(deflated.held_bytes().unwrap().unwrap(), &text[..]);
         assert_eq!(deflated.len_hint(), Some(text.len() as u64));
-        let (len, data) = deflated.deflated().unwrap();
+        let (len, data) = deflated.deflated().unwrap().unwrap();
         assert_eq!(len, text.len());
         assert!(data.len() < text.len() / 10, "{} bytes", data.len());
         let stored = Content::stored(plain.id());
-        assert!(stored.in_memory().is_none() && stored.len_hint().is_none());
+        assert!(stored.held_bytes().is_none() && stored.len_hint().is_none());
         assert_eq!(stored.id(), plain.id());
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::create_in(dir.path()).unwrap();
+        let spooled = Content::spool_scanned(&spool, "a.yaml", &text).unwrap();
+        assert_eq!(spooled.id(), plain.id());
+        assert!(spooled.guarded() && spooled.held());
+        assert_eq!(spooled.held_bytes().unwrap().unwrap(), &text[..]);
+        assert_eq!(spooled.len_hint(), Some(text.len() as u64));
+        let (len, spooled_data) = spooled.deflated().unwrap().unwrap();
+        assert_eq!((len, &spooled_data[..]), (text.len(), &data[..]));
+        assert_eq!(spool.len(), data.len() as u64);
+        assert!(format!("{spooled:?}").ends_with("in a spool)"));
     }
 
     #[test]

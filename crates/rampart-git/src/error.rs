@@ -256,6 +256,16 @@ pub enum GitError {
         source: git2::Error,
     },
 
+    /// A rendered file could not be read back from the temporary spool file it was put in.
+    #[error("cannot read {path} back from rampart's temporary spool file (in .git)")]
+    Spool {
+        /// Repository path of the file.
+        path: String,
+        /// Cause reported by the file system.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A work-tree file or directory could not be read.
     #[error("cannot read work-tree path {path}")]
     ReadWorktree {

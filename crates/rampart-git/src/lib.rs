@@ -33,6 +33,7 @@ mod remote_http_tests;
 mod remote_tests;
 mod signing;
 mod snapshot;
+mod spool;
 mod tree;
 mod worktree;
 
@@ -55,6 +56,7 @@ pub use remote::{
 };
 pub use signing::Signer;
 pub use snapshot::read_commit_files;
+pub use spool::Spool;
 
 /// Desired content of generated or input files, keyed by repository-relative
 /// path with `/` separators.

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use git2::{ObjectType, Odb, OdbLookupFlags, Oid, Repository};
 
-use crate::GitError;
 use crate::content::zlib;
 use crate::pack_file::{self, PackOut, TempPack};
 use crate::plan::NewBlob;
+use crate::{FileContent, GitError};
 
 /// From this many new blobs on, objects are written as one pack rather than
 /// loose (the same limit as git's `transfer.unpackLimit` default).
@@ -28,8 +28,9 @@ const PACK_BUFFER: usize = 1 << 20;
 enum Entry<'f> {
     /// Its kind and bytes.
     Whole(ObjectType, Cow<'f, [u8]>),
-    /// A blob of `len` bytes, already a zlib stream (see [`crate::Content::deflate`]).
-    Deflated { len: usize, data: &'f [u8] },
+    /// A blob held as a zlib stream (see [`crate::Content::deflate`]), read when the pack
+    /// is written: a spooled one is then read back from its spool.
+    Deflated(&'f dyn FileContent),
 }
 
 /// Objects collected for a pack.
@@ -144,7 +145,7 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
             return Ok(blob.id);
         }
         let entry = match blob.content.deflated() {
-            Some((len, data)) => Entry::Deflated { len, data },
+            Some(_) => Entry::Deflated(blob.content),
             None => Entry::Whole(ObjectType::Blob, blob.content.read(self.repo, path)?),
         };
         pending.push(blob.id, entry);
@@ -170,7 +171,10 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
         let mut placed = Vec::with_capacity(pending.objects.len());
         for (id, entry) in &pending.objects {
             let entry = match entry {
-                Entry::Deflated { len, data } => pack.entry(*id, ObjectType::Blob, *len, data),
+                Entry::Deflated(content) => {
+                    let (len, data) = deflated(*content, *id)?;
+                    pack.entry(*id, ObjectType::Blob, len, &data)
+                }
                 Entry::Whole(kind, data) => pack.entry(*id, *kind, data.len(), &zlib(data)),
             };
             placed.push(entry.map_err(io_error)?);
@@ -179,4 +183,16 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
         self.odb.refresh().map_err(|e| pack_error(e.into()))?;
         Ok(())
     }
+}
+
+/// The zlib stream (and length) of the blob `id`, queued as held deflated.
+fn deflated(content: &dyn FileContent, id: Oid) -> Result<(usize, Cow<'_, [u8]>), GitError> {
+    let not_held = || std::io::Error::other("no longer held deflated");
+    content
+        .deflated()
+        .unwrap_or_else(|| Err(not_held()))
+        .map_err(|source| GitError::Spool {
+            path: format!("blob {id}"),
+            source,
+        })
 }

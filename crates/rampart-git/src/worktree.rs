@@ -111,7 +111,10 @@ pub(crate) fn sync<C: FileContent>(
         // from the object database (not shared between threads) one by one.
         let written: Vec<Option<std::io::Result<fs::Metadata>>> = writes
             .par_iter()
-            .map(|(_, _, content, file)| Some(write_file(file, &content.in_memory()?)))
+            .map(|(_, _, content, file)| {
+                let bytes = content.held_bytes()?;
+                Some(bytes.and_then(|bytes| write_file(file, &bytes)))
+            })
             .collect();
         for ((path, id, content, file), meta) in writes.iter().zip(written) {
             let meta = match meta {

@@ -2,9 +2,9 @@
 
 use crate::blueprint::Blueprint;
 use crate::error::RenderError;
-use crate::namespace::{NamespaceFiles, kustomization, render_namespace};
+use crate::namespace::{NamespaceFiles, kustomization, render_namespace_as, source_header};
 use crate::netprobe::add_probes;
-use crate::service::{render_service, service_request};
+use crate::service::{render_service_as, service_request};
 use rampart_model::service::ServiceConfig;
 use rampart_model::{Environment, NamespaceRequest};
 use rayon::prelude::*;
@@ -42,6 +42,12 @@ pub fn render_repository<T: Clone + Send + Sync>(
     probe_image: Option<&str>,
     keep: &(dyn Fn(&str, String) -> T + Sync),
 ) -> Result<BTreeMap<String, T>, RenderError> {
+    // The probe blueprint, compiled once for every namespace that needs it.
+    let probes = match environments.iter().any(|env| env.network_tests) {
+        true => Some(Blueprint::network_tests()?),
+        false => None,
+    };
+    let probes = probes.as_ref().map(|bp| (bp, probe_image));
     let jobs: Vec<(&Environment, &RequestFile)> = environments
         .iter()
         .flat_map(|env| requests.iter().map(move |r| (env, r)))
@@ -53,9 +59,18 @@ pub fn render_repository<T: Clone + Send + Sync>(
             let files = match prior.get(&key) {
                 Some(files) => files.clone(),
                 None => {
-                    let mut files = render_namespace(blueprint, &file.request, env, &file.path)?;
-                    if env.network_tests {
-                        add_probes(&mut files, &file.request, env, probe_image, &file.path)?;
+                    let header = source_header(&file.path, &env.name);
+                    let (mut files, policies) =
+                        render_namespace_as(blueprint, &file.request, env, &header)?;
+                    if let Some(probes) = probes.filter(|_| env.network_tests) {
+                        add_probes(
+                            &mut files,
+                            &policies,
+                            &file.request,
+                            env,
+                            probes,
+                            &file.path,
+                        )?;
                     }
                     kept(&namespace_dir(&env.name, &file.request.name), files, keep)
                 }
@@ -67,10 +82,11 @@ pub fn render_repository<T: Clone + Send + Sync>(
     if let Some(svc) = service {
         for env in environments {
             let dir = namespace_dir(&env.name, &svc.namespace);
-            let mut files = render_service(blueprint, svc, env)?;
-            if env.network_tests {
+            let (mut files, policies) = render_service_as(blueprint, svc, env)?;
+            if let Some(probes) = probes.filter(|_| env.network_tests) {
                 let req = service_request(svc, env);
-                add_probes(&mut files, &req, env, probe_image, "rampart.yaml (service)")?;
+                let source = "rampart.yaml (service)";
+                add_probes(&mut files, &policies, &req, env, probes, source)?;
             }
             let files = kept(&dir, files, keep);
             rendered.push((env.name.as_str(), svc.namespace.as_str(), files));

@@ -1,6 +1,10 @@
 use super::*;
 use rampart_model::RequestContext;
 
+fn probes() -> Blueprint {
+    Blueprint::network_tests().unwrap()
+}
+
 fn staging() -> Environment {
     rampart_model::parse_environment(
         "environments/staging.yaml",
@@ -203,7 +207,7 @@ fn probe_jobs_are_typed_named_by_what_they_test_and_labelled_as_the_app() {
     let req = shop();
     let env = staging();
     let image = "registry.example.com/platform/rampart@sha256:6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d";
-    let files = render_probes(&req, &env, image, "policies v1", "# header\n").unwrap();
+    let files = render_probes(&probes(), &req, &env, image, "policies v1", "# header\n").unwrap();
     let names: Vec<&String> = files.keys().collect();
     assert_eq!(
         names,
@@ -244,9 +248,9 @@ fn probe_jobs_are_typed_named_by_what_they_test_and_labelled_as_the_app() {
     );
 
     // Another policy text, another Job; the same, the same Job.
-    let again = render_probes(&req, &env, image, "policies v1", "# header\n").unwrap();
+    let again = render_probes(&probes(), &req, &env, image, "policies v1", "# header\n").unwrap();
     assert_eq!(again, files);
-    let changed = render_probes(&req, &env, image, "policies v2", "# header\n").unwrap();
+    let changed = render_probes(&probes(), &req, &env, image, "policies v2", "# header\n").unwrap();
     let renamed: serde_json::Value =
         serde_yaml::from_str(changed["netprobe-web.yaml"].trim_start_matches("# header\n"))
             .unwrap();
@@ -260,8 +264,15 @@ fn long_app_names_still_make_valid_job_names() {
         .replace("name: gw", &format!("name: {long}"))
         .replace("gw.edge", &format!("{long}.edge"));
     let req = request("edge", &text);
-    let files =
-        render_probes(&req, &staging(), "registry.example.com/r@sha256:00", "", "").unwrap();
+    let files = render_probes(
+        &probes(),
+        &req,
+        &staging(),
+        "registry.example.com/r@sha256:00",
+        "",
+        "",
+    )
+    .unwrap();
     let job: serde_json::Value =
         serde_yaml::from_str(&files[&format!("netprobe-{long}.yaml")]).unwrap();
     let name = job["metadata"]["name"].as_str().unwrap();
