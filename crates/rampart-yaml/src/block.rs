@@ -271,7 +271,7 @@ fn key(s: &str) -> Option<(String, &str)> {
         },
     };
     let colon_at = s.len() - rest.len();
-    if key.is_empty() || colon_at > MAX_KEY_LEN || !is_value_indicator(rest) {
+    if colon_at > MAX_KEY_LEN || !is_value_indicator(rest) {
         return None;
     }
     Some((key, &rest[1..]))

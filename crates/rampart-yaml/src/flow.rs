@@ -134,7 +134,7 @@ impl<'a> Flow<'a> {
                 _ => self.plain()?.to_owned(),
             };
             self.skip_spaces();
-            if self.peek()? != b':' || self.i - start > MAX_KEY_LEN || key.is_empty() {
+            if self.peek()? != b':' || self.i - start > MAX_KEY_LEN {
                 return None;
             }
             self.i += 1;
