@@ -8,6 +8,10 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::Value;
 
+// The allocator the rampart binary uses (both parsers spend much of their time allocating).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable directory") {
         let path = entry.expect("directory entry").path();

@@ -301,11 +301,13 @@ fn plain(s: &str) -> Option<(&str, Stop, usize)> {
     while end < b.len() {
         match b[end] {
             b'\t' => return None,
-            b' ' if b.get(end + 1) == Some(&b'#') => {
+            // A plain scalar never starts with `#`, so `end > 0`.
+            b'#' if b[end - 1] == b' ' => {
                 stop = Stop::Comment;
+                end -= 1;
                 break;
             }
-            b':' if matches!(b.get(end + 1), None | Some(b' ')) => {
+            b':' if end + 1 == b.len() || b[end + 1] == b' ' => {
                 stop = Stop::Colon;
                 break;
             }

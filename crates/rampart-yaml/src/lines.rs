@@ -58,7 +58,7 @@ pub(crate) fn split(text: &str) -> Option<Vec<Line<'_>>> {
 }
 
 fn classify(text: &str, terminated: bool) -> Line<'_> {
-    let indent = text.len() - text.trim_start_matches(' ').len();
+    let indent = text.bytes().position(|b| b != b' ').unwrap_or(text.len());
     let rest = &text[indent..];
     let kind = match rest.as_bytes().first() {
         None => Kind::Blank,
@@ -93,33 +93,40 @@ fn marker(rest: &str, kind: Kind) -> Kind {
 /// other than `\n` (or a byte order mark): tab, `\n`, printable ASCII, and non-ASCII
 /// characters other than C1 controls, U+2028, U+2029, U+FEFF, U+FFFE and U+FFFF.
 fn plain_characters(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\n' | b'\t' | 0x20..=0x7e => {}
-            0x00..=0x1f | 0x7f => return false,
-            // U+0080..U+009F (C1 controls and NEL).
-            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => return false,
-            // U+2028, U+2029.
-            0xe2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
-            {
-                return false;
-            }
-            // U+FEFF, U+FFFE, U+FFFF.
-            0xef if matches!(
-                (bytes.get(i + 1), bytes.get(i + 2)),
-                (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
-            ) =>
-            {
-                return false;
-            }
-            _ => {}
+    // Whole chunks of printable ASCII, tabs and newlines pass without a closer look (a
+    // branch-free test the compiler vectorizes).
+    const CHUNK: usize = 32;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = (start + CHUNK).min(bytes.len());
+        let suspicious = bytes[start..end].iter().fold(false, |acc, &b| {
+            acc | ((b < 0x20) & (b != b'\n') & (b != b'\t')) | (b >= 0x7f)
+        });
+        if suspicious && !(start..end).all(|i| character_allowed(bytes, i)) {
+            return false;
         }
-        i += 1;
+        start = end;
     }
     true
+}
+
+/// Whether the byte at `i` may stand where it is (looking ahead into a UTF-8 sequence).
+fn character_allowed(bytes: &[u8], i: usize) -> bool {
+    let next = |k: usize| bytes.get(i + k).copied();
+    match bytes[i] {
+        b'\n' | b'\t' | 0x20..=0x7e => true,
+        0x00..=0x1f | 0x7f => false,
+        // U+0080..U+009F (C1 controls and NEL).
+        0xc2 => !matches!(next(1), Some(0x80..=0x9f)),
+        // U+2028, U+2029.
+        0xe2 => !(next(1) == Some(0x80) && matches!(next(2), Some(0xa8 | 0xa9))),
+        // U+FEFF, U+FFFE, U+FFFF.
+        0xef => !matches!(
+            (next(1), next(2)),
+            (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
+        ),
+        _ => true,
+    }
 }
 
 #[cfg(test)]
