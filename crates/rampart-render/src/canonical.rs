@@ -15,6 +15,8 @@ use std::fmt::Write;
 /// Parsed by rampart-yaml: serde_yaml's result, with a fast path for the block YAML
 /// templates render.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
+    #[cfg(test)]
+    crate::fast_yaml_tests::record(text);
     let mut docs = rampart_yaml::documents(text)?;
     docs.retain(|doc| !doc.is_null());
     Ok(docs)

@@ -155,7 +155,8 @@ impl<'a> Block<'a, '_> {
     /// collection at column `col`; moves past its last line.
     fn inline(&mut self, s: &'a str, col: usize) -> Option<Value> {
         let (value, rest) = match s.as_bytes()[0] {
-            b'|' => return self.literal(&s[1..], col),
+            b'|' => return self.block_scalar(&s[1..], col, false),
+            b'>' => return self.block_scalar(&s[1..], col, true),
             b'{' | b'[' => {
                 let (value, used) = flow::collection(s, self.depth)?;
                 (value, &s[used..])
@@ -183,9 +184,10 @@ impl<'a> Block<'a, '_> {
         Some(value)
     }
 
-    /// A literal block scalar whose header after `|` is `header`, in a collection at column
-    /// `col`. Its indentation is that of its first line, which must hold text.
-    fn literal(&mut self, header: &str, col: usize) -> Option<Value> {
+    /// A literal (`|`) or `folded` (`>`) block scalar whose header after the indicator is
+    /// `header`, in a collection at column `col`. Its indentation is that of its first line,
+    /// which must hold text.
+    fn block_scalar(&mut self, header: &str, col: usize, folded: bool) -> Option<Value> {
         let (chomp, rest) = match header.as_bytes().first() {
             Some(&c @ (b'-' | b'+')) => (c, &header[1..]),
             _ => (b' ', header),
@@ -202,7 +204,7 @@ impl<'a> Block<'a, '_> {
             return None;
         }
         let mut value = String::new();
-        let (mut empty_lines, mut last_terminated) = (0, false);
+        let (mut empty_lines, mut last_terminated, mut last_indented) = (0, false, false);
         let mut i = self.pos + 1;
         while i < self.end {
             let line = self.lines[i];
@@ -215,12 +217,20 @@ impl<'a> Block<'a, '_> {
                 }
                 empty_lines += usize::from(line.terminated);
             } else if spaces >= indent {
+                let content = line.from(indent);
+                // Folding joins two lines that do not start with white space: with a space,
+                // or with just the empty lines between them.
+                let indented = content.starts_with([' ', '\t']);
                 if i > self.pos + 1 {
-                    value.push('\n');
+                    if !(folded && !last_indented && !indented) {
+                        value.push('\n');
+                    } else if empty_lines == 0 {
+                        value.push(' ');
+                    }
                     value.extend(std::iter::repeat_n('\n', empty_lines));
                 }
-                value.push_str(line.from(indent));
-                (empty_lines, last_terminated) = (0, line.terminated);
+                value.push_str(content);
+                (empty_lines, last_terminated, last_indented) = (0, line.terminated, indented);
             } else if text.starts_with('\t') {
                 return None;
             } else {

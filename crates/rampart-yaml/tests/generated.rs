@@ -145,6 +145,8 @@ struct Writer<'r> {
     indentless: bool,
     /// Set when a plain scalar the fast path may decline was written.
     spicy: bool,
+    /// Set when a folded block scalar was written.
+    folded: bool,
 }
 
 impl Writer<'_> {
@@ -228,7 +230,14 @@ impl Writer<'_> {
         } else {
             ""
         };
-        self.out.push_str(&format!(" |{chomp}\n"));
+        // Folded, the text reads differently: only agreement with serde_yaml is checked.
+        let style = if self.rng.chance(30) {
+            self.folded = true;
+            '>'
+        } else {
+            '|'
+        };
+        self.out.push_str(&format!(" {style}{chomp}\n"));
         for line in body.split('\n') {
             if !line.is_empty() {
                 self.pad(indent);
@@ -328,6 +337,7 @@ fn generated_documents_agree_with_serde_yaml_and_the_generated_values() {
             width,
             indentless,
             spicy: false,
+            folded: false,
         };
         if w.rng.chance(30) {
             w.out.push_str("# header\n");
@@ -338,7 +348,7 @@ fn generated_documents_agree_with_serde_yaml_and_the_generated_values() {
             }
             w.block(doc, 0, false);
         }
-        let (text, spicy) = (w.out, w.spicy);
+        let (text, spicy, folded) = (w.out, w.spicy, w.folded);
         texts += 1;
         let ok = support::agrees(&text);
         accepted += usize::from(ok);
@@ -347,11 +357,13 @@ fn generated_documents_agree_with_serde_yaml_and_the_generated_values() {
             continue;
         }
         assert!(ok, "fast path declined:\n{text}");
-        assert_eq!(
-            rampart_yaml::fast_documents(&text).unwrap(),
-            docs,
-            "\n{text}"
-        );
+        if !folded {
+            assert_eq!(
+                rampart_yaml::fast_documents(&text).unwrap(),
+                docs,
+                "\n{text}"
+            );
+        }
     }
     println!(
         "{texts} generated texts, {accepted} accepted by the fast path, {spicy_texts} with scalars it may decline"

@@ -71,6 +71,10 @@ const ACCEPTED: &[&str] = &[
     "k: a b   c\n",
     "k: x,y\nl: a[0]\nm: a{b}\nn: '@x'\no: x@y\np: x`y\nq: x%y\nr: x!y\ns: x&y\nt: x*y\nu: x|y\nv: x>y\nw: x?y\n",
     "a: b\n\n\n\nc: d\n",
+    "k: >\n  folded\n  text\n\n  para\n",
+    "k: >-\n  a\n    more\n  b\n\n\n  c\n  \td\n  e\nn: 1\n",
+    "k: >+\n  a\n  b\n\n\n",
+    "- >-\n  x: y # z\n  w\n",
 ];
 
 /// Forms the fast path may decline; where it accepts, it must agree with serde_yaml.
@@ -79,7 +83,6 @@ const EITHER: &[&str] = &[
     "a: !!str 1\n",
     "? a\n: b\n",
     "%YAML 1.1\n---\na: 1\n",
-    "a: >\n  folded\n  text\n",
     "a: |2\n   x\n",
     "a: plain\n  continued\n",
     "a: \"double\n  continued\"\n",
@@ -123,6 +126,9 @@ const EITHER: &[&str] = &[
     "a: |\n  x\n    \n",
     "a: |\n  x\n  \n",
     "a: |\n    x\n \ty\n",
+    "a: >\n\n  x\n",
+    "a: >2\n   x\n",
+    "a: >\n  x\n \ty\n",
     "k: |\n  a\n\tb\n",
     "a: |\n  x\n b: 1\n",
     "a: |\nb: 1\n",
