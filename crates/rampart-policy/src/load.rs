@@ -39,7 +39,7 @@ pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyEr
         let Some(content_line) = chunk.content_line else {
             continue;
         };
-        match serde_yaml::from_str::<Value>(&chunk.text) {
+        match rampart_yaml::from_str(&chunk.text) {
             Ok(value) => push_objects(file, content_line, value, &mut docs),
             Err(e) => {
                 let line = e

@@ -12,14 +12,13 @@ use std::fmt::Write;
 
 /// Splits rendered text into documents, skipping empty ones (a template may render nothing
 /// for an app that has no workload).
+/// Parsed by rampart-yaml: serde_yaml's result, with a fast path for the block YAML
+/// templates render.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
-    let mut docs = Vec::new();
-    for de in serde_yaml::Deserializer::from_str(text) {
-        let value: Value = serde::Deserialize::deserialize(de)?;
-        if !value.is_null() {
-            docs.push(value);
-        }
-    }
+    #[cfg(test)]
+    crate::fast_yaml_tests::record(text);
+    let mut docs = rampart_yaml::documents(text)?;
+    docs.retain(|doc| !doc.is_null());
     Ok(docs)
 }
 

@@ -13,6 +13,8 @@ mod context;
 mod error;
 mod escape;
 mod eso;
+#[cfg(test)]
+mod fast_yaml_tests;
 mod namespace;
 pub mod netprobe;
 mod network;

@@ -1,0 +1,96 @@
+//! serde_yaml's parse of YAML into [`serde_json::Value`], fast for the YAML Rampart
+//! renders.
+//!
+//! [`from_str`] and [`documents`] give exactly what serde_yaml 0.9 gives (values, errors
+//! and their locations): a hand-written parser handles a conservative subset of block YAML
+//! and declines anything else, which then goes to serde_yaml unchanged. The subset: block
+//! mappings and sequences (compact `- key: v` and `- - x`, sequences at their key's
+//! indentation), `---` and `...` lines, comments, blank lines, single-line plain, single-
+//! and double-quoted scalars, literal block scalars (`|`, `|-`, `|+`), and flow collections
+//! that close on their line. Plain scalars resolve as serde_yaml resolves them for null,
+//! booleans, decimal integers and simple decimal fractions; any other scalar that might be
+//! a number, and anchors, aliases, tags, directives, `?` keys, folded scalars, multi-line
+//! scalars, tabs in the layout, duplicate keys and more, make the fast path decline.
+
+mod block;
+mod flow;
+mod lines;
+mod scalar;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use lines::Kind;
+
+/// Deepest nesting the fast path handles (serde_yaml stops at 128).
+const MAX_DEPTH: usize = 100;
+/// Longest key, from its start to its `:` (libyaml gives up on longer simple keys at 1024).
+const MAX_KEY_LEN: usize = 1000;
+
+/// Parses one YAML document, as `serde_yaml::from_str::<Value>(text)` does.
+pub fn from_str(text: &str) -> Result<Value, serde_yaml::Error> {
+    match fast_from_str(text) {
+        Some(value) => Ok(value),
+        None => serde_yaml::from_str(text),
+    }
+}
+
+/// Parses every document of a YAML stream, as deserializing each item of
+/// `serde_yaml::Deserializer::from_str(text)` does; null documents are kept. The first
+/// error ends the parse.
+pub fn documents(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
+    match fast_documents(text) {
+        Some(docs) => Ok(docs),
+        None => serde_yaml::Deserializer::from_str(text)
+            .map(Value::deserialize)
+            .collect(),
+    }
+}
+
+/// The fast path of [`from_str`] alone: `None` where it declines (or the text does not
+/// hold exactly one document).
+pub fn fast_from_str(text: &str) -> Option<Value> {
+    let mut docs = fast_documents(text)?;
+    if docs.len() == 1 { docs.pop() } else { None }
+}
+
+/// The fast path of [`documents`] alone: `None` where it declines.
+pub fn fast_documents(text: &str) -> Option<Vec<Value>> {
+    let lines = lines::split(text)?;
+    let mut docs = Vec::new();
+    let (mut start, mut explicit) = (0, false);
+    loop {
+        let end = (start..lines.len())
+            .find(|&i| matches!(lines[i].kind, Kind::DocStart | Kind::DocEnd))
+            .unwrap_or(lines.len());
+        let body = block::document(&lines, start, end)?;
+        let has_content = body.is_some();
+        match body {
+            Some(value) => docs.push(value),
+            None if explicit => docs.push(Value::Null),
+            None => {}
+        }
+        let mut next = end;
+        if next < lines.len() && lines[next].kind == Kind::DocEnd {
+            // `...` ends a document; only comments, blank lines and `---` may follow.
+            if !has_content && !explicit {
+                return None;
+            }
+            next = (next + 1..lines.len())
+                .find(|&i| !matches!(lines[i].kind, Kind::Blank | Kind::Comment))
+                .unwrap_or(lines.len());
+            if next < lines.len() && lines[next].kind != Kind::DocStart {
+                return None;
+            }
+        }
+        if next == lines.len() {
+            break;
+        }
+        (start, explicit) = (next + 1, true);
+    }
+    // A stream with no document at all reads as one null document.
+    if docs.is_empty() {
+        docs.push(Value::Null);
+    }
+    Some(docs)
+}
