@@ -223,7 +223,7 @@ pub(crate) fn write_planned(
 
     let upserts = plan.values().filter(|p| p.new.is_some()).count();
     let pack = upserts >= PACK_THRESHOLD;
-    let mut writer = ObjectWriter::new(repo, pack)?;
+    let mut writer = ObjectWriter::new(repo, pack, upserts)?;
     for (path, planned) in plan {
         if planned.new.is_none() {
             tree.remove(repo, "", path)?;
@@ -254,8 +254,8 @@ fn scan_planned<'f>(
     plan: &'f Plan<'f>,
 ) -> Result<Vec<guard::Finding>, GitError> {
     fn new<'f>(
-        (path, planned): (&'f String, &'f plan::Planned<'f>),
-    ) -> Option<(&'f String, NewBlob<'f>)> {
+        (path, planned): (&'f std::borrow::Cow<'f, str>, &'f plan::Planned<'f>),
+    ) -> Option<(&'f str, NewBlob<'f>)> {
         Some((path, planned.new?))
     }
     let mut findings: Vec<_> = plan
@@ -265,7 +265,7 @@ fn scan_planned<'f>(
         .map(|(path, blob)| match blob.content.held_bytes() {
             Some(Ok(bytes)) => Ok(guard::scan_file(path, &bytes)),
             Some(Err(source)) => Err(GitError::Spool {
-                path: path.clone(),
+                path: path.to_owned(),
                 source,
             }),
             None => Ok(Vec::new()),

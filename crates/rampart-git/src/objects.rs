@@ -76,16 +76,19 @@ impl<'f> Pending<'f> {
 }
 
 impl<'r, 'f> ObjectWriter<'r, 'f> {
-    /// A writer for `repo`; with `pack`, objects are collected for one pack.
-    pub(crate) fn new(repo: &'r Repository, pack: bool) -> Result<Self, GitError> {
+    /// A writer for `repo`; with `pack`, objects are collected for one pack, room made
+    /// for `blobs` of them (and their trees) at once rather than by doubling.
+    pub(crate) fn new(repo: &'r Repository, pack: bool, blobs: usize) -> Result<Self, GitError> {
         let pack_dir = repo.path().join("objects").join("pack");
         let odb = repo.odb().map_err(|e| GitError::WritePack {
             path: pack_dir.clone(),
             source: e.into(),
         })?;
+        // Trees: about one per eight files in a render (a namespace's directory).
+        let room = blobs + blobs / 8 + 16;
         let pending = pack.then(|| Pending {
-            objects: Vec::new(),
-            ids: HashSet::new(),
+            objects: Vec::with_capacity(room),
+            ids: HashSet::with_capacity(room),
         });
         Ok(ObjectWriter {
             repo,

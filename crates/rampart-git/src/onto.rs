@@ -98,7 +98,7 @@ pub fn commit_onto<C: FileContent>(
                 Some(NewBlob { content, id })
             }
         };
-        plan.insert(change.path.clone(), Planned { old: found, new });
+        plan.insert(change.path.clone().into(), Planned { old: found, new });
     }
     let message = Message::Text(req.message);
     let meta = CommitMeta {
