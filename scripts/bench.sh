@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark: render + validate + commit N generated requests (3 apps each) into a fresh
 # repository, then a no-change re-run, then `kubectl kustomize` over the same output.
-#   scripts/bench.sh [N ...]        (default: 1 100 1000 10000)
-#   RAMPART_BENCH_ENV=dev scripts/bench.sh 1000   (one environment instead of all three)
+#   scripts/bench.sh [N[:ENV] ...]  (default: 1000:dev 10000:dev 10000 — N requests rendered
+#                                    for environment ENV, or for all three without :ENV)
+#   RAMPART_BENCH_ENV=dev scripts/bench.sh 1000   (ENV for every N given without one)
 #   RAMPART_BENCH_DIR=/dev/shm scripts/bench.sh    (where the repositories go; default $TMPDIR)
 #   RAMPART_BENCH_BIN=/path/to/rampart scripts/bench.sh   (that binary instead of a release build)
-# Prints one line per N: wall time, requests/s, peak RSS, no-change re-run, kustomize.
+#   RAMPART_BENCH_KUSTOMIZE_TIMEOUT=1 scripts/bench.sh    (cap kustomize's run, default 300 s)
+# Prints one line per N: environments, namespaces rendered, wall time, requests/s, peak RSS,
+# no-change re-run and its peak RSS, kustomize.
 #
 #   scripts/bench.sh push [N]       (default 1000) delivery instead: N namespaces of one
 #   environment rendered, committed in memory onto a fetched bare remote (file://) and
@@ -13,14 +16,13 @@
 #   secret guard (`rampart scan`) over the same output, in MB/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 100 1000 10000)
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1000:dev 10000:dev 10000)
 if [ -n "${RAMPART_BENCH_BIN:-}" ]; then
   bin=$RAMPART_BENCH_BIN   # another build, e.g. of an earlier commit, to compare with
 else
   cargo build --release --locked -q -p rampart-cli
   bin="$PWD/target/release/rampart"
 fi
-env_args=(); [ -n "${RAMPART_BENCH_ENV:-}" ] && env_args=(--env "$RAMPART_BENCH_ENV")
 work=$(mktemp -d -p "${RAMPART_BENCH_DIR:-${TMPDIR:-/tmp}}"); trap 'rm -rf "$work"' EXIT
 
 measure() { # prints "seconds peak_kib" of a command
@@ -53,25 +55,31 @@ if [ "${sizes[0]}" = push ]; then
   exit 0
 fi
 
-printf "%8s %10s %12s %12s %12s %14s %10s\n" requests render_s requests/s peak_rss_mb rerun_s kustomize_s ratio
-for n in "${sizes[@]}"; do
-  repo="$work/repo-$n"
+printf "%8s %6s %10s %10s %10s %8s %8s %10s %12s %8s\n" requests envs namespaces \
+  render_s requests/s rss_mb rerun_s rerun_mb kustomize_s ratio
+for size in "${sizes[@]}"; do
+  n=${size%%:*}
+  env=${RAMPART_BENCH_ENV:-}; [ "$size" = "$n" ] || env=${size#*:}
+  env_args=(); envs=3; [ -z "$env" ] || { env_args=(--env "$env"); envs=1; }
+  repo="$work/repo-$n-${env:-all}"
   "$bin" init "$repo" >/dev/null
   rm "$repo/specs/shop.yaml"
   python3 scripts/gen_requests.py "$repo" "$n"
   read -r secs kib < <(measure "$bin" render --repo "$repo" "${env_args[@]}")
-  read -r rerun _ < <(measure "$bin" render --repo "$repo" "${env_args[@]}")
+  read -r rerun rerun_kib < <(measure "$bin" render --repo "$repo" "${env_args[@]}")
   [ -z "$(git -C "$repo" status --porcelain)" ] || { echo "work tree not clean after render" >&2; exit 1; }
-  env=${RAMPART_BENCH_ENV:-dev}
+  kust_env=${env:-dev}
   # kustomize is super-linear in the number of resources: cap it so large N stay runnable.
   if /usr/bin/time -f "%e %M" -o "$work/time" timeout "${RAMPART_BENCH_KUSTOMIZE_TIMEOUT:-300}" \
-      kubectl kustomize "$repo/clusters/$env" >/dev/null 2>&1; then
+      kubectl kustomize "$repo/clusters/$kust_env" >/dev/null 2>&1; then
     read -r kust _ < "$work/time"
     ratio=$(python3 -c "print(f'{$kust/max($secs,0.001):.1f}x')")
   else
     kust=">${RAMPART_BENCH_KUSTOMIZE_TIMEOUT:-300}"; ratio="-"
   fi
   rps=$(python3 -c "print(f'{$n/max($secs,0.001):.0f}')")
-  printf "%8s %10s %12s %12s %12s %14s %10s\n" "$n" "$secs" "$rps" "$((kib / 1024))" "$rerun" "$kust" "$ratio"
+  printf "%8s %6s %10s %10s %10s %8s %8s %10s %12s %8s\n" "$n" "$envs" "$((n * envs))" "$secs" "$rps" \
+    "$((kib / 1024))" "$rerun" "$((rerun_kib / 1024))" "$kust" "$ratio"
+  rm -rf "$repo"
 done
-echo "(kustomize builds one environment ($env); ratio = kustomize time / rampart render time)"
+echo "(kustomize builds one environment (dev, or the one rendered); ratio = kustomize time / rampart render time)"
