@@ -100,7 +100,7 @@ pub fn render_inputs(
         &blueprint,
         &inputs.requests,
         &environments,
-        &prior,
+        prior,
         inputs.config.service(),
         probe_image,
         &keeper(repo),

@@ -34,6 +34,7 @@ mod remote_tests;
 mod signing;
 mod snapshot;
 mod spool;
+mod subtrees;
 mod tree;
 mod worktree;
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use git2::{Oid, Repository};
 
 use crate::content::FileContent;
+use crate::subtrees::{is_below, unchanged_ancestor, unchanged_dirs};
 use crate::tree::{Dir, Found};
 use crate::{Change, ChangeKind, GitError};
 
@@ -46,7 +47,8 @@ fn new_blob<C: FileContent>(content: &C) -> NewBlob<'_> {
 /// Compares `base` with the desired `files` (already validated) and the
 /// normalised owned directory `prefixes`.
 ///
-/// A requested file replaces whatever is in its way in the base tree: a
+/// Directories below the prefixes whose tree is unchanged are skipped whole (see
+/// [`crate::subtrees`]). A requested file replaces whatever is in its way in the base tree: a
 /// directory at its path (all files below are deleted) or a file at one of
 /// its parent paths (that file is deleted).
 pub(crate) fn plan<'f, C: FileContent>(
@@ -55,8 +57,17 @@ pub(crate) fn plan<'f, C: FileContent>(
     files: &'f BTreeMap<String, C>,
     prefixes: &[String],
 ) -> Result<Plan<'f>, GitError> {
+    let unchanged = unchanged_dirs(repo, base, files, prefixes)?;
     let mut plan = Plan::new();
+    let mut skipping: Option<&str> = None;
     for (path, content) in files {
+        if skipping.is_some_and(|dir| is_below(path, dir)) {
+            continue;
+        }
+        skipping = unchanged_ancestor(&unchanged, path);
+        if skipping.is_some() {
+            continue;
+        }
         match base.find(repo, path)? {
             Found::Nothing => {
                 let new = Some(new_blob(content));
@@ -76,7 +87,7 @@ pub(crate) fn plan<'f, C: FileContent>(
                 }
             }
             Found::Dir => {
-                for leaf in base.leaves_under(repo, path)? {
+                for leaf in base.leaves_under(repo, path, &unchanged)? {
                     let old = Some(leaf.id);
                     plan.insert(Cow::Owned(leaf.path), Planned { old, new: None });
                 }
@@ -92,7 +103,7 @@ pub(crate) fn plan<'f, C: FileContent>(
         }
     }
     for prefix in prefixes {
-        for leaf in base.leaves_under(repo, prefix)? {
+        for leaf in base.leaves_under(repo, prefix, &unchanged)? {
             if !files.contains_key(&leaf.path) {
                 let old = Some(leaf.id);
                 plan.insert(Cow::Owned(leaf.path), Planned { old, new: None });

@@ -5,7 +5,7 @@
 //! the cost of a commit grows with the size of the change, not of the repository.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use git2::{ObjectType, Oid, Repository};
 
@@ -13,7 +13,7 @@ use crate::GitError;
 use crate::objects::ObjectWriter;
 
 /// Mode of a sub-directory entry.
-const MODE_TREE: i32 = 0o040_000;
+pub(crate) const MODE_TREE: i32 = 0o040_000;
 
 /// One entry of a directory.
 enum Entry {
@@ -129,32 +129,53 @@ impl Dir {
         Ok(Found::Dir)
     }
 
-    /// Every non-directory entry below the directory at `path` (none if there
-    /// is no directory there).
-    pub(crate) fn leaves_under(
-        &mut self,
-        repo: &Repository,
-        path: &str,
-    ) -> Result<Vec<Leaf>, GitError> {
+    /// The directory at `path`, if there is one.
+    fn dir_at(&mut self, repo: &Repository, path: &str) -> Result<Option<&mut Dir>, GitError> {
         let mut dir = self;
         let mut dir_path = "";
         for segment in path.split('/') {
             dir = match dir.load(repo, dir_path)?.get_mut(segment.as_bytes()) {
                 Some(Entry::Dir(sub)) => sub,
-                _ => return Ok(Vec::new()),
+                _ => return Ok(None),
             };
             dir_path = &path[..dir_path.len() + usize::from(!dir_path.is_empty()) + segment.len()];
         }
+        Ok(Some(dir))
+    }
+
+    /// The id of the directory at `path` when it is a stored tree not edited since.
+    pub(crate) fn stored_id_at(
+        &mut self,
+        repo: &Repository,
+        path: &str,
+    ) -> Result<Option<Oid>, GitError> {
+        Ok(self.dir_at(repo, path)?.and_then(|dir| dir.id))
+    }
+
+    /// Every non-directory entry below the directory at `path` (none if there
+    /// is no directory there), except below the directories `skip`.
+    pub(crate) fn leaves_under(
+        &mut self,
+        repo: &Repository,
+        path: &str,
+        skip: &HashSet<String>,
+    ) -> Result<Vec<Leaf>, GitError> {
         let mut out = Vec::new();
-        dir.collect_leaves(repo, path, &mut out)?;
+        if !skip.contains(path)
+            && let Some(dir) = self.dir_at(repo, path)?
+        {
+            dir.collect_leaves(repo, path, skip, &mut out)?;
+        }
         Ok(out)
     }
 
-    /// Appends every non-directory entry below this directory (at `path`) to `out`.
+    /// Appends every non-directory entry below this directory (at `path`) to `out`,
+    /// except below the directories `skip`.
     fn collect_leaves(
         &mut self,
         repo: &Repository,
         path: &str,
+        skip: &HashSet<String>,
         out: &mut Vec<Leaf>,
     ) -> Result<(), GitError> {
         for (name, entry) in self.load(repo, path)? {
@@ -169,7 +190,8 @@ impl Dir {
                     path: child,
                     id: *id,
                 }),
-                Entry::Dir(sub) => sub.collect_leaves(repo, &child, out)?,
+                Entry::Dir(_) if skip.contains(&child) => {}
+                Entry::Dir(sub) => sub.collect_leaves(repo, &child, skip, out)?,
             }
         }
         Ok(())
@@ -264,19 +286,7 @@ impl Dir {
         if sorted.is_empty() {
             return Ok(None);
         }
-        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut data = Vec::with_capacity(sorted.len() * 48);
-        for (key, mode, id) in &sorted {
-            let name = if *mode == MODE_TREE {
-                &key[..key.len() - 1]
-            } else {
-                &key[..]
-            };
-            data.extend_from_slice(format!("{mode:o} ").as_bytes());
-            data.extend_from_slice(name);
-            data.push(0);
-            data.extend_from_slice(id.as_bytes());
-        }
+        let data = encode_tree(&mut sorted);
         let id = objects.write(ObjectType::Tree, Cow::Owned(data), dir_path)?;
         self.id = Some(id);
         Ok(Some(id))
@@ -295,6 +305,25 @@ impl Dir {
             None => objects.write(ObjectType::Tree, Cow::Borrowed(&[]), ""),
         }
     }
+}
+
+/// A tree object's content: `entries` (name — with a `/` appended for a directory, so that
+/// sorting gives git's order —, mode, id) sorted and written as git stores them.
+pub(crate) fn encode_tree(entries: &mut [(Vec<u8>, i32, Oid)]) -> Vec<u8> {
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut data = Vec::with_capacity(entries.len() * 48);
+    for (key, mode, id) in entries.iter() {
+        let name = if *mode == MODE_TREE {
+            &key[..key.len() - 1]
+        } else {
+            &key[..]
+        };
+        data.extend_from_slice(format!("{mode:o} ").as_bytes());
+        data.extend_from_slice(name);
+        data.push(0);
+        data.extend_from_slice(id.as_bytes());
+    }
+    data
 }
 
 /// `dir/name`, or `name` at the root.

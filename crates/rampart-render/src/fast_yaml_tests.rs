@@ -83,7 +83,7 @@ fn the_fast_path_takes_every_template_output_and_rendered_file_of_the_example() 
                     request,
                 }],
                 &envs,
-                &crate::Prior::new(),
+                crate::Prior::new(),
                 config.service(),
                 Some(&service.image),
                 &|_, text| text,

@@ -37,7 +37,7 @@ pub fn render_repository<T: Clone + Send + Sync>(
     blueprint: &Blueprint,
     requests: &[RequestFile],
     environments: &[Environment],
-    prior: &Prior<T>,
+    mut prior: Prior<T>,
     service: Option<&ServiceConfig>,
     probe_image: Option<&str>,
     keep: &(dyn Fn(&str, String) -> T + Sync),
@@ -48,16 +48,20 @@ pub fn render_repository<T: Clone + Send + Sync>(
         false => None,
     };
     let probes = probes.as_ref().map(|bp| (bp, probe_image));
-    let jobs: Vec<(&Environment, &RequestFile)> = environments
+    // Each namespace with the files `prior` has of it, taken (not copied) from there.
+    let jobs: Vec<(&Environment, &RequestFile, Option<_>)> = environments
         .iter()
         .flat_map(|env| requests.iter().map(move |r| (env, r)))
+        .map(|(env, r)| {
+            let reused = prior.remove(&(env.name.clone(), r.request.name.clone()));
+            (env, r, reused)
+        })
         .collect();
     let rendered: Vec<_> = jobs
-        .par_iter()
-        .map(|(env, file)| {
-            let key = (env.name.clone(), file.request.name.clone());
-            let files = match prior.get(&key) {
-                Some(files) => files.clone(),
+        .into_par_iter()
+        .map(|(env, file, reused)| {
+            let files = match reused {
+                Some(files) => files,
                 None => {
                     let header = source_header(&file.path, &env.name);
                     let (mut files, policies) =

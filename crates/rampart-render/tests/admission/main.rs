@@ -663,7 +663,7 @@ fn rendered_probe_jobs_and_workloads_are_admitted() {
             request,
         }],
         std::slice::from_ref(&staging),
-        &rampart_render::Prior::new(),
+        rampart_render::Prior::new(),
         config.service(),
         Some(&service.image),
         &|_, text| text,
