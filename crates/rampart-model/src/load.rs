@@ -55,7 +55,7 @@ impl<'a> Report<'a> {
 
 /// Deserialises `text` (one YAML document) into `T`, refusing unknown fields.
 pub fn parse_document<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostics> {
-    serde_yaml::from_str::<T>(text).map_err(|e| yaml_error(file, text, &e).into())
+    rampart_yaml::typed_from_str::<T>(text).map_err(|e| yaml_error(file, text, &e).into())
 }
 
 fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -94,6 +94,42 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
 mod tests {
     use super::*;
     use crate::request::NamespaceRequest;
+
+    /// `text` read as `T` by the fast path (which must accept it) equals serde_yaml's.
+    fn read_alike<T: DeserializeOwned + PartialEq + std::fmt::Debug>(text: &str) {
+        let fast = rampart_yaml::fast_from_str(text)
+            .and_then(|v| serde_json::from_value::<T>(v).ok())
+            .expect("the fast path reads it");
+        assert_eq!(fast, serde_yaml::from_str::<T>(text).unwrap());
+        assert_eq!(rampart_yaml::typed_from_str::<T>(text).unwrap(), fast);
+    }
+
+    #[test]
+    fn inputs_read_by_the_fast_path_equal_serde_yaml() {
+        read_alike::<NamespaceRequest>(include_str!("../../../examples/shop.yaml"));
+        read_alike::<crate::RepoConfig>(include_str!("../../../examples/rampart.yaml"));
+        for env in [
+            include_str!("../../../environments/dev.yaml"),
+            include_str!("../../../environments/staging.yaml"),
+            include_str!("../../../environments/prod.yaml"),
+        ] {
+            read_alike::<crate::Environment>(env);
+        }
+    }
+
+    #[test]
+    fn where_the_fast_value_does_not_fit_serde_yaml_decides() {
+        // An unquoted number for a string field: serde_yaml reads the string "7".
+        let text = "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: a\nteam: 7\n";
+        let req = parse_document::<NamespaceRequest>("specs/a.yaml", text).unwrap();
+        assert_eq!(req.team, "7");
+        // A quoted number for a port stays an error, located by serde_yaml.
+        let text = "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: a\nteam: b\napps:\n  - name: web\n    ports: [{name: http, port: \"80\"}]\n";
+        let err = parse_document::<NamespaceRequest>("specs/a.yaml", text).unwrap_err();
+        let d = &err.0[0];
+        assert_eq!((d.line, d.column), (7, 32), "{d}");
+        assert!(d.message.contains("invalid type: string \"80\""), "{d}");
+    }
 
     #[test]
     fn unknown_field_is_located_and_named() {

@@ -54,6 +54,18 @@ pub fn fast_from_str(text: &str) -> Option<Value> {
     if docs.len() == 1 { docs.pop() } else { None }
 }
 
+/// `T` from the one YAML document `text`, as `serde_yaml::from_str::<T>(text)` reads it: the
+/// fast path's value converted to `T` where both succeed, else serde_yaml's own reading
+/// (and its error, with its location). Where the fast path's value does not convert (e.g.
+/// an unquoted `123` for a string field, which serde_yaml reads as the string "123"),
+/// serde_yaml decides.
+pub fn typed_from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_yaml::Error> {
+    if let Some(typed) = fast_from_str(text).and_then(|v| serde_json::from_value(v).ok()) {
+        return Ok(typed);
+    }
+    serde_yaml::from_str(text)
+}
+
 /// The fast path of [`documents`] alone: `None` where it declines.
 pub fn fast_documents(text: &str) -> Option<Vec<Value>> {
     let lines = lines::split(text)?;
