@@ -204,3 +204,123 @@ fn apply_suppressions(obj: &Object<'_>, findings: &mut Vec<(Stage, Finding)>) ->
     findings.extend(unexplained.into_iter().map(|f| (Stage::Suppressions, f)));
     suppressed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::prelude::*;
+
+    const NAMESPACE: &str = "kind: Namespace\nmetadata:\n  name: n\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n";
+    const DENY: &str = "kind: NetworkPolicy\nmetadata: {name: deny, namespace: n}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n";
+    const ROLE: &str = "kind: ClusterRole\nmetadata: {name: pods}\nrules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n";
+    const BINDING: &str = "kind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: pods}\nsubjects: [{kind: Group, name: ops}]\n";
+
+    fn deployment(name: &str, account: &str) -> String {
+        format!(
+            "kind: Deployment\nmetadata: {{name: {name}, namespace: n, labels: {{app.kubernetes.io/name: {name}}}}}\nspec:\n  template:\n    metadata: {{labels: {{app.kubernetes.io/name: {name}}}}}\n    spec:\n      serviceAccountName: {account}\n      containers: []\n"
+        )
+    }
+
+    /// Every file checked on its own (on any core) and joined in order.
+    fn by_file(files: &[(&str, String)]) -> Vec<Finding> {
+        let options = Options::default();
+        files
+            .par_iter()
+            .map(|(name, text)| {
+                let (checked, errors) = Checked::file(name, text.as_bytes(), &options);
+                assert!(errors.is_empty(), "{errors:?}");
+                checked
+            })
+            .reduce(Checked::default, Checked::then)
+            .findings()
+    }
+
+    /// Every document of every file in one batch, one after the other.
+    fn serially(files: &[(&str, String)]) -> Vec<Finding> {
+        let options = Options::default();
+        let mut checked = Checked::default();
+        for (name, text) in files {
+            for doc in crate::parse_documents(name, text.as_bytes()).0 {
+                checked.add(&doc, &options);
+            }
+        }
+        checked.findings()
+    }
+
+    #[test]
+    fn cross_object_rules_see_objects_of_other_files() {
+        let files = [
+            ("a/namespace.yaml", NAMESPACE.to_owned()),
+            ("b/api.yaml", deployment("api", "shared")),
+            ("c/web.yaml", deployment("web", "shared")),
+            ("d/binding.yaml", BINDING.to_owned()),
+            ("e/role.yaml", ROLE.to_owned()),
+            ("f/deny.yaml", DENY.to_owned()),
+        ];
+        let found = by_file(&files);
+        let rules: Vec<(&str, &str)> = found
+            .iter()
+            .filter(|f| {
+                !f.rule.starts_with("container-") && f.rule != "pod-default-service-account"
+            })
+            .map(|f| (f.file.as_str(), f.rule))
+            .collect();
+        // The default deny in f/ counts for the namespace in a/; the deployments in b/ and
+        // c/ share an account; the role in e/ is what makes the binding in d/ too broad.
+        assert_eq!(
+            rules,
+            [
+                ("b/api.yaml", "pod-shared-service-account"),
+                ("b/api.yaml", "pod-not-selected-by-allow-policy"),
+                ("c/web.yaml", "pod-shared-service-account"),
+                ("c/web.yaml", "pod-not-selected-by-allow-policy"),
+                ("d/binding.yaml", "rbac-clusterrole-where-role-would-do"),
+            ]
+        );
+        assert!(
+            found[0].message.contains("also used by `web`"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn file_by_file_on_every_core_reports_as_one_serial_pass() {
+        // Many files, several objects each (a List's items share its line), with
+        // suppressions: the order must not depend on which core checked what.
+        let list = format!(
+            "kind: List\nitems:\n- {}\n- {}\n",
+            serde_json::json!({"kind": "Pod", "metadata": {"name": "p1", "namespace": "n"}, "spec": {"containers": [{"name": "c", "image": "i"}]}}),
+            serde_json::json!({"kind": "Pod", "metadata": {"name": "p2", "namespace": "n", "annotations": {IGNORE_ANNOTATION: "image-digest: pinned elsewhere; pod-not-isolated"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}),
+        );
+        let mut files: Vec<(String, String)> = Vec::new();
+        for i in 0..40 {
+            let text = match i % 5 {
+                0 => format!(
+                    "{NAMESPACE}---\n{}",
+                    deployment(&format!("app{i}"), "shared")
+                ),
+                1 => list.clone(),
+                2 => format!("{BINDING}---\n{ROLE}"),
+                3 => DENY.replace(
+                    "podSelector: {}",
+                    "podSelector: {matchLabels: {app.kubernetes.io/name: app0}}",
+                ),
+                _ => deployment("api", "shared"),
+            };
+            files.push((format!("f{i:02}.yaml"), text));
+        }
+        let files: Vec<(&str, String)> =
+            files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+        let serial = serially(&files);
+        assert!(serial.len() > 200, "{}", serial.len());
+        assert_eq!(by_file(&files), serial);
+        let all: String = files.iter().map(|(_, t)| format!("{t}---\n")).collect();
+        let (docs, _) = crate::parse_documents("all.yaml", all.as_bytes());
+        let one_file = [("all.yaml", all.clone())];
+        assert_eq!(
+            crate::check(&docs, &Options::default()),
+            serially(&one_file)
+        );
+    }
+}

@@ -34,24 +34,17 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
             input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
         files += sources.len();
-        // Each file is read, parsed and checked on some core, and its documents dropped.
-        let results: Vec<(String, std::io::Result<(Checked, Vec<PolicyError>)>)> = sources
+        // Each file is read, parsed and checked on some core, its documents dropped, and
+        // the results joined in file order as they come.
+        let part = sources
             .par_iter()
-            .map(|source| (source.name(), source.check(&options)))
-            .collect();
-        let mut parsed = Vec::with_capacity(results.len());
-        for (name, result) in results {
-            match result {
-                Ok(file) => parsed.push(file),
-                Err(e) => input_error(&mut input_errors, format!("{name}: error: {e}")),
-            }
+            .map(|source| Part::of(source, &options))
+            .reduce(Part::default, Part::then);
+        // Unreadable files first, then documents that could not be parsed, as listed.
+        for error in part.unreadable.into_iter().chain(part.unparsable) {
+            input_error(&mut input_errors, error);
         }
-        for (file, errors) in parsed {
-            for error in &errors {
-                input_error(&mut input_errors, error.to_string());
-            }
-            checked = checked.then(file);
-        }
+        checked = checked.then(part.checked);
     }
     tracing::info!(files, "read");
     let documents = checked.documents();
@@ -119,6 +112,40 @@ fn input_error(errors: &mut Vec<String>, error: String) {
 /// (<https://no-color.org>).
 fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Some inputs checked, with their errors in input order.
+#[derive(Default)]
+struct Part {
+    checked: Checked,
+    /// Inputs that could not be read.
+    unreadable: Vec<String>,
+    /// Documents that could not be parsed.
+    unparsable: Vec<String>,
+}
+
+impl Part {
+    fn of(source: &Source, options: &Options) -> Part {
+        match source.check(options) {
+            Ok((checked, errors)) => Part {
+                checked,
+                unreadable: Vec::new(),
+                unparsable: errors.iter().map(ToString::to_string).collect(),
+            },
+            Err(e) => Part {
+                unreadable: vec![format!("{}: error: {e}", source.name())],
+                ..Part::default()
+            },
+        }
+    }
+
+    /// These inputs followed by `later`'s.
+    fn then(mut self, later: Part) -> Part {
+        self.checked = self.checked.then(later.checked);
+        self.unreadable.extend(later.unreadable);
+        self.unparsable.extend(later.unparsable);
+        self
+    }
 }
 
 /// An input of `check`.
