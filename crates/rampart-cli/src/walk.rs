@@ -41,20 +41,21 @@ pub fn note_skipped_links(links: &[PathBuf]) {
 }
 
 fn walk(dir: &Path, found: &mut Found) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
+    // The type from the directory entry: no `stat` per file (std falls back to `lstat`
+    // where the file system does not say); like `lstat`, a link is a link.
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)?
+        .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
         .collect::<Result<_, _>>()?;
-    entries.sort();
-    for entry in entries {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (entry, file_type) in entries {
         if entry.file_name().is_some_and(|n| n == ".git") {
             continue;
         }
-        let meta = std::fs::symlink_metadata(&entry)?;
-        if meta.file_type().is_symlink() {
+        if file_type.is_symlink() {
             found.links.push(entry);
-        } else if meta.is_dir() {
+        } else if file_type.is_dir() {
             walk(&entry, found)?;
-        } else if meta.is_file() {
+        } else if file_type.is_file() {
             found.files.push(entry);
         }
     }
