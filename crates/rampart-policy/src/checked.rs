@@ -208,7 +208,6 @@ fn apply_suppressions(obj: &Object<'_>, findings: &mut Vec<(Stage, Finding)>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rayon::prelude::*;
 
     const NAMESPACE: &str = "kind: Namespace\nmetadata:\n  name: n\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n";
     const DENY: &str = "kind: NetworkPolicy\nmetadata: {name: deny, namespace: n}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n";
