@@ -18,8 +18,9 @@ use crate::{Options, PolicyError};
 #[derive(Debug, Default)]
 pub struct Checked {
     documents: usize,
-    /// The objects with findings or cross-object checks, in input order.
-    objects: Vec<Outcome>,
+    /// The objects with findings or cross-object checks, in input order, in the runs of
+    /// the batches joined (joining moves runs, not objects).
+    objects: Vec<Vec<Outcome>>,
     index: Index,
 }
 
@@ -111,7 +112,7 @@ impl Checked {
         let suppressed = apply_suppressions(&obj, &mut tagged);
         let deferred = Deferred::of(&obj);
         if !tagged.is_empty() || deferred.is_some() {
-            self.objects.push(Outcome {
+            let outcome = Outcome {
                 findings: tagged,
                 suppressed: if deferred.is_some() {
                     suppressed
@@ -119,7 +120,11 @@ impl Checked {
                     Vec::new()
                 },
                 deferred,
-            });
+            };
+            match self.objects.last_mut() {
+                Some(run) => run.push(outcome),
+                None => self.objects.push(vec![outcome]),
+            }
         }
     }
 
@@ -137,6 +142,9 @@ impl Checked {
         let index = &self.index;
         let per_object: Vec<Vec<Finding>> = self
             .objects
+            .into_iter()
+            .flatten()
+            .collect::<Vec<Outcome>>()
             .into_par_iter()
             .map(|outcome| outcome.finish(index))
             .collect();
@@ -321,5 +329,27 @@ mod tests {
             crate::check(&docs, &Options::default()),
             serially(&one_file)
         );
+    }
+
+    #[test]
+    fn the_first_cluster_role_of_a_name_counts_whichever_batch_is_larger() {
+        let options = Options::default();
+        let file = |name: &str, text: &str| Checked::file(name, text.as_bytes(), &options).0;
+        let broad = ROLE.replace("resources: [pods]", "resources: [nodes]");
+        // Padding: other ServiceAccount users make a batch's index the larger one.
+        let padding: String = (0..5)
+            .map(|i| format!("---\n{}", deployment(&format!("pad{i}"), &format!("sa{i}"))))
+            .collect();
+        for (first_padding, second_padding) in [("", padding.as_str()), (padding.as_str(), "")] {
+            let first = file("a.yaml", &format!("{ROLE}{first_padding}"));
+            let second = file("b.yaml", &format!("{broad}---\n{BINDING}{second_padding}"));
+            let found = first.then(second).findings();
+            assert!(
+                found
+                    .iter()
+                    .any(|f| f.rule == "rbac-clusterrole-where-role-would-do"),
+                "{found:?}"
+            );
+        }
     }
 }

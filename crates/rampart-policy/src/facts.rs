@@ -100,18 +100,37 @@ impl Index {
     }
 
     /// Adds what a later batch found: for a ClusterRole name defined in both, this one's
-    /// (the earlier) stays.
+    /// (the earlier) stays. The smaller index is merged into the larger.
     pub fn merge(&mut self, later: Index) {
-        for (name, only_namespaced) in later.cluster_roles {
-            self.cluster_roles.entry(name).or_insert(only_namespaced);
+        if later.len() > self.len() {
+            let earlier = std::mem::replace(self, later);
+            self.absorb(earlier, true);
+        } else {
+            self.absorb(later, false);
         }
-        for (key, applications) in later.service_accounts {
+    }
+
+    fn len(&self) -> usize {
+        self.cluster_roles.len() + self.service_accounts.len() + self.namespaces.len()
+    }
+
+    /// Adds `other`'s entries; `other_is_earlier` decides whose ClusterRole of a name stays.
+    /// (The rest does not depend on the order: sets, counts and any-of lists.)
+    fn absorb(&mut self, other: Index, other_is_earlier: bool) {
+        for (name, only_namespaced) in other.cluster_roles {
+            if other_is_earlier {
+                self.cluster_roles.insert(name, only_namespaced);
+            } else {
+                self.cluster_roles.entry(name).or_insert(only_namespaced);
+            }
+        }
+        for (key, applications) in other.service_accounts {
             self.service_accounts
                 .entry(key)
                 .or_default()
                 .extend(applications);
         }
-        for (name, policies) in later.namespaces {
+        for (name, policies) in other.namespaces {
             match self.namespaces.get_mut(&name) {
                 Some(entry) => entry.merge(policies),
                 None => {
