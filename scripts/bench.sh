@@ -14,6 +14,10 @@
 #   environment rendered, committed in memory onto a fetched bare remote (file://) and
 #   pushed by `render --push --branch main`, with the commit and push phases from its log; then the
 #   secret guard (`rampart scan`) over the same output, in MB/s.
+#
+#   scripts/bench.sh check [N]      (default 10000) the linters over a rendered tree: N
+#   requests rendered for one environment (RAMPART_BENCH_ENV, default dev), then
+#   `rampart check` (objects/s, peak RSS) and `rampart scan` (MB/s, peak RSS) over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1000:dev 10000:dev 10000)
@@ -21,14 +25,38 @@ if [ -n "${RAMPART_BENCH_BIN:-}" ]; then
   bin=$RAMPART_BENCH_BIN   # another build, e.g. of an earlier commit, to compare with
 else
   cargo build --release --locked -q -p rampart-cli
-  bin="$PWD/target/release/rampart"
+  bin="${CARGO_TARGET_DIR:-$PWD/target}/release/rampart"
 fi
 work=$(mktemp -d -p "${RAMPART_BENCH_DIR:-${TMPDIR:-/tmp}}"); trap 'rm -rf "$work"' EXIT
 
-measure() { # prints "seconds peak_kib" of a command
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null
+measure() { # prints "seconds peak_kib" of a command; its output goes to $work/stdout
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/stdout"
   cat "$work/time"
 }
+mb_per_s() { python3 -c "print(f'{$1/1e6/max($2,0.01):.0f}')"; } # bytes seconds
+
+if [ "${sizes[0]}" = check ]; then
+  n=${sizes[1]:-10000}
+  env=${RAMPART_BENCH_ENV:-dev}
+  repo="$work/repo"
+  "$bin" init "$repo" >/dev/null
+  rm "$repo/specs/shop.yaml"
+  python3 scripts/gen_requests.py "$repo" "$n"
+  "$bin" render --repo "$repo" --env "$env" >/dev/null
+  tree="$repo/clusters/$env"
+  read -r check_s check_kib < <(measure "$bin" check "$tree")
+  # "ok: no findings in N document(s)" or "F finding(s) in N document(s)"
+  objects=$(sed -n 's/.* in \([0-9]*\) document(s)$/\1/p' "$work/stdout" | tail -1)
+  [ -n "$objects" ] || { echo "rampart check did not report its documents" >&2; exit 1; }
+  bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+  read -r scan_s scan_kib < <(measure "$bin" scan "$tree")
+  grep -q "^ok: no secrets in" "$work/stdout" || { echo "rampart scan found secrets" >&2; exit 1; }
+  printf "%10s %8s %10s %13s %8s %10s %12s\n" objects check_s objects/s check_rss_mb scan_s scan_MB/s scan_rss_mb
+  printf "%10s %8s %10s %13s %8s %10s %12s\n" "$objects" "$check_s" \
+    "$(python3 -c "print(f'{$objects/max($check_s,0.01):.0f}')")" "$((check_kib / 1024))" \
+    "$scan_s" "$(mb_per_s "$bytes" "$scan_s")" "$((scan_kib / 1024))"
+  exit 0
+fi
 
 if [ "${sizes[0]}" = push ]; then
   n=${sizes[1]:-1000}

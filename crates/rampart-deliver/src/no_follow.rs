@@ -92,6 +92,13 @@ fn check_components(repo: &Path, rel: &str, kind: &'static str) -> Result<std::f
 /// Reads `path`, which must not be a link: opened with `O_NOFOLLOW`, so a link put there
 /// after the check fails to open instead of being followed.
 pub fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    read_capped(open_no_follow(path)?, u64::MAX, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Opens `path` for reading, refusing a symbolic link at `path` itself (`O_NOFOLLOW`).
+pub fn open_no_follow(path: &Path) -> std::io::Result<fs_err::File> {
     let mut options = fs_err::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -99,7 +106,23 @@ pub fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
         use fs_err::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW);
     }
-    let mut bytes = Vec::new();
-    options.open(path)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    options.open(path)
+}
+
+/// Reads all of `file` into `buf` (replacing its content) unless it is longer than
+/// `max_bytes`: then `Ok(false)` and nothing is read. The buffer is sized by the file's
+/// length: two `read`s for a file that does not grow meanwhile, not one per doubling.
+pub fn read_capped(
+    mut file: fs_err::File,
+    max_bytes: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    let len = file.metadata()?.len();
+    buf.clear();
+    if len > max_bytes {
+        return Ok(false);
+    }
+    buf.reserve(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(buf)?;
+    Ok(true)
 }

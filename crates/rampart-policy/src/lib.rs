@@ -20,7 +20,9 @@
 
 #![warn(missing_docs)]
 
+mod checked;
 mod error;
+mod facts;
 mod finding;
 mod load;
 mod object;
@@ -28,13 +30,12 @@ pub mod report;
 pub mod rules;
 pub mod sarif;
 
+pub use checked::Checked;
 pub use error::PolicyError;
 pub use finding::{Finding, Rule, Severity};
 pub use load::{Document, parse_documents};
 pub use object::IGNORE_ANNOTATION;
 pub use rules::RULES;
-
-use object::Object;
 
 /// Settings of a check run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,17 +47,11 @@ pub struct Options {
 
 /// Checks every document against every rule, applies suppressions, and returns the
 /// findings ordered by file and line (and, within an object, by rule area).
+///
+/// For many files, [`Checked::file`] checks one file at a time (on any core) without
+/// keeping its documents.
 pub fn check(docs: &[Document], options: &Options) -> Vec<Finding> {
-    use rayon::prelude::*;
-    let objects: Vec<Object<'_>> = docs.iter().map(Object::new).collect();
-    // Objects are checked on every core; each reads the others only.
-    let per_object: Vec<Vec<Finding>> = objects
-        .par_iter()
-        .map(|obj| check_object(obj, &objects, options))
-        .collect();
-    let mut findings: Vec<Finding> = per_object.into_iter().flatten().collect();
-    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    findings
+    Checked::documents_of(docs, options).findings()
 }
 
 /// Parses many files at once, on every core: one `(documents, errors)` per file, in order.
@@ -66,50 +61,6 @@ pub fn parse_files(files: &[(String, Vec<u8>)]) -> Vec<(Vec<Document>, Vec<Polic
         .par_iter()
         .map(|(name, bytes)| parse_documents(name, bytes))
         .collect()
-}
-
-/// The findings of one object, suppressions applied.
-fn check_object(obj: &Object<'_>, objects: &[Object<'_>], options: &Options) -> Vec<Finding> {
-    {
-        let mut own = Vec::new();
-        rules::rbac::check(obj, &mut own);
-        rules::rbac::check_role_scope(obj, objects, &mut own);
-        rules::pods::check_shared_service_account(obj, objects, &mut own);
-        rules::pods::check(obj, options, &mut own);
-        rules::network::check(obj, &mut own);
-        rules::network::check_default_deny(obj, objects, &mut own);
-        rules::network::check_allow_policy(obj, objects, &mut own);
-        rules::isolation::check_isolated(obj, objects, &mut own);
-        rules::isolation::check_every_namespace(obj, &mut own);
-        rules::governance::check(obj, &mut own);
-        rules::backend::check(obj, &mut own);
-        apply_suppressions(obj, own)
-    }
-}
-
-/// Drops the findings whose rule the object suppresses with a reason, and adds a finding
-/// for each suppression without one.
-fn apply_suppressions(obj: &Object<'_>, findings: Vec<Finding>) -> Vec<Finding> {
-    let mut suppressed = Vec::new();
-    let mut out = Vec::new();
-    for (id, reason) in obj.suppressions() {
-        if reason.is_empty() {
-            out.push(obj.finding(
-                &rules::SUPPRESSION_WITHOUT_REASON,
-                &format!("metadata.annotations.\"{IGNORE_ANNOTATION}\""),
-                &format!("suppresses `{id}` without a reason, so it is not suppressed"),
-                &format!("write `{id}: <why this is acceptable>`, or fix the finding"),
-            ));
-        } else {
-            suppressed.push(id);
-        }
-    }
-    let mut kept: Vec<Finding> = findings
-        .into_iter()
-        .filter(|f| !suppressed.iter().any(|id| id == f.rule))
-        .collect();
-    kept.extend(out);
-    kept
 }
 
 #[cfg(test)]

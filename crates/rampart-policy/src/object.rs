@@ -38,25 +38,28 @@ impl<'a> Object<'a> {
         &self.doc.value
     }
 
-    /// `kind/namespace/name`.
-    pub fn label(&self) -> String {
-        object_label(self.kind, self.namespace, self.name)
-    }
-
-    /// A finding of `rule` at field `path`; the message is prefixed with the object and path.
-    pub fn finding(&self, rule: &Rule, path: &str, message: &str, fix: &str) -> Finding {
-        Finding {
+    /// Who the object is, owned: what a finding of a cross-object rule needs once the
+    /// document itself is gone.
+    pub fn subject(&self) -> Subject {
+        Subject {
             file: self.doc.file.clone(),
             line: self.doc.line,
             kind: self.kind.to_owned(),
             namespace: self.namespace.map(str::to_owned),
             name: self.name.to_owned(),
-            rule: rule.id,
-            checklist: rule.checklist,
-            severity: rule.severity,
-            message: format!("{} {path}: {message}", self.label()),
-            fix: fix.to_owned(),
         }
+    }
+
+    /// A finding of `rule` at field `path`; the message is prefixed with the object and path.
+    pub fn finding(&self, rule: &Rule, path: &str, message: &str, fix: &str) -> Finding {
+        let place = Place {
+            file: &self.doc.file,
+            line: self.doc.line,
+            kind: self.kind,
+            namespace: self.namespace,
+            name: self.name,
+        };
+        place.finding(rule, path, message, fix)
     }
 
     /// The suppressions of the ignore annotation: `(rule id, reason)`, reason possibly empty.
@@ -77,6 +80,59 @@ impl<'a> Object<'a> {
                 None => (entry.to_owned(), String::new()),
             })
             .collect()
+    }
+}
+
+/// An object's identity without its document: file, line, kind, namespace and name.
+#[derive(Debug, Clone)]
+pub(crate) struct Subject {
+    pub file: String,
+    pub line: usize,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl Subject {
+    /// A finding of `rule` at field `path`, as [`Object::finding`] makes it.
+    pub fn finding(&self, rule: &Rule, path: &str, message: &str, fix: &str) -> Finding {
+        let place = Place {
+            file: &self.file,
+            line: self.line,
+            kind: &self.kind,
+            namespace: self.namespace.as_deref(),
+            name: &self.name,
+        };
+        place.finding(rule, path, message, fix)
+    }
+}
+
+/// The borrowed identity both [`Object`] and [`Subject`] make findings from.
+struct Place<'a> {
+    file: &'a str,
+    line: usize,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+impl Place<'_> {
+    fn finding(&self, rule: &Rule, path: &str, message: &str, fix: &str) -> Finding {
+        Finding {
+            file: self.file.to_owned(),
+            line: self.line,
+            kind: self.kind.to_owned(),
+            namespace: self.namespace.map(str::to_owned),
+            name: self.name.to_owned(),
+            rule: rule.id,
+            checklist: rule.checklist,
+            severity: rule.severity,
+            message: format!(
+                "{} {path}: {message}",
+                object_label(self.kind, self.namespace, self.name)
+            ),
+            fix: fix.to_owned(),
+        }
     }
 }
 

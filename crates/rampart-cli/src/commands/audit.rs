@@ -35,9 +35,10 @@ async fn audit_paged(client: &Client, context: &str, args: &AuditArgs, page_size
             let options = Options {
                 allowed_registries: args.report.allowed_registries.clone(),
             };
+            let findings = rampart_policy::check(&docs, &options);
             report_findings(
-                &docs,
-                &options,
+                &findings,
+                docs.len(),
                 args.report.format,
                 args.report.fail_on,
                 &[],

@@ -5,9 +5,10 @@ use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
 use rampart_deliver::no_follow::read_no_follow;
-use rampart_policy::{Document, Options, Severity, check, parse_files, report};
+use rampart_policy::{Checked, Finding, Options, PolicyError, Severity, report};
+use rayon::prelude::*;
 use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::EXIT_INVALID_INPUT;
@@ -16,7 +17,10 @@ use super::EXIT_INVALID_INPUT;
 const STDIN_NAME: &str = "<stdin>";
 
 pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
-    let mut docs: Vec<Document> = Vec::new();
+    let options = Options {
+        allowed_registries: args.report.allowed_registries,
+    };
+    let mut checked = Checked::default();
     // Every input error, also printed on stderr; SARIF carries them as notifications.
     let mut input_errors: Vec<String> = Vec::new();
     let mut files = 0usize;
@@ -25,66 +29,58 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
         if root == Path::new("-") {
             let mut bytes = Vec::new();
             std::io::stdin().read_to_end(&mut bytes)?;
-            sources.push((STDIN_NAME.to_owned(), Ok(bytes)));
+            sources.push(Source::Stdin(bytes));
         } else if let Err(e) = collect(root, &mut sources) {
             input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
         files += sources.len();
-        let mut readable = Vec::with_capacity(sources.len());
-        for (name, bytes) in sources {
-            match bytes {
-                Ok(bytes) => readable.push((name, bytes)),
-                Err(e) => input_error(&mut input_errors, format!("{name}: error: {e}")),
-            }
+        // Each file is read, parsed and checked on some core, its documents dropped, and
+        // the results joined in file order as they come.
+        let part = sources
+            .par_iter()
+            .map(|source| Part::of(source, &options))
+            .reduce(Part::default, Part::then);
+        // Unreadable files first, then documents that could not be parsed, as listed.
+        for error in part.unreadable.into_iter().chain(part.unparsable) {
+            input_error(&mut input_errors, error);
         }
-        for (parsed, errors) in parse_files(&readable) {
-            for error in &errors {
-                input_error(&mut input_errors, error.to_string());
-            }
-            docs.extend(parsed);
-        }
+        checked = checked.then(part.checked);
     }
-    let options = Options {
-        allowed_registries: args.report.allowed_registries,
-    };
     tracing::info!(files, "read");
+    let documents = checked.documents();
+    let findings = checked.findings();
     Ok(report_findings(
-        &docs,
-        &options,
+        &findings,
+        documents,
         args.report.format,
         args.report.fail_on,
         &input_errors,
     ))
 }
 
-/// The part `check` and `audit` share: checks `docs`, prints the findings on stdout in
-/// `format` and returns the exit code: 2 when `input_errors` (already printed on stderr)
-/// left input unchecked, 1 when a finding reaches `fail_on`, else 0.
+/// The part `check` and `audit` share: prints the `findings` of `documents` documents on
+/// stdout in `format` and returns the exit code: 2 when `input_errors` (already printed on
+/// stderr) left input unchecked, 1 when a finding reaches `fail_on`, else 0.
 pub(super) fn report_findings(
-    docs: &[Document],
-    options: &Options,
+    findings: &[Finding],
+    documents: usize,
     format: CheckFormat,
     fail_on: FailOn,
     input_errors: &[String],
 ) -> ExitCode {
-    let findings = check(docs, options);
-    tracing::info!(documents = docs.len(), findings = findings.len(), "checked");
+    tracing::info!(documents, findings = findings.len(), "checked");
     match format {
-        CheckFormat::Json => out!("{}", report::json(&findings)),
+        CheckFormat::Json => out!("{}", report::json(findings)),
         CheckFormat::Sarif => out!(
             "{}",
-            report::sarif(&findings, input_errors, env!("CARGO_PKG_VERSION"))
+            report::sarif(findings, input_errors, env!("CARGO_PKG_VERSION"))
         ),
         CheckFormat::Text if findings.is_empty() => {
-            outln!("ok: no findings in {} document(s)", docs.len());
+            outln!("ok: no findings in {documents} document(s)");
         }
         CheckFormat::Text => {
-            out!("{}", report::text_styled(&findings, color_stdout()));
-            outln!(
-                "\n{} finding(s) in {} document(s)",
-                findings.len(),
-                docs.len()
-            );
+            out!("{}", report::text_styled(findings, color_stdout()));
+            outln!("\n{} finding(s) in {documents} document(s)", findings.len());
         }
     }
     if !input_errors.is_empty() {
@@ -118,24 +114,83 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-type Source = (String, std::io::Result<Vec<u8>>);
+/// Some inputs checked, with their errors in input order.
+#[derive(Default)]
+struct Part {
+    checked: Checked,
+    /// Inputs that could not be read.
+    unreadable: Vec<String>,
+    /// Documents that could not be parsed.
+    unparsable: Vec<String>,
+}
 
-/// The manifests under `path` (or `path` itself), sorted, with their content; a file named
-/// explicitly is read whatever its name.
+impl Part {
+    fn of(source: &Source, options: &Options) -> Part {
+        match source.check(options) {
+            Ok((checked, errors)) => Part {
+                checked,
+                unreadable: Vec::new(),
+                unparsable: errors.iter().map(ToString::to_string).collect(),
+            },
+            Err(e) => Part {
+                unreadable: vec![format!("{}: error: {e}", source.name())],
+                ..Part::default()
+            },
+        }
+    }
+
+    /// These inputs followed by `later`'s.
+    fn then(mut self, later: Part) -> Part {
+        self.checked = self.checked.then(later.checked);
+        self.unreadable.extend(later.unreadable);
+        self.unparsable.extend(later.unparsable);
+        self
+    }
+}
+
+/// An input of `check`.
+enum Source {
+    /// Standard input, already read.
+    Stdin(Vec<u8>),
+    /// A file; `explicit` when named on the command line (read even through a link).
+    File { path: PathBuf, explicit: bool },
+}
+
+impl Source {
+    /// How the input is named in findings and errors.
+    fn name(&self) -> String {
+        match self {
+            Source::Stdin(_) => STDIN_NAME.to_owned(),
+            Source::File { path, .. } => shown(path),
+        }
+    }
+
+    /// Reads, parses and checks the input.
+    fn check(&self, options: &Options) -> std::io::Result<(Checked, Vec<PolicyError>)> {
+        let name = self.name();
+        let bytes = match self {
+            Source::Stdin(bytes) => return Ok(Checked::file(&name, bytes, options)),
+            Source::File { path, explicit } if *explicit => std::fs::read(path)?,
+            // A file below a directory was seen as a regular file: never follow a link put
+            // there since.
+            Source::File { path, .. } => read_no_follow(path)?,
+        };
+        Ok(Checked::file(&name, &bytes, options))
+    }
+}
+
+/// The manifests under `path` (or `path` itself), sorted; a file named explicitly is read
+/// whatever its name.
 fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
     let explicit = std::fs::metadata(path)?.is_file();
     let found = files_under(path)?;
     note_skipped_links(&found.links);
     for file in found.files {
         if explicit || is_manifest(&file) {
-            // A file below a directory was seen as a regular file: never follow a link
-            // put there since.
-            let content = if explicit {
-                std::fs::read(&file)
-            } else {
-                read_no_follow(&file)
-            };
-            out.push((shown(&file), content));
+            out.push(Source::File {
+                path: file,
+                explicit,
+            });
         }
     }
     Ok(())

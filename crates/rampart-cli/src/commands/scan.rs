@@ -4,7 +4,7 @@ use crate::cli::ScanArgs;
 use crate::output::outln;
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result};
-use rampart_deliver::no_follow::read_no_follow;
+use rampart_deliver::no_follow::{open_no_follow, read_capped};
 use rampart_git::guard::{Finding, scan_file, scan_files};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,23 +37,16 @@ pub(super) fn run(args: ScanArgs) -> Result<ExitCode> {
             }));
         }
         // Read and scanned in parallel; the findings come out in the order of `files`.
-        (scanned, findings) = scan_files(&files, |(file, named)| {
-            if fs_err::metadata(file)?.len() > MAX_FILE_BYTES {
-                return Ok::<_, std::io::Error>(None);
-            }
-            let shown = file
-                .strip_prefix("./")
-                .unwrap_or(file)
-                .display()
-                .to_string();
+        (scanned, findings) = scan_files(&files, |(file, named), content| {
             // A file found below a directory was a regular file: never follow a link put
             // there since. A file named on the command line is read as given.
-            let content = if *named {
-                fs_err::read(file)?
+            let opened = if *named {
+                fs_err::File::open(file)?
             } else {
-                read_no_follow(file)?
+                open_no_follow(file)?
             };
-            Ok(Some((shown, content)))
+            let read = read_capped(opened, MAX_FILE_BYTES, content)?;
+            Ok::<_, std::io::Error>(read.then(|| shown(file)))
         })?;
     }
     if findings.is_empty() {

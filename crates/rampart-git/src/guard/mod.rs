@@ -88,18 +88,21 @@ pub fn scan_file(path: &str, content: &[u8]) -> Vec<Finding> {
     found
 }
 
-/// Scans many files, in parallel: `read` gives a file's path as shown and its content, or
-/// `None` to leave it out. Returns how many files were scanned and their findings, in the
-/// order of `files`; or the error of the first file (in that order) that could not be read.
+/// Scans many files, in parallel: `read` puts a file's content into the buffer it is given
+/// (one per thread, reused) and returns its path as shown, or `None` to leave it out.
+/// Returns how many files were scanned and their findings, in the order of `files`; or the
+/// error of the first file (in that order) that could not be read.
 pub fn scan_files<T, E, F>(files: &[T], read: F) -> Result<(usize, Vec<Finding>), E>
 where
     T: Sync,
     E: Send,
-    F: Fn(&T) -> Result<Option<(String, Vec<u8>)>, E> + Sync,
+    F: Fn(&T, &mut Vec<u8>) -> Result<Option<String>, E> + Sync,
 {
     let scanned: Vec<Result<Option<Vec<Finding>>, E>> = files
         .par_iter()
-        .map(|file| Ok(read(file)?.map(|(path, content)| scan_file(&path, &content))))
+        .map_init(Vec::new, |content, file| {
+            Ok(read(file, content)?.map(|path| scan_file(&path, content)))
+        })
         .collect();
     let mut count = 0;
     let mut findings = Vec::new();

@@ -5,10 +5,10 @@
 use rampart_network::{Labels, Namespace, Network, Party, Pod, Policy};
 use serde_json::Value;
 
-use super::pods::pod_template;
 use super::{NETPOL_EVERY_NAMESPACE, POD_NOT_ISOLATED};
+use crate::facts::{Index, Workload};
 use crate::finding::Finding;
-use crate::object::Object;
+use crate::object::{Object, Subject};
 
 /// Stands for a namespace no selector names (not a valid namespace name, so never a real one).
 const STRANGER: &str = "*";
@@ -26,7 +26,7 @@ fn labels_of(value: Option<&Value>) -> Labels {
 
 /// The evaluator's policy; a document without `apiVersion` (as `check` accepts fragments) is
 /// read as `networking.k8s.io/v1`. `None` for what the API server would refuse.
-fn parse_policy(doc: &Value) -> Option<Policy> {
+pub(crate) fn parse_policy(doc: &Value) -> Option<Policy> {
     if doc.get("apiVersion").is_some() {
         return Policy::from_value(doc).ok();
     }
@@ -35,7 +35,7 @@ fn parse_policy(doc: &Value) -> Option<Policy> {
     Policy::from_value(&doc).ok()
 }
 
-fn network(namespace: &str, policies: Vec<Policy>, pods: Vec<Pod>) -> Network {
+pub(crate) fn network(namespace: &str, policies: Vec<Policy>, pods: Vec<Pod>) -> Network {
     Network {
         namespaces: vec![Namespace {
             name: namespace.to_owned(),
@@ -46,27 +46,29 @@ fn network(namespace: &str, policies: Vec<Policy>, pods: Vec<Pod>) -> Network {
     }
 }
 
-/// For a Pod or workload in a namespace with NetworkPolicies in `objects`: some policy
+/// For a Pod or workload in a namespace with NetworkPolicies in `index`: some policy
 /// isolates its pods for ingress and some for egress (else they are open in that direction).
-pub(crate) fn check_isolated(obj: &Object<'_>, objects: &[Object<'_>], out: &mut Vec<Finding>) {
-    let (Some(template), Some(ns)) = (pod_template(obj), obj.namespace) else {
+pub(crate) fn check_isolated(
+    obj: &Subject,
+    pods: &Workload,
+    index: &Index,
+    out: &mut Vec<Finding>,
+) {
+    let ns = pods.namespace.as_str();
+    let Some(net) = index
+        .namespaces
+        .get(ns)
+        .map(|p| &p.network)
+        .filter(|net| !net.policies.is_empty())
+    else {
         return;
     };
-    let policies: Vec<Policy> = objects
-        .iter()
-        .filter(|o| o.kind == "NetworkPolicy" && o.namespace == Some(ns))
-        .filter_map(|o| parse_policy(o.value()))
-        .collect();
-    if policies.is_empty() {
-        return;
-    }
     let pod = Pod {
         namespace: ns.to_owned(),
-        name: obj.name.to_owned(),
-        labels: labels_of(template.meta.and_then(|m| m.get("labels"))),
+        name: obj.name.clone(),
+        labels: labels_of(pods.labels.as_ref()),
         ports: Vec::new(),
     };
-    let net = network(ns, policies, Vec::new());
     let (ingress, egress) = net.isolation(&pod);
     let open: Vec<&str> = [(ingress, "ingress"), (egress, "egress")]
         .into_iter()
@@ -78,7 +80,7 @@ pub(crate) fn check_isolated(obj: &Object<'_>, objects: &[Object<'_>], out: &mut
     }
     out.push(obj.finding(
         &POD_NOT_ISOLATED,
-        &format!("{}.labels", template.meta_path),
+        &format!("{}.labels", pods.meta_path),
         &format!(
             "no NetworkPolicy in namespace `{ns}` selects these pods for {}, so all {} traffic is allowed",
             open.join(" and "),
@@ -88,13 +90,18 @@ pub(crate) fn check_isolated(obj: &Object<'_>, objects: &[Object<'_>], out: &mut
     ));
 }
 
-/// For a NetworkPolicy: whether a pod of a namespace none of its selectors names can reach
-/// the pods it selects.
-pub(crate) fn check_every_namespace(obj: &Object<'_>, out: &mut Vec<Finding>) {
+/// For a NetworkPolicy (`policy`: the evaluator's reading of it, `None` when the API server
+/// would refuse it): whether a pod of a namespace none of its selectors names can reach the
+/// pods it selects.
+pub(crate) fn check_every_namespace(
+    obj: &Object<'_>,
+    policy: Option<&Policy>,
+    out: &mut Vec<Finding>,
+) {
     if obj.kind != "NetworkPolicy" {
         return;
     }
-    let Some(policy) = parse_policy(obj.value()) else {
+    let Some(policy) = policy else {
         return; // not a valid NetworkPolicy: the API server would refuse it
     };
     if !policy.affects_ingress() {
@@ -116,7 +123,7 @@ pub(crate) fn check_every_namespace(obj: &Object<'_>, out: &mut Vec<Finding>) {
         labels: Labels::new(),
         ports: Vec::new(),
     };
-    let mut net = network(&ns, vec![policy], vec![selected, stranger]);
+    let mut net = network(&ns, vec![policy.clone()], vec![selected, stranger]);
     net.namespaces.push(Namespace {
         name: STRANGER.to_owned(),
         labels: Labels::new(),

@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
-use super::pods::pod_template;
 use super::{NAMESPACE_DEFAULT_DENY, NETPOL_EGRESS_ANYWHERE, POD_NOT_SELECTED_BY_ALLOW};
+use crate::facts::{Index, Workload};
 use crate::finding::Finding;
-use crate::object::{Object, items, strings};
+use crate::object::{Object, Subject, items, strings};
 
 const ANYWHERE: [&str; 2] = ["0.0.0.0/0", "::/0"];
 
@@ -42,7 +42,7 @@ pub(crate) fn check(obj: &Object<'_>, out: &mut Vec<Finding>) {
 
 /// Whether `policy` denies `direction` (`Ingress` or `Egress`) for every pod of its namespace:
 /// it selects all pods, has the policy type, and allows nothing in that direction.
-fn denies_all(policy: &Value, direction: &str) -> bool {
+pub(crate) fn denies_all(policy: &Value, direction: &str) -> bool {
     let Some(spec) = policy.get("spec") else {
         return false;
     };
@@ -71,19 +71,17 @@ fn denies_all(policy: &Value, direction: &str) -> bool {
 }
 
 /// For a Namespace object: a NetworkPolicy in it that denies all ingress and one that
-/// denies all egress (one policy may do both), among `objects`.
-pub(crate) fn check_default_deny(ns: &Object<'_>, objects: &[Object<'_>], out: &mut Vec<Finding>) {
-    if ns.kind != "Namespace" {
-        return;
-    }
-    let policies: Vec<&Value> = objects
-        .iter()
-        .filter(|o| o.kind == "NetworkPolicy" && o.namespace == Some(ns.name))
-        .map(|o| o.value())
-        .collect();
-    let missing: Vec<&str> = ["Ingress", "Egress"]
+/// denies all egress (one policy may do both), among the policies in `index`.
+pub(crate) fn check_default_deny(ns: &Subject, index: &Index, out: &mut Vec<Finding>) {
+    let policies = index.namespaces.get(&ns.name);
+    let denies = [
+        ("Ingress", policies.is_some_and(|p| p.denies_ingress)),
+        ("Egress", policies.is_some_and(|p| p.denies_egress)),
+    ];
+    let missing: Vec<&str> = denies
         .into_iter()
-        .filter(|d| !policies.iter().any(|p| denies_all(p, d)))
+        .filter(|(_, denied)| !denied)
+        .map(|(direction, _)| direction)
         .collect();
     if !missing.is_empty() {
         out.push(ns.finding(
@@ -125,35 +123,34 @@ pub(crate) fn selector_matches(selector: Option<&Value>, labels: Option<&Value>)
 }
 
 /// Whether a NetworkPolicy allows some traffic: it has an ingress or an egress rule.
-fn allows_something(policy: &Value) -> bool {
+pub(crate) fn allows_something(policy: &Value) -> bool {
     let spec = policy.get("spec");
     ["ingress", "egress"]
         .iter()
         .any(|f| !items(spec.and_then(|s| s.get(*f))).is_empty())
 }
 
-/// For a Pod or workload in a namespace with NetworkPolicies in `objects`: some policy
+/// For a Pod or workload in a namespace with NetworkPolicies in `index`: some policy
 /// that allows traffic selects its pods; otherwise only a default deny (or nothing) applies.
-pub(crate) fn check_allow_policy(obj: &Object<'_>, objects: &[Object<'_>], out: &mut Vec<Finding>) {
-    let (Some(pod), Some(ns)) = (pod_template(obj), obj.namespace) else {
+pub(crate) fn check_allow_policy(
+    obj: &Subject,
+    pods: &Workload,
+    index: &Index,
+    out: &mut Vec<Finding>,
+) {
+    let ns = pods.namespace.as_str();
+    let Some(policies) = index.namespaces.get(ns).filter(|p| p.count > 0) else {
         return;
     };
-    let policies: Vec<&Object<'_>> = objects
+    let labels = pods.labels.as_ref();
+    let allowed = policies
+        .allow_selectors
         .iter()
-        .filter(|o| o.kind == "NetworkPolicy" && o.namespace == Some(ns))
-        .collect();
-    if policies.is_empty() {
-        return;
-    }
-    let labels = pod.meta.and_then(|m| m.get("labels"));
-    let allowed = policies.iter().any(|p| {
-        allows_something(p.value())
-            && selector_matches(p.value().pointer("/spec/podSelector"), labels)
-    });
+        .any(|selector| selector_matches(selector.as_ref(), labels));
     if !allowed {
         out.push(obj.finding(
             &POD_NOT_SELECTED_BY_ALLOW,
-            &format!("{}.labels", pod.meta_path),
+            &format!("{}.labels", pods.meta_path),
             &format!(
                 "no NetworkPolicy in namespace `{ns}` that allows traffic selects these pods, so only default deny applies and they can neither receive nor send anything"
             ),

@@ -11,8 +11,9 @@ use super::{
     POD_SHARED_SA, POD_UNSAFE_SYSCTLS, POD_VOLUME_TYPE,
 };
 use crate::Options;
+use crate::facts::{AccountUse, Index};
 use crate::finding::Finding;
-use crate::object::{Object, is_true, items, strings};
+use crate::object::{Object, Subject, is_true, items, strings};
 
 /// The only capability a restricted container may add.
 const ALLOWED_ADD: &str = "NET_BIND_SERVICE";
@@ -68,26 +69,35 @@ pub(crate) struct PodTemplate<'a> {
 /// The pod spec of a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 /// ReplicationController, Job or CronJob.
 pub(crate) fn pod_template<'a>(obj: &Object<'a>) -> Option<PodTemplate<'a>> {
-    let (spec_path, meta_path) = match obj.kind {
-        "Pod" => ("spec", "metadata"),
+    // (field path, JSON pointer) of the pod spec and of the pod's metadata.
+    let ((spec_path, spec_pointer), (meta_path, meta_pointer)) = match obj.kind {
+        "Pod" => (("spec", "/spec"), ("metadata", "/metadata")),
         "Deployment"
         | "StatefulSet"
         | "DaemonSet"
         | "ReplicaSet"
         | "ReplicationController"
-        | "Job" => ("spec.template.spec", "spec.template.metadata"),
+        | "Job" => (
+            ("spec.template.spec", "/spec/template/spec"),
+            ("spec.template.metadata", "/spec/template/metadata"),
+        ),
         "CronJob" => (
-            "spec.jobTemplate.spec.template.spec",
-            "spec.jobTemplate.spec.template.metadata",
+            (
+                "spec.jobTemplate.spec.template.spec",
+                "/spec/jobTemplate/spec/template/spec",
+            ),
+            (
+                "spec.jobTemplate.spec.template.metadata",
+                "/spec/jobTemplate/spec/template/metadata",
+            ),
         ),
         _ => return None,
     };
-    let pointer = |path: &str| format!("/{}", path.replace('.', "/"));
     Some(PodTemplate {
         spec_path,
-        spec: obj.value().pointer(&pointer(spec_path))?,
+        spec: obj.value().pointer(spec_pointer)?,
         meta_path,
-        meta: obj.value().pointer(&pointer(meta_path)),
+        meta: obj.value().pointer(meta_pointer),
     })
 }
 
@@ -480,34 +490,41 @@ fn application<'a>(obj: &Object<'a>, pod: &PodTemplate<'a>) -> &'a str {
         .unwrap_or(obj.name)
 }
 
-/// For a workload: its ServiceAccount is also used by the pods of other applications in
-/// `objects` (the `default` ServiceAccount has its own rule).
+/// For a workload with a ServiceAccount of its own (not `default`): that account and the
+/// workload's application.
+pub(crate) fn account_use(obj: &Object<'_>) -> Option<AccountUse> {
+    let pod = pod_template(obj)?;
+    let service_account = service_account(&pod)?.to_owned();
+    Some(AccountUse {
+        service_account,
+        application: application(obj, &pod).to_owned(),
+        spec_path: pod.spec_path,
+    })
+}
+
+/// For a workload: its ServiceAccount is also used by the pods of other applications of
+/// its namespace in `index` (the `default` ServiceAccount has its own rule).
 pub(crate) fn check_shared_service_account(
-    obj: &Object<'_>,
-    objects: &[Object<'_>],
+    workload: &Subject,
+    account: &AccountUse,
+    index: &Index,
     out: &mut Vec<Finding>,
 ) {
-    let Some(pod) = pod_template(obj) else {
-        return;
-    };
-    let Some(sa) = service_account(&pod) else {
-        return;
-    };
-    let app = application(obj, &pod);
-    let mut others: Vec<&str> = objects
-        .iter()
-        .filter(|o| o.namespace == obj.namespace)
-        .filter_map(|o| pod_template(o).map(|p| (o, p)))
-        .filter(|(_, p)| service_account(p) == Some(sa))
-        .map(|(o, p)| application(o, &p))
-        .filter(|a| *a != app)
+    let sa = account.service_account.as_str();
+    let key = (workload.namespace.clone(), account.service_account.clone());
+    // Sorted and without duplicates.
+    let others: Vec<&str> = index
+        .service_accounts
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|a| *a != account.application)
         .collect();
-    others.sort_unstable();
-    others.dedup();
     if !others.is_empty() {
-        out.push(obj.finding(
+        out.push(workload.finding(
             &POD_SHARED_SA,
-            &format!("{}.serviceAccountName", pod.spec_path),
+            &format!("{}.serviceAccountName", account.spec_path),
             &format!(
                 "ServiceAccount `{sa}` is also used by {}, so each gets the other's permissions",
                 others

@@ -6,8 +6,9 @@ use super::{
     RBAC_BROAD_GROUP, RBAC_CLUSTER_ADMIN, RBAC_CLUSTERROLE_WHERE_ROLE, RBAC_SECRET_READ,
     RBAC_USER_SUBJECT, RBAC_WILDCARD,
 };
+use crate::facts::Index;
 use crate::finding::Finding;
-use crate::object::{Object, items, strings};
+use crate::object::{Object, Subject, items, strings};
 
 /// Groups that every user, every anonymous request or every service account is in.
 const BROAD_GROUPS: [&str; 3] = [
@@ -129,7 +130,7 @@ fn check_binding(obj: &Object<'_>, out: &mut Vec<Finding>) {
 
 /// Whether a ClusterRole grants only namespaced resources: it has rules, none with
 /// nonResourceURLs, a wildcard or a cluster-scoped resource, and it is not aggregated.
-fn only_namespaced(role: &Value) -> bool {
+pub(crate) fn only_namespaced(role: &Value) -> bool {
     let rules = items(role.get("rules"));
     role.get("aggregationRule").is_none()
         && !rules.is_empty()
@@ -144,24 +145,28 @@ fn only_namespaced(role: &Value) -> bool {
         })
 }
 
-/// For a ClusterRoleBinding: its ClusterRole, if defined in `objects`, grants only
-/// namespaced resources, so a RoleBinding per namespace would do.
-pub(crate) fn check_role_scope(obj: &Object<'_>, objects: &[Object<'_>], out: &mut Vec<Finding>) {
+/// For a ClusterRoleBinding of a ClusterRole: the ClusterRole's name.
+pub(crate) fn bound_cluster_role<'a>(obj: &Object<'a>) -> Option<&'a str> {
     if obj.kind != "ClusterRoleBinding" {
-        return;
+        return None;
     }
     let role_ref = obj.value().get("roleRef");
     if role_ref.and_then(|r| r.get("kind")).and_then(Value::as_str) != Some("ClusterRole") {
-        return;
+        return None;
     }
-    let Some(name) = role_ref.and_then(|r| r.get("name")).and_then(Value::as_str) else {
-        return;
-    };
-    let role = objects
-        .iter()
-        .find(|o| o.kind == "ClusterRole" && o.name == name);
-    if role.is_some_and(|r| only_namespaced(r.value())) {
-        out.push(obj.finding(
+    role_ref.and_then(|r| r.get("name")).and_then(Value::as_str)
+}
+
+/// For a ClusterRoleBinding of ClusterRole `name`: that role, if defined in `index`,
+/// grants only namespaced resources, so a RoleBinding per namespace would do.
+pub(crate) fn check_role_scope(
+    binding: &Subject,
+    name: &str,
+    index: &Index,
+    out: &mut Vec<Finding>,
+) {
+    if index.cluster_roles.get(name) == Some(&true) {
+        out.push(binding.finding(
             &RBAC_CLUSTERROLE_WHERE_ROLE,
             "roleRef.name",
             &format!(
