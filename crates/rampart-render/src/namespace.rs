@@ -7,6 +7,7 @@ use crate::context::{common_labels, namespace_context};
 use crate::error::RenderError;
 use crate::network_proof::prove_policies;
 use crate::typed::{check_typed, is_namespaced_kind};
+use handlebars::Context;
 use rampart_model::{Environment, NamespaceRequest};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -44,19 +45,28 @@ pub(crate) fn render_namespace_as(
     header: &str,
 ) -> Result<(NamespaceFiles, Policies), RenderError> {
     let context = namespace_context(req, env);
-    let mut jobs: Vec<(String, String, Value)> = blueprint
+    // One handlebars context per app (the namespace's with `app` set) and one for the
+    // namespace templates, each handed to every template that uses it, not copied.
+    let apps: Vec<(String, Context)> = context["apps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|app| {
+            let mut scoped = context.clone();
+            scoped["app"] = app.clone();
+            let name = app["name"].as_str().unwrap_or_default().to_owned();
+            (name, Context::from(scoped))
+        })
+        .collect();
+    let context = Context::from(context);
+    let mut jobs: Vec<(String, String, &Context)> = blueprint
         .namespace_templates
         .iter()
-        .map(|t| (t.clone(), namespace_output(t), context.clone()))
+        .map(|t| (t.clone(), namespace_output(t), &context))
         .collect();
-    if let Some(apps) = context["apps"].as_array() {
-        for app in apps {
-            let name = app["name"].as_str().unwrap_or_default();
-            for t in &blueprint.app_templates {
-                let mut scoped = context.clone();
-                scoped["app"] = app.clone();
-                jobs.push((t.clone(), app_output(t, name), scoped));
-            }
+    for (name, scoped) in &apps {
+        for t in &blueprint.app_templates {
+            jobs.push((t.clone(), app_output(t, name), scoped));
         }
     }
     let mut policies = Policies::new();
@@ -70,13 +80,13 @@ pub(crate) fn render_namespace_as(
     Ok((files, policies))
 }
 
-/// Renders each `(template, output file, data)` of `blueprint` for `req` in `env`: parsed,
+/// Renders each `(template, output file, context)` of `blueprint` for `req` in `env`: parsed,
 /// checked against its Kubernetes type and the blueprint rules, emitted canonically under
 /// `header`. A template that renders nothing writes no file. The NetworkPolicies of each file
 /// written are recorded in `policies` under its name.
 pub(crate) fn render_jobs(
     blueprint: &Blueprint,
-    jobs: Vec<(String, String, Value)>,
+    jobs: Vec<(String, String, &Context)>,
     req: &NamespaceRequest,
     env: &Environment,
     header: &str,
@@ -84,16 +94,15 @@ pub(crate) fn render_jobs(
 ) -> Result<NamespaceFiles, RenderError> {
     let mut files = NamespaceFiles::new();
     for (template, output, data) in jobs {
-        let text =
-            blueprint
-                .registry
-                .render(&template, &data)
-                .map_err(|e| RenderError::Render {
-                    template: template.clone(),
-                    namespace: req.name.clone(),
-                    environment: env.name.clone(),
-                    source: Box::new(e),
-                })?;
+        let text = blueprint
+            .registry
+            .render_with_context(&template, data)
+            .map_err(|e| RenderError::Render {
+                template: template.clone(),
+                namespace: req.name.clone(),
+                environment: env.name.clone(),
+                source: Box::new(e),
+            })?;
         let docs = parse_documents(&text).map_err(|source| RenderError::Yaml {
             template: template.clone(),
             namespace: req.name.clone(),

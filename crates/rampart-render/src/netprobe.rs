@@ -342,10 +342,11 @@ pub(crate) fn render_probes(
                 "unprobed": (!plan.unprobed.is_empty()).then(|| plan.unprobed.join("\n")),
             },
         });
+        let data = handlebars::Context::from(data);
         let jobs = blueprint
             .app_templates
             .iter()
-            .map(|t| (t.clone(), app_output(t, &plan.app), data.clone()))
+            .map(|t| (t.clone(), app_output(t, &plan.app), &data))
             .collect();
         // The built-in probe blueprint renders Jobs only: no policy to prove.
         let mut no_policies = Policies::new();

@@ -148,10 +148,11 @@ pub(crate) fn render_service_as(
         "gitTokenDir": GIT_TOKEN_DIR,
         "aws": aws,
     });
+    let context = handlebars::Context::from(context);
     let jobs = own
         .namespace_templates
         .iter()
-        .map(|t| (t.clone(), namespace_output(t), context.clone()))
+        .map(|t| (t.clone(), namespace_output(t), &context))
         .collect();
     let mut policies = Policies::new();
     let added = render_jobs(&own, jobs, &req, env, &header, &mut policies)?;
