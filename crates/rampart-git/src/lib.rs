@@ -19,6 +19,7 @@ mod credentials;
 mod delivered;
 mod error;
 pub mod guard;
+mod index_file;
 mod known_hosts;
 mod lock;
 mod objects;

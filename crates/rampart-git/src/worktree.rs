@@ -10,6 +10,7 @@ use git2::{IndexEntry, IndexTime, Oid, Repository};
 use rayon::prelude::*;
 
 use crate::content::FileContent;
+use crate::index_file::{self, Record};
 use crate::plan::MODE_FILE;
 use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
@@ -260,11 +261,13 @@ pub(crate) fn drift<C: FileContent>(
         path: repo_dir.to_owned(),
     })?;
     let read_error = |path: PathBuf, source| GitError::ReadWorktree { path, source };
-    let recorded = Recorded::read(&repo);
+    let wanted: Vec<(&String, &C)> = files.iter().collect();
+    let paths: Vec<&str> = wanted.iter().map(|(path, _)| path.as_str()).collect();
+    let recorded = Recorded::read(&repo, &paths);
+    drop(paths);
 
     let mut found = BTreeMap::new();
-    let wanted: Vec<(&String, &C)> = files.iter().collect();
-    for batch in wanted.chunks(WRITE_BATCH) {
+    for (batch_no, batch) in wanted.chunks(WRITE_BATCH).enumerate() {
         // The file system answers in parallel; the index (not shared between threads) is
         // consulted in order.
         let stats: Vec<(PathBuf, std::io::Result<fs::Metadata>)> = batch
@@ -275,7 +278,8 @@ pub(crate) fn drift<C: FileContent>(
                 (file, meta)
             })
             .collect();
-        for ((path, content), (file, meta)) in batch.iter().zip(stats) {
+        for (i, ((path, content), (file, meta))) in batch.iter().zip(stats).enumerate() {
+            let n = batch_no * WRITE_BATCH + i;
             let kind = match meta {
                 Err(e) if e.kind() == ErrorKind::NotFound => Some(DriftKind::Missing),
                 Err(e) => return Err(read_error(file, e)),
@@ -285,7 +289,7 @@ pub(crate) fn drift<C: FileContent>(
                 {
                     Some(DriftKind::Modified)
                 }
-                Ok(meta) if recorded.holds(path, content.id(), &meta) => None,
+                Ok(meta) if recorded.holds(n, path, content.id(), &meta) => None,
                 Ok(_) => {
                     let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
                     (blob_id(&on_disk) != content.id()).then_some(DriftKind::Modified)
@@ -317,45 +321,66 @@ pub(crate) fn drift<C: FileContent>(
 /// in the same instant as the index itself may predate a later edit with the same stat
 /// data ("racy git"), so it is not trusted, nor is anything without an index.
 struct Recorded {
-    index: Option<git2::Index>,
+    /// The entries of the files asked about, in their order (see [`crate::index_file`]), or
+    /// libgit2's index where that reader does not take the file.
+    entries: Entries,
     /// The index file's modification time (seconds, nanoseconds).
     written: (i64, i64),
 }
 
+enum Entries {
+    Read(Vec<Option<Record>>),
+    Libgit2(Option<git2::Index>),
+}
+
 impl Recorded {
-    fn read(repo: &Repository) -> Recorded {
-        let written = fs::metadata(repo.path().join("index"))
+    /// What the index of `repo` records of `paths` (sorted).
+    fn read(repo: &Repository, paths: &[&str]) -> Recorded {
+        let file = repo.path().join("index");
+        let written = fs::metadata(&file)
             .ok()
             .and_then(|meta| stat_times(&meta))
             .map_or((0, 0), |(mtime, _)| mtime);
-        Recorded {
-            index: repo.index().ok(),
-            written,
-        }
+        let entries = match index_file::records(&file, paths) {
+            Some(records) => Entries::Read(records),
+            None => Entries::Libgit2(repo.index().ok()),
+        };
+        Recorded { entries, written }
     }
 
-    /// Whether `path`, with the metadata `meta`, is recorded as the blob `id`.
-    fn holds(&self, path: &str, id: Oid, meta: &fs::Metadata) -> bool {
-        let Some(entry) = self
-            .index
-            .as_ref()
-            .and_then(|i| i.get_path(Path::new(path), 0))
-        else {
+    /// Whether the `n`th path asked about, `path`, with the metadata `meta`, is recorded as
+    /// the blob `id`.
+    fn holds(&self, n: usize, path: &str, id: Oid, meta: &fs::Metadata) -> bool {
+        let entry = match &self.entries {
+            Entries::Read(records) => records.get(n).copied().flatten(),
+            Entries::Libgit2(index) => index
+                .as_ref()
+                .and_then(|i| i.get_path(Path::new(path), 0))
+                .map(|e| Record {
+                    id: e.id,
+                    mode: e.mode,
+                    size: e.file_size,
+                    mtime: (e.mtime.seconds(), e.mtime.nanoseconds()),
+                    ctime: (e.ctime.seconds(), e.ctime.nanoseconds()),
+                    ino: e.ino,
+                }),
+        };
+        let Some(entry) = entry else {
             return false;
         };
         let Some((mtime, ctime)) = stat_times(meta) else {
             return false;
         };
-        let recorded = |t: IndexTime| (i64::from(t.seconds()), i64::from(t.nanoseconds()));
+        let recorded = |(secs, nanos): (i32, u32)| (i64::from(secs), i64::from(nanos));
         // Times as the index stores them: 32-bit seconds (see `index_entry`).
         let stored = |(secs, nanos): (i64, i64)| (i64::from(secs as i32), nanos);
         entry.id == id
             && entry.mode == MODE_FILE as u32
-            && u64::from(entry.file_size) == meta.len() & 0xffff_ffff
+            && u64::from(entry.size) == meta.len() & 0xffff_ffff
             && recorded(entry.mtime) == stored(mtime)
             && recorded(entry.ctime) == stored(ctime)
             && stored(mtime) < stored(self.written)
-            && inode_matches(&entry, meta)
+            && inode_matches(entry.ino, meta)
     }
 }
 
@@ -376,13 +401,13 @@ fn stat_times(_meta: &fs::Metadata) -> Option<((i64, i64), (i64, i64))> {
 }
 
 #[cfg(unix)]
-fn inode_matches(entry: &IndexEntry, meta: &fs::Metadata) -> bool {
+fn inode_matches(ino: u32, meta: &fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
-    entry.ino == meta.ino() as u32
+    ino == meta.ino() as u32
 }
 
 #[cfg(not(unix))]
-fn inode_matches(_entry: &IndexEntry, _meta: &fs::Metadata) -> bool {
+fn inode_matches(_ino: u32, _meta: &fs::Metadata) -> bool {
     false
 }
 
