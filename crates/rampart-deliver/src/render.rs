@@ -123,11 +123,12 @@ pub fn render_inputs(
         "rendered"
     );
     let generated_count = generated.len();
-    let mut files: Files = std::mem::take(&mut inputs.files)
+    // Built at once (extending a map one insert at a time leaves its nodes half empty).
+    let files: Files = std::mem::take(&mut inputs.files)
         .into_iter()
         .map(|(path, bytes)| (path, Content::plain(bytes)))
+        .chain(generated)
         .collect();
-    files.extend(generated);
     Ok(Rendered {
         files,
         generated: generated_count,

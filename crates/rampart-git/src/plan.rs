@@ -58,7 +58,9 @@ pub(crate) fn plan<'f, C: FileContent>(
     prefixes: &[String],
 ) -> Result<Plan<'f>, GitError> {
     let unchanged = unchanged_dirs(repo, base, files, prefixes)?;
-    let mut plan = Plan::new();
+    // Collected, then made a map at once (filled in key order one insert at a time, a map
+    // keeps its nodes half empty); a later entry for a path replaces an earlier one.
+    let mut plan: Vec<(Cow<'f, str>, Planned<'f>)> = Vec::new();
     let mut skipping: Option<&str> = None;
     for (path, content) in files {
         if skipping.is_some_and(|dir| is_below(path, dir)) {
@@ -71,34 +73,34 @@ pub(crate) fn plan<'f, C: FileContent>(
         match base.find(repo, path)? {
             Found::Nothing => {
                 let new = Some(new_blob(content));
-                plan.insert(Cow::Borrowed(path), Planned { old: None, new });
+                plan.push((Cow::Borrowed(path.as_str()), Planned { old: None, new }));
             }
             Found::Leaf { id, mode } => {
                 let new = new_blob(content);
                 if mode != MODE_FILE || new.id != id {
                     let old = Some(id);
-                    plan.insert(
-                        Cow::Borrowed(path),
+                    plan.push((
+                        Cow::Borrowed(path.as_str()),
                         Planned {
                             old,
                             new: Some(new),
                         },
-                    );
+                    ));
                 }
             }
             Found::Dir => {
                 for leaf in base.leaves_under(repo, path, &unchanged)? {
                     let old = Some(leaf.id);
-                    plan.insert(Cow::Owned(leaf.path), Planned { old, new: None });
+                    plan.push((Cow::Owned(leaf.path), Planned { old, new: None }));
                 }
                 let new = Some(new_blob(content));
-                plan.insert(Cow::Borrowed(path), Planned { old: None, new });
+                plan.push((Cow::Borrowed(path.as_str()), Planned { old: None, new }));
             }
             Found::LeafAncestor { path: blocker, id } => {
                 let old = Some(id);
-                plan.insert(Cow::Owned(blocker), Planned { old, new: None });
+                plan.push((Cow::Owned(blocker), Planned { old, new: None }));
                 let new = Some(new_blob(content));
-                plan.insert(Cow::Borrowed(path), Planned { old: None, new });
+                plan.push((Cow::Borrowed(path.as_str()), Planned { old: None, new }));
             }
         }
     }
@@ -106,11 +108,11 @@ pub(crate) fn plan<'f, C: FileContent>(
         for leaf in base.leaves_under(repo, prefix, &unchanged)? {
             if !files.contains_key(&leaf.path) {
                 let old = Some(leaf.id);
-                plan.insert(Cow::Owned(leaf.path), Planned { old, new: None });
+                plan.push((Cow::Owned(leaf.path), Planned { old, new: None }));
             }
         }
     }
-    Ok(plan)
+    Ok(plan.into_iter().collect())
 }
 
 /// The public form of `plan`: paths, kinds and object ids, no content.
