@@ -21,6 +21,20 @@ pub(crate) struct Record {
     pub ino: u32,
 }
 
+impl Record {
+    /// What libgit2's `entry` records.
+    pub(crate) fn of(entry: &git2::IndexEntry) -> Record {
+        Record {
+            id: entry.id,
+            mode: entry.mode,
+            size: entry.file_size,
+            mtime: (entry.mtime.seconds(), entry.mtime.nanoseconds()),
+            ctime: (entry.ctime.seconds(), entry.ctime.nanoseconds()),
+            ino: entry.ino,
+        }
+    }
+}
+
 /// The records of `paths` (sorted, unique) in the index file at `file`, aligned with them
 /// (`None` where the index has no stage-0 entry); `None` when the file is not an index this
 /// reader takes.
@@ -130,14 +144,7 @@ mod tests {
         ];
         let read = records(&repo.path().join("index"), &asked).expect("a version 2 index");
         for (path, record) in asked.iter().zip(&read) {
-            let expected = index.get_path(Path::new(path), 0).map(|e| Record {
-                id: e.id,
-                mode: e.mode,
-                size: e.file_size,
-                mtime: (e.mtime.seconds(), e.mtime.nanoseconds()),
-                ctime: (e.ctime.seconds(), e.ctime.nanoseconds()),
-                ino: e.ino,
-            });
+            let expected = index.get_path(Path::new(path), 0).map(|e| Record::of(&e));
             assert_eq!(record, &expected, "{path}");
         }
         assert_eq!(read.iter().filter(|r| r.is_some()).count(), 12);

@@ -356,14 +356,7 @@ impl Recorded {
             Entries::Libgit2(index) => index
                 .as_ref()
                 .and_then(|i| i.get_path(Path::new(path), 0))
-                .map(|e| Record {
-                    id: e.id,
-                    mode: e.mode,
-                    size: e.file_size,
-                    mtime: (e.mtime.seconds(), e.mtime.nanoseconds()),
-                    ctime: (e.ctime.seconds(), e.ctime.nanoseconds()),
-                    ino: e.ino,
-                }),
+                .map(|e| Record::of(&e)),
         };
         let Some(entry) = entry else {
             return false;
