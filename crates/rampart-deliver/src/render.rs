@@ -353,3 +353,35 @@ fn commit_message(title: &str, changes: &[rampart_git::Change]) -> String {
     }
     message
 }
+
+#[cfg(test)]
+mod tests {
+    use super::keeper;
+    use rampart_git::FileContent;
+
+    const TEXT: &str = "apiVersion: v1\nkind: ConfigMap\n";
+
+    #[test]
+    fn rendered_files_go_to_a_spool_in_the_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        rampart_git::init_repository(tmp.path()).unwrap();
+        let content = keeper(tmp.path())("a.yaml", TEXT.to_owned());
+        assert!(
+            format!("{content:?}").ends_with("in a spool)"),
+            "{content:?}"
+        );
+        assert_eq!(content.held_bytes().unwrap().unwrap(), TEXT.as_bytes());
+        assert!(content.guarded());
+    }
+
+    #[test]
+    fn without_a_spool_they_are_held_in_memory() {
+        let content = keeper(std::path::Path::new("/nonexistent/repo"))("a.yaml", TEXT.to_owned());
+        let shown = format!("{content:?}");
+        assert!(
+            shown.contains("deflated") && !shown.contains("spool"),
+            "{shown}"
+        );
+        assert_eq!(content.held_bytes().unwrap().unwrap(), TEXT.as_bytes());
+    }
+}
