@@ -417,24 +417,11 @@ pub(crate) fn signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FileSet, init_repository};
+    use crate::init_repository;
+    use crate::test_files::files;
 
-    fn files(entries: &[(&str, &str)]) -> FileSet {
-        entries
-            .iter()
-            .map(|(path, content)| ((*path).to_owned(), content.as_bytes().to_vec()))
-            .collect()
-    }
-
-    fn request<'a>(branch: Option<&'a str>, files: &'a FileSet) -> CommitRequest<'a> {
-        CommitRequest {
-            branch,
-            files,
-            owned_prefixes: &[],
-            message: "m".into(),
-            author: None,
-            read_at: None,
-        }
+    fn request<'a>(branch: Option<&'a str>, files: &'a crate::FileSet) -> CommitRequest<'a> {
+        crate::test_files::request(branch, files, &[])
     }
 
     fn setup() -> Result<(tempfile::TempDir, Repository), GitError> {

@@ -102,7 +102,8 @@ fn parse(bytes: &[u8], paths: &[&str]) -> Option<Vec<Option<Record>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CommitRequest, FileSet, commit_files, init_repository};
+    use crate::test_files::request;
+    use crate::{FileSet, commit_files, init_repository};
 
     #[test]
     fn records_equal_what_libgit2_reads_from_the_same_index() {
@@ -127,15 +128,7 @@ mod tests {
         .into_iter()
         .map(|(p, t)| (p.to_owned(), t.as_bytes().to_vec()))
         .collect();
-        let request = CommitRequest {
-            branch: None,
-            files: &files,
-            owned_prefixes: &[],
-            message: "m".into(),
-            author: None,
-            read_at: None,
-        };
-        commit_files(tmp.path(), &request).unwrap();
+        commit_files(tmp.path(), &request(None, &files, &[])).unwrap();
         let repo = git2::Repository::open(tmp.path()).unwrap();
         let index = repo.index().unwrap();
         let asked = [

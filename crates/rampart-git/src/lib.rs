@@ -36,6 +36,8 @@ mod signing;
 mod snapshot;
 mod spool;
 mod subtrees;
+#[cfg(test)]
+mod test_files;
 mod tree;
 mod worktree;
 

@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::Oid;
 
+use crate::test_files::files;
 use crate::{
-    Author, Change, CommitOutcome, CommitRequest, Credentials, FileSet, GitError, OntoRequest,
-    PushRequest, Secret, changes_against, commit_files, commit_onto, fetch_branches,
-    foreign_commits, init_repository, push_commit,
+    Author, Change, CommitOutcome, CommitRequest, Credentials, GitError, OntoRequest, PushRequest,
+    Secret, changes_against, commit_files, commit_onto, fetch_branches, foreign_commits,
+    init_repository, push_commit,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -31,13 +32,6 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, Box<dyn std::error::Error>> 
         return Err(format!("git {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-fn files(entries: &[(&str, &str)]) -> FileSet {
-    entries
-        .iter()
-        .map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec()))
-        .collect()
 }
 
 fn author() -> Author {

@@ -84,14 +84,7 @@ fn tree_ids(dir: &str, entries: &[(&str, Oid)], out: &mut Vec<(String, Oid)>) ->
             }
             Some((name, _)) => {
                 // Paths below `name` are consecutive in path order.
-                let below = rest
-                    .iter()
-                    .take_while(|(p, _)| {
-                        p.len() > name.len()
-                            && p.starts_with(name)
-                            && p.as_bytes()[name.len()] == b'/'
-                    })
-                    .count();
+                let below = rest.iter().take_while(|(p, _)| is_below(p, name)).count();
                 let sub: Vec<(&str, Oid)> = rest[..below]
                     .iter()
                     .map(|(p, id)| (&p[name.len() + 1..], *id))
@@ -115,14 +108,8 @@ fn tree_ids(dir: &str, entries: &[(&str, Oid)], out: &mut Vec<(String, Oid)>) ->
 mod tests {
     use super::*;
     use crate::commit::{base_tree, open, plan_changes, resolve_target};
-    use crate::{ChangeKind, CommitRequest, FileSet, commit_files, init_repository};
-
-    fn files(entries: &[(&str, &str)]) -> FileSet {
-        entries
-            .iter()
-            .map(|(path, text)| ((*path).to_owned(), text.as_bytes().to_vec()))
-            .collect()
-    }
+    use crate::test_files::{files, request};
+    use crate::{ChangeKind, FileSet, commit_files, init_repository};
 
     fn unchanged(dir: &std::path::Path, files: &FileSet) -> Vec<String> {
         let repo = open(dir).unwrap();
@@ -155,18 +142,7 @@ mod tests {
             ("p/b/z", "3"),
             ("top", "4"),
         ]);
-        commit_files(
-            tmp.path(),
-            &CommitRequest {
-                branch: None,
-                files: &first,
-                owned_prefixes: &["p/".to_owned()],
-                message: "m".into(),
-                author: None,
-                read_at: None,
-            },
-        )
-        .unwrap();
+        commit_files(tmp.path(), &request(None, &first, &["p/".to_owned()])).unwrap();
         // Nothing changed: the prefix itself is found equal, no file is compared.
         assert_eq!(unchanged(tmp.path(), &first), ["p"]);
         assert!(changes(tmp.path(), &first).is_empty());
