@@ -98,21 +98,28 @@ impl<'a> Flow<'a> {
         }
         loop {
             items.push(self.node(depth)?);
-            self.skip_spaces();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.skip_spaces();
-                    if self.peek()? == b']' {
-                        return None;
-                    }
-                }
-                b']' => {
-                    self.i += 1;
-                    return Some(Value::Array(items));
-                }
-                _ => return None,
+            if self.after_entry(b']')? {
+                return Some(Value::Array(items));
             }
+        }
+    }
+
+    /// Past an entry of a flow collection that `close` ends: `Some(true)` at its end
+    /// (consumed), `Some(false)` after a `,` that another entry follows, `None` for anything
+    /// else (a trailing comma too).
+    fn after_entry(&mut self, close: u8) -> Option<bool> {
+        self.skip_spaces();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.skip_spaces();
+                (self.peek()? != close).then_some(false)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(true)
+            }
+            _ => None,
         }
     }
 
@@ -146,20 +153,8 @@ impl<'a> Flow<'a> {
             if map.insert(key, value).is_some() {
                 return None;
             }
-            self.skip_spaces();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.skip_spaces();
-                    if self.peek()? == b'}' {
-                        return None;
-                    }
-                }
-                b'}' => {
-                    self.i += 1;
-                    return Some(Value::Object(map));
-                }
-                _ => return None,
+            if self.after_entry(b'}')? {
+                return Some(Value::Object(map));
             }
         }
     }
