@@ -71,8 +71,7 @@ pub(crate) fn render_namespace_as(
     }
     let mut policies = Policies::new();
     let mut files = render_jobs(blueprint, jobs, req, env, header, &mut policies)?;
-    let all: Vec<Value> = policies.values().flatten().cloned().collect();
-    prove_network(req, env, &all)?;
+    prove_network(req, env, &policies)?;
     files.insert(
         "kustomization.yaml".to_string(),
         kustomization(files.keys()),
@@ -142,14 +141,15 @@ const SHOWN_MISMATCHES: usize = 12;
 fn prove_network(
     req: &NamespaceRequest,
     env: &Environment,
-    policies: &[Value],
+    policies: &Policies,
 ) -> Result<(), RenderError> {
     let refused = |flows: Vec<String>| RenderError::Network {
         namespace: req.name.clone(),
         environment: env.name.clone(),
         flows,
     };
-    let mismatches = prove_policies(req, env, policies).map_err(|e| refused(vec![e]))?;
+    let mismatches =
+        prove_policies(req, env, policies.values().flatten()).map_err(|e| refused(vec![e]))?;
     if mismatches.is_empty() {
         return Ok(());
     }

@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 
 /// The namespace's network as the evaluator sees it: its apps as pods, the rendered
 /// `policies`, and a representative pod for every peer the request or the policies name.
-pub fn namespace_network(
+pub fn namespace_network<'p>(
     req: &NamespaceRequest,
     env: &Environment,
-    policies: &[Value],
+    policies: impl IntoIterator<Item = &'p Value>,
 ) -> Result<Network, String> {
     let mut net = Network {
         namespaces: vec![Namespace {
@@ -305,10 +305,10 @@ impl std::fmt::Display for FlowMismatch {
 
 /// Compares the flows `policies` allow in the namespace with the flows `req` declares;
 /// every difference that touches the namespace's own pods, undeclared ones first.
-pub fn prove_policies(
+pub fn prove_policies<'p>(
     req: &NamespaceRequest,
     env: &Environment,
-    policies: &[Value],
+    policies: impl IntoIterator<Item = &'p Value>,
 ) -> Result<Vec<FlowMismatch>, String> {
     let net = namespace_network(req, env, policies)?;
     let allowed = net.flows();

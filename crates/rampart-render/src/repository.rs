@@ -43,10 +43,11 @@ pub fn render_repository<T: Clone + Send + Sync>(
     keep: &(dyn Fn(&str, String) -> T + Sync),
 ) -> Result<BTreeMap<String, T>, RenderError> {
     // The probe blueprint, compiled once for every namespace that needs it.
-    let probes = match environments.iter().any(|env| env.network_tests) {
-        true => Some(Blueprint::network_tests()?),
-        false => None,
-    };
+    let probes = environments
+        .iter()
+        .any(|env| env.network_tests)
+        .then(Blueprint::network_tests)
+        .transpose()?;
     let probes = probes.as_ref().map(|bp| (bp, probe_image));
     // Each namespace with the files `prior` has of it, taken (not copied) from there.
     let jobs: Vec<(&Environment, &RequestFile, Option<_>)> = environments
