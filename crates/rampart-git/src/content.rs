@@ -38,6 +38,10 @@ pub trait FileContent: Sync {
     fn deflated(&self) -> Option<std::io::Result<(usize, Cow<'_, [u8]>)>> {
         None
     }
+    /// Whether [`FileContent::deflated`] has a stream (without reading a spool for it).
+    fn is_deflated(&self) -> bool {
+        false
+    }
     /// Its bytes, read from `repo`'s object database when not held; `path` names the file
     /// in the error.
     fn read(&self, repo: &Repository, path: &str) -> Result<Cow<'_, [u8]>, GitError> {
@@ -229,6 +233,10 @@ impl FileContent for Content {
         }
     }
 
+    fn is_deflated(&self) -> bool {
+        matches!(self.kept, Kept::Deflated { .. } | Kept::Spooled { .. })
+    }
+
     fn guarded(&self) -> bool {
         self.guarded
     }
@@ -304,6 +312,8 @@ mod tests {
         assert!(spooled.guarded() && spooled.held());
         assert_eq!(spooled.held_bytes().unwrap().unwrap(), &text[..]);
         assert_eq!(spooled.len_hint(), Some(text.len() as u64));
+        assert!(spooled.is_deflated() && deflated.is_deflated());
+        assert!(!plain.is_deflated() && !stored.is_deflated());
         let (len, spooled_data) = spooled.deflated().unwrap().unwrap();
         assert_eq!((len, &spooled_data[..]), (text.len(), &data[..]));
         assert_eq!(spool.len(), data.len() as u64);

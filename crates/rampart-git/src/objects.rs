@@ -147,9 +147,9 @@ impl<'r, 'f> ObjectWriter<'r, 'f> {
         if pending.has(&self.odb, blob.id) {
             return Ok(blob.id);
         }
-        let entry = match blob.content.deflated() {
-            Some(_) => Entry::Deflated(blob.content),
-            None => Entry::Whole(ObjectType::Blob, blob.content.read(self.repo, path)?),
+        let entry = match blob.content.is_deflated() {
+            true => Entry::Deflated(blob.content),
+            false => Entry::Whole(ObjectType::Blob, blob.content.read(self.repo, path)?),
         };
         pending.push(blob.id, entry);
         Ok(blob.id)
