@@ -492,3 +492,72 @@ fn in_a_cluster_a_lease_decides_the_active_replica_across_separate_clones() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("NAMESPACE/NAME"), "{}", out.stderr);
 }
+
+/// `ulimit -n 128` (a soft limit, the hard one higher): the service raises the soft limit to
+/// the hard one, and holds at most a bounded number of HTTP connections, closing the oldest:
+/// 300 idle clients neither keep `/healthz` from answering nor starve the repository.
+#[test]
+fn a_low_open_file_limit_is_raised_and_idle_connections_cannot_starve_the_probes() {
+    let repo = crate::support::Repo::init();
+    let port = crate::support::free_port();
+    let log = repo.dir.join("../serve.log");
+    let script = format!(
+        "ulimit -S -n 128 && exec '{}' --log-format json serve --listen 127.0.0.1:{port} \
+         --refresh-interval 1s --standby-retry 1s",
+        rampart_bin()
+    );
+    let child = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(&repo.dir)
+        .env_remove("VAULT_TOKEN")
+        .env_remove("BAO_TOKEN")
+        .env_remove("RAMPART_REPO")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start rampart serve");
+    let mut service = Service { child, port, log };
+    assert!(
+        wait_until(Duration::from_secs(20), || service
+            .get("/healthz")
+            .is_some()),
+        "{}",
+        service.log()
+    );
+    let hard = Command::new("sh")
+        .args(["-c", "ulimit -H -n"])
+        .output()
+        .unwrap();
+    let hard = String::from_utf8_lossy(&hard.stdout).trim().to_owned();
+    let started: Value = service
+        .log()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "serving /healthz, /readyz and /metrics")
+        .expect("the start line");
+    let open_files = started["fields"]["open_files"].to_string();
+    assert!(
+        hard == "unlimited" || open_files == hard,
+        "soft limit raised to the hard limit {hard}: {started}"
+    );
+
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.write_all(b"GET /readyz HT").expect("write");
+        idle.push(stream);
+    }
+    for _ in 0..10 {
+        let asked = Instant::now();
+        assert_eq!(service.get("/healthz").map(|r| r.0), Some(200));
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            asked.elapsed()
+        );
+    }
+    // The repository is still read: not ready only for want of the example's backends.
+    let (_, why) = service.get("/readyz").expect("/readyz answers");
+    assert!(!why.contains("repository"), "{why}\n{}", service.log());
+    assert!(service.stop().success(), "{}", service.log());
+}

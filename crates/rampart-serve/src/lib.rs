@@ -7,10 +7,14 @@
 //! one port. SIGTERM or SIGINT: nothing new starts, the pass in flight finishes (within the
 //! grace period), and the process exits 0.
 
+mod connections;
 mod http;
+#[cfg(test)]
+mod http_tests;
 mod instance;
 mod lease;
 mod metrics;
+mod open_files;
 mod pass;
 mod schedule;
 mod service;

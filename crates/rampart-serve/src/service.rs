@@ -1,9 +1,11 @@
 //! The service's loop: become the active instance, read the inputs on an interval, inspect
 //! new secrets, run a pass whenever secrets come due, keep the metrics, stop on a signal.
 
+use crate::connections::{self, Connections};
 use crate::http;
 use crate::instance::{Instance, LeaseSettings, become_active};
 use crate::metrics::{Metrics, SecretGauges};
+use crate::open_files;
 use crate::pass::{self, Source};
 use crate::schedule::{Passed, Schedule, Timing};
 use anyhow::{Context, Result};
@@ -53,8 +55,15 @@ async fn serve(options: ServeOptions) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {} (--listen)", options.listen))?;
-    tracing::info!(listen = %options.listen, "serving /healthz, /readyz and /metrics");
-    let server = tokio::spawn(http::serve(listener, metrics.clone()));
+    let open_files = open_files::raise_to_hard_limit();
+    let connections = Connections::new(open_files.map_or(1024, connections::cap_for));
+    tracing::info!(
+        listen = %options.listen,
+        open_files = open_files.unwrap_or(u64::MAX),
+        max_connections = connections.cap(),
+        "serving /healthz, /readyz and /metrics"
+    );
+    let server = tokio::spawn(http::serve(listener, metrics.clone(), connections));
     let mut stop = Stop::new()?;
     let lease = match &options.lease {
         Some(settings) => Some(Arc::new(settings.connect().await?)),
