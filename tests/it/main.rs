@@ -11,6 +11,7 @@ mod cli;
 mod closed_pipe;
 mod cluster_config;
 mod concurrency;
+mod crash;
 mod custom_blueprints;
 mod delivery;
 mod doc_examples;

@@ -281,3 +281,118 @@ fn audit_reads_a_kubeconfig_named_through_a_link() {
         "read through the link, found no context: {out:?}"
     );
 }
+
+/// The files of shop's dev output moved outside the repository, and a link to them where
+/// the directory was: a write or delete through it would change files outside.
+fn link_namespace_dir_outside(repo: &Repo) -> TempDir {
+    let away = TempDir::new().expect("temp dir");
+    let target = away.path().join("shop");
+    replace_with_link(repo, "clusters/dev/namespaces/shop", &target);
+    for file in std::fs::read_dir(&target).unwrap() {
+        let file = file.unwrap().path();
+        std::fs::write(&file, MARKER).unwrap();
+    }
+    away
+}
+
+/// Every file below `dir` with its content.
+fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[track_caller]
+fn assert_refused_for_the_link(repo: &Repo, out: &Run) {
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "error: clusters/dev/namespaces/shop is a symbolic link where rampart keeps generated files\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("help: rampart never writes or deletes through a link or over a file it did not make: remove it (`rm clusters/dev/namespaces/shop`) and run again"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.ends_with("\nnothing was committed\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("committed"), "{}", out.stdout);
+    assert!(
+        !repo.dir.join(".git/rampart-update").exists(),
+        "no work-tree update was started"
+    );
+}
+
+#[test]
+fn a_link_in_place_of_a_removed_namespace_directory_is_refused_and_nothing_outside_is_deleted() {
+    let repo = Repo::init();
+    repo.git(&["rm", "-q", "specs/shop.yaml"]);
+    repo.git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-qm",
+        "rm shop",
+    ]);
+    let away = link_namespace_dir_outside(&repo);
+    let outside_before = contents(&away.path().join("shop"));
+    assert!(outside_before.len() > 3, "{outside_before:?}");
+    let head = repo.head();
+
+    let out = repo.rampart(&["render"]);
+    assert_refused_for_the_link(&repo, &out);
+    assert_eq!(repo.head(), head, "committed");
+    assert_eq!(contents(&away.path().join("shop")), outside_before);
+
+    // Once the link is gone, the removal goes through, and still leaves the outside alone.
+    std::fs::remove_file(repo.dir.join("clusters/dev/namespaces/shop")).unwrap();
+    repo.rampart(&["render"]).ok();
+    let tree = repo.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(!tree.contains("namespaces/shop/"), "{tree}");
+    assert_eq!(contents(&away.path().join("shop")), outside_before);
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
+fn a_link_in_place_of_a_kept_namespace_directory_is_refused_before_anything_is_committed() {
+    let repo = Repo::init();
+    let away = link_namespace_dir_outside(&repo);
+    let outside_before = contents(&away.path().join("shop"));
+    let head = repo.head();
+    // An input change too, so that the render has something to commit.
+    let spec = repo.read("specs/shop.yaml");
+    repo.write("specs/shop.yaml", &spec.replace("team: ", "team: x"));
+
+    for args in [
+        &["render"][..],
+        &["new", "other", "--team", "t", "--app", "api"],
+    ] {
+        let out = repo.rampart(args);
+        assert_refused_for_the_link(&repo, &out);
+        assert_eq!(repo.head(), head, "{args:?} committed");
+        assert_eq!(contents(&away.path().join("shop")), outside_before);
+    }
+
+    std::fs::remove_file(repo.dir.join("clusters/dev/namespaces/shop")).unwrap();
+    repo.rampart(&["render"]).ok();
+    assert_ne!(repo.head(), head);
+    assert!(repo.dir.join("clusters/dev/namespaces/shop").is_dir());
+    assert_eq!(repo.status(), "");
+    assert_eq!(contents(&away.path().join("shop")), outside_before);
+}

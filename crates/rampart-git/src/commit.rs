@@ -1,6 +1,6 @@
 //! Building commits from an in-memory tree and publishing them atomically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use git2::{Branch, ErrorCode, Oid, Repository, Signature};
@@ -11,6 +11,7 @@ use crate::objects::{ObjectWriter, PACK_THRESHOLD};
 use crate::plan::{self, MODE_FILE, NewBlob, Plan};
 use crate::signing::Signer;
 use crate::tree::Dir;
+use crate::update_record::{Update, UpdateGuard, UpdateRecord};
 use crate::{Author, Change, CommitOutcome, CommitRequest, GitError, Message, paths, worktree};
 use rayon::prelude::*;
 
@@ -169,6 +170,14 @@ pub(crate) fn prepare<C: FileContent>(
             read: read.commit,
             now: target.expected,
         });
+    }
+    if target.checked_out
+        && let Some(workdir) = repo.workdir()
+    {
+        // A link where the work tree gets a directory is refused before anything is
+        // committed, even if this commit changes nothing below it: the work-tree check
+        // after the commit would meet it.
+        worktree::check_dirs(workdir, req.files.keys().map(String::as_str), None)?;
     }
     let (mut tree, base_id) = base_tree(repo, target.parent)?;
     let plan = plan::plan(repo, &mut tree, req.files, &prefixes)?;
@@ -336,11 +345,41 @@ pub(crate) fn publish<C: FileContent>(
         Some(_) => format!("commit: {summary}"),
         None => format!("commit (initial): {summary}"),
     };
+    // Before the branch moves: no link or file in the way of the work tree's update, git's
+    // index lock taken, and the update recorded for the next run should this one be killed.
+    let guard = match repo.workdir() {
+        Some(workdir) if target.checked_out => {
+            let deleted: HashSet<&str> = changes
+                .iter()
+                .filter(|c| c.new_id.is_none())
+                .map(|c| c.path.as_str())
+                .collect();
+            worktree::check_dirs(
+                workdir,
+                changes.iter().map(|c| c.path.as_str()),
+                Some(&deleted),
+            )?;
+            let record = UpdateRecord {
+                refname: target.refname.clone(),
+                commit,
+                update: Update::Commit {
+                    from: target.expected,
+                },
+                seen: worktree::seen_before(repo, &changes)?,
+                lock: None,
+            };
+            Some(UpdateGuard::begin(repo, record)?)
+        }
+        _ => None,
+    };
     let update = match target.expected {
         Some(old) => repo.reference_matching(&target.refname, commit, true, old, &log_message),
         None => repo.reference(&target.refname, commit, false, &log_message),
     };
     if let Err(source) = update {
+        if let Some(guard) = guard {
+            guard.abandon();
+        }
         return Err(match source.code() {
             ErrorCode::Modified | ErrorCode::Exists | ErrorCode::NotFound | ErrorCode::Locked => {
                 GitError::ConcurrentUpdate {
@@ -355,8 +394,9 @@ pub(crate) fn publish<C: FileContent>(
             },
         });
     }
-    if target.checked_out {
-        worktree::sync(repo, commit, &target.refname, &changes, files)?;
+    if let Some(guard) = guard {
+        worktree::sync(repo, &guard, commit, &target.refname, &changes, files)?;
+        guard.finish()?;
     }
     let branch = target
         .refname

@@ -216,6 +216,73 @@ pub enum GitError {
         source: git2::Error,
     },
 
+    /// Git's index lock is held by something other than this run: a git command, running or
+    /// killed. Raised before the branch moves.
+    #[error(
+        "{path} exists: a git command is using this repository's index, or one was killed and left it behind\n  help: if no git command is running in this repository, remove the file (`rm {path}`) and run again"
+    )]
+    IndexLocked {
+        /// The lock file.
+        path: PathBuf,
+    },
+
+    /// A Rampart run was interrupted after it moved the branch and before the work tree and
+    /// index were brought up to date; that update has to be finished first.
+    #[error(
+        "a rampart run was interrupted while updating the work tree to {} on {refname} (recorded in {path})\n  help: run `rampart render` (or any rampart command that commits), which finishes that update first",
+        &commit.to_string()[..10]
+    )]
+    InterruptedUpdate {
+        /// The record it left.
+        path: PathBuf,
+        /// The commit the work tree was being brought to.
+        commit: Oid,
+        /// Full reference name.
+        refname: String,
+    },
+
+    /// The record of a work-tree update could not be written, read or removed.
+    #[error("cannot write or read {path}")]
+    UpdateRecord {
+        /// The record, or the file written beside it.
+        path: PathBuf,
+        /// Cause reported by the file system.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The record of a work-tree update is not one Rampart wrote.
+    #[error(
+        "{path} is not a record rampart can read\n  help: check `git status` and `git diff --cached`, bring the work tree to HEAD if it lags (`git checkout HEAD -- <path>`), then remove the file"
+    )]
+    UpdateRecordInvalid {
+        /// The record.
+        path: PathBuf,
+    },
+
+    /// A copy of the index (or git's index lock) could not be written or removed.
+    #[error("cannot write {path}")]
+    IndexFile {
+        /// The file.
+        path: PathBuf,
+        /// Cause reported by the file system.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Where Rampart writes or deletes a generated file, a directory on the way is a symbolic
+    /// link or not a directory. Raised before the branch moves.
+    #[error(
+        "{path} is {} where rampart keeps generated files\n  help: rampart never writes or deletes through a link or over a file it did not make: remove it (`rm {path}`) and run again, and rampart writes the directory itself",
+        if *link { "a symbolic link" } else { "not a directory" }
+    )]
+    OutputBlocked {
+        /// Repository-relative path of the link or file.
+        path: String,
+        /// Whether it is a symbolic link (else some other non-directory).
+        link: bool,
+    },
+
     /// The commit was recorded, but a work-tree file could not be updated.
     #[error("committed {commit} to {refname}, but cannot update work-tree file {path}")]
     WorktreeSync {
@@ -408,6 +475,25 @@ pub enum GitError {
         /// Where and what (never the secret's value).
         findings: Vec<crate::guard::Finding>,
     },
+}
+
+impl GitError {
+    /// The commit on the branch when this error means that a commit was made but the work
+    /// tree or index was not fully brought to it (the next run finishes that).
+    pub fn committed(&self) -> Option<(Oid, &str)> {
+        match self {
+            GitError::WorktreeSync {
+                commit, refname, ..
+            }
+            | GitError::WorktreeBlocked {
+                commit, refname, ..
+            }
+            | GitError::IndexSync {
+                commit, refname, ..
+            } if !commit.is_zero() => Some((*commit, refname)),
+            _ => None,
+        }
+    }
 }
 
 fn list(findings: &[crate::guard::Finding]) -> String {

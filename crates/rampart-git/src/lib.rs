@@ -27,6 +27,7 @@ mod onto;
 mod pack_file;
 mod paths;
 mod plan;
+mod recover;
 mod remote;
 #[cfg(test)]
 mod remote_http_tests;
@@ -39,6 +40,7 @@ mod subtrees;
 #[cfg(test)]
 mod test_files;
 mod tree;
+mod update_record;
 mod worktree;
 
 use std::collections::BTreeMap;
@@ -55,6 +57,7 @@ pub use onto::{
     OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
     foreign_commits, head_commit, merge_base, same_tree,
 };
+pub use recover::{Recovery, RecoveryOutcome, update_interrupted};
 pub use remote::{
     PushRequest, clone_repository, fetch_branches, has_remote, push_commit, redact_url,
 };
@@ -317,4 +320,20 @@ pub fn restore_worktree<C: FileContent>(
     owned_prefixes: &[String],
 ) -> Result<Vec<Drift>, GitError> {
     worktree::restore(repo_dir, files, owned_prefixes)
+}
+
+/// Finishes a work-tree update that a killed run left behind: the run had moved the
+/// checked-out branch (its commit is whole) but not yet brought the work tree and index to
+/// it. Call it holding the repository lock (`held`), before reading any input from the work
+/// tree, so the inputs read are the commit's. `None`: nothing was interrupted.
+///
+/// Each path the interrupted commit changed is brought to it unless someone changed it after
+/// the run died (those are kept, as uncommitted changes; see [`Recovery::kept`]), and its
+/// index entry is the commit's; the `index.lock` the run held is removed (only that one: any
+/// other is refused with [`GitError::IndexLocked`]).
+pub fn finish_interrupted_update(
+    repo_dir: &Path,
+    held: &RepoLock,
+) -> Result<Option<Recovery>, GitError> {
+    recover::finish(repo_dir, held)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use git2::{IndexEntry, IndexTime, Oid, Repository};
@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::content::FileContent;
 use crate::index_file::{self, Record};
 use crate::plan::MODE_FILE;
+use crate::update_record::{Update, UpdateGuard, UpdateRecord};
 use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
 
 /// Work-tree files written (in parallel) before their index entries are added, or looked
@@ -19,15 +20,41 @@ use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, pat
 const WRITE_BATCH: usize = 2048;
 
 /// Applies `changes` (just committed as `commit` on the checked-out branch
-/// `refname`) to the work tree and the index, touching nothing else. Only
-/// the `path` and `new_id` of each change are used: a path without `new_id`
-/// is removed, any other is written with its content from `files`.
+/// `refname`) to the work tree and the index, touching nothing else, under `guard` (which
+/// holds git's index lock and the record a killed run leaves for the next one). Only the
+/// `path` and `new_id` of each change are used: a path without `new_id` is removed, any
+/// other is written with its content from `files`.
+pub(crate) fn sync<C: FileContent>(
+    repo: &Repository,
+    guard: &UpdateGuard,
+    commit: Oid,
+    refname: &str,
+    changes: &[Change],
+    files: &BTreeMap<String, C>,
+) -> Result<(), GitError> {
+    if repo.workdir().is_none() {
+        return Ok(());
+    }
+    let index_error = |source| GitError::IndexSync {
+        commit,
+        refname: refname.to_owned(),
+        path: String::new(),
+        source,
+    };
+    let mut index = guard.index(index_error)?;
+    apply(repo, &mut index, commit, refname, changes, files)?;
+    guard.write_index(&mut index, index_error)
+}
+
+/// The work-tree half of [`sync`], and the changes to `index` (not written).
 ///
 /// Deleted files are removed together with the directories this leaves
 /// empty; written files get fresh index entries with their blob id
-/// (`new_id`) and file-system metadata, so they show as clean.
-pub(crate) fn sync<C: FileContent>(
+/// (`new_id`) and file-system metadata, so they show as clean. Each file is written whole
+/// (see [`write_file`]); no write or delete goes through a symbolic link.
+pub(crate) fn apply<C: FileContent>(
     repo: &Repository,
+    index: &mut git2::Index,
     commit: Oid,
     refname: &str,
     changes: &[Change],
@@ -48,13 +75,34 @@ pub(crate) fn sync<C: FileContent>(
         path: path.to_owned(),
         source,
     };
+    let blocked_error = |blocked| match blocked {
+        Blocked::Io(path, e) => io_error(&workdir.join(path), e),
+        Blocked::NotDir(path) | Blocked::Link(path) => GitError::WorktreeBlocked {
+            commit,
+            refname: refname.to_owned(),
+            path: workdir.join(path),
+        },
+    };
 
+    let mut known_dirs = HashSet::new();
     for change in changes.iter().filter(|c| c.new_id.is_none()) {
-        let file = workdir.join(&change.path);
+        let rel = Path::new(&change.path);
+        let parent = rel.parent().unwrap_or(Path::new(""));
+        // A directory on the way that is missing or not a directory holds no file of the
+        // work tree; one that is a link is not followed (refused before the commit: see
+        // `check_dirs`).
+        match walk_dirs(workdir, parent, &mut known_dirs, false) {
+            Ok(true) => {}
+            Ok(false) | Err(Blocked::NotDir(_) | Blocked::Link(_)) => continue,
+            Err(Blocked::Io(path, e)) => return Err(io_error(&workdir.join(path), e)),
+        }
+        let file = workdir.join(rel);
+        remove_temp(&file).map_err(|e| io_error(&file, e))?;
         match fs::symlink_metadata(&file) {
             Err(e) if e.kind() == ErrorKind::NotFound => continue,
             Err(e) => return Err(io_error(&file, e)),
             Ok(meta) if meta.is_dir() => continue,
+            // A link is removed itself, never what it points to.
             Ok(_) => fs::remove_file(&file).map_err(|e| io_error(&file, e))?,
         }
         // Like git, drop the directories this leaves empty; stop at the first non-empty one.
@@ -63,12 +111,12 @@ pub(crate) fn sync<C: FileContent>(
             if fs::remove_dir(d).is_err() {
                 break;
             }
+            known_dirs.remove(d.strip_prefix(workdir).unwrap_or(d));
             dir = d.parent();
         }
     }
 
     // Removals first, so that no added path collides with a removed directory or file.
-    let mut index = repo.index().map_err(|e| index_error("", e))?;
     let _trusted = TrustedIds::new();
     for change in changes.iter().filter(|c| c.new_id.is_none()) {
         index
@@ -78,7 +126,6 @@ pub(crate) fn sync<C: FileContent>(
     let had_conflicts = index.has_conflicts();
     // In batches (bounding what is held at once): directories, and whatever is in the
     // way of a file, in order; then the files.
-    let mut known_dirs = HashSet::new();
     let upserts: Vec<(&str, Oid, &C)> = changes
         .iter()
         .filter_map(|c| Some((c.path.as_str(), c.new_id?, files.get(&c.path)?)))
@@ -89,21 +136,11 @@ pub(crate) fn sync<C: FileContent>(
             let rel = Path::new(path);
             let file = workdir.join(path);
             if let Some(parent) = rel.parent() {
-                create_dirs(workdir, parent, &mut known_dirs).map_err(|blocked| match blocked {
-                    Blocked::Io(path, e) => io_error(&path, e),
-                    Blocked::NotDir(path) => GitError::WorktreeBlocked {
-                        commit,
-                        refname: refname.to_owned(),
-                        path,
-                    },
-                })?;
+                walk_dirs(workdir, parent, &mut known_dirs, true).map_err(blocked_error)?;
             }
             match fs::symlink_metadata(&file) {
                 Ok(meta) if meta.is_dir() => {
                     fs::remove_dir(&file).map_err(|e| io_error(&file, e))?
-                }
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    fs::remove_file(&file).map_err(|e| io_error(&file, e))?
                 }
                 _ => {}
             }
@@ -136,7 +173,7 @@ pub(crate) fn sync<C: FileContent>(
                 .map_err(|e| index_error(path, e))?;
         }
     }
-    index.write().map_err(|e| index_error("", e))
+    Ok(())
 }
 
 /// While alive, libgit2 adds index entries without looking their blobs up in the object
@@ -158,52 +195,129 @@ impl Drop for TrustedIds {
     }
 }
 
-/// Writes `content` to `file` as a regular, non-executable file and returns
-/// its metadata.
-fn write_file(file: &Path, content: &[u8]) -> std::io::Result<fs::Metadata> {
-    fs::write(file, content)?;
-    let meta = fs::symlink_metadata(file)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode();
-        if mode & 0o111 != 0 {
-            fs::set_permissions(file, fs::Permissions::from_mode(mode & !0o111))?;
-            return fs::symlink_metadata(file);
-        }
-    }
-    Ok(meta)
+/// Where [`write_file`] writes `file` before renaming it into place: beside it, hidden.
+pub(crate) fn temp_path(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    file.with_file_name(format!(".{name}.rampart-tmp"))
 }
 
-/// Why a directory could not be created.
-enum Blocked {
+/// Removes what a killed [`write_file`] of `file` may have left.
+pub(crate) fn remove_temp(file: &Path) -> std::io::Result<()> {
+    crate::update_record::remove_if_present(&temp_path(file))
+}
+
+/// Writes `content` to `file` as a regular, non-executable file and returns its metadata.
+/// The file is written whole or not at all: to a new file beside it (never through a link
+/// left there), then renamed over it, so no reader — and no run after a kill — sees it
+/// half-written. Not flushed to disk, as git does not flush the files of a checkout.
+fn write_file(file: &Path, content: &[u8]) -> std::io::Result<fs::Metadata> {
+    let temp = temp_path(file);
+    remove_temp(file)?;
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut out| out.write_all(content))
+        .and_then(|()| fs::rename(&temp, file));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    fs::symlink_metadata(file)
+}
+
+/// Why a directory on the way to a work-tree path cannot be used (repository-relative).
+pub(crate) enum Blocked {
     /// The file system refused.
     Io(PathBuf, std::io::Error),
-    /// Something other than a directory is in the way.
+    /// Something other than a directory or a link is in the way.
     NotDir(PathBuf),
+    /// A symbolic link is in the way.
+    Link(PathBuf),
 }
 
-/// Makes sure `workdir/rel` is a real directory (not a symlink), creating it
-/// and its parents as needed; `known` caches directories already checked.
-fn create_dirs(workdir: &Path, rel: &Path, known: &mut HashSet<PathBuf>) -> Result<(), Blocked> {
+/// Walks the directories of `rel` (repository-relative) below `workdir`, never following a
+/// link: `Ok(true)` when each is a real directory, `Ok(false)` when one is missing (unless
+/// `create`: then it is made). `known` caches directories already checked.
+pub(crate) fn walk_dirs(
+    workdir: &Path,
+    rel: &Path,
+    known: &mut HashSet<PathBuf>,
+    create: bool,
+) -> Result<bool, Blocked> {
     if rel.as_os_str().is_empty() || known.contains(rel) {
-        return Ok(());
+        return Ok(true);
     }
-    if let Some(parent) = rel.parent() {
-        create_dirs(workdir, parent, known)?;
+    if let Some(parent) = rel.parent()
+        && !walk_dirs(workdir, parent, known, create)?
+    {
+        return Ok(false);
     }
     let dir = workdir.join(rel);
     match fs::symlink_metadata(&dir) {
         Ok(meta) if meta.is_dir() => {}
-        Ok(_) => return Err(Blocked::NotDir(dir)),
+        Ok(meta) if meta.file_type().is_symlink() => return Err(Blocked::Link(rel.to_owned())),
+        Ok(_) => return Err(Blocked::NotDir(rel.to_owned())),
+        Err(e) if e.kind() == ErrorKind::NotFound && !create => return Ok(false),
         Err(e) if e.kind() == ErrorKind::NotFound => match fs::create_dir(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => {}
-            Err(e) => return Err(Blocked::Io(dir, e)),
+            Err(e) => return Err(Blocked::Io(rel.to_owned(), e)),
         },
-        Err(e) => return Err(Blocked::Io(dir, e)),
+        Err(e) => return Err(Blocked::Io(rel.to_owned(), e)),
     }
     known.insert(rel.to_owned());
+    Ok(true)
+}
+
+/// Refuses, before anything is committed, a symbolic link or another non-directory where
+/// the directory of one of `paths` belongs in the work tree ([`GitError::OutputBlocked`]),
+/// except a file that `deleted` says goes away first (`None`: links only, before the
+/// deletions are known). A link is never written or deleted
+/// through (it may point anywhere on the machine) nor silently replaced (someone put it
+/// there, maybe to send the output elsewhere): the user removes it, and rampart writes
+/// the directory.
+pub(crate) fn check_dirs<'p>(
+    workdir: &Path,
+    paths: impl IntoIterator<Item = &'p str>,
+    deleted: Option<&HashSet<&str>>,
+) -> Result<(), GitError> {
+    let mut known = HashSet::new();
+    let mut last_parent = "";
+    for path in paths {
+        let parent = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if parent == last_parent {
+            continue;
+        }
+        last_parent = parent;
+        match walk_dirs(workdir, Path::new(parent), &mut known, false) {
+            Ok(_) => {}
+            Err(Blocked::Link(rel)) => {
+                return Err(GitError::OutputBlocked {
+                    path: rel.to_string_lossy().into_owned(),
+                    link: true,
+                });
+            }
+            Err(Blocked::NotDir(rel)) => {
+                let rel = rel.to_string_lossy().into_owned();
+                if deleted.is_some_and(|deleted| !deleted.contains(rel.as_str())) {
+                    return Err(GitError::OutputBlocked {
+                        path: rel,
+                        link: false,
+                    });
+                }
+            }
+            Err(Blocked::Io(rel, source)) => {
+                return Err(GitError::ReadWorktree {
+                    path: workdir.join(rel),
+                    source,
+                });
+            }
+        }
+    }
     Ok(())
 }
 
@@ -267,6 +381,7 @@ pub(crate) fn drift<C: FileContent>(
     drop(paths);
 
     let mut found = BTreeMap::new();
+    let mut known_dirs = HashSet::new();
     for (batch_no, batch) in wanted.chunks(WRITE_BATCH).enumerate() {
         // The file system answers in parallel; the index (not shared between threads) is
         // consulted in order.
@@ -290,6 +405,21 @@ pub(crate) fn drift<C: FileContent>(
                     Some(DriftKind::Modified)
                 }
                 Ok(meta) if recorded.holds(n, path, content.id(), &meta) => None,
+                // Not read through a link on the way (what it points to is no file of
+                // the work tree).
+                Ok(_)
+                    if !matches!(
+                        walk_dirs(
+                            workdir,
+                            Path::new(path).parent().unwrap_or(Path::new("")),
+                            &mut known_dirs,
+                            false
+                        ),
+                        Ok(true)
+                    ) =>
+                {
+                    Some(DriftKind::Modified)
+                }
                 Ok(_) => {
                     let on_disk = fs::read(&file).map_err(|e| read_error(file, e))?;
                     (blob_id(&on_disk) != content.id()).then_some(DriftKind::Modified)
@@ -301,6 +431,10 @@ pub(crate) fn drift<C: FileContent>(
         }
     }
     for prefix in &prefixes {
+        let dir = Path::new(prefix.trim_end_matches('/'));
+        if !matches!(walk_dirs(workdir, dir, &mut known_dirs, false), Ok(true)) {
+            continue; // missing, or a link that is not followed
+        }
         let mut on_disk = Vec::new();
         list_files(&workdir.join(prefix), prefix, &mut on_disk)
             .map_err(|(path, e)| read_error(path, e))?;
@@ -314,6 +448,56 @@ pub(crate) fn drift<C: FileContent>(
         .into_iter()
         .map(|(path, kind)| Drift { path, kind })
         .collect())
+}
+
+/// The work-tree contents of the paths `changes` write or delete (`changes` about to be
+/// committed on the checked-out branch) that are neither the old nor the new commit's: the
+/// user's edits that the new commit took in, which a repair after a kill may overwrite
+/// (see [`crate::finish_interrupted_update`]). Files whose stat data match their index
+/// entry hold the old blob and are not read.
+pub(crate) fn seen_before(
+    repo: &Repository,
+    changes: &[Change],
+) -> Result<Vec<(String, Oid)>, GitError> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(Vec::new());
+    };
+    let mut order: Vec<&Change> = changes.iter().collect();
+    order.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    order.dedup_by(|a, b| a.path == b.path);
+    let paths: Vec<&str> = order.iter().map(|c| c.path.as_str()).collect();
+    let recorded = Recorded::read(repo, &paths);
+    let stats: Vec<Option<fs::Metadata>> = order
+        .par_iter()
+        .map(|c| fs::symlink_metadata(workdir.join(&c.path)).ok())
+        .collect();
+    let mut known = HashSet::new();
+    let mut seen = Vec::new();
+    for (n, (change, meta)) in order.iter().zip(stats).enumerate() {
+        let Some(meta) = meta.filter(fs::Metadata::is_file) else {
+            continue;
+        };
+        if change
+            .old_id
+            .is_some_and(|old| recorded.holds(n, &change.path, old, &meta))
+        {
+            continue;
+        }
+        let parent = Path::new(&change.path).parent().unwrap_or(Path::new(""));
+        if !matches!(walk_dirs(workdir, parent, &mut known, false), Ok(true)) {
+            continue;
+        }
+        let file = workdir.join(&change.path);
+        let bytes = fs::read(&file).map_err(|source| GitError::ReadWorktree {
+            path: file.clone(),
+            source,
+        })?;
+        let id = blob_id(&bytes);
+        if Some(id) != change.old_id && Some(id) != change.new_id {
+            seen.push((change.path.clone(), id));
+        }
+    }
+    Ok(seen)
 }
 
 /// What the index records of the work tree: a file whose stat data still match its entry
@@ -480,8 +664,39 @@ pub(crate) fn restore<C: FileContent>(
             new_id,
         });
     }
-    sync(&repo, commit, &refname, &changes, files)?;
+    in_place(&repo, commit, &refname, &changes, files)?;
     Ok(found)
+}
+
+/// Writes `changes` into the work tree and index without moving the branch, refusing a
+/// link on the way first, and recording the update while it runs.
+fn in_place<C: FileContent>(
+    repo: &Repository,
+    commit: Oid,
+    refname: &str,
+    changes: &[Change],
+    files: &BTreeMap<String, C>,
+) -> Result<(), GitError> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(());
+    };
+    check_dirs(
+        workdir,
+        changes.iter().map(|c| c.path.as_str()),
+        Some(&HashSet::new()),
+    )?;
+    let record = UpdateRecord {
+        refname: refname.to_owned(),
+        commit,
+        update: Update::InPlace {
+            paths: changes.iter().map(|c| c.path.clone()).collect(),
+        },
+        seen: Vec::new(),
+        lock: None,
+    };
+    let guard = UpdateGuard::begin(repo, record)?;
+    sync(repo, &guard, commit, refname, changes, files)?;
+    guard.finish()
 }
 
 /// See [`crate::stage_files`].
@@ -506,5 +721,5 @@ pub(crate) fn stage<C: FileContent>(
             new_id: Some(id),
         });
     }
-    sync(&repo, commit, &refname, &changes, files)
+    in_place(&repo, commit, &refname, &changes, files)
 }

@@ -205,11 +205,25 @@ pub fn pass(
 }
 
 /// The repository lock, shared with `rampart render`, `new` and `rotate`.
+/// A work-tree update that a killed run left behind is finished first, so the pass reads
+/// the inputs the branch holds.
 fn lock(repo: &Path, wait: Duration) -> Result<RepoLock> {
-    RepoLock::acquire(repo, "rampart serve", wait, |holder| {
+    let lock = RepoLock::acquire(repo, "rampart serve", wait, |holder| {
         tracing::info!(%holder, "waiting for another rampart run to finish");
     })
-    .context("cannot take the repository lock for a rotation pass")
+    .context("cannot take the repository lock for a rotation pass")?;
+    if let Some(recovery) = rampart_git::finish_interrupted_update(repo, &lock)? {
+        tracing::warn!(
+            commit = %recovery.commit,
+            branch = %recovery.refname,
+            outcome = ?recovery.outcome,
+            restored = recovery.restored.len(),
+            kept = ?recovery.kept,
+            removed_lock = recovery.removed_lock.is_some(),
+            "finished the work-tree update of a rampart run that was killed"
+        );
+    }
+    Ok(lock)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 pub(super) fn run(args: ClusterConfigArgs) -> Result<ExitCode> {
     let repo = &args.repo;
+    super::finish_interrupted_unlocked(repo)?;
     let config = inputs::load_config(repo)?;
     if !config.environments.contains(&args.env) {
         bail!(

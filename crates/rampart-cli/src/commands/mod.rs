@@ -81,7 +81,19 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
     for cause in error.chain().skip(1) {
         eprintln!("  caused by: {cause}");
     }
-    eprintln!("nothing was committed");
+    let committed = error
+        .chain()
+        .find_map(|e| e.downcast_ref::<GitError>())
+        .and_then(GitError::committed);
+    match committed {
+        // The commit stands; the work tree and index lag it, which the next run repairs.
+        Some((commit, refname)) => eprintln!(
+            "the commit {} on {} stands, but the work tree and index were not fully updated to it: fix the cause above and run `rampart render` (or any rampart command that commits), which finishes the update first",
+            &commit.to_string()[..10],
+            refname.strip_prefix("refs/heads/").unwrap_or(refname)
+        ),
+        None => eprintln!("nothing was committed"),
+    }
     ExitCode::FAILURE
 }
 
@@ -188,9 +200,72 @@ pub fn lock_repository(repo: &Path, purpose: &str, args: &CommitArgs) -> Result<
             args.lock_timeout
         )
     };
-    match RepoLock::acquire(repo, purpose, wait, waiting) {
-        Ok(lock) => Ok(Some(lock)),
-        Err(GitError::Open { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
+    let lock = match RepoLock::acquire(repo, purpose, wait, waiting) {
+        Ok(lock) => lock,
+        Err(GitError::Open { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    finish_interrupted(repo, &lock)?;
+    Ok(Some(lock))
+}
+
+/// How long a command that only reads waits for the repository lock, when it finds a
+/// work-tree update to finish first.
+const READ_LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// For commands that read the work tree without committing (`plan`, `render --check`,
+/// `netmap`, `cluster-config`): finishes a work-tree update a killed run left behind, so
+/// they read what the branch holds. Takes the repository lock only when there is one.
+pub fn finish_interrupted_unlocked(repo: &Path) -> Result<()> {
+    if !rampart_git::update_interrupted(repo) {
+        return Ok(());
     }
+    let waiting = |holder: &rampart_git::LockHolder| {
+        eprintln!("waiting for another rampart run to finish ({holder})")
+    };
+    let lock = RepoLock::acquire(
+        repo,
+        "rampart (finishing an interrupted update)",
+        READ_LOCK_WAIT,
+        waiting,
+    )?;
+    finish_interrupted(repo, &lock)
+}
+
+/// Finishes a work-tree update a killed run left behind (see
+/// [`rampart_git::finish_interrupted_update`]) and says what it did on stderr.
+fn finish_interrupted(repo: &Path, lock: &RepoLock) -> Result<()> {
+    let Some(recovery) = rampart_git::finish_interrupted_update(repo, lock)? else {
+        return Ok(());
+    };
+    let short = &recovery.commit.to_string()[..10];
+    let branch = recovery
+        .refname
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&recovery.refname);
+    if let Some(lock) = &recovery.removed_lock {
+        eprintln!(
+            "removed {}: the index lock of a rampart run that was killed while holding it",
+            lock.display()
+        );
+    }
+    match recovery.outcome {
+        rampart_git::RecoveryOutcome::Finished => {
+            eprintln!(
+                "repaired the work tree and index: a rampart run was killed after committing {short} on {branch}; {} file(s) brought up to that commit",
+                recovery.restored.len()
+            );
+            for path in &recovery.kept {
+                eprintln!(
+                    "  kept {}: changed since that run, so left as it is (an uncommitted change: `git diff -- {path}`)",
+                    rampart_deliver::inputs::display(repo, path)
+                );
+            }
+        }
+        rampart_git::RecoveryOutcome::NothingLagged => {}
+        rampart_git::RecoveryOutcome::Superseded => eprintln!(
+            "note: a rampart run was killed while updating the work tree to {short} on {branch}, which has moved (or is no longer checked out) since; the work tree was left as it is: see `git status`"
+        ),
+    }
+    Ok(())
 }

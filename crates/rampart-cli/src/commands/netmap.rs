@@ -7,6 +7,7 @@ use rampart_deliver::netmap::{format_json, format_mermaid, format_text, network_
 use std::process::ExitCode;
 
 pub(super) fn run(args: NetmapArgs) -> Result<ExitCode> {
+    super::finish_interrupted_unlocked(&args.repo.repo)?;
     let maps = network_maps(
         &args.repo.repo,
         args.repo.blueprints.as_ref(),

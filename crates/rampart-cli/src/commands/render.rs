@@ -47,6 +47,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    super::finish_interrupted_unlocked(repo)?;
     let rendered = render_repo(
         repo,
         args.repo.blueprints.as_ref(),
@@ -75,6 +76,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
 }
 
 pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
+    super::finish_interrupted_unlocked(&args.repo.repo)?;
     let rendered = render_repo(
         &args.repo.repo,
         args.repo.blueprints.as_ref(),
