@@ -27,6 +27,7 @@ mod onto;
 mod pack_file;
 mod paths;
 mod plan;
+mod receive_pack;
 mod remote;
 #[cfg(test)]
 mod remote_http_tests;
@@ -52,8 +53,8 @@ pub use error::GitError;
 pub use git2::Oid;
 pub use lock::{LockHolder, RepoLock};
 pub use onto::{
-    OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
-    foreign_commits, head_commit, merge_base, same_tree,
+    OntoRequest, author_email, branch_name_is_valid, changed_paths, changes_against,
+    commit_message, commit_onto, first_parent, foreign_commits, head_commit, merge_base, same_tree,
 };
 pub use remote::{
     PushRequest, clone_repository, fetch_branches, has_remote, push_commit, redact_url,
