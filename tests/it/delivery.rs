@@ -1,11 +1,12 @@
 //! GitOps delivery end to end: `render`/`new` with `--push` and `--pr` against real Git
-//! remotes on disk (bare repositories over `file://`, and through `git daemon` where the
-//! server's hooks must run) and a GitHub API mocked with wiremock.
+//! remotes on disk (bare repositories over `file://`, and through `git daemon` where pushes
+//! race: a server's compare-and-swap) and a GitHub API mocked with wiremock.
 
 use crate::support::{Repo, State, git, rampart_bin};
+use rampart_testkit::GitDaemon;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use tempfile::TempDir;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -18,42 +19,7 @@ pub(crate) struct Setup {
     pub(crate) repo: Repo,
     pub(crate) remote_dir: TempDir,
     pub(crate) bare: PathBuf,
-    _daemon: Option<Daemon>,
-}
-
-/// `git daemon` serving the bare remote with pushes enabled: unlike `file://`, where
-/// libgit2 writes the objects itself, a push through it runs the server's hooks.
-struct Daemon {
-    child: Child,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_daemon(base: &Path) -> (Daemon, String) {
-    let port = crate::support::free_port();
-    // The daemon binary itself: killing a `git daemon` wrapper would leave it running.
-    let exec_path = git(base, &["--exec-path"]).trim().to_string();
-    let child = Command::new(Path::new(&exec_path).join("git-daemon"))
-        .args(["--reuseaddr", "--listen=127.0.0.1", "--export-all"])
-        .arg(format!("--port={port}"))
-        .arg("--enable=receive-pack")
-        .arg(format!("--base-path={}", base.display()))
-        .arg(base)
-        .spawn()
-        .expect("start git daemon");
-    let daemon = Daemon { child };
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (daemon, format!("git://127.0.0.1:{port}/remote.git"));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
-    panic!("git daemon did not start");
+    _daemon: Option<GitDaemon>,
 }
 
 impl Setup {
@@ -74,8 +40,8 @@ impl Setup {
         repo.git(&["remote", "add", "origin", &file_url]);
         repo.git(&["push", "-q", "origin", "main"]);
         let daemon = served.then(|| {
-            let (daemon, url) = start_daemon(remote_dir.path());
-            repo.git(&["remote", "set-url", "origin", &url]);
+            let daemon = GitDaemon::serve(remote_dir.path());
+            repo.git(&["remote", "set-url", "origin", &daemon.url("remote.git")]);
             daemon
         });
         Setup {
@@ -84,6 +50,14 @@ impl Setup {
             bare,
             _daemon: daemon,
         }
+    }
+
+    /// The URL `origin` reaches the remote at (`git://…` when served, else `file://…`).
+    pub(crate) fn url(&self) -> String {
+        self.repo
+            .git(&["remote", "get-url", "origin"])
+            .trim()
+            .to_owned()
     }
 
     /// Runs rampart in the repository with the forge token in the environment.

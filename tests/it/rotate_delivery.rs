@@ -16,7 +16,12 @@ use wiremock::MockServer;
 const CACHE_KEY: &str = "shop/api/cache";
 
 /// `setup` with every environment on `bao`, committed, rendered and pushed to `main`.
-fn delivered_setup(delivery: &str, served: bool, bao: &OpenBao, extra_secret: bool) -> Setup {
+pub(crate) fn delivered_setup(
+    delivery: &str,
+    served: bool,
+    bao: &OpenBao,
+    extra_secret: bool,
+) -> Setup {
     let s = Setup::new(delivery, served);
     use_vault(&s.repo, &bao.addr());
     if extra_secret {

@@ -171,7 +171,8 @@ fn two_services_rotate_on_schedule_once_push_the_pins_and_stop_cleanly_mid_rotat
     let bao = OpenBao::start();
     let moto = Moto::start();
     let proxy = CrashProxy::start(bao.port(), None);
-    let s = Setup::new("  baseBranch: main\n", false);
+    // Both push through a Git server: its compare-and-swap is what keeps them apart.
+    let s = Setup::new("  baseBranch: main\n", true);
     use_vault(&s.repo, &proxy.url());
     // The AWS secret of app `web` rotates every minute too (dev: moto's us-east-1, where
     // the testkit's requests create it).
@@ -409,9 +410,9 @@ fn serve_clones_into_its_work_directory_and_reuses_the_clone() {
 #[test]
 fn in_a_cluster_a_lease_decides_the_active_replica_across_separate_clones() {
     let api = rampart_testkit::LeaseApi::start();
-    let s = Setup::new("  baseBranch: main\n", false);
+    let s = Setup::new("  baseBranch: main\n", true);
     let pods = tempfile::TempDir::new().unwrap();
-    let url = format!("file://{}", s.bare.display());
+    let url = s.url();
     // Each replica has its own clone (as pods do): no lock file is shared, only the Lease.
     let start = |pod: &str| {
         let port = crate::support::free_port();

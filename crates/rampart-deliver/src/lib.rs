@@ -61,11 +61,13 @@ pub enum Event<'a> {
     CombinedInputsInvalid { on: &'a str },
     /// The remote already holds what the inputs render (`onto`: `remote/branch`).
     NothingToDeliver { onto: &'a str },
-    /// The remote moved during the push: fetching and rendering again.
+    /// The remote moved during the push (or, `lost`, replaced the commit just pushed):
+    /// fetching and rendering again.
     Retrying {
         remote: &'a str,
         attempt: u32,
         max_retries: u32,
+        lost: Option<Oid>,
     },
     /// `commit` was pushed to `remote`/`branch`, changing `changes` files.
     Pushed {
@@ -77,6 +79,14 @@ pub enum Event<'a> {
     /// `remote`/`branch` already held this change at `commit`.
     AlreadyThere {
         commit: Oid,
+        remote: &'a str,
+        branch: &'a str,
+    },
+    /// `remote`/`branch` held `replaced`, another Rampart run's delivery of the same change
+    /// (another clone or replica with the same selection), not the commit this repository
+    /// last pushed there: this run's commit replaces it.
+    ReplacedOtherRun {
+        replaced: Oid,
         remote: &'a str,
         branch: &'a str,
     },

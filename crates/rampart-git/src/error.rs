@@ -432,6 +432,47 @@ pub enum GitError {
         output: String,
     },
 
+    /// A push to a remote on this machine (a path or `file://` URL, pushed through
+    /// `git push`) could not be run or reported nothing for the reference.
+    #[error("cannot push to {url}: {reason}")]
+    LocalPush {
+        /// The remote's path.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// A push went through, but the remote now holds neither the pushed commit nor a
+    /// commit built on it: another writer replaced it (a remote that does not compare the
+    /// old value under lock). Fetch and deliver again.
+    #[error(
+        "pushed {commit} to {refname}, but the remote now holds {}, which does not contain it: another writer replaced the update (lost update)",
+        found.map_or_else(|| "no branch".to_owned(), |id| id.to_string())
+    )]
+    LostUpdate {
+        /// Full remote reference name.
+        refname: String,
+        /// The commit pushed.
+        commit: Oid,
+        /// Where the remote reference is now.
+        found: Option<Oid>,
+    },
+
+    /// A push went through, but the server reports it replaced something else than the
+    /// commit the push expected: that commit is no longer on the branch.
+    #[error(
+        "{refname} on the remote was updated, but the server reports it replaced `{replaced}` instead of {}: recover that commit from the remote's reflog or its author",
+        expected.map_or_else(|| "no branch".to_owned(), |id| id.to_string())
+    )]
+    UnexpectedReplace {
+        /// Full remote reference name.
+        refname: String,
+        /// What the push expected to replace.
+        expected: Option<Oid>,
+        /// The server's summary of the update.
+        replaced: String,
+    },
+
     /// A commit could not be signed; nothing was written.
     #[error("cannot sign the commit with {program}: {reason}")]
     Signing {

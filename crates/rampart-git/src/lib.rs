@@ -27,6 +27,7 @@ mod onto;
 mod pack_file;
 mod paths;
 mod plan;
+mod receive_pack;
 mod recover;
 mod remote;
 #[cfg(test)]
@@ -54,8 +55,8 @@ pub use error::GitError;
 pub use git2::Oid;
 pub use lock::{LockHolder, RepoLock};
 pub use onto::{
-    OntoRequest, author_email, branch_name_is_valid, changes_against, commit_onto, first_parent,
-    foreign_commits, head_commit, merge_base, same_tree,
+    OntoRequest, author_email, branch_name_is_valid, changed_paths, changes_against,
+    commit_message, commit_onto, first_parent, foreign_commits, head_commit, merge_base, same_tree,
 };
 pub use recover::{Recovery, RecoveryOutcome, update_interrupted};
 pub use remote::{

@@ -141,6 +141,39 @@ pub fn same_tree(repo_dir: &Path, a: Oid, b: Oid) -> Result<bool, GitError> {
     Ok(tree_of(&repo, a)?.id() == tree_of(&repo, b)?.id())
 }
 
+/// The paths whose content differs between the trees of commits `from` (`None`: an empty
+/// tree) and `to`, in diff order.
+pub fn changed_paths(repo_dir: &Path, from: Option<Oid>, to: Oid) -> Result<Vec<String>, GitError> {
+    let repo = open(repo_dir)?;
+    let old = from.map(|id| tree_of(&repo, id)).transpose()?;
+    let new = tree_of(&repo, to)?;
+    let diff_error = |source| GitError::ReadObject {
+        id: to,
+        path: String::new(),
+        source,
+    };
+    let diff = repo
+        .diff_tree_to_tree(old.as_ref(), Some(&new), None)
+        .map_err(diff_error)?;
+    Ok(diff
+        .deltas()
+        .filter_map(|delta| {
+            delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect())
+}
+
+/// The message of a commit (lossily decoded).
+pub fn commit_message(repo_dir: &Path, commit: Oid) -> Result<String, GitError> {
+    let repo = open(repo_dir)?;
+    let commit = find_commit(&repo, commit)?;
+    Ok(String::from_utf8_lossy(commit.message_bytes()).into_owned())
+}
+
 /// The first parent of a commit, `None` for a root commit.
 pub fn first_parent(repo_dir: &Path, commit: Oid) -> Result<Option<Oid>, GitError> {
     let repo = open(repo_dir)?;

@@ -219,34 +219,116 @@ struct PushState {
 }
 
 /// Pushes `req.commit` to `req.branch` on `req.remote`, only if the remote branch is at
-/// `req.expected`.
+/// `req.expected`, then proves it: the remote branch is at the commit pushed (or at a
+/// commit built on it), and the update replaced `req.expected`.
+///
+/// The update is a compare-and-swap on the server: over the network the server compares
+/// the old value the push sends (the lease); a remote on this machine (a path or
+/// `file://` URL) is pushed through `git push`, whose `receive-pack` does the same under
+/// the reference's lock (libgit2 would write the reference without comparing).
 ///
 /// Errors: [`GitError::RemoteMoved`] when the lease does not hold or the update is not a
-/// fast-forward (fetch and try again), [`GitError::PushRejected`] when the server refuses
-/// the reference for another reason (e.g. a `pre-receive` hook; git2's push itself
-/// reports success then), [`GitError::Authentication`] / [`GitError::HostKey`] /
-/// [`GitError::Transport`] when the connection fails. Local branches are not touched.
+/// fast-forward (fetch and try again), [`GitError::LostUpdate`] when the remote no longer
+/// holds the commit right after the push (fetch and try again),
+/// [`GitError::PushRejected`] when the server refuses the reference for another reason
+/// (e.g. a `pre-receive` hook; git2's push itself reports success then),
+/// [`GitError::Authentication`] / [`GitError::HostKey`] / [`GitError::Transport`] /
+/// [`GitError::LocalPush`] when the connection fails. Local branches are not touched.
 pub fn push_commit(
     repo_dir: &Path,
     req: &PushRequest<'_>,
     creds: &Credentials,
 ) -> Result<(), GitError> {
-    let repo = open(repo_dir)?;
-    let mut remote = find_remote(&repo, req.remote)?;
-    // libgit2 pushes to `remote.<name>.pushurl` when it is set: name that host.
-    let url =
-        String::from_utf8_lossy(remote.pushurl_bytes().unwrap_or(remote.url_bytes())).into_owned();
-    let refname = format!("refs/heads/{}", req.branch);
     if !git2::Branch::name_is_valid(req.branch).unwrap_or(false) {
         return Err(GitError::InvalidBranch {
             branch: req.branch.to_owned(),
         });
     }
+    let refname = format!("refs/heads/{}", req.branch);
+    let repo = open(repo_dir)?;
+    let mut remote = find_remote(&repo, req.remote)?;
+    // libgit2 pushes to `remote.<name>.pushurl` when it is set: name that host.
+    let url =
+        String::from_utf8_lossy(remote.pushurl_bytes().unwrap_or(remote.url_bytes())).into_owned();
+    match crate::receive_pack::local_path(&url) {
+        Some(path) => {
+            // Checked first to name where the branch is; `receive-pack` checks it again
+            // under the lock.
+            let found = listed_tip(&mut remote, &url, &refname, creds)?;
+            if found != req.expected {
+                return Err(GitError::RemoteMoved {
+                    refname,
+                    expected: req.expected,
+                    found,
+                });
+            }
+            crate::receive_pack::push(&repo, &path, req, &refname)?;
+        }
+        None => push_over_network(&mut remote, &url, req, &refname, creds)?,
+    }
+    verify_pushed(&repo, repo_dir, req, &refname, creds)
+}
+
+/// Where the remote's `refname` is, as it lists it now (`None`: absent).
+fn listed_tip(
+    remote: &mut Remote<'_>,
+    url: &str,
+    refname: &str,
+    creds: &Credentials,
+) -> Result<Option<Oid>, GitError> {
+    let state = RefCell::new(AuthState::default());
+    let fail = |source| transport_error("push to", url, &state, source);
+    let callbacks = auth_callbacks(creds, &state, url);
+    let connection = remote
+        .connect_auth(Direction::Push, Some(callbacks), None)
+        .map_err(fail)?;
+    let heads = connection.list().map_err(fail)?;
+    Ok(heads
+        .iter()
+        .find(|head| head.name() == refname)
+        .map(|head| head.oid()))
+}
+
+/// Proves a push went through: the remote branch, fetched again, is at the commit pushed
+/// or at a commit built on it (someone may have pushed on top since); else the update was
+/// lost ([`GitError::LostUpdate`]).
+fn verify_pushed(
+    repo: &Repository,
+    repo_dir: &Path,
+    req: &PushRequest<'_>,
+    refname: &str,
+    creds: &Credentials,
+) -> Result<(), GitError> {
+    let tips = fetch_branches(repo_dir, req.remote, &[req.branch], creds)?;
+    let found = tips.get(req.branch).copied().flatten();
+    let contains = found.is_some_and(|tip| {
+        tip == req.commit || repo.graph_descendant_of(tip, req.commit).unwrap_or(false)
+    });
+    if contains {
+        return Ok(());
+    }
+    Err(GitError::LostUpdate {
+        refname: refname.to_owned(),
+        commit: req.commit,
+        found,
+    })
+}
+
+/// Pushes over libgit2's smart transports (SSH, HTTPS, git://), where the server compares
+/// the old value sent with the update.
+fn push_over_network(
+    remote: &mut Remote<'_>,
+    url: &str,
+    req: &PushRequest<'_>,
+    refname: &str,
+    creds: &Credentials,
+) -> Result<(), GitError> {
+    let refname = refname.to_owned();
     let state = RefCell::new(AuthState::default());
     let push_state = RefCell::new(PushState::default());
     let expected = req.expected;
     let result = {
-        let mut callbacks = auth_callbacks(creds, &state, &url);
+        let mut callbacks = auth_callbacks(creds, &state, url);
         callbacks.push_negotiation(|updates| {
             for update in updates {
                 let found = (!update.src().is_zero()).then(|| update.src());
@@ -295,7 +377,7 @@ pub fn push_commit(
                 found: None,
             });
         }
-        return Err(transport_error("push to", &url, &state, source));
+        return Err(transport_error("push to", url, &state, source));
     }
     let status = push_state
         .statuses
@@ -323,7 +405,7 @@ pub fn push_commit(
 }
 
 /// Whether a per-reference rejection means the branch moved (fetch and retry helps).
-fn is_stale(reason: &str) -> bool {
+pub(crate) fn is_stale(reason: &str) -> bool {
     let reason = reason.to_ascii_lowercase();
     [
         "non-fast-forward",
@@ -332,13 +414,15 @@ fn is_stale(reason: &str) -> bool {
         "failed to update ref",
         "failed to lock",
         "cannot lock ref",
+        // A branch created by another push meanwhile (libgit2's own wording).
+        "already exists",
     ]
     .iter()
     .any(|needle| reason.contains(needle))
 }
 
 /// Server output without progress noise, each line as the server printed it.
-fn clean_output(output: &str) -> String {
+pub(crate) fn clean_output(output: &str) -> String {
     output
         .split(['\n', '\r'])
         .map(str::trim_end)
@@ -386,6 +470,9 @@ mod tests {
         assert!(is_stale("failed to update ref"));
         assert!(is_stale("non-fast-forward"));
         assert!(is_stale("fetch first"));
+        assert!(is_stale(
+            "failed to write reference 'refs/heads/rampart/x': a reference with that name already exists"
+        ));
         assert!(!is_stale("pre-receive hook declined"));
         assert!(!is_stale("protected branch hook declined"));
     }

@@ -251,6 +251,59 @@ fn a_remote_that_moved_after_the_fetch_is_detected_and_the_retry_succeeds() -> T
     Ok(())
 }
 
+#[test]
+fn a_push_to_a_path_remote_is_compared_under_the_lock_against_a_concurrent_git_push() -> TestResult
+{
+    let s = setup()?;
+    // The remote as a plain path (the setup's is `file://`): both are on this machine.
+    git(
+        &s.local,
+        &["remote", "set-url", "origin", &s.bare.display().to_string()],
+    )?;
+    // Another clone has a commit ready, and pushes it while ours is being received.
+    let other = s._tmp.path().join("other");
+    git(
+        s._tmp.path(),
+        &["clone", "-q", &s.bare.display().to_string(), "other"],
+    )?;
+    std::fs::write(other.join("theirs.txt"), "theirs\n")?;
+    git(&other, &["add", "."])?;
+    git(&other, &["commit", "-q", "-m", "theirs"])?;
+    let theirs = git(&other, &["rev-parse", "HEAD"])?;
+    let marker = s._tmp.path().join("raced");
+    let hook = s.bare.join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n[ -e {marker} ] && exit 0\ntouch {marker}\nenv -i PATH=\"$PATH\" HOME=\"$HOME\" sh -c 'cd {other} && git push -q origin HEAD:main' >&2\nexit 0\n",
+            marker = marker.display(),
+            other = other.display(),
+        ),
+    )?;
+    Command::new("chmod").arg("+x").arg(&hook).status()?;
+
+    let ours = change_onto(&s.local, s.first, "ours.txt", "ours\n")?;
+    let err = push_commit(
+        &s.local,
+        &PushRequest {
+            remote: "origin",
+            commit: ours,
+            branch: "main",
+            expected: Some(s.first),
+            force: true,
+        },
+        &Credentials::default(),
+    )
+    .err();
+    assert!(marker.exists(), "the remote's hook ran");
+    assert!(
+        matches!(err, Some(GitError::RemoteMoved { .. })),
+        "the lease must fail under the lock, not replace their commit: {err:?}"
+    );
+    assert_eq!(git(&s.bare, &["rev-parse", "main"])?, theirs, "theirs kept");
+    Ok(())
+}
+
 /// `git daemon` serving the directory of `bare` with pushes enabled (unlike `file://`,
 /// where libgit2 writes the objects itself, pushes through it run the server's hooks).
 struct Daemon {

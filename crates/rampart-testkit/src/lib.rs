@@ -1,7 +1,7 @@
 //! Real servers for tests: [`OpenBao`] (dev mode, KV v2 at `secret/`), [`Moto`] (AWS Secrets
-//! Manager) and [`Postgres`] (and [`LeaseApi`], the one Kubernetes API that cannot run
-//! here, shaped on the real one), each started by the test that needs it on a free loopback port,
-//! in its own temporary directory, and stopped when the handle is dropped.
+//! Manager), [`Postgres`], [`GitDaemon`] (Git remotes that take pushes) and [`LeaseApi`] (the
+//! one Kubernetes API that cannot run here, shaped on the real one), each started by the test
+//! that needs it on a free loopback port, and stopped when the handle is dropped.
 //!
 //! Nothing here relies on a server that happens to be running: every test starts its own, so
 //! tests run in parallel. A missing tool is a panic that names the package that installs it
@@ -24,6 +24,7 @@
 
 mod blackhole;
 mod crash_proxy;
+mod git_daemon;
 mod http;
 mod lease_api;
 mod moto;
@@ -33,6 +34,7 @@ mod process;
 
 pub use blackhole::Blackhole;
 pub use crash_proxy::CrashProxy;
+pub use git_daemon::GitDaemon;
 pub use http::{Response, send};
 pub use lease_api::LeaseApi;
 pub use moto::Moto;

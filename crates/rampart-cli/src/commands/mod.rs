@@ -130,8 +130,17 @@ pub fn print_event(event: Event<'_>) {
             remote,
             attempt,
             max_retries,
+            lost: None,
         } => eprintln!(
             "{remote} moved while pushing; fetching and rendering again onto its new head (retry {attempt} of {max_retries})"
+        ),
+        Event::Retrying {
+            remote,
+            attempt,
+            max_retries,
+            lost: Some(commit),
+        } => eprintln!(
+            "{remote} no longer holds {commit}, pushed a moment ago: another writer replaced it (lost update); fetching and rendering again onto its new head (retry {attempt} of {max_retries})"
         ),
         Event::Pushed {
             commit,
@@ -149,6 +158,14 @@ pub fn print_event(event: Event<'_>) {
         } => outln!(
             "{remote}/{branch} already holds this change at {}",
             short(commit)
+        ),
+        Event::ReplacedOtherRun {
+            replaced,
+            remote,
+            branch,
+        } => eprintln!(
+            "{remote}/{branch} held {}, another rampart run's delivery of the same change (another clone or replica): replacing it with this run's",
+            short(replaced)
         ),
         Event::PushedPlain { remote, branch } => {
             outln!("your checkout is unchanged: `git pull` to bring {remote}/{branch} into it")

@@ -15,6 +15,7 @@ pub(crate) mod branch;
 mod describe;
 mod rerender;
 
+use crate::render::Rendered;
 use crate::{Event, Reporter, Title};
 use anyhow::{Context, Result, bail};
 use rampart_git::{
@@ -163,7 +164,15 @@ fn forge(d: &Delivery, token: Option<&Secret>) -> Result<rampart_forge::Forge> {
 
 /// What to tell the user after a failed delivery, by cause.
 fn advice(error: &GitError, remote: &str) -> String {
-    let unchanged = "nothing was pushed, and your local branches and work tree are unchanged";
+    let unchanged = match error {
+        GitError::UnexpectedReplace { .. } => {
+            "the commit was pushed, but not as expected; your local branches and work tree are unchanged"
+        }
+        GitError::LostUpdate { .. } => {
+            "what was pushed is no longer on the remote, and your local branches and work tree are unchanged"
+        }
+        _ => "nothing was pushed, and your local branches and work tree are unchanged",
+    };
     let what = match error {
         GitError::ForeignCommits { branch, .. } | GitError::BranchRewritten { branch, .. } => format!(
             "review the commits on {branch}: merge or close its pull request, or delete the branch (`git push {remote} --delete {branch}`), then run again"
@@ -172,7 +181,8 @@ fn advice(error: &GitError, remote: &str) -> String {
         GitError::Authentication { .. } => "check the token (delivery.tokenEnv / delivery.tokenFile) or the SSH key, and that it may push to the repository".to_owned(),
         GitError::HostKey { .. } => "verify the server's host key out of band, then add it to known_hosts or pin it with delivery.ssh.hostKeyFingerprint".to_owned(),
         GitError::Conflict { .. } => format!("someone changed the same files on {remote}: `git pull`, then run again"),
-        GitError::RemoteMoved { .. } => "the remote branch keeps moving: run again later, or raise delivery.maxRetries".to_owned(),
+        GitError::RemoteMoved { .. } | GitError::LostUpdate { .. } => "the remote branch keeps moving: run again later, or raise delivery.maxRetries".to_owned(),
+        GitError::UnexpectedReplace { .. } => format!("look at {remote}'s branch: the commit named above was replaced; push it again if it is still wanted"),
         GitError::RemoteConfig { .. } => format!("configure the remote: `git remote add {remote} URL`"),
         _ => "run again once the cause above is fixed".to_owned(),
     };
@@ -383,9 +393,19 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
         rendered.store_cache();
         let started = std::time::Instant::now();
         let outcome = match &*target {
-            Target::Rampart(branch) => {
-                push_branch(d, remote, branch, tips.base, commit, &creds, &our_email)
-            }
+            Target::Rampart(branch) => push_branch(
+                d,
+                &RampartPush {
+                    remote,
+                    branch,
+                    base_tip: tips.base,
+                    commit,
+                    our_email: &our_email,
+                    change_id,
+                    rendered: &rendered,
+                },
+                &creds,
+            ),
             Target::Plain(branch) => rampart_git::push_commit(
                 d.repo,
                 &PushRequest {
@@ -400,22 +420,29 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
             .map(|()| Pushed::Pushed {
                 commit,
                 previous: tips.target,
+                over_other_run: false,
             }),
         };
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "pushed");
         match outcome {
             Ok(pushed) => break (pushed, changes, rendered),
-            Err(GitError::RemoteMoved { .. }) if attempt < max_retries => {
+            Err(ref e @ (GitError::RemoteMoved { .. } | GitError::LostUpdate { .. }))
+                if attempt < max_retries =>
+            {
                 attempt += 1;
                 report(Event::Retrying {
                     remote,
                     attempt,
                     max_retries,
+                    lost: match e {
+                        GitError::LostUpdate { commit, .. } => Some(*commit),
+                        _ => None,
+                    },
                 });
                 tips = fetch(d, remote, &base, plain, &creds)
                     .map_err(|e| e.context(format!("{remote}/{base} changed while delivering")))?;
             }
-            Err(e @ GitError::RemoteMoved { .. }) => {
+            Err(e @ (GitError::RemoteMoved { .. } | GitError::LostUpdate { .. })) => {
                 let advice = advice(&e, remote);
                 return Err(anyhow::Error::new(e).context(format!(
                     "gave up after {} attempt(s): {remote}/{} kept moving. {advice}",
@@ -429,7 +456,18 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
     let (target, _) = target.expect("named on the first attempt");
     let branch = target.branch();
     let (commit, previous) = match pushed {
-        Pushed::Pushed { commit, previous } => {
+        Pushed::Pushed {
+            commit,
+            previous,
+            over_other_run,
+        } => {
+            if over_other_run && let Some(replaced) = previous {
+                report(Event::ReplacedOtherRun {
+                    replaced,
+                    remote,
+                    branch,
+                });
+            }
             report(Event::Pushed {
                 commit,
                 remote,
@@ -501,56 +539,79 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
 
 /// What the push of a Rampart branch did.
 enum Pushed {
-    /// The branch now points at this new commit; it was at `previous`.
-    Pushed { commit: Oid, previous: Option<Oid> },
+    /// The branch now points at this new commit; it was at `previous`, which was another
+    /// Rampart run's delivery of the same change when `over_other_run`.
+    Pushed {
+        commit: Oid,
+        previous: Option<Oid>,
+        over_other_run: bool,
+    },
     /// The branch already held the same change on the same base.
     AlreadyThere(Oid),
 }
 
-/// Pushes `commit` to the Rampart branch `branch`: creates it, or replaces Rampart's own
-/// earlier commit(s) there. Refuses a branch with anyone else's commits (by trailer,
-/// author and committer), and one that is not at the commit this repository last pushed
-/// there (when it pushed there before).
-fn push_branch(
-    d: &Delivered<'_>,
-    remote: &str,
-    branch: &str,
+/// A commit to push to a Rampart branch.
+struct RampartPush<'a> {
+    remote: &'a str,
+    branch: &'a str,
+    /// The base branch's tip the commit is built on.
     base_tip: Oid,
     commit: Oid,
+    our_email: &'a str,
+    /// The change's id (the value of its [`TRAILER`]).
+    change_id: &'a str,
+    /// What the commit was built from: the files Rampart writes and the prefixes it owns.
+    rendered: &'a Rendered,
+}
+
+/// Pushes `p.commit` to the Rampart branch `p.branch`: creates it, or replaces Rampart's
+/// own earlier commit(s) there. Refuses a branch with anyone else's commits (by trailer,
+/// author and committer), and one that is not at the commit this repository last pushed
+/// there (when it pushed there before) unless it holds the same change already, or another
+/// Rampart run's delivery of the same change (see [`other_runs_delivery`]).
+fn push_branch(
+    d: &Delivered<'_>,
+    p: &RampartPush<'_>,
     creds: &Credentials,
-    our_email: &str,
 ) -> Result<Pushed, GitError> {
+    let (remote, branch) = (p.remote, p.branch);
     let tips = rampart_git::fetch_branches(d.repo, remote, &[branch], creds)?;
     let current = tips.get(branch).copied().flatten();
+    let mut over_other_run = false;
     if let Some(tip) = current {
         let foreign =
-            rampart_git::foreign_commits(d.repo, tip, Some(base_tip), TRAILER, our_email)?;
+            rampart_git::foreign_commits(d.repo, tip, Some(p.base_tip), TRAILER, p.our_email)?;
         if !foreign.is_empty() {
             return Err(GitError::ForeignCommits {
                 branch: branch.to_owned(),
                 commits: foreign,
             });
         }
+        // The same change on the same base: whoever pushed it (this repository earlier, or
+        // another clone or replica at the same moment), nothing is left to do.
+        if rampart_git::first_parent(d.repo, tip)? == Some(p.base_tip)
+            && rampart_git::same_tree(d.repo, tip, p.commit)?
+        {
+            return Ok(Pushed::AlreadyThere(tip));
+        }
         if let Some(expected) = rampart_git::delivered_tip(d.repo, remote, branch)?
             && expected != tip
         {
-            return Err(GitError::BranchRewritten {
-                branch: branch.to_owned(),
-                expected,
-                found: tip,
-            });
-        }
-        if rampart_git::first_parent(d.repo, tip)? == Some(base_tip)
-            && rampart_git::same_tree(d.repo, tip, commit)?
-        {
-            return Ok(Pushed::AlreadyThere(tip));
+            if !other_runs_delivery(d.repo, tip, p)? {
+                return Err(GitError::BranchRewritten {
+                    branch: branch.to_owned(),
+                    expected,
+                    found: tip,
+                });
+            }
+            over_other_run = true;
         }
     }
     rampart_git::push_commit(
         d.repo,
         &PushRequest {
             remote,
-            commit,
+            commit: p.commit,
             branch,
             expected: current,
             force: current.is_some(),
@@ -558,9 +619,33 @@ fn push_branch(
         creds,
     )?;
     Ok(Pushed::Pushed {
-        commit,
+        commit: p.commit,
         previous: current,
+        over_other_run,
     })
+}
+
+/// Whether `tip` (by Rampart's identity, with its trailer: checked before) is another
+/// Rampart run's delivery of the same change — another clone or replica with the same
+/// selection — rather than a person's edit under Rampart's identity: its trailer names
+/// this change, and it changes only files Rampart renders or owns on its parent. Such a
+/// commit is replaced like this repository's own: the change is rendered afresh onto the
+/// base, from what the backends and the remote hold now.
+fn other_runs_delivery(repo: &Path, tip: Oid, p: &RampartPush<'_>) -> Result<bool, GitError> {
+    let message = rampart_git::commit_message(repo, tip)?;
+    let ours = format!("{TRAILER}: {}", p.change_id);
+    if !message.lines().any(|line| line.trim_end() == ours) {
+        return Ok(false);
+    }
+    let parent = rampart_git::first_parent(repo, tip)?;
+    let touched = rampart_git::changed_paths(repo, parent, tip)?;
+    Ok(touched.iter().all(|path| {
+        p.rendered.files.contains_key(path)
+            || p.rendered
+                .owned
+                .iter()
+                .any(|prefix| path.starts_with(prefix.as_str()))
+    }))
 }
 
 /// The commit message: title, touched units, and the trailer that marks it as Rampart's.
