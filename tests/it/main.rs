@@ -27,6 +27,8 @@ mod render_cache;
 mod render_flow;
 mod rotate;
 mod rotate_delivery;
+mod rotate_kill;
+mod rotate_shared;
 mod secret_guard;
 mod secrets;
 mod serve;
