@@ -352,3 +352,37 @@ fn rendered_policies_parse_with_vaults_own_parser_and_iam_documents_pass_parliam
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// No Kubernetes auth method on the server: the run names the missing mount and how to
+/// enable it, applies nothing (not even the policies), and does not speak of commits.
+#[test]
+fn backend_apply_without_the_kubernetes_auth_method_names_the_mount_and_applies_nothing() {
+    let bao = OpenBao::start();
+    let repo = Repo::init();
+    use_vault(&repo, &bao.addr());
+    repo.rampart(&["render"]).ok();
+    let out = apply(&repo, bao.root_token(), &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    for expected in [
+        "no Kubernetes auth method is enabled at auth/kubernetes/",
+        "`bao auth enable -path=kubernetes kubernetes`",
+        "`vault auth enable -path=kubernetes kubernetes`",
+        "nothing was applied",
+    ] {
+        assert!(out.stderr.contains(expected), "{expected}: {}", out.stderr);
+    }
+    assert!(
+        !out.stderr.contains("nothing was committed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("no handler for route"),
+        "{}",
+        out.stderr
+    );
+    let policy = bao
+        .request("GET", "/v1/sys/policies/acl/rampart-shop", None)
+        .unwrap();
+    assert_eq!(policy.status, 404, "no policy was written: {}", policy.body);
+}

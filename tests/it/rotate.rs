@@ -299,6 +299,30 @@ fn bad_selectors_and_a_missing_token_are_clear_errors() {
     assert_eq!(repo.state(), before);
 }
 
+/// Prod's rotator logs in with Kubernetes auth, which needs a pod's ServiceAccount token:
+/// run outside a cluster, the failure points at the setting and at `auth: token`.
+#[test]
+fn kubernetes_auth_outside_a_cluster_points_at_the_setting_and_at_auth_token() {
+    let bao = OpenBao::start();
+    let repo = setup(&bao.addr(), &bao);
+    let line = repo
+        .read("environments/prod.yaml")
+        .lines()
+        .position(|l| l.trim_start().starts_with("auth: kubernetes"))
+        .expect("prod's rotator auth")
+        + 1;
+    let out = rotate(&repo, &bao, &["--env", "prod"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    for expected in [
+        format!(
+            "environments/prod.yaml:{line}: secretStores.vault.rotator.auth of environment prod is `kubernetes`"
+        ),
+        "set `auth: token` there and provide VAULT_TOKEN".to_owned(),
+    ] {
+        assert!(out.stdout.contains(&expected), "{expected}: {}", out.stdout);
+    }
+}
+
 /// The process is SIGKILLed before each of its requests to OpenBao in turn; a rerun
 /// always converges on exactly one new version, pinned, with the old pin still readable.
 #[test]

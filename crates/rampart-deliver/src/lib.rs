@@ -15,6 +15,7 @@ pub mod inputs;
 pub mod netmap;
 pub mod no_follow;
 pub mod pins;
+pub mod remote_pins;
 pub mod render;
 mod render_cache;
 pub mod title;

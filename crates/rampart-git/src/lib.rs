@@ -61,6 +61,7 @@ pub use onto::{
 pub use recover::{Recovery, RecoveryOutcome, update_interrupted};
 pub use remote::{
     PushRequest, clone_repository, fetch_branches, has_remote, push_commit, redact_url,
+    tracking_tip,
 };
 pub use signing::Signer;
 pub use snapshot::read_commit_files;

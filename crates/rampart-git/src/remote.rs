@@ -71,6 +71,12 @@ pub fn has_remote(repo_dir: &Path, name: &str) -> Result<bool, GitError> {
     Ok(open(repo_dir)?.find_remote(name).is_ok())
 }
 
+/// Where the remote-tracking branch `refs/remotes/<remote>/<branch>` points: the remote's
+/// branch as last fetched (or pushed), without asking the remote; `None` if never fetched.
+pub fn tracking_tip(repo_dir: &Path, remote: &str, branch: &str) -> Result<Option<Oid>, GitError> {
+    crate::commit::commit_of(&open(repo_dir)?, &format!("refs/remotes/{remote}/{branch}"))
+}
+
 /// `[host]:port` for an SSH URL on another port than 22, else `host`: how known_hosts
 /// names it.
 fn known_hosts_name(url: &str, host: &str) -> String {

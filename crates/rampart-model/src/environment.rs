@@ -44,6 +44,10 @@ pub struct Environment {
     /// (checklist 2.6: test network policies in staging before production).
     #[serde(default)]
     pub network_tests: bool,
+    /// Where `secretStores.vault.rotator.auth` is written (`environments/prod.yaml:31`), for
+    /// messages about the rotator's login: set when the file is parsed, not a field of it.
+    #[serde(skip)]
+    pub rotator_auth_at: Option<String>,
 }
 
 /// `networkPolicy:` of an environment.

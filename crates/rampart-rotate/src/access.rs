@@ -142,6 +142,35 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// How to enable the Kubernetes auth method at `mount`, for messages.
+fn enable_advice(mount: &str) -> String {
+    format!(
+        "enable it with `bao auth enable -path={mount} kubernetes` (Vault: `vault auth enable -path={mount} kubernetes`), configure it (`bao write auth/{mount}/config kubernetes_host=https://<API server>`), then run `rampart backend apply` again — or set secretStores.vault.auth.mountPath to where it is enabled"
+    )
+}
+
+/// Refuses, before anything is applied, when no Kubernetes auth method is enabled at
+/// `mount` (the roles would fail with "no handler for route"). A token that may not list
+/// the auth methods skips the check: the role writes then say the same.
+async fn check_auth_mount(client: &VaultClient, mount: &str) -> Result<(), String> {
+    let mount = mount.trim_matches('/');
+    let Ok(methods) = vaultrs::sys::auth::list(client).await else {
+        return Ok(());
+    };
+    match methods.get(&format!("{mount}/")) {
+        Some(m) if m.mount_type == "kubernetes" => Ok(()),
+        Some(m) => Err(format!(
+            "auth/{mount}/ is a `{}` auth method, not `kubernetes`: the Kubernetes auth roles cannot be written there; {}; nothing was applied",
+            m.mount_type,
+            enable_advice(mount)
+        )),
+        None => Err(format!(
+            "no Kubernetes auth method is enabled at auth/{mount}/ (secretStores.vault.auth.mountPath), which the roles need; {}; nothing was applied",
+            enable_advice(mount)
+        )),
+    }
+}
+
 /// What `apply` would change, in the order it would.
 pub async fn plan(
     client: &VaultClient,
@@ -182,6 +211,9 @@ pub async fn plan(
                 after: after.clone(),
             });
         }
+    }
+    if !d.roles.is_empty() {
+        check_auth_mount(client, d.auth_mount).await?;
     }
     let roles = match vaultrs::auth::kubernetes::role::list(client, d.auth_mount).await {
         Ok(list) => list.keys,
@@ -261,13 +293,22 @@ pub async fn plan(
     Ok(changes)
 }
 
-/// Makes `changes` (from [`plan`]), in order.
+/// A change that failed, after the ones before it were made.
+#[derive(Debug)]
+pub struct ApplyError {
+    /// How many of the changes (from the first, in order) were made.
+    pub applied: usize,
+    /// Why the next one failed, and how to fix it where known.
+    pub message: String,
+}
+
+/// Makes `changes` (from [`plan`]), in order; stops at the first that fails.
 pub async fn apply(
     client: &VaultClient,
     d: &DesiredAccess<'_>,
     changes: &[AccessChange],
-) -> Result<(), String> {
-    for change in changes {
+) -> Result<(), ApplyError> {
+    for (applied, change) in changes.iter().enumerate() {
         let what = change.to_string();
         let result = match change {
             AccessChange::Policy { name, after, .. } => {
@@ -304,7 +345,17 @@ pub async fn apply(
                 vaultrs::kv2::config::set(client, mount, Some(&mut request)).await
             }
         };
-        result.map_err(|e| failed(&what, &e))?;
+        result.map_err(|e| {
+            let mut message = failed(&what, &e);
+            if matches!(change, AccessChange::Role { .. }) && not_found(&e) {
+                let mount = d.auth_mount.trim_matches('/');
+                message.push_str(&format!(
+                    " — no Kubernetes auth method answers at auth/{mount}/; {}",
+                    enable_advice(mount)
+                ));
+            }
+            ApplyError { applied, message }
+        })?;
     }
     Ok(())
 }

@@ -37,16 +37,10 @@ impl Backend for AnyBackend {
         }
     }
 
-    async fn protect(
-        &self,
-        key: &str,
-        remote: &Remote,
-        pinned: &str,
-        keep: u32,
-    ) -> Result<(), RotateError> {
+    async fn protect(&self, remote: &Remote, job: &crate::Job) -> Result<(), RotateError> {
         match self {
-            AnyBackend::Vault(b) => b.protect(key, remote, pinned, keep).await,
-            AnyBackend::Aws(b) => b.protect(key, remote, pinned, keep).await,
+            AnyBackend::Vault(b) => b.protect(remote, job).await,
+            AnyBackend::Aws(b) => b.protect(remote, job).await,
         }
     }
 

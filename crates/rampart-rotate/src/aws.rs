@@ -12,14 +12,17 @@ use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+mod labels;
+
+use labels::LabelPlan;
+
 const CURRENT: &str = "AWSCURRENT";
 const PENDING: &str = "AWSPENDING";
+const PREVIOUS: &str = "AWSPREVIOUS";
 
-/// One region's Secrets Manager, for one environment.
+/// One region's Secrets Manager.
 pub struct Aws {
     client: Client,
-    /// The staging label that marks the version Git pins in this environment.
-    pin_label: String,
 }
 
 /// A version as `ListSecretVersionIds` shows it.
@@ -32,11 +35,10 @@ impl Aws {
     /// A client for `region` with the SDK's default credential chain; `AWS_ENDPOINT_URL`
     /// and `AWS_ENDPOINT_URL_SECRETS_MANAGER` are honoured (a local emulator, a VPC
     /// endpoint). HTTPS through rustls with ring.
-    pub async fn connect(region: &str, environment: &str) -> Aws {
+    pub async fn connect(region: &str) -> Aws {
         Aws::load(
             aws_config::defaults(aws_config::BehaviorVersion::latest()),
             region,
-            environment,
         )
         .await
     }
@@ -45,7 +47,6 @@ impl Aws {
     /// the default chain: for tests, which cannot set process-wide variables.
     pub async fn connect_with_endpoint(
         region: &str,
-        environment: &str,
         endpoint: &str,
         access_key_id: &str,
         secret_access_key: &str,
@@ -60,10 +61,10 @@ impl Aws {
         let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(endpoint)
             .credentials_provider(credentials);
-        Aws::load(loader, region, environment).await
+        Aws::load(loader, region).await
     }
 
-    async fn load(loader: aws_config::ConfigLoader, region: &str, environment: &str) -> Aws {
+    async fn load(loader: aws_config::ConfigLoader, region: &str) -> Aws {
         crate::tls::install_ring_provider();
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
@@ -77,7 +78,6 @@ impl Aws {
             .await;
         Aws {
             client: Client::new(&config),
-            pin_label: format!("rampart-pinned-{environment}"),
         }
     }
 
@@ -218,8 +218,10 @@ impl Backend for Aws {
             message: "no version is labelled AWSCURRENT".to_owned(),
             kind: BackendErrorKind::Other,
         })?;
-        let pending = holding(PENDING)
-            .filter(|p| p.id != current.id)
+        let pending_on_current = current.stages.iter().any(|s| s == PENDING);
+        let pending = versions
+            .iter()
+            .find(|v| v.id != current.id && v.stages.iter().any(|s| s == PENDING))
             .map(|p| p.id.clone());
         let (written, data) = self.get(key, &current.id).await?;
         Ok(Remote {
@@ -229,6 +231,8 @@ impl Backend for Aws {
             pending,
             max_versions: None,
             cas_required: false,
+            held: versions.iter().map(|v| v.id.clone()).collect(),
+            pending_on_current,
             labels: versions.into_iter().map(|v| (v.id, v.stages)).collect(),
         })
     }
@@ -237,38 +241,31 @@ impl Backend for Aws {
         self.get(key, version).await?.1
     }
 
-    async fn protect(
-        &self,
-        key: &str,
-        remote: &Remote,
-        pinned: &str,
-        _keep: u32,
-    ) -> Result<(), RotateError> {
-        // As inspected just before. A label moved since makes the move below fail (its
+    async fn protect(&self, remote: &Remote, job: &crate::Job) -> Result<(), RotateError> {
+        let key = job.remote_key.as_str();
+        // As inspected just before. A label moved since makes a move below fail (its
         // RemoveFromVersionId no longer holds it): the secret fails before anything is
         // staged, and the next run reads afresh.
-        let versions = &remote.labels;
-        if !versions.iter().any(|(id, _)| id == pinned) {
+        if !remote.held.contains(&job.pinned) {
             return Err(RotateError::PinMissing {
                 key: key.to_owned(),
-                pinned: pinned.to_owned(),
+                pinned: job.pinned.clone(),
                 reason: "no such VersionId".to_owned(),
             });
         }
-        let holder = versions
-            .iter()
-            .find(|(_, stages)| stages.contains(&self.pin_label));
-        match holder {
-            Some((id, _)) if id == pinned => Ok(()),
-            other => Ok(self
-                .move_label(
-                    key,
-                    &self.pin_label,
-                    Some(pinned),
-                    other.map(|(id, _)| id.as_str()),
-                )
-                .await?),
+        let plan = LabelPlan::new(remote, job);
+        if let Some((pinned, by)) = plan.unlabelled_after_rotation() {
+            return Err(RotateError::PinWouldLoseLabel {
+                key: key.to_owned(),
+                pinned: pinned.to_owned(),
+                by: by.to_owned(),
+            });
         }
+        for m in plan.moves {
+            self.move_label(key, &m.label, Some(&m.to), m.from.as_deref())
+                .await?;
+        }
+        Ok(())
     }
 
     async fn stage(
@@ -299,7 +296,12 @@ impl Backend for Aws {
             self.move_label(key, CURRENT, Some(version), Some(&remote.current))
                 .await?;
         }
-        if staged_now || remote.pending.as_deref() == Some(version) {
+        // Also when a stopped run moved AWSCURRENT but left AWSPENDING on the version.
+        let pending_left = remote
+            .labels
+            .iter()
+            .any(|(id, stages)| id == version && stages.iter().any(|s| s == PENDING));
+        if staged_now || remote.pending.as_deref() == Some(version) || pending_left {
             self.move_label(key, PENDING, None, Some(version)).await?;
         }
         Ok(())

@@ -22,6 +22,12 @@ pub struct Remote {
     /// AWS: every version id with its staging labels, as listed by `inspect` (so that
     /// protecting the pin needs no second listing).
     pub labels: Vec<(String, Vec<String>)>,
+    /// The versions a reader can still get (Vault: neither pruned, deleted nor destroyed;
+    /// AWS: every listed version), so a pin already gone is told apart from one at risk.
+    pub held: Vec<String>,
+    /// AWS: `AWSPENDING` sits on the current version too — a rotation that moved
+    /// `AWSCURRENT` but was stopped before it removed `AWSPENDING`.
+    pub pending_on_current: bool,
     /// The current version's properties when `inspect` had to read that version anyway
     /// (AWS: its write time comes from there), so the engine need not read it again.
     pub current_data: Option<SecretData>,
@@ -42,16 +48,15 @@ pub trait Backend: Send + Sync {
         version: &str,
     ) -> impl Future<Output = Result<SecretData, BackendError>> + Send;
 
-    /// Makes sure writing one more version cannot destroy `pinned` (Vault: `cas_required`
-    /// and a `max_versions` of at least `keep`, never lowered; AWS: a staging label that
-    /// follows the pin, so the version is never deprecated). Refuses (see
-    /// [`crate::RotateError::PinWouldBeDropped`]) when it cannot.
+    /// Makes sure writing one more version cannot destroy the job's pin nor any other
+    /// version Git pins for the key ([`crate::Job::also_pinned`]) (Vault: `cas_required` and
+    /// a `max_versions` of at least `keep_versions`, never lowered; AWS: a staging label on
+    /// every pin, so none is deprecated). Refuses, changing nothing, when it cannot (see
+    /// [`crate::RotateError::PinWouldBeDropped`], [`crate::RotateError::PinGone`]).
     fn protect(
         &self,
-        key: &str,
         remote: &Remote,
-        pinned: &str,
-        keep: u32,
+        job: &crate::Job,
     ) -> impl Future<Output = Result<(), crate::RotateError>> + Send;
 
     /// Writes `data` as a new version built on `remote.current` (Vault: check-and-set on

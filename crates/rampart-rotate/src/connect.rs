@@ -39,7 +39,8 @@ pub async fn connect(env: &Environment, backend: SecretBackend) -> Result<AnyBac
                 Some(RotatorAuth::Kubernetes { role, mount_path }) => VaultAuth::Kubernetes {
                     mount: mount_path.to_owned(),
                     role: role.to_owned(),
-                    jwt: read_token(SERVICE_ACCOUNT_TOKEN)?,
+                    jwt: read_token(SERVICE_ACCOUNT_TOKEN)
+                        .map_err(|e| outside_a_cluster(env, &e))?,
                 },
             };
             Vault::connect(&vault.server, &vault.kv_mount, auth)
@@ -51,9 +52,22 @@ pub async fn connect(env: &Environment, backend: SecretBackend) -> Result<AnyBac
             let Some(aws) = &stores.aws else {
                 return Err(format!("environment {} has no secretStores.aws", env.name));
             };
-            Ok(AnyBackend::Aws(Aws::connect(&aws.region, &env.name).await))
+            Ok(AnyBackend::Aws(Aws::connect(&aws.region).await))
         }
     }
+}
+
+/// Why Kubernetes auth cannot log in here (no ServiceAccount token: not in a pod), where
+/// the setting is and how to log in outside a cluster.
+fn outside_a_cluster(env: &Environment, cause: &str) -> String {
+    let at = env
+        .rotator_auth_at
+        .clone()
+        .unwrap_or_else(|| format!("environments/{}.yaml", env.name));
+    format!(
+        "{at}: secretStores.vault.rotator.auth of environment {} is `kubernetes`, which logs in with the ServiceAccount token of a pod in the cluster, and {cause}; to run rampart outside the cluster, set `auth: token` there and provide VAULT_TOKEN (or BAO_TOKEN) or `tokenFile`",
+        env.name
+    )
 }
 
 /// The token in `VAULT_TOKEN` or `BAO_TOKEN`, trimmed, if either holds one.

@@ -116,6 +116,10 @@ async fn generate_version<B: Backend>(
             });
         }
     }
+    // 2b. Pinned already, but a stopped run left AWSPENDING on it: end as a clean run does.
+    if !ahead && remote.pending_on_current && !dry_run {
+        finish_left_over(backend, job, remote).await?;
+    }
     // 3. Due? A version someone else wrote counts as a rotation: pin it until due.
     if !job.force && !job.due.is_due(remote.current_written.as_deref()) {
         tracing::debug!(secret = %job.id, written = remote.current_written.as_deref().unwrap_or("unknown"), "not due");
@@ -135,9 +139,7 @@ async fn generate_version<B: Backend>(
         return Ok(would(job, "would rotate"));
     }
     // 4. Rotate: protect the pin, stage, read back, set and test the target, finish.
-    backend
-        .protect(key, remote, &job.pinned, job.keep_versions)
-        .await?;
+    backend.protect(remote, job).await?;
     let base = read_current(backend, key, remote).await?;
     let mut next = base.clone();
     for g in generate {
@@ -224,6 +226,24 @@ async fn complete<B: Backend>(
         tracing::info!(secret = %job.id, role, "database login with the new credential works");
     }
     backend.finish(&job.remote_key, remote, version).await?;
+    Ok(())
+}
+
+/// The current version, pinned already, still holds `AWSPENDING` (left by a run stopped
+/// between moving `AWSCURRENT` and removing `AWSPENDING`, before that was finished in
+/// the same step): removes it when the version is Rampart's, as a clean run would have.
+async fn finish_left_over<B: Backend>(
+    backend: &B,
+    job: &Job,
+    remote: &Remote,
+) -> Result<(), RotateError> {
+    let data = read_current(backend, &job.remote_key, remote).await?;
+    if data.marker().is_some() {
+        tracing::info!(secret = %job.id, version = %remote.current, "removing the AWSPENDING a stopped rotation left on the current version");
+        backend
+            .finish(&job.remote_key, remote, &remote.current)
+            .await?;
+    }
     Ok(())
 }
 

@@ -39,19 +39,53 @@ pub enum RotateError {
     #[error(transparent)]
     Backend(#[from] BackendError),
 
-    /// The next version would make the backend drop the version Git pins.
+    /// The next version would make the backend drop a version Git pins.
     #[error(
-        "writing version {next} of {key} would make the backend drop version {pinned}, which Git still pins (max_versions {max_versions}); nothing was written"
+        "writing version {next} of {key} would make the backend drop version {pinned}, which Git still pins ({by}; max_versions {max_versions}); nothing was written — raise the key's max_versions or deliver newer pins there first"
     )]
     PinWouldBeDropped {
         /// Remote key.
         key: String,
         /// The pinned version.
         pinned: String,
+        /// Who pins it, e.g. `environment staging in specs/shop.yaml`.
+        by: String,
         /// The version that would be written.
         next: u64,
         /// The key's `max_versions`.
         max_versions: u64,
+    },
+
+    /// Rotating would leave a version Git pins without any AWS staging label.
+    #[error(
+        "{key}: rotating would leave version {pinned}, which Git still pins ({by}), without a staging label, and AWS deletes such versions; nothing was written — deliver the newer pins there first (e.g. git push) and run again"
+    )]
+    PinWouldLoseLabel {
+        /// Remote key.
+        key: String,
+        /// The pinned version.
+        pinned: String,
+        /// Who pins it.
+        by: String,
+    },
+
+    /// The version Git pins is already gone (pruned, deleted or destroyed by whoever wrote
+    /// the newer versions).
+    #[error(
+        "{key}: version {pinned}, which Git pins ({by}), is already gone from the backend (pruned by max_versions, deleted or destroyed); version {current} is current, written by {writer}; nothing was written — pin a version the backend holds (the current one is {current})"
+    )]
+    PinGone {
+        /// Remote key.
+        key: String,
+        /// The pinned version.
+        pinned: String,
+        /// Who pins it.
+        by: String,
+        /// The current version.
+        current: String,
+        /// Who wrote the current version: rampart (and from which version, when) or
+        /// another writer.
+        writer: String,
     },
 
     /// The backend does not hold what Git pins.

@@ -98,6 +98,23 @@ pub struct Job {
     pub due: DueRule,
     /// Versions the backend keeps (Vault `max_versions` at least this).
     pub keep_versions: u32,
+    /// Every other version Git pins for the same key on the same backend (other
+    /// environments sharing it, other requests, the remote base branch): a rotation must
+    /// keep them too.
+    pub also_pinned: Vec<OtherPin>,
+}
+
+/// A version Git pins for a job's key on its backend, besides the job's own pin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherPin {
+    /// The version (Vault number, AWS VersionId).
+    pub version: String,
+    /// Who pins it, for messages: `environment staging in specs/shop.yaml`, or the same
+    /// `on origin/main`.
+    pub by: String,
+    /// AWS: the environment whose `rampart-pinned-<env>` label marks this version (a pin in
+    /// the Git being rotated from); `None` for a pin only the remote base branch holds.
+    pub label_env: Option<String>,
 }
 
 /// `is_due(written)`: see [`DueRule`].

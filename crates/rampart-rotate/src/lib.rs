@@ -2,9 +2,10 @@
 //! optionally changing the credential in PostgreSQL, crash-safely — and reports the
 //! versions Git must pin next. Delivering those pins is the caller's part.
 //!
-//! The invariant: no version that Git pins is ever destroyed or invalidated. Vault writes
-//! use check-and-set and never let `max_versions` prune the pin; AWS pins keep a staging
-//! label; PostgreSQL's alternating users leave the pinned role's password alone.
+//! The invariant: no version that Git pins is ever destroyed or invalidated — pinned by any
+//! environment sharing the backend and key, locally or on the remote base branch. Vault
+//! writes use check-and-set and never let `max_versions` prune a pin; AWS pins keep a
+//! staging label; PostgreSQL's alternating users leave the pinned role's password alone.
 
 pub mod access;
 mod any;
@@ -14,6 +15,7 @@ mod connect;
 mod engine;
 mod error;
 mod job;
+mod other_pins;
 mod pins;
 mod plan;
 mod postgres;
@@ -29,8 +31,9 @@ pub use connect::connect;
 pub use engine::{rotate, rotate_all};
 pub use error::{BackendError, BackendErrorKind, RotateError};
 pub use job::{
-    DueRule, Generate, Job, Outcome, Policy, PostgresStrategy, PostgresTarget, SecretId,
+    DueRule, Generate, Job, OtherPin, Outcome, Policy, PostgresStrategy, PostgresTarget, SecretId,
 };
+pub use other_pins::keep_other_pins;
 pub use pins::pin_versions;
 pub use plan::{Planned, plan};
 pub use postgres::{Endpoint, Login, alternate_role};

@@ -28,8 +28,10 @@ impl std::ops::Deref for Planned {
 }
 
 /// The jobs for `requests` (path and request) in `environments` (or only `only_env`),
-/// limited to `only_secrets` (`NAMESPACE/NAME`) when any are given. An unknown
-/// environment or a selector that names no rotated secret is an error saying so.
+/// limited to `only_secrets` (`NAMESPACE/NAME`) when any are given; each job knows the
+/// other pins of its key on its backend in `requests` (see [`crate::keep_other_pins`]).
+/// An unknown environment or a selector that names no rotated secret is an error saying
+/// so.
 pub fn plan<'a>(
     requests: impl IntoIterator<Item = (&'a str, &'a NamespaceRequest)>,
     environments: &[Environment],
@@ -45,9 +47,10 @@ pub fn plan<'a>(
             names(environments)
         ));
     }
+    let requests: Vec<(&str, &NamespaceRequest)> = requests.into_iter().collect();
     let mut out = Vec::new();
     let mut matched = vec![false; only_secrets.len()];
-    for (path, request) in requests {
+    for &(path, request) in &requests {
         for app in &request.apps {
             for secret in &app.secrets {
                 let Some(rotation) = &secret.rotation else {
@@ -83,6 +86,7 @@ pub fn plan<'a>(
                             force,
                             due: due_rule(rotation.clone()),
                             keep_versions: env.secret_stores.keep_versions(),
+                            also_pinned: Vec::new(),
                         },
                         rotation: rotation.clone(),
                     });
@@ -96,6 +100,7 @@ pub fn plan<'a>(
             only_secrets[i]
         ));
     }
+    crate::keep_other_pins(&mut out, environments, requests, environments, None);
     Ok(out)
 }
 

@@ -80,6 +80,16 @@ pub struct Marker {
     pub at: String,
 }
 
+/// Who wrote a version, from its properties (`None`: they could not be read): Rampart
+/// (with the version it replaced and when) or another writer. Never a value.
+pub(crate) fn writer_of(data: Option<SecretData>) -> String {
+    match data.as_ref().map(SecretData::marker) {
+        Some(Some(m)) => format!("rampart (a rotation from version {} at {})", m.from, m.at),
+        Some(None) => "another writer (it carries no rampart marker)".to_owned(),
+        None => "a writer rampart cannot tell (the version could not be read)".to_owned(),
+    }
+}
+
 impl Marker {
     /// The property's text.
     pub fn render(&self) -> String {

@@ -146,6 +146,12 @@ impl Backend for Vault {
             .versions
             .get(&current.to_string())
             .map(|v| v.created_time.clone());
+        let held = meta
+            .versions
+            .iter()
+            .filter(|(_, v)| !v.destroyed && !deleted(&v.deletion_time))
+            .map(|(number, _)| number.clone())
+            .collect();
         Ok(Remote {
             current: current.to_string(),
             current_written: written,
@@ -153,6 +159,8 @@ impl Backend for Vault {
             max_versions: Some(self.effective_max_versions(key, meta.max_versions).await?),
             cas_required: meta.cas_required,
             labels: Vec::new(),
+            held,
+            pending_on_current: false,
             current_data: None,
         })
     }
@@ -179,34 +187,54 @@ impl Backend for Vault {
         Ok(SecretData::new(map))
     }
 
-    async fn protect(
-        &self,
-        key: &str,
-        remote: &Remote,
-        pinned: &str,
-        keep: u32,
-    ) -> Result<(), RotateError> {
+    async fn protect(&self, remote: &Remote, job: &crate::Job) -> Result<(), RotateError> {
+        let key = job.remote_key.as_str();
         let current: u64 = remote.current.parse().unwrap_or(0);
-        let pin: u64 = pinned.parse().map_err(|_| RotateError::PinMissing {
+        let pin: u64 = job.pinned.parse().map_err(|_| RotateError::PinMissing {
             key: key.to_owned(),
-            pinned: pinned.to_owned(),
+            pinned: job.pinned.clone(),
             reason: "not a KV v2 version number".to_owned(),
         })?;
         if pin == 0 || pin > current {
             return Err(RotateError::PinMissing {
                 key: key.to_owned(),
-                pinned: pinned.to_owned(),
+                pinned: job.pinned.clone(),
                 reason: format!("its current version is {current}"),
             });
         }
+        if !remote.held.contains(&job.pinned) {
+            let writer = crate::value::writer_of(self.read(key, &remote.current).await.ok());
+            return Err(RotateError::PinGone {
+                key: key.to_owned(),
+                pinned: job.pinned.clone(),
+                by: format!("environment {}", job.id.environment),
+                current: remote.current.clone(),
+                writer,
+            });
+        }
         let in_effect = remote.max_versions.unwrap_or(VAULT_DEFAULT_MAX_VERSIONS);
-        let wanted = in_effect.max(u64::from(keep));
+        let wanted = in_effect.max(u64::from(job.keep_versions));
         let next = current + 1;
-        // After writing `next`, KV v2 keeps versions next-max+1 ..= next.
-        if next >= wanted && pin < next + 1 - wanted {
+        // After writing `next`, KV v2 keeps versions next-max+1 ..= next. Every pin still
+        // held must stay: the job's own and every other one of this key on this backend.
+        let oldest_kept = (next + 1).saturating_sub(wanted);
+        let own = (pin, format!("environment {}", job.id.environment));
+        let others = job.also_pinned.iter().filter_map(|other| {
+            if !remote.held.contains(&other.version) {
+                tracing::warn!(key, version = %other.version, by = %other.by, "a version Git pins is already gone from the backend");
+                return None;
+            }
+            Some((other.version.parse::<u64>().ok()?, other.by.clone()))
+        });
+        if let Some((pinned, by)) = std::iter::once(own)
+            .chain(others)
+            .filter(|(v, _)| *v < oldest_kept)
+            .min_by_key(|(v, _)| *v)
+        {
             return Err(RotateError::PinWouldBeDropped {
                 key: key.to_owned(),
-                pinned: pinned.to_owned(),
+                pinned: pinned.to_string(),
+                by,
                 next,
                 max_versions: wanted,
             });
@@ -248,6 +276,15 @@ impl Backend for Vault {
     ) -> Result<(), BackendError> {
         // A KV v2 write is current at once; readers that matter pin versions.
         Ok(())
+    }
+}
+
+/// Whether a version's `deletion_time` has passed (it may lie ahead, with
+/// `delete_version_after`; empty when the version was never deleted).
+fn deleted(deletion_time: &str) -> bool {
+    match chrono::DateTime::parse_from_rfc3339(deletion_time) {
+        Ok(at) => at <= chrono::Utc::now(),
+        Err(_) => false,
     }
 }
 

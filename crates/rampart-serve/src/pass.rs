@@ -88,7 +88,7 @@ pub fn load(src: &Source) -> Result<Loaded> {
         } else {
             (local, inputs, "the work tree".to_owned(), None)
         };
-    let planned = rampart_rotate::plan(
+    let mut planned = rampart_rotate::plan(
         inputs
             .requests
             .iter()
@@ -99,6 +99,10 @@ pub fn load(src: &Source) -> Result<Loaded> {
         false,
     )
     .map_err(anyhow::Error::msg)?;
+    if commit.is_none() {
+        // Read from the work tree: the remote base branch's pins are in force too.
+        rampart_deliver::remote_pins::keep_remote_pins(repo, &inputs, &mut planned)?;
+    }
     Ok(Loaded {
         local,
         inputs,

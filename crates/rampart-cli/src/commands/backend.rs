@@ -33,9 +33,14 @@ pub(super) fn apply(args: BackendApplyArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let client = admin_client(&vault.server).map_err(|e| anyhow!("{}: {e}", vault.server))?;
-    let changes = runtime
-        .block_on(plan(&client, &desired))
-        .map_err(|e| anyhow!("{}: {e}", vault.server))?;
+    let changes = match runtime.block_on(plan(&client, &desired)) {
+        Ok(changes) => changes,
+        Err(e) => {
+            // Nothing is committed by this command: the message says what was applied.
+            eprintln!("error: {} ({}): {e}", vault.server, env.name);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     if changes.is_empty() {
         outln!(
             "{} ({}) already holds Rampart's {} policies and {} roles: nothing changed",
@@ -59,9 +64,29 @@ pub(super) fn apply(args: BackendApplyArgs) -> Result<ExitCode> {
         outln!("dry run: {} change(s), nothing applied", changes.len());
         return Ok(ExitCode::SUCCESS);
     }
-    runtime
-        .block_on(apply_changes(&client, &desired, &changes))
-        .map_err(|e| anyhow!("{}: {e}", vault.server))?;
+    if let Err(e) = runtime.block_on(apply_changes(&client, &desired, &changes)) {
+        for change in &changes[..e.applied] {
+            outln!("{change}");
+        }
+        eprintln!("error: {} ({}): {}", vault.server, env.name, e.message);
+        let (done, not_done) = changes.split_at(e.applied);
+        eprintln!(
+            "applied {} of {} change(s){}; not applied: {}",
+            done.len(),
+            changes.len(),
+            if done.is_empty() {
+                ""
+            } else {
+                " (listed above)"
+            },
+            not_done
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     for change in &changes {
         outln!("{change}");
     }

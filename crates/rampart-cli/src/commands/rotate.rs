@@ -8,6 +8,7 @@ use crate::rotation::{self, Planned};
 use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::pins::{PinDelivery, deliver_pins, new_pins};
+use rampart_deliver::remote_pins::keep_remote_pins;
 use rampart_git::FileSet;
 use rampart_rotate::{Outcome, RotateError};
 use std::io::IsTerminal;
@@ -20,7 +21,8 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
     let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
     let local = inputs::read_worktree(repo, &FileSet::new())?;
     let inputs = Inputs::from_files(repo, &local)?;
-    let planned = match rotation::plan(&inputs, args.env.as_deref(), &args.secrets, args.force) {
+    let mut planned = match rotation::plan(&inputs, args.env.as_deref(), &args.secrets, args.force)
+    {
         Ok(planned) => planned,
         Err(message) => {
             eprintln!("error: {message}");
@@ -30,6 +32,10 @@ pub(super) fn run(args: RotateArgs) -> Result<ExitCode> {
     if planned.is_empty() {
         outln!("nothing to rotate: no secret has a `rotation` policy in the selected environments");
         return Ok(ExitCode::SUCCESS);
+    }
+    // The remote's pins stay in force until a local commit reaches it: keep them too.
+    if let Some(at) = keep_remote_pins(repo, &inputs, &mut planned)? {
+        tracing::info!(%at, "the rotation keeps the versions the remote base branch pins");
     }
 
     let total = planned.len();

@@ -47,9 +47,19 @@ pub fn parse_environment(
     text: &str,
     expected_name: &str,
 ) -> Result<Environment, Diagnostics> {
-    let env = parse_document::<Environment>(file, text)?;
+    let mut env = parse_document::<Environment>(file, text)?;
     let mut report = Report::new(file, text);
     environment::check_environment(&env, expected_name, &mut report);
+    if env
+        .secret_stores
+        .vault
+        .as_ref()
+        .is_some_and(|v| v.rotator.is_some())
+    {
+        let (line, _) =
+            crate::locate::SourceMap::new(text).locate("secretStores.vault.rotator.auth");
+        env.rotator_auth_at = Some(format!("{file}:{line}"));
+    }
     report.finish().map(|()| env)
 }
 

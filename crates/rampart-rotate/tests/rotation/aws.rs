@@ -2,8 +2,8 @@
 
 use crate::support::*;
 use rampart_rotate::{
-    Backend, BackendError, BackendErrorKind, Outcome, Remote, RotateError, SecretData,
-    request_token, rotate,
+    Backend, BackendError, BackendErrorKind, MARKER_PROPERTY, Marker, OtherPin, Outcome, Remote,
+    RotateError, SecretData, request_token, rotate,
 };
 use rampart_testkit::Moto;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -73,14 +73,8 @@ impl Backend for StopsBeforeFinish {
     async fn read(&self, key: &str, version: &str) -> Result<SecretData, BackendError> {
         self.inner.read(key, version).await
     }
-    async fn protect(
-        &self,
-        key: &str,
-        remote: &Remote,
-        pinned: &str,
-        keep: u32,
-    ) -> Result<(), RotateError> {
-        self.inner.protect(key, remote, pinned, keep).await
+    async fn protect(&self, remote: &Remote, job: &rampart_rotate::Job) -> Result<(), RotateError> {
+        self.inner.protect(remote, job).await
     }
     async fn stage(
         &self,
@@ -204,4 +198,164 @@ async fn awspending_left_by_someone_else_is_not_touched() {
     assert!(!err.to_string().contains("lambda-pending-0002"), "{err}");
     let stages = aws_stages(&moto, "shop/db");
     assert!(has(&stages, &first, "AWSCURRENT"), "{stages:?}");
+}
+
+/// Puts a version as Rampart's rotation from `from` does (its request token, the marker)
+/// with AWSPENDING, then moves AWSCURRENT onto it: a run killed between moving AWSCURRENT
+/// and removing AWSPENDING.
+fn stopped_after_awscurrent_moved(moto: &Moto, key: &str, from: &str) -> String {
+    let token = request_token(key, from);
+    let value = serde_json::json!({
+        "username": "app",
+        "password": "staged-by-a-stopped-run-2",
+        MARKER_PROPERTY: Marker { from: from.to_owned(), at: "2026-03-02T03:00:00Z".to_owned() }.render(),
+    });
+    let put = serde_json::json!({
+        "SecretId": key, "ClientRequestToken": token,
+        "SecretString": value.to_string(), "VersionStages": ["AWSPENDING"],
+    });
+    let out = moto
+        .secrets_manager("PutSecretValue", &put.to_string())
+        .expect("put");
+    assert_eq!(out.status, 200, "{}", out.body);
+    let stage = serde_json::json!({
+        "SecretId": key, "VersionStage": "AWSCURRENT",
+        "MoveToVersionId": token, "RemoveFromVersionId": from,
+    });
+    let out = moto
+        .secrets_manager("UpdateSecretVersionStage", &stage.to_string())
+        .expect("move AWSCURRENT");
+    assert_eq!(out.status, 200, "{}", out.body);
+    token
+}
+
+fn holders(stages: &serde_json::Map<String, serde_json::Value>, label: &str) -> Vec<String> {
+    stages
+        .iter()
+        .filter(|(id, _)| has(stages, id, label))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_run_stopped_after_awscurrent_moved_is_resumed_to_the_state_of_a_clean_run() {
+    let moto = Moto::start();
+    let first = aws_create(&moto, "shop/db", SEED);
+    let token = stopped_after_awscurrent_moved(&moto, "shop/db", &first);
+    let stages = aws_stages(&moto, "shop/db");
+    assert!(has(&stages, &token, "AWSCURRENT") && has(&stages, &token, "AWSPENDING"));
+
+    let aws = aws(&moto).await;
+    let job = generate_job("shop/db", &first);
+    let outcome = rotate(&aws, &job, false).await.expect("resume");
+    assert_eq!(
+        outcome,
+        Outcome::Resumed {
+            old: first.clone(),
+            new: token.clone()
+        }
+    );
+    let stages = aws_stages(&moto, "shop/db");
+    assert_eq!(
+        holders(&stages, "AWSCURRENT"),
+        [token.as_str()],
+        "{stages:?}"
+    );
+    assert!(
+        holders(&stages, "AWSPENDING").is_empty(),
+        "AWSPENDING left: {stages:?}"
+    );
+    assert!(has(&stages, &first, "AWSPREVIOUS"), "{stages:?}");
+}
+
+/// A pin committed by a run that left AWSPENDING on it (before this was fixed): the next
+/// run removes it, and says up to date.
+#[tokio::test]
+async fn awspending_left_on_the_pinned_current_version_is_removed() {
+    let moto = Moto::start();
+    let first = aws_create(&moto, "shop/db", SEED);
+    let token = stopped_after_awscurrent_moved(&moto, "shop/db", &first);
+    let aws = aws(&moto).await;
+    let mut job = generate_job("shop/db", &token);
+    job.due = rampart_rotate::DueRule::new(|_| false);
+    let outcome = rotate(&aws, &job, false).await.expect("run");
+    assert_eq!(outcome, Outcome::UpToDate);
+    let stages = aws_stages(&moto, "shop/db");
+    assert_eq!(
+        holders(&stages, "AWSCURRENT"),
+        [token.as_str()],
+        "{stages:?}"
+    );
+    assert!(
+        holders(&stages, "AWSPENDING").is_empty(),
+        "AWSPENDING left: {stages:?}"
+    );
+}
+
+fn other_pin(version: &str, env: &str, on: Option<&str>) -> OtherPin {
+    OtherPin {
+        version: version.to_owned(),
+        by: match on {
+            None => format!("environment {env} in specs/shop.yaml"),
+            Some(branch) => format!("environment {env} in specs/shop.yaml on {branch}"),
+        },
+        label_env: on.is_none().then(|| env.to_owned()),
+    }
+}
+
+/// Dev and staging share the region: rotating dev again and again keeps staging's pin
+/// labelled (AWS deletes a version without labels), with staging's own label.
+#[tokio::test]
+async fn rotating_one_environment_keeps_a_label_on_the_version_another_one_pins() {
+    let moto = Moto::start();
+    let first = aws_create(&moto, "shop/db", SEED);
+    let aws = aws(&moto).await;
+    let mut dev = generate_job("shop/db", &first);
+    dev.also_pinned = vec![other_pin(&first, "staging", None)];
+    for round in 0..3 {
+        let outcome = rotate(&aws, &dev, false).await.expect("rotate dev");
+        let (_, new) = outcome.new_pin().expect("a new pin");
+        dev.pinned = new.to_owned();
+        let stages = aws_stages(&moto, "shop/db");
+        let labels = stages.get(&first).and_then(|s| s.as_array()).cloned();
+        assert!(
+            labels.is_some_and(|l| !l.is_empty()),
+            "round {round}: staging's pin lost its labels: {stages:?}"
+        );
+    }
+    let stages = aws_stages(&moto, "shop/db");
+    assert!(has(&stages, &first, "rampart-pinned-staging"), "{stages:?}");
+    assert!(has(&stages, &dev.pinned, "AWSCURRENT"), "{stages:?}");
+    assert_eq!(
+        eso_read_aws(&moto, "shop/db", &first)["password"],
+        "initial-password-0001"
+    );
+}
+
+/// The remote base branch still pins the first version while local commits pinned newer
+/// ones: a rotation that would leave it without a label is refused before anything changes.
+#[tokio::test]
+async fn a_version_only_the_remote_pins_is_never_left_without_a_label() {
+    let moto = Moto::start();
+    let first = aws_create(&moto, "shop/db", SEED);
+    let aws = aws(&moto).await;
+    let mut dev = generate_job("shop/db", &first);
+    dev.also_pinned = vec![other_pin(&first, "dev", Some("origin/main"))];
+    // 1st: first becomes AWSPREVIOUS and keeps rampart-pinned-dev.
+    let outcome = rotate(&aws, &dev, false).await.expect("rotate");
+    dev.pinned = outcome.new_pin().expect("new").1.to_owned();
+    // 2nd: dev's label would move onto the local pin and AWSPREVIOUS onto it too.
+    let before = aws_stages(&moto, "shop/db");
+    let err = rotate(&aws, &dev, false).await.expect_err("refused");
+    assert!(
+        matches!(&err, RotateError::PinWouldLoseLabel { pinned, .. } if *pinned == first),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("which Git still pins (environment dev in specs/shop.yaml on origin/main)")
+            && text.contains("nothing was written"),
+        "{text}"
+    );
+    assert_eq!(aws_stages(&moto, "shop/db"), before, "no label moved");
 }

@@ -30,6 +30,7 @@ pub fn generate_job(key: &str, pinned: &str) -> Job {
         force: false,
         due: DueRule::always(),
         keep_versions: 5,
+        also_pinned: Vec::new(),
     }
 }
 
@@ -83,7 +84,7 @@ pub fn vault_metadata(bao: &OpenBao, key: &str) -> Value {
 /// An AWS client for moto with dummy credentials (the CLI tests use the default chain
 /// through AWS_ENDPOINT_URL and AWS_ACCESS_KEY_ID, in the child's environment).
 pub async fn aws(moto: &Moto) -> Aws {
-    Aws::connect_with_endpoint("us-east-1", "dev", &moto.endpoint(), "testing", "testing").await
+    Aws::connect_with_endpoint("us-east-1", &moto.endpoint(), "testing", "testing").await
 }
 
 /// What ESO reads for `remoteRef {key, version: "uuid/<id>"}`: GetSecretValue by VersionId.

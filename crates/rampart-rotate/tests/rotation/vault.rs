@@ -2,7 +2,8 @@
 
 use crate::support::*;
 use rampart_rotate::{
-    Backend, BackendError, DueRule, Outcome, Policy, Remote, RotateError, SecretData, rotate,
+    Backend, BackendError, DueRule, OtherPin, Outcome, Policy, Remote, RotateError, SecretData,
+    rotate,
 };
 use rampart_testkit::OpenBao;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,14 +120,8 @@ impl Backend for RacedVault<'_> {
     async fn read(&self, key: &str, version: &str) -> Result<SecretData, BackendError> {
         self.inner.read(key, version).await
     }
-    async fn protect(
-        &self,
-        key: &str,
-        remote: &Remote,
-        pinned: &str,
-        keep: u32,
-    ) -> Result<(), RotateError> {
-        self.inner.protect(key, remote, pinned, keep).await
+    async fn protect(&self, remote: &Remote, job: &rampart_rotate::Job) -> Result<(), RotateError> {
+        self.inner.protect(remote, job).await
     }
     async fn stage(
         &self,
@@ -250,4 +245,82 @@ async fn a_stopped_server_is_a_transient_error() {
         .await
         .expect_err("no server");
     assert!(err.is_transient(), "{err:?}");
+}
+
+fn set_max_versions(bao: &OpenBao, key: &str, max: u64) {
+    let meta = bao
+        .request(
+            "POST",
+            &format!("/v1/secret/metadata/{key}"),
+            Some(&format!(r#"{{"max_versions":{max}}}"#)),
+        )
+        .expect("metadata");
+    assert_eq!(meta.status, 204, "{}", meta.body);
+}
+
+/// Dev and staging on one OpenBao, both pinning version 1: dev's rotations stop before
+/// the one that would make max_versions prune staging's version.
+#[tokio::test]
+async fn a_rotation_that_would_prune_a_version_another_environment_pins_is_refused() {
+    let bao = OpenBao::start();
+    set_max_versions(&bao, "shop/db", 3);
+    bao_put(&bao, "shop/db", SEED, None);
+    let vault = vault(&bao).await;
+    let mut dev = generate_job("shop/db", "1");
+    dev.keep_versions = 3;
+    dev.force = true;
+    dev.also_pinned = vec![OtherPin {
+        version: "1".into(),
+        by: "environment staging in specs/shop.yaml".into(),
+        label_env: Some("staging".into()),
+    }];
+    for expected in ["2", "3"] {
+        let outcome = rotate(&vault, &dev, false).await.expect("rotate dev");
+        assert_eq!(outcome.new_pin().map(|(_, new)| new), Some(expected));
+        dev.pinned = expected.into();
+    }
+    let err = rotate(&vault, &dev, false).await.expect_err("refused");
+    assert!(
+        matches!(&err, RotateError::PinWouldBeDropped { pinned, next: 4, .. } if pinned == "1"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(
+            "drop version 1, which Git still pins (environment staging in specs/shop.yaml;"
+        ),
+        "{err}"
+    );
+    assert_eq!(vault_metadata(&bao, "shop/db")["current_version"], 3);
+    assert_eq!(
+        eso_read_vault(&bao, "shop/db", "1")["password"],
+        "initial-password-0001"
+    );
+}
+
+/// Another writer's versions already made max_versions prune the pinned one: the message
+/// says it is gone (not that a write would drop it) and who wrote the current version.
+#[tokio::test]
+async fn a_pin_already_pruned_is_reported_as_gone_with_the_current_versions_writer() {
+    let bao = OpenBao::start();
+    set_max_versions(&bao, "shop/db", 2);
+    for _ in 0..3 {
+        bao_put(&bao, "shop/db", SEED, None);
+    }
+    let vault = vault(&bao).await;
+    let mut job = generate_job("shop/db", "1");
+    job.keep_versions = 2;
+    job.force = true;
+    let err = rotate(&vault, &job, false).await.expect_err("refused");
+    assert!(
+        matches!(&err, RotateError::PinGone { pinned, current, .. } if pinned == "1" && current == "3"),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("version 1, which Git pins (environment dev), is already gone")
+            && text.contains("version 3 is current, written by another writer")
+            && !text.contains("would make the backend drop"),
+        "{text}"
+    );
+    assert_eq!(vault_metadata(&bao, "shop/db")["current_version"], 3);
 }

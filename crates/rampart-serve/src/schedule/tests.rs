@@ -32,6 +32,7 @@ fn planned(secret: &str, pinned: &str, rotation: Rotation) -> Planned {
             force: false,
             due: DueRule::always(),
             keep_versions: 5,
+            also_pinned: Vec::new(),
         },
         rotation,
     }
@@ -52,6 +53,8 @@ fn remote(current: &str, written: DateTime<Utc>) -> Remote {
         max_versions: None,
         cas_required: true,
         labels: Vec::new(),
+        held: vec![current.into()],
+        pending_on_current: false,
         current_data: None,
     }
 }
