@@ -1,7 +1,9 @@
 //! A table of malformed requests: each is refused with file:line:column, what is wrong and
 //! how to fix it, exit code 2, and the repository left exactly as it was.
 
+use crate::measured::{Input, rampart_measured};
 use crate::support::Repo;
+use std::path::Path;
 
 const GOOD: &str = "apiVersion: rampart.dev/v1alpha1
 kind: NamespaceRequest
@@ -639,4 +641,282 @@ fn a_registry_without_trailing_slash_is_refused_with_its_line_and_the_fix() {
         assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
         assert_eq!(repo.state(), before);
     }
+}
+
+/// Generous bounds on what refusing any hostile input of a few MB may cost (by the test's
+/// own measurement; never a performance assertion, a guard against runaway growth).
+const MAX_SECONDS: u64 = 20;
+const MAX_RSS: u64 = 400 << 20;
+
+/// A hostile input: bytes (not necessarily UTF-8) that must be refused at a limit.
+struct Hostile {
+    name: &'static str,
+    /// The file under the repository it is written to.
+    path: &'static str,
+    bytes: Vec<u8>,
+    /// Fragments the error output must contain (location, limit, fix).
+    expect: Vec<String>,
+}
+
+fn hostile(name: &'static str, text: String, expect: &[&str]) -> Hostile {
+    Hostile {
+        name,
+        path: "specs/bad.yaml",
+        bytes: text.into_bytes(),
+        expect: expect.iter().map(|e| (*e).to_owned()).collect(),
+    }
+}
+
+fn hostile_cases() -> Vec<Hostile> {
+    let big = "x".repeat(700 << 10);
+    let aliases: String = (0..300).map(|i| format!("  k{i}: *big\n")).collect();
+    let mut invalid_utf8 = GOOD.replace("team: t\n", "team: t\u{1}\n").into_bytes();
+    let at = invalid_utf8.iter().position(|&b| b == 1).unwrap();
+    invalid_utf8[at] = 0xff;
+    vec![
+        hostile(
+            "file over the size limit",
+            format!("{GOOD}description: {}\n", "d".repeat(2 << 20)),
+            &[
+                "specs/bad.yaml:1:1: error: the file is larger than 1 MiB, the limit of an input file",
+                "help: split it",
+            ],
+        ),
+        hostile(
+            "300 aliases of a 700 KiB string",
+            format!("{GOOD}description: &big {big}\nquota:\n{aliases}"),
+            &[
+                "specs/bad.yaml:9:",
+                "aliases (`*name`) expand this document past 1 MiB, the limit of an input file",
+                "help: write the values out",
+            ],
+        ),
+        hostile(
+            "100,000 levels of flow nesting",
+            format!(
+                "{GOOD}quota: {}{}\n",
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            &[
+                "specs/bad.yaml:9:108: error: collections nested more than 100 levels deep (the limit)",
+                "help: flatten",
+            ],
+        ),
+        hostile(
+            "200 levels of block nesting",
+            format!(
+                "{GOOD}quota:\n{}",
+                (1..=200)
+                    .map(|d| format!("{}a:\n", "  ".repeat(d)))
+                    .collect::<String>()
+            ),
+            // Refused by its type at the first level too deep, in bounded time (the YAML
+            // parser's own limit is 128 levels).
+            &["specs/bad.yaml:11:5: error: quota.a: invalid type: map, expected a string"],
+        ),
+        hostile(
+            "a description that no annotation can hold",
+            GOOD.replace(
+                "team: t\n",
+                &format!("team: t\ndescription: {}\n", "d".repeat(100 << 10)),
+            ),
+            &[
+                "specs/bad.yaml:5:14: error: description: the description is 102400 bytes, over the limit of 64 KiB",
+                "Kubernetes refuses annotations over 256 KiB in total",
+            ],
+        ),
+        hostile(
+            "a label value over 63 characters",
+            GOOD.replace(
+                "cost-center: c1",
+                &format!("cost-center: {}", "c".repeat(64)),
+            ),
+            &[
+                "specs/bad.yaml:5:",
+                "labels.cost-center:",
+                "is not a valid label value",
+                "at most 63",
+            ],
+        ),
+        hostile(
+            "a duplicate label",
+            GOOD.replace(
+                "cost-center: c1,",
+                "cost-center: cc-4711, cost-center: cc-9999,",
+            ),
+            &[
+                "specs/bad.yaml:5:32: error: duplicate key `cost-center` (first at line 5 column 10)",
+            ],
+        ),
+        hostile(
+            "a duplicate quota",
+            format!("{GOOD}quota:\n  pods: \"30\"\n  pods: \"3000\"\n"),
+            &[
+                "specs/bad.yaml:11:3: error: duplicate key `pods` (first at line 10 column 3)",
+                "help: keep one of the two entries",
+            ],
+        ),
+        hostile(
+            "a duplicate top-level key",
+            GOOD.replace("team: t\n", "team: t\nname: other\n"),
+            &["specs/bad.yaml:5:1: error: duplicate key `name` (first at line 3 column 1)"],
+        ),
+        Hostile {
+            name: "invalid UTF-8",
+            path: "specs/bad.yaml",
+            bytes: invalid_utf8,
+            expect: vec![
+                "specs/bad.yaml:4:8: error: the file is not valid UTF-8".into(),
+                "help: save it as UTF-8".into(),
+            ],
+        },
+    ]
+}
+
+#[test]
+fn inputs_over_a_limit_are_refused_at_their_line_fast_in_bounded_memory() {
+    let repo = Repo::init();
+    let mut failures = Vec::new();
+    let prod = repo.read("environments/prod.yaml");
+    let mut cases = hostile_cases();
+    cases.push(Hostile {
+        name: "a duplicate key in an environment",
+        path: "environments/prod.yaml",
+        bytes: format!("{prod}name: prod\n").into_bytes(),
+        expect: vec![
+            "environments/prod.yaml:".into(),
+            "duplicate key `name` (first at line".into(),
+        ],
+    });
+    for case in cases {
+        let original = std::fs::read(repo.dir.join(case.path)).ok();
+        std::fs::write(repo.dir.join(case.path), &case.bytes).unwrap();
+        let before = repo.state();
+        for args in [&["render"][..], &["plan"], &["render", "--check"]] {
+            let m = rampart_measured(&repo.dir, args, Input::None);
+            let out = &m.run;
+            let what = format!("{} ({args:?})", case.name);
+            if out.code != 2 {
+                failures.push(format!(
+                    "{what}: exit {} (want 2)\n{}",
+                    out.code, out.stderr
+                ));
+            }
+            for fragment in &case.expect {
+                if !out.stderr.contains(fragment.as_str()) {
+                    failures.push(format!(
+                        "{what}: stderr lacks {fragment:?}:\n{}",
+                        out.stderr
+                    ));
+                }
+            }
+            if !out.stderr.contains("nothing was written") {
+                failures.push(format!("{what}: no reassurance:\n{}", out.stderr));
+            }
+            if m.elapsed.as_secs() > MAX_SECONDS || m.max_rss > MAX_RSS {
+                failures.push(format!(
+                    "{what}: took {:?} and {} MB (bounds: {MAX_SECONDS} s, {} MB)",
+                    m.elapsed,
+                    m.max_rss >> 20,
+                    MAX_RSS >> 20
+                ));
+            }
+            if repo.state() != before {
+                failures.push(format!("{what}: the repository changed"));
+            }
+            for problem in quoting_problems(&out.stderr) {
+                failures.push(format!("{what}: {problem}"));
+            }
+        }
+        match original {
+            Some(bytes) => std::fs::write(repo.dir.join(case.path), bytes).unwrap(),
+            None => std::fs::remove_file(repo.dir.join(case.path)).unwrap(),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
+fn check_stops_at_its_limit_on_endless_or_oversized_input() {
+    let work = tempfile::tempdir().unwrap();
+    let runs = [
+        (
+            "yes | rampart check -",
+            rampart_measured(work.path(), &["check", "-"], Input::Endless(b"y\n")),
+            "<stdin>:1: error: the file is larger than 16 MiB",
+        ),
+        (
+            "rampart check - < /dev/zero",
+            rampart_measured(
+                work.path(),
+                &["check", "-"],
+                Input::File(Path::new("/dev/zero")),
+            ),
+            "<stdin>:1: error: the file is larger than 16 MiB",
+        ),
+        (
+            "rampart check /dev/zero",
+            rampart_measured(work.path(), &["check", "/dev/zero"], Input::None),
+            "/dev/zero:1: error: the file is larger than 16 MiB",
+        ),
+    ];
+    for (what, m, message) in runs {
+        assert_eq!(m.run.code, 2, "{what}: {:?}", m.run);
+        assert!(m.run.stderr.contains(message), "{what}: {}", m.run.stderr);
+        assert!(
+            m.elapsed.as_secs() <= MAX_SECONDS && m.max_rss <= MAX_RSS,
+            "{what}: took {:?} and {} MB",
+            m.elapsed,
+            m.max_rss >> 20
+        );
+    }
+    // Hostile documents given to `check` are refused at their line, the others checked.
+    let hostile = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a, name: b}}\n---\nkind: List\nitems: {}{}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ok, namespace: x}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let m = rampart_measured(
+        work.path(),
+        &["check", "-"],
+        Input::Bytes(hostile.as_bytes()),
+    );
+    assert_eq!(m.run.code, 2, "{:?}", m.run);
+    assert!(
+        m.run
+            .stderr
+            .contains("<stdin>:3: error: duplicate key `name` (first at line 3 column 12)"),
+        "{}",
+        m.run.stderr
+    );
+    assert!(
+        m.run
+            .stderr
+            .contains("<stdin>:6: error: collections nested more than 100 levels deep"),
+        "{}",
+        m.run.stderr
+    );
+    assert!(
+        m.run.stdout.contains("in 1 document(s)"),
+        "{}",
+        m.run.stdout
+    );
+    assert!(
+        m.elapsed.as_secs() <= MAX_SECONDS && m.max_rss <= MAX_RSS,
+        "{m:?}"
+    );
+    // Invalid UTF-8 is located at its line.
+    let m = rampart_measured(
+        work.path(),
+        &["check", "-"],
+        Input::Bytes(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \xff}\n"),
+    );
+    assert_eq!(m.run.code, 2, "{:?}", m.run);
+    assert!(
+        m.run.stderr.contains("<stdin>:3: error: not UTF-8 text"),
+        "{}",
+        m.run.stderr
+    );
 }

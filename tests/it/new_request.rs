@@ -101,15 +101,22 @@ fn new_works_as_written_and_marks_required_labels_to_fill_in() {
 fn new_refuses_bad_names_and_existing_requests_without_writing() {
     let repo = Repo::init();
     let before = repo.state();
-    let traversal = repo.rampart(&["new", "../evil", "--team", "t", "--app", "a"]);
-    assert_eq!(traversal.code, 1);
-    assert!(
-        traversal
-            .stderr
-            .contains("`../evil` is not a valid namespace name"),
-        "{}",
-        traversal.stderr
-    );
+    for bad in ["../evil", "../../x", "a/b", "Shop"] {
+        let refused = repo.rampart(&["new", bad, "--team", "t", "--app", "a"]);
+        assert_eq!(refused.code, 2, "{bad}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains(&format!(
+                "invalid value '{bad}' for '<NAME>': a namespace name is an RFC 1123 label"
+            )),
+            "{}",
+            refused.stderr
+        );
+        assert!(
+            refused.stderr.contains("no `/` or `.`"),
+            "{}",
+            refused.stderr
+        );
+    }
     let bad_app = repo.rampart(&[
         "new",
         "pay",

@@ -304,6 +304,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// Namespace name (an RFC 1123 label); the request is written to specs/NAME.yaml.
+    #[arg(value_parser = namespace_name)]
     pub name: String,
     /// Owning team.
     #[arg(long)]
@@ -399,6 +400,41 @@ pub struct ScanArgs {
     /// The repository for `--staged`.
     #[arg(long, default_value = ".", env = "RAMPART_REPO")]
     pub repo: PathBuf,
+    /// Largest file scanned, e.g. `64MiB`, `500KiB` or bytes; a larger file is reported
+    /// as not scanned and fails the scan (exit 2).
+    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// A namespace name, which becomes a path: refused (exit 2, as clap refuses any bad
+/// argument) unless it is a plain RFC 1123 label, before anything touches the disk.
+fn namespace_name(name: &str) -> Result<String, String> {
+    if rampart_model::syntax::is_dns_label(name) {
+        Ok(name.to_owned())
+    } else {
+        Err("a namespace name is an RFC 1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63; no `/` or `.`".to_owned())
+    }
+}
+
+/// A size in bytes: a number with an optional `KiB`, `MiB` or `GiB` (or `K`, `M`, `G`).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        other => return Err(format!("unknown unit `{other}`: use KiB, MiB or GiB")),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 64MiB"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `rampart check`.

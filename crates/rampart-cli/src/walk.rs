@@ -19,11 +19,13 @@ pub struct Found {
     pub links: Vec<PathBuf>,
 }
 
-/// `path` itself when it is a file (followed if it is a link: it was named), else every
-/// regular file below it, sorted, skipping `.git`; links below it are listed, not followed.
+/// `path` itself when it is not a directory (followed if it is a link: it was named; a
+/// pipe such as `<(kustomize build)` or a device is read as a file, up to the reader's
+/// size limit), else every regular file below it, sorted, skipping `.git`; links below it
+/// are listed, not followed.
 pub fn files_under(path: &Path) -> io::Result<Found> {
     let mut found = Found::default();
-    if std::fs::metadata(path)?.is_file() {
+    if !std::fs::metadata(path)?.is_dir() {
         found.files.push(path.to_path_buf());
     } else {
         walk(path, &mut found)?;

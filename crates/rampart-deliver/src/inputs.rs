@@ -4,6 +4,7 @@
 use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
+use rampart_model::load::utf8_text;
 use rampart_model::{
     Diagnostics, Environment, RepoConfig, RequestContext, RequestSource, check_network_tests,
     check_service, check_shared_keys, parse_environment, parse_repo_config, parse_request,
@@ -39,16 +40,15 @@ pub fn load_config(repo: &Path) -> Result<RepoConfig> {
             )
         })
     })?;
-    let text = String::from_utf8(bytes)
-        .with_context(|| format!("{} is not UTF-8", display(repo, CONFIG_FILE)))?;
-    Ok(parse_repo_config(&display(repo, CONFIG_FILE), &text)?)
+    let file = display(repo, CONFIG_FILE);
+    Ok(parse_repo_config(&file, utf8_text(&file, &bytes)?)?)
 }
 
 /// Reads and validates the environments `config` lists.
 pub fn load_environments(repo: &Path, config: &RepoConfig) -> Result<Vec<Environment>> {
     parse_environments(repo, config, |rel| {
-        String::from_utf8(read_input(repo, rel)?)
-            .with_context(|| format!("{} is not UTF-8", display(repo, rel)))
+        let bytes = read_input(repo, rel)?;
+        Ok(utf8_text(&display(repo, rel), &bytes)?.to_owned())
     })
 }
 
@@ -108,9 +108,7 @@ impl Inputs {
                     repo.display()
                 );
             };
-            let text = std::str::from_utf8(bytes)
-                .with_context(|| format!("{} is not UTF-8", display(repo, rel)))?
-                .to_owned();
+            let text = utf8_text(&display(repo, rel), bytes)?.to_owned();
             files.insert(rel.to_string(), bytes.clone());
             Ok(text)
         };

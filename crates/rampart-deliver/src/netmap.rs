@@ -53,6 +53,7 @@ pub fn network_maps(
                 continue;
             }
             let files = render_namespace(&blueprint, req, &env, &file.path)?;
+            guard(&env.name, &req.name, &files)?;
             maps.push(map_of(req, &env, &files)?);
         }
         if let Some(svc) = service.filter(|s| only_namespace.is_none_or(|n| n == s.namespace)) {
@@ -61,6 +62,22 @@ pub fn network_maps(
         }
     }
     Ok(maps)
+}
+
+/// Refuses, as `render`'s commit would, a namespace whose rendered files hold a secret:
+/// its map prints values of those files (names, labels).
+fn guard(env: &str, namespace: &str, files: &rampart_render::NamespaceFiles) -> Result<()> {
+    let named: Vec<(String, &[u8])> = files
+        .iter()
+        .map(|(file, text)| {
+            (
+                format!("clusters/{env}/namespaces/{namespace}/{file}"),
+                text.as_bytes(),
+            )
+        })
+        .collect();
+    let scanned: Vec<(&str, &[u8])> = named.iter().map(|(p, b)| (p.as_str(), *b)).collect();
+    Ok(rampart_git::guard::refuse_secrets(&scanned)?)
 }
 
 fn map_of(

@@ -34,9 +34,16 @@ pub enum RefusedInput {
 
 /// The content of `rel` (`/`-separated) under `repo`, refusing a link at any component
 /// below `repo` (`repo` itself was named by the user and is taken as given).
+/// A file over [`rampart_model::limits::MAX_INPUT_BYTES`] is refused (exit 2, at file:1:1)
+/// without being read whole.
 pub fn read_input(repo: &Path, rel: &str) -> Result<Vec<u8>> {
     check_components(repo, rel, "file")?;
-    Ok(read_no_follow(&repo.join(rel))?)
+    let mut bytes = Vec::new();
+    let limit = rampart_model::limits::MAX_INPUT_BYTES as u64;
+    if !read_capped(open_no_follow(&repo.join(rel))?, limit, &mut bytes)? {
+        return Err(rampart_model::load::too_large(&display(repo, rel)).into());
+    }
+    Ok(bytes)
 }
 
 /// The entries of the input directory `rel` under `repo`, or `None` when there is no such
@@ -110,19 +117,26 @@ pub fn open_no_follow(path: &Path) -> std::io::Result<fs_err::File> {
 }
 
 /// Reads all of `file` into `buf` (replacing its content) unless it is longer than
-/// `max_bytes`: then `Ok(false)` and nothing is read. The buffer is sized by the file's
+/// `max_bytes`: then `Ok(false)`, and at most `max_bytes + 1` bytes were read — also from
+/// a pipe, a device or a file that grows meanwhile. The buffer is sized by the file's
 /// length: two `read`s for a file that does not grow meanwhile, not one per doubling.
-pub fn read_capped(
-    mut file: fs_err::File,
-    max_bytes: u64,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<bool> {
+pub fn read_capped(file: fs_err::File, max_bytes: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     let len = file.metadata()?.len();
     buf.clear();
     if len > max_bytes {
         return Ok(false);
     }
     buf.reserve(usize::try_from(len).unwrap_or(0));
-    file.read_to_end(buf)?;
-    Ok(true)
+    read_stream_capped(file, max_bytes, buf)
+}
+
+/// Appends what `reader` yields to `buf` until its end, or `Ok(false)` once it has yielded
+/// more than `max_bytes` (the rest is not read).
+pub fn read_stream_capped(
+    reader: impl Read,
+    max_bytes: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    let read = reader.take(max_bytes.saturating_add(1)).read_to_end(buf)?;
+    Ok(read as u64 <= max_bytes)
 }

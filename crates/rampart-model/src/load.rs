@@ -53,9 +53,43 @@ impl<'a> Report<'a> {
     }
 }
 
-/// Deserialises `text` (one YAML document) into `T`, refusing unknown fields.
+/// Deserialises `text` (one YAML document) into `T`, refusing unknown fields, duplicate
+/// keys and text over the [`crate::limits`] of an input file.
 pub fn parse_document<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostics> {
-    rampart_yaml::typed_from_str::<T>(text).map_err(|e| yaml_error(file, text, &e).into())
+    match rampart_yaml::read_typed::<T>(text, &crate::limits::INPUT) {
+        Ok(typed) => Ok(typed),
+        Err(rampart_yaml::Error::Refused(r)) => {
+            Err(Diagnostic::new(file, r.line, r.column, &r.to_string(), &r.help).into())
+        }
+        Err(rampart_yaml::Error::Yaml(e)) => Err(yaml_error(file, text, &e).into()),
+    }
+}
+
+/// `bytes` as text, or the refusal of invalid UTF-8 located at its first invalid byte.
+pub fn utf8_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Diagnostics> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count();
+        Diagnostic::new(
+            file,
+            line,
+            column,
+            "the file is not valid UTF-8",
+            "save it as UTF-8 (Rampart reads YAML as UTF-8 only)",
+        )
+        .into()
+    })
+}
+
+/// The refusal of an input file over [`crate::limits::MAX_INPUT_BYTES`], found before it
+/// was read whole.
+pub fn too_large(file: &str) -> Diagnostics {
+    let r = rampart_yaml::limits::too_large(crate::limits::MAX_INPUT_BYTES);
+    Diagnostic::new(file, r.line, r.column, &r.message, &r.help).into()
 }
 
 fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -139,6 +173,33 @@ mod tests {
         assert_eq!((d.line, d.column), (5, 1), "{d}");
         assert!(d.message.contains("unknown field `appz`"), "{d}");
         assert!(d.to_string().starts_with("specs/a.yaml:5:1: error:"), "{d}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located_at_its_first_byte() {
+        let err = utf8_text("specs/a.yaml", b"name: a\nteam: b\xff\n").unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].column), (2, 8), "{err}");
+        assert!(err.0[0].message.contains("not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_and_limits_are_refused_with_their_location() {
+        let text =
+            "apiVersion: rampart.dev/v1alpha1\nkind: NamespaceRequest\nname: a\nteam: b\nname: c\n";
+        let err = parse_document::<NamespaceRequest>("specs/a.yaml", text).unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].column), (5, 1), "{err}");
+        assert!(
+            err.0[0]
+                .message
+                .contains("duplicate key `name` (first at line 3"),
+            "{err}"
+        );
+        let text = format!(
+            "name: a\nteam: {}\n",
+            "x".repeat(crate::limits::MAX_INPUT_BYTES)
+        );
+        let err = parse_document::<NamespaceRequest>("specs/a.yaml", &text).unwrap_err();
+        assert!(err.0[0].message.contains("larger than 1 MiB"), "{err}");
     }
 
     #[test]

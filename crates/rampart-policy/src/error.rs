@@ -15,9 +15,11 @@ pub enum PolicyError {
         message: String,
     },
     /// A file is not UTF-8 text.
-    #[error("{file}:1: error: not UTF-8 text")]
+    #[error("{file}:{line}: error: not UTF-8 text\n  help: save it as UTF-8")]
     NotUtf8 {
         /// File as shown to the user.
         file: String,
+        /// 1-based line of the first byte that is not UTF-8.
+        line: usize,
     },
 }

@@ -33,7 +33,7 @@ pub mod sarif;
 pub use checked::Checked;
 pub use error::PolicyError;
 pub use finding::{Finding, Rule, Severity};
-pub use load::{Document, parse_documents};
+pub use load::{Document, LIMITS, MAX_MANIFEST_BYTES, parse_documents, too_large};
 pub use object::IGNORE_ANNOTATION;
 pub use rules::RULES;
 

@@ -21,14 +21,24 @@ pub struct Document {
 /// mappings with a `kind` are skipped, and the `items` of a `kind: *List` are returned as
 /// documents of their own (at the list's line). A document that cannot be parsed gives an
 /// error and the other documents are still returned.
+///
+/// Text is read within [`LIMITS`]: a file over [`MAX_MANIFEST_BYTES`], collections nested
+/// too deep, a key given twice in a mapping and aliases that expand a document past the
+/// size limit are errors, found in time and memory bounded by the file's size.
 pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyError>) {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return (
-            Vec::new(),
-            vec![PolicyError::NotUtf8 {
-                file: file.to_owned(),
-            }],
-        );
+    if bytes.len() > MAX_MANIFEST_BYTES {
+        return (Vec::new(), vec![too_large(file)]);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            let file = file.to_owned();
+            return (Vec::new(), vec![PolicyError::NotUtf8 { file, line }]);
+        }
     };
     if file.ends_with(".hcl") {
         return (vault_policy(file, text).into_iter().collect(), Vec::new());
@@ -39,9 +49,17 @@ pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyEr
         let Some(content_line) = chunk.content_line else {
             continue;
         };
-        match rampart_yaml::from_str(&chunk.text) {
+        match rampart_yaml::read_value(&chunk.text, &LIMITS) {
             Ok(value) => push_objects(file, content_line, value, &mut docs),
-            Err(e) => {
+            Err(rampart_yaml::Error::Refused(r)) => {
+                let r = r.shifted(chunk.first_line - 1);
+                errors.push(PolicyError::Parse {
+                    file: file.to_owned(),
+                    line: r.line,
+                    message: format!("{r}\n  help: {}", r.help),
+                });
+            }
+            Err(rampart_yaml::Error::Yaml(e)) => {
                 let line = e
                     .location()
                     .map_or(content_line, |l| chunk.first_line + l.line() - 1);
@@ -84,6 +102,27 @@ fn push_objects(file: &str, line: usize, mut value: Value, out: &mut Vec<Documen
         line,
         value,
     });
+}
+
+/// Largest file `check` reads: manifests of thousands of objects fit.
+pub const MAX_MANIFEST_BYTES: usize = 16 << 20;
+
+/// The limits every file is read with (see [`rampart_yaml::read_value`]).
+pub const LIMITS: rampart_yaml::limits::Limits = rampart_yaml::limits::Limits {
+    max_bytes: MAX_MANIFEST_BYTES,
+};
+
+/// The error for a file (or standard input) over [`MAX_MANIFEST_BYTES`].
+pub fn too_large(file: &str) -> PolicyError {
+    let r = rampart_yaml::limits::too_large(MAX_MANIFEST_BYTES);
+    PolicyError::Parse {
+        file: file.to_owned(),
+        line: 1,
+        message: format!(
+            "{}\n  help: split it into files of at most that size",
+            r.message
+        ),
+    }
 }
 
 /// The kind an IAM policy document is checked as.

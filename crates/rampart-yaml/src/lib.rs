@@ -14,8 +14,10 @@
 
 mod block;
 mod flow;
+pub mod limits;
 mod lines;
 mod scalar;
+pub mod structure;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -64,6 +66,66 @@ pub fn typed_from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, s
         return Ok(typed);
     }
     serde_yaml::from_str(text)
+}
+
+/// Why an untrusted text could not be read: refused by a limit or a duplicate key before
+/// serde_yaml built anything from it, or serde_yaml's own error.
+#[derive(Debug)]
+pub enum Error {
+    /// Over a limit, or a key given twice (see [`limits`]).
+    Refused(limits::Refusal),
+    /// serde_yaml's error, with its location.
+    Yaml(serde_yaml::Error),
+}
+
+impl Error {
+    /// 1-based line and column, where known.
+    pub fn location(&self) -> Option<(usize, usize)> {
+        match self {
+            Error::Refused(r) => Some((r.line, r.column)),
+            Error::Yaml(e) => e.location().map(|l| (l.line(), l.column())),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Refused(r) => write!(f, "{r}"),
+            Error::Yaml(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// [`typed_from_str`] for untrusted text: refused when it is larger than `limits` allow,
+/// nests too deep, repeats a key in a mapping or expands through aliases past the limit,
+/// in time and memory bounded by its size. The fast path, which declines aliases,
+/// duplicate keys and deep nesting, needs no other check.
+pub fn read_typed<T: serde::de::DeserializeOwned>(
+    text: &str,
+    limits: &limits::Limits,
+) -> Result<T, Error> {
+    limits::check_text(text, limits).map_err(Error::Refused)?;
+    let fast = fast_from_str(text);
+    if fast.is_none() {
+        structure::check(text, limits).map_err(Error::Refused)?;
+    }
+    if let Some(typed) = fast.and_then(|v| serde_json::from_value(v).ok()) {
+        return Ok(typed);
+    }
+    serde_yaml::from_str(text).map_err(Error::Yaml)
+}
+
+/// [`from_str`] for untrusted text, checked as [`read_typed`] checks it.
+pub fn read_value(text: &str, limits: &limits::Limits) -> Result<Value, Error> {
+    limits::check_text(text, limits).map_err(Error::Refused)?;
+    if let Some(value) = fast_from_str(text) {
+        return Ok(value);
+    }
+    structure::check(text, limits).map_err(Error::Refused)?;
+    serde_yaml::from_str(text).map_err(Error::Yaml)
 }
 
 /// The fast path of [`documents`] alone: `None` where it declines.

@@ -4,10 +4,12 @@ use crate::cli::{CheckArgs, CheckFormat, FailOn};
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
-use rampart_deliver::no_follow::read_no_follow;
-use rampart_policy::{Checked, Finding, Options, PolicyError, Severity, report};
+use rampart_deliver::no_follow::{open_no_follow, read_capped, read_stream_capped};
+use rampart_policy::{
+    Checked, Finding, MAX_MANIFEST_BYTES, Options, PolicyError, Severity, report, too_large,
+};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -27,9 +29,17 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
     for root in &args.paths {
         let mut sources = Vec::new();
         if root == Path::new("-") {
+            // Read up to the limit only: endless input (`yes |`) stops there.
             let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes)?;
-            sources.push(Source::Stdin(bytes));
+            if read_stream_capped(
+                std::io::stdin().lock(),
+                MAX_MANIFEST_BYTES as u64,
+                &mut bytes,
+            )? {
+                sources.push(Source::Stdin(bytes));
+            } else {
+                input_error(&mut input_errors, too_large(STDIN_NAME).to_string());
+            }
         } else if let Err(e) = collect(root, &mut sources) {
             input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
@@ -168,13 +178,17 @@ impl Source {
     /// Reads, parses and checks the input.
     fn check(&self, options: &Options) -> std::io::Result<(Checked, Vec<PolicyError>)> {
         let name = self.name();
-        let bytes = match self {
+        let file = match self {
             Source::Stdin(bytes) => return Ok(Checked::file(&name, bytes, options)),
-            Source::File { path, explicit } if *explicit => std::fs::read(path)?,
+            Source::File { path, explicit } if *explicit => fs_err::File::open(path)?,
             // A file below a directory was seen as a regular file: never follow a link put
             // there since.
-            Source::File { path, .. } => read_no_follow(path)?,
+            Source::File { path, .. } => open_no_follow(path)?,
         };
+        let mut bytes = Vec::new();
+        if !read_capped(file, MAX_MANIFEST_BYTES as u64, &mut bytes)? {
+            return Ok((Checked::default(), vec![too_large(&name)]));
+        }
         Ok(Checked::file(&name, &bytes, options))
     }
 }
@@ -182,7 +196,7 @@ impl Source {
 /// The manifests under `path` (or `path` itself), sorted; a file named explicitly is read
 /// whatever its name.
 fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
-    let explicit = std::fs::metadata(path)?.is_file();
+    let explicit = !std::fs::metadata(path)?.is_dir();
     let found = files_under(path)?;
     note_skipped_links(&found.links);
     for file in found.files {

@@ -14,13 +14,7 @@ use std::process::ExitCode;
 
 pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     let rel = format!("{SPECS_DIR}/{}.yaml", args.name);
-    // The name becomes a path: refuse anything but a plain label before touching disk.
-    if !rampart_model::syntax::is_dns_label(&args.name) {
-        bail!(
-            "`{}` is not a valid namespace name: use lowercase letters, digits and `-`, starting and ending with a letter or digit (at most 63)",
-            args.name
-        );
-    }
+    // The name becomes a path: clap refused anything but a plain label (cli::namespace_name).
     let repo = &args.repo.repo;
     // Held from the existence check until the request is in the work tree.
     let _lock = super::lock_repository(repo, &format!("rampart new {}", args.name), &args.commit)?;

@@ -102,7 +102,15 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
         .filter(|c| c.new_id.is_some())
         .map(|c| (c.path.as_str(), &rendered.files[&c.path]))
         .collect();
-    let mut new_contents = rampart_git::read_contents(&args.repo.repo, &added)?.into_iter();
+    let new_contents = rampart_git::read_contents(&args.repo.repo, &added)?;
+    // What render would refuse to commit is not printed either.
+    let scanned: Vec<(&str, &[u8])> = added
+        .iter()
+        .zip(&new_contents)
+        .map(|((path, _), bytes)| (*path, bytes.as_ref()))
+        .collect();
+    rampart_git::guard::refuse_secrets(&scanned)?;
+    let mut new_contents = new_contents.into_iter();
     for change in &changes {
         if crate::output::is_closed() {
             break; // nobody reads the rest of the diff
@@ -113,7 +121,10 @@ pub(super) fn plan(args: PlanArgs) -> Result<ExitCode> {
             None => Vec::new(),
         };
         let new_bytes = match change.new_id {
-            Some(_) => new_contents.next().unwrap_or_default(),
+            Some(_) => new_contents
+                .next()
+                .map(|c| c.into_owned())
+                .unwrap_or_default(),
             None => Default::default(),
         };
         let old = String::from_utf8_lossy(&old_bytes);

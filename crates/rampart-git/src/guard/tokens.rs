@@ -225,6 +225,9 @@ fn url_passwords(text: &str) -> Vec<usize> {
             .unwrap_or(rest.len());
         let authority = &rest[..authority_end];
         let Some(userinfo_end) = authority.rfind('@') else {
+            if reserved_char_password(rest) {
+                found.push(scheme_start);
+            }
             continue;
         };
         let host_follows = authority[userinfo_end + 1..]
@@ -239,6 +242,52 @@ fn url_passwords(text: &str) -> Vec<usize> {
         }
     }
     found
+}
+
+/// Whether `rest` (what follows a `://`) starts with `user:password@host` where the password
+/// holds a character that ends the authority of a well-formed URL (`#`, `?`, `/`): people
+/// write such passwords unescaped (`postgres://app:N9v#2kLq8Zr@db:5432/app`), and the
+/// value is still a real credential. The user must be plain userinfo, and a password that
+/// is a port number followed by a path, query or fragment (`host:8080/@me`) is none.
+fn reserved_char_password(rest: &str) -> bool {
+    let token_end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+        .unwrap_or(rest.len());
+    let token = &rest[..token_end];
+    let Some((user, after)) = token.split_once(':') else {
+        return false;
+    };
+    let plain_user = user.chars().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '-' | '.'
+                    | '_'
+                    | '~'
+                    | '%'
+                    | '!'
+                    | '$'
+                    | '&'
+                    | '('
+                    | ')'
+                    | '*'
+                    | '+'
+                    | ','
+                    | ';'
+                    | '='
+            )
+    });
+    let Some((password, host)) = after.split_once('@') else {
+        return false;
+    };
+    let digits = password.chars().take_while(char::is_ascii_digit).count();
+    let is_port =
+        (digits > 0 && password[digits..].starts_with(['/', '?', '#'])) || digits == password.len();
+    plain_user
+        && !is_port
+        && !password.is_empty()
+        && !is_placeholder(password)
+        && host.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[')
 }
 
 /// Offsets of `auth` entries whose value decodes to `user:password` with a password.

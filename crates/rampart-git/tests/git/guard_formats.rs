@@ -91,6 +91,11 @@ fn cases() -> Vec<(&'static str, String, Rule, String)> {
          "- redis://:{{ .Values.redis.password }}@cache:6379/0".to_owned()),
         ("password in a JDBC URL", format!("url: jdbc:mysql://svc:{}@mysql:3306/shop", random(30, 18, ALNUM)), Rule::UrlPassword,
          "url: https://user:@host.example.com/ and https://git@github.com/acme/gitops".to_owned()),
+        // A password holding a URL-reserved character, unescaped as people write it.
+        ("password with `#` in a connection URL in a container's env", "        - {name: DATABASE_URL, value: \"postgres://app:N9v#2kLq8Zr@db.internal:5432/app\"}".to_owned(), Rule::UrlPassword,
+         "        - {name: PROFILE, value: \"http://localhost:8080/users/@me#top https://social.example:443/@acme\"}".to_owned()),
+        ("password with `/` and `?` in a URL", "dsn: mysql://shop:Qp/7x?Rz2w@mysql.internal:3306/shop".to_owned(), Rule::UrlPassword,
+         "see: https://example.com/search?q=user:name@example.com and http://host:9090?x=a@b".to_owned()),
     ]
 }
 

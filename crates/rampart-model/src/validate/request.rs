@@ -2,11 +2,13 @@
 
 use super::syntax::{Cidr, is_dns_label, is_label_key, is_label_value, is_port_name, is_quantity};
 use crate::environment::Environment;
+use crate::limits::{KUBERNETES_MAX_ANNOTATIONS_BYTES, MAX_DESCRIPTION_BYTES};
 use crate::load::Report;
 use crate::request::{
     API_VERBS, API_VERSION, App, ContainerResources, EgressRule, IngressRule, NamespaceRequest,
     PortSelector, PortValue, RoleRule, Workload,
 };
+use rampart_yaml::limits::human_bytes;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a request is checked against besides itself.
@@ -64,6 +66,7 @@ pub(crate) fn check_request(req: &NamespaceRequest, ctx: &RequestContext, r: &mu
         );
     }
     check_governance_labels(req, ctx, r);
+    check_description(req, r);
     check_owners(req, r);
     let apps = check_app_names(req, r);
     for (i, app) in req.apps.iter().enumerate() {
@@ -108,6 +111,25 @@ fn check_namespace_name(req: &NamespaceRequest, ctx: &RequestContext, r: &mut Re
 
 fn check_governance_labels(req: &NamespaceRequest, ctx: &RequestContext, r: &mut Report) {
     check_labels("labels", &req.labels, ctx.required_labels, r);
+}
+
+/// The description becomes an annotation: it must fit Kubernetes' limit on annotations.
+fn check_description(req: &NamespaceRequest, r: &mut Report) {
+    let Some(description) = &req.description else {
+        return;
+    };
+    if description.len() > MAX_DESCRIPTION_BYTES {
+        r.error(
+            "description",
+            format!(
+                "the description is {} bytes, over the limit of {} (it becomes the namespace's `rampart.dev/description` annotation, and Kubernetes refuses annotations over {} in total)",
+                description.len(),
+                human_bytes(MAX_DESCRIPTION_BYTES),
+                human_bytes(KUBERNETES_MAX_ANNOTATIONS_BYTES)
+            ),
+            "shorten it to a summary and link to longer documentation",
+        );
+    }
 }
 
 /// The governance labels at `path`: valid, not Rampart's own, the required ones present.
