@@ -139,7 +139,7 @@ fn assert_repaired(out: &Run, repo: &Repo, b: &str) {
     );
     assert!(
         out.stderr.contains(&format!(
-            "repaired the work tree and index: a rampart run was killed after committing {} on main; ",
+            "repaired the work tree and index: a rampart run stopped (killed, or failed) after committing {} on main; ",
             &b[..10]
         )),
         "{out:?}"
@@ -415,4 +415,45 @@ fn render_killed_at_random_moments_always_converges_on_the_next_run() {
         committed_before_kill < TRIALS,
         "no kill came before a commit"
     );
+}
+
+#[test]
+fn a_commit_whose_work_tree_update_fails_says_it_stands_and_the_next_run_finishes_it() {
+    let repo = Repo::init();
+    let head = repo.head();
+    // A directory (not empty) where a generated file is to be written again.
+    let blocked = "clusters/dev/namespaces/shop/rbac.yaml";
+    std::fs::remove_file(repo.dir.join(blocked)).unwrap();
+    repo.write(&format!("{blocked}/keep"), "mine\n");
+    let spec = repo.read("specs/shop.yaml");
+    repo.write(
+        "specs/shop.yaml",
+        &spec.replace("team: web-shop", "team: web-shop-b"),
+    );
+
+    let out = repo.rampart(&["render"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let commit = repo.head();
+    assert_ne!(commit, head, "the commit was made");
+    assert!(
+        out.stderr.contains(&format!(
+            "the commit {} on main stands, but the work tree and index were not fully updated to it: fix the cause above and run `rampart render`",
+            &commit[..10]
+        )),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("nothing was committed"), "{out:?}");
+
+    std::fs::remove_dir_all(repo.dir.join(blocked)).unwrap();
+    let out = repo.rampart(&["render"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "repaired the work tree and index: a rampart run stopped (killed, or failed) after committing {} on main",
+            &commit[..10]
+        )),
+        "{out:?}"
+    );
+    assert_eq!(repo.head(), commit);
+    assert_converged(&repo, "render after the failed update");
 }

@@ -269,7 +269,7 @@ fn finish_interrupted(repo: &Path, lock: &RepoLock) -> Result<()> {
     match recovery.outcome {
         rampart_git::RecoveryOutcome::Finished => {
             eprintln!(
-                "repaired the work tree and index: a rampart run was killed after committing {short} on {branch}; {} file(s) brought up to that commit",
+                "repaired the work tree and index: a rampart run stopped (killed, or failed) after committing {short} on {branch}; {} file(s) brought up to that commit",
                 recovery.restored.len()
             );
             for path in &recovery.kept {
