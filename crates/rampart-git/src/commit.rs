@@ -1,6 +1,6 @@
 //! Building commits from an in-memory tree and publishing them atomically.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use git2::{Branch, ErrorCode, Oid, Repository, Signature};
@@ -349,16 +349,7 @@ pub(crate) fn publish<C: FileContent>(
     // index lock taken, and the update recorded for the next run should this one be killed.
     let guard = match repo.workdir() {
         Some(workdir) if target.checked_out => {
-            let deleted: HashSet<&str> = changes
-                .iter()
-                .filter(|c| c.new_id.is_none())
-                .map(|c| c.path.as_str())
-                .collect();
-            worktree::check_dirs(
-                workdir,
-                changes.iter().map(|c| c.path.as_str()),
-                Some(&deleted),
-            )?;
+            worktree::check_dirs_of(workdir, changes)?;
             let record = UpdateRecord {
                 refname: target.refname.clone(),
                 commit,

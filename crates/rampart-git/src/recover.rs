@@ -121,16 +121,7 @@ fn repair(
     let Some(workdir) = repo.workdir() else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let deleted: HashSet<&str> = changes
-        .iter()
-        .filter(|c| c.new_id.is_none())
-        .map(|c| c.path.as_str())
-        .collect();
-    worktree::check_dirs(
-        workdir,
-        changes.iter().map(|c| c.path.as_str()),
-        Some(&deleted),
-    )?;
+    worktree::check_dirs_of(workdir, changes)?;
     let guard = UpdateGuard::resume(repo, record.clone())?;
     let seen: HashMap<&str, Oid> = record
         .seen

@@ -273,6 +273,20 @@ pub(crate) fn walk_dirs(
     Ok(true)
 }
 
+/// [`check_dirs`] for the paths of `changes`, the files they delete going away first.
+pub(crate) fn check_dirs_of(workdir: &Path, changes: &[Change]) -> Result<(), GitError> {
+    let deleted: HashSet<&str> = changes
+        .iter()
+        .filter(|c| c.new_id.is_none())
+        .map(|c| c.path.as_str())
+        .collect();
+    check_dirs(
+        workdir,
+        changes.iter().map(|c| c.path.as_str()),
+        Some(&deleted),
+    )
+}
+
 /// Refuses, before anything is committed, a symbolic link or another non-directory where
 /// the directory of one of `paths` belongs in the work tree ([`GitError::OutputBlocked`]),
 /// except a file that `deleted` says goes away first (`None`: links only, before the
