@@ -703,6 +703,31 @@ fn hostile_cases() -> Vec<Hostile> {
                 "help: flatten",
             ],
         ),
+        // A request that mentions `secrets` is also read for inline secret values first:
+        // that read keeps to the limits too.
+        hostile(
+            "100,000 levels of flow nesting in a request with secrets",
+            format!(
+                "{}x: {}{}\n",
+                with_app("    secrets: []\n"),
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            &[
+                "specs/bad.yaml:10:104: error: collections nested more than 100 levels deep (the limit)",
+            ],
+        ),
+        hostile(
+            "300 aliases of a 700 KiB string in a request with secrets",
+            format!(
+                "{}description: &big {big}\nquota:\n{aliases}",
+                with_app("    secrets: []\n")
+            ),
+            &[
+                "specs/bad.yaml:10:",
+                "aliases (`*name`) expand this document past 1 MiB",
+            ],
+        ),
         hostile(
             "200 levels of block nesting",
             format!(

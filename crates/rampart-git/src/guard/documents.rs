@@ -62,16 +62,27 @@ pub(super) fn kind(doc: &str) -> Option<String> {
 
 /// Offset of the `data`/`stringData` key of a Secret that carries values, unless every
 /// value is SOPS-encrypted (`ENC[...]`) or a template placeholder.
+///
+/// The document is read within limits (its own size, or 1 MiB, for what aliases expand
+/// to; nesting; duplicate keys), so a hostile file cannot make the guard run for minutes
+/// or out of memory; a Secret refused by a limit counts as carrying values (it is flagged
+/// rather than let through unread).
 pub(super) fn secret_data_offset(doc: &str) -> Option<usize> {
-    let value: serde_yaml::Value = serde_yaml::from_str(doc).ok()?;
-    let carries_secrets = ["data", "stringData"].iter().any(|field| {
-        value[*field].as_mapping().is_some_and(|m| {
-            m.values().any(|v| {
-                let s = v.as_str().unwrap_or_default();
-                !(s.is_empty() || s.starts_with("ENC[") || s.contains("{{") || s.contains("${"))
+    let limits = rampart_yaml::limits::Limits {
+        max_bytes: doc.len().max(1 << 20),
+    };
+    let carries_secrets = match rampart_yaml::read_value(doc, &limits) {
+        Ok(value) => ["data", "stringData"].iter().any(|field| {
+            value[*field].as_object().is_some_and(|m| {
+                m.values().any(|v| {
+                    let s = v.as_str().unwrap_or_default();
+                    !(s.is_empty() || s.starts_with("ENC[") || s.contains("{{") || s.contains("${"))
+                })
             })
-        })
-    });
+        }),
+        Err(rampart_yaml::Error::Refused(_)) => true,
+        Err(rampart_yaml::Error::Yaml(_)) => false,
+    };
     if !carries_secrets {
         return None;
     }

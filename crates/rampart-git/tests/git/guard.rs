@@ -171,6 +171,35 @@ fn safe_look_alikes_pass() {
 }
 
 #[test]
+fn a_hostile_secret_is_read_within_limits_and_flagged() {
+    // 100 aliases of a 64 KiB value (6.4 MB expanded), 100,000 levels of nesting and a
+    // duplicate key: each Secret is flagged at its `data`, without reading it unbounded.
+    let big = "x".repeat(64 << 10);
+    let aliases: String = (0..100).map(|i| format!("  k{i}: *big\n")).collect();
+    let bomb = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a, labels: {{l: &big {big}}}}}\ndata:\n{aliases}"
+    );
+    let deep = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\ndata:\n  k: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let twice =
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ndata:\n  k: \"\"\n  k: c2VjcmV0\n";
+    for (what, text) in [
+        ("aliases", bomb.as_str()),
+        ("nesting", &deep),
+        ("duplicate", twice),
+    ] {
+        assert_eq!(
+            rules("s.yaml", text),
+            [(4, Rule::KubernetesSecretData)],
+            "{what}"
+        );
+    }
+}
+
+#[test]
 fn binary_files_are_skipped() {
     let mut bytes = b"\x00\x01".to_vec();
     bytes.extend_from_slice(aws_key_id().as_bytes());

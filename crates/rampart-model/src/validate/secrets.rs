@@ -8,7 +8,7 @@ use crate::environment::secret_stores::for_namespace;
 use crate::load::Report;
 use crate::request::{App, NamespaceRequest};
 use crate::secret::{AppSecret, INLINE_VALUE_FIELDS, PinnedVersions, SecretBackend};
-use serde_yaml::Value;
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The sample workload's scratch volume and mount; secrets may not take them.
@@ -23,23 +23,25 @@ const INLINE_HELP: &str = "secret values never go into Git (checklist 4.7): writ
 /// before typed parsing, so the dedicated message wins over "unknown field"; the
 /// value itself is never repeated.
 pub(crate) fn check_inline_values(text: &str, r: &mut Report) {
-    let Ok(doc) = serde_yaml::from_str::<Value>(text) else {
-        return; // the typed parse reports the syntax error
+    // Read within the input limits (an alias bomb or deep nesting stops here); the typed
+    // parse reports what is refused.
+    let Ok(doc) = rampart_yaml::read_value(text, &crate::limits::INPUT) else {
+        return;
     };
-    let Some(apps) = doc.get("apps").and_then(Value::as_sequence) else {
+    let Some(apps) = doc.get("apps").and_then(Value::as_array) else {
         return;
     };
     for (i, app) in apps.iter().enumerate() {
-        let Some(secrets) = app.get("secrets").and_then(Value::as_sequence) else {
+        let Some(secrets) = app.get("secrets").and_then(Value::as_array) else {
             continue;
         };
         for (j, secret) in secrets.iter().enumerate() {
             let path = format!("apps[{i}].secrets[{j}]");
-            let Some(fields) = secret.as_mapping() else {
+            let Some(fields) = secret.as_object() else {
                 continue;
             };
-            for key in fields.keys().filter_map(Value::as_str) {
-                if INLINE_VALUE_FIELDS.contains(&key) {
+            for key in fields.keys() {
+                if INLINE_VALUE_FIELDS.contains(&key.as_str()) {
                     r.error(
                         &format!("{path}.{key}"),
                         "a secret value is written inline in the request",
@@ -48,12 +50,12 @@ pub(crate) fn check_inline_values(text: &str, r: &mut Report) {
                 }
             }
             match fields.get("properties") {
-                Some(Value::Mapping(_)) => r.error(
+                Some(Value::Object(_)) => r.error(
                     &format!("{path}.properties"),
                     "properties maps names to inline values",
                     format!("list only the key names, e.g. `properties: [username, password]`; {INLINE_HELP}"),
                 ),
-                Some(Value::Sequence(items)) => {
+                Some(Value::Array(items)) => {
                     for (k, item) in items.iter().enumerate() {
                         if !item.is_string() {
                             r.error(
