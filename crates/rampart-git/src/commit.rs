@@ -349,7 +349,7 @@ pub(crate) fn publish<C: FileContent>(
     // index lock taken, and the update recorded for the next run should this one be killed.
     let guard = match repo.workdir() {
         Some(workdir) if target.checked_out => {
-            worktree::check_dirs_of(workdir, changes)?;
+            worktree::check_dirs_of(workdir, &changes)?;
             let record = UpdateRecord {
                 refname: target.refname.clone(),
                 commit,
