@@ -28,6 +28,7 @@ use crate::content::Content;
 use crate::plan::MODE_FILE;
 use crate::update_record::{
     Update, UpdateGuard, UpdateRecord, read_record, record_path, remove_own_lock,
+    remove_own_ref_lock,
 };
 use crate::{Change, ChangeKind, GitError, RepoLock, blob_id, worktree};
 
@@ -47,6 +48,9 @@ pub struct Recovery {
     pub kept: Vec<String>,
     /// The `index.lock` the interrupted run held, now removed.
     pub removed_lock: Option<PathBuf>,
+    /// The branch's lock file the interrupted run held (killed while moving the branch),
+    /// now removed.
+    pub removed_ref_lock: Option<PathBuf>,
 }
 
 /// See [`Recovery::outcome`].
@@ -74,6 +78,7 @@ pub(crate) fn finish(repo_dir: &Path, _held: &RepoLock) -> Result<Option<Recover
         return Ok(None);
     };
     let removed_lock = remove_own_lock(&repo, &record)?.then(|| repo.path().join("index.lock"));
+    let removed_ref_lock = remove_own_ref_lock(&repo, &record)?;
     let head_branch = repo.find_reference("HEAD").ok().and_then(|head| {
         head.symbolic_target_bytes()
             .map(|name| String::from_utf8_lossy(name).into_owned())
@@ -87,6 +92,7 @@ pub(crate) fn finish(repo_dir: &Path, _held: &RepoLock) -> Result<Option<Recover
         restored: Vec::new(),
         kept: Vec::new(),
         removed_lock,
+        removed_ref_lock,
     };
     match &record.update {
         Update::InPlace { paths } => sweep(&repo, paths.iter().map(String::as_str))?,
@@ -472,11 +478,16 @@ mod tests {
         };
         std::mem::forget(UpdateGuard::begin(&repo, record).unwrap());
         let head = repo.refname_to_id("refs/heads/main").unwrap();
+        // Killed while libgit2 held the branch's lock, the new commit written into it.
+        let ref_lock = repo.path().join("refs/heads/main.lock");
+        fs::write(&ref_lock, format!("{}\n", prepared.commit)).unwrap();
 
         let recovery = finish(dir, &lock(dir)).unwrap().unwrap();
         assert_eq!(recovery.outcome, RecoveryOutcome::NothingLagged);
         assert!(recovery.restored.is_empty());
         assert!(recovery.removed_lock.is_some());
+        assert_eq!(recovery.removed_ref_lock, Some(ref_lock.clone()));
+        assert!(!ref_lock.exists());
         assert_eq!(read(dir, "specs/a.yaml").as_deref(), Some("a1\n"));
         assert_eq!(repo.refname_to_id("refs/heads/main").unwrap(), head);
         assert!(index_matches(dir, head));

@@ -356,6 +356,34 @@ pub(crate) fn remove_own_lock(repo: &Repository, record: &UpdateRecord) -> Resul
     Ok(true)
 }
 
+/// Removes the lock file of `record`'s branch (`<gitdir>/<refname>.lock`) if the run that
+/// `record` describes left it: killed while moving the branch, after libgit2 created the
+/// lock and before it renamed it over the branch. The lock is that run's when it holds the
+/// commit the run was moving to, or nothing yet (killed between creating and writing it);
+/// the repository lock the caller holds proves that run is gone. Any other content is a
+/// git command's and is left for the commit to report. Returns the path removed.
+pub(crate) fn remove_own_ref_lock(
+    repo: &Repository,
+    record: &UpdateRecord,
+) -> Result<Option<PathBuf>, GitError> {
+    let lock = repo.path().join(format!("{}.lock", record.refname));
+    let content = match fs::read(&lock) {
+        Ok(content) => content,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(GitError::IndexFile { path: lock, source }),
+    };
+    let ours = content.trim_ascii().is_empty()
+        || content.trim_ascii() == record.commit.to_string().as_bytes();
+    if !ours {
+        return Ok(None);
+    }
+    fs::remove_file(&lock).map_err(|source| GitError::IndexFile {
+        path: lock.clone(),
+        source,
+    })?;
+    Ok(Some(lock))
+}
+
 /// Writes `bytes` to `path` whole: to a temporary file beside it, flushed, then renamed over
 /// it, and the directory flushed.
 fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -266,6 +266,12 @@ fn finish_interrupted(repo: &Path, lock: &RepoLock) -> Result<()> {
             lock.display()
         );
     }
+    if let Some(lock) = &recovery.removed_ref_lock {
+        eprintln!(
+            "removed {}: the branch lock of a rampart run that was killed while holding it",
+            lock.display()
+        );
+    }
     match recovery.outcome {
         rampart_git::RecoveryOutcome::Finished => {
             eprintln!(
