@@ -241,7 +241,8 @@ pub enum GitError {
         refname: String,
     },
 
-    /// The record of a work-tree update could not be written, read or removed.
+    /// The record of a work-tree update, or the branch lock file its killed run left, could
+    /// not be written, read or removed.
     #[error("cannot write or read {path}")]
     UpdateRecord {
         /// The record, or the file written beside it.

@@ -370,14 +370,14 @@ pub(crate) fn remove_own_ref_lock(
     let content = match fs::read(&lock) {
         Ok(content) => content,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(GitError::IndexFile { path: lock, source }),
+        Err(source) => return Err(GitError::UpdateRecord { path: lock, source }),
     };
     let ours = content.trim_ascii().is_empty()
         || content.trim_ascii() == record.commit.to_string().as_bytes();
     if !ours {
         return Ok(None);
     }
-    fs::remove_file(&lock).map_err(|source| GitError::IndexFile {
+    fs::remove_file(&lock).map_err(|source| GitError::UpdateRecord {
         path: lock.clone(),
         source,
     })?;

@@ -224,6 +224,7 @@ fn lock(repo: &Path, wait: Duration) -> Result<RepoLock> {
             restored = recovery.restored.len(),
             kept = ?recovery.kept,
             removed_lock = recovery.removed_lock.is_some(),
+            removed_ref_lock = recovery.removed_ref_lock.is_some(),
             "finished the work-tree update of a rampart run that was killed"
         );
     }
