@@ -8,11 +8,12 @@ use crate::{GitError, commit};
 
 /// The id git gives `content` as a blob (`git hash-object`), without touching a repository.
 pub fn blob_id(content: &[u8]) -> Oid {
-    let mut hasher = sha1_smol::Sha1::new();
+    use sha1::Digest;
+    let mut hasher = sha1::Sha1::new();
     hasher.update(format!("blob {}\0", content.len()).as_bytes());
     hasher.update(content);
     // A SHA-1 digest is always 20 bytes, which is what from_bytes accepts.
-    Oid::from_bytes(&hasher.digest().bytes()).unwrap_or(Oid::ZERO_SHA1)
+    Oid::from_bytes(&hasher.finalize()).unwrap_or(Oid::ZERO_SHA1)
 }
 
 /// Reads the blobs `ids` from the object database of the repository at `repo_dir`; an id

@@ -102,21 +102,13 @@ fn hosts_match(patterns: &str, host: &str) -> bool {
 
 /// HMAC-SHA1 (RFC 2104), as OpenSSH hashes host names.
 fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..20].copy_from_slice(&sha1_smol::Sha1::from(key).digest().bytes());
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|b| b ^ byte);
-    let mut inner = sha1_smol::Sha1::new();
-    inner.update(&pad(0x36));
-    inner.update(message);
-    let mut outer = sha1_smol::Sha1::new();
-    outer.update(&pad(0x5c));
-    outer.update(&inner.digest().bytes());
-    outer.digest().bytes()
+    use hmac::{KeyInit, Mac};
+    // HMAC takes keys of any length (longer ones are hashed first), so this cannot fail.
+    let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(key) else {
+        return [0; 20];
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

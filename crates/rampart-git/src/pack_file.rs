@@ -7,6 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid};
+use sha1::Digest;
 
 /// Where one object went in the pack: what the index records of it.
 pub(crate) struct Placed {
@@ -23,7 +24,7 @@ pub(crate) struct Placed {
 pub(crate) struct PackOut<W: Write> {
     out: W,
     offset: u64,
-    checksum: sha1_smol::Sha1,
+    checksum: sha1::Sha1,
     crc: flate2::Crc,
 }
 
@@ -33,7 +34,7 @@ impl<W: Write> PackOut<W> {
         let mut pack = PackOut {
             out,
             offset: 0,
-            checksum: sha1_smol::Sha1::new(),
+            checksum: sha1::Sha1::new(),
             crc: flate2::Crc::new(),
         };
         pack.put(b"PACK")?;
@@ -73,7 +74,7 @@ impl<W: Write> PackOut<W> {
 
     /// Writes the trailing checksum and returns it with the writer.
     pub(crate) fn finish(mut self) -> std::io::Result<([u8; 20], W)> {
-        let checksum = self.checksum.digest().bytes();
+        let checksum: [u8; 20] = self.checksum.finalize().into();
         self.out.write_all(&checksum)?;
         Ok((checksum, self.out))
     }
@@ -136,7 +137,7 @@ pub(crate) fn index_bytes(placed: &mut [Placed], pack_checksum: &[u8; 20]) -> Ve
         out.extend_from_slice(&offset.to_be_bytes());
     }
     out.extend_from_slice(pack_checksum);
-    let checksum = sha1_smol::Sha1::from(&out).digest().bytes();
+    let checksum = sha1::Sha1::digest(&out);
     out.extend_from_slice(&checksum);
     out
 }
@@ -272,6 +273,6 @@ mod tests {
         );
         let (body, trailer) = index.split_at(index.len() - 20);
         assert_eq!(&body[body.len() - 20..], &[5; 20]);
-        assert_eq!(trailer, sha1_smol::Sha1::from(body).digest().bytes());
+        assert_eq!(trailer, sha1::Sha1::digest(body).as_slice());
     }
 }
