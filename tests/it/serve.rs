@@ -99,7 +99,10 @@ impl Service {
     pub(crate) fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream
-            .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
             .ok()?;
         let mut text = String::new();
         stream.read_to_string(&mut text).ok()?;
@@ -542,12 +545,32 @@ fn a_low_open_file_limit_is_raised_and_idle_connections_cannot_starve_the_probes
         "soft limit raised to the hard limit {hard}: {started}"
     );
 
+    let rss_before = rss_kib(service.child.id());
     let mut idle = Vec::new();
     for _ in 0..300 {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         stream.write_all(b"GET /readyz HT").expect("write");
         idle.push(stream);
     }
+    // Busy clients beside the idle ones: kept-alive connections scraping /metrics.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy: Vec<_> = (0..16)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+                    return;
+                };
+                let mut buf = [0u8; 16 * 1024];
+                while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                    && stream
+                        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .is_ok()
+                    && matches!(stream.read(&mut buf), Ok(n) if n > 0)
+                {}
+            })
+        })
+        .collect();
     for _ in 0..10 {
         let asked = Instant::now();
         assert_eq!(service.get("/healthz").map(|r| r.0), Some(200));
@@ -557,8 +580,27 @@ fn a_low_open_file_limit_is_raised_and_idle_connections_cannot_starve_the_probes
             asked.elapsed()
         );
     }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for thread in busy {
+        let _ = thread.join();
+    }
+    let rss_after = rss_kib(service.child.id());
+    assert!(
+        rss_after < rss_before + 64 * 1024,
+        "resident memory grew from {rss_before} KiB to {rss_after} KiB"
+    );
     // The repository is still read: not ready only for want of the example's backends.
     let (_, why) = service.get("/readyz").expect("/readyz answers");
     assert!(!why.contains("repository"), "{why}\n{}", service.log());
     assert!(service.stop().success(), "{}", service.log());
+}
+
+/// Resident memory of process `pid` in KiB (`VmRSS` in /proc).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
 }

@@ -1,26 +1,40 @@
-//! The service's HTTP port: `/healthz`, `/readyz` and `/metrics`, GET and HEAD only. A few
-//! fixed routes for probes and a scraper need no framework: each connection sends one
-//! request and gets one answer (`Connection: close`). What a framework would otherwise give
-//! is kept here: a head-size limit (431), a deadline for the head (5 s), a bound on open
-//! connections (the oldest is closed for a new one), `405` with `Allow`, `400` for a request
-//! line that is not HTTP, and line endings of CRLF or bare LF (RFC 9112 §2.2).
+//! The service's HTTP port: `/healthz`, `/readyz` and `/metrics`, GET and HEAD only, served
+//! by hyper's HTTP/1 connection with keep-alive. Limits: a request head of at most 8 KiB and
+//! 32 header fields (`431` beyond), 5 s to send a head (also the idle time allowed between
+//! requests on a kept-alive connection), `400` for what is not HTTP/1, `405` with `Allow`
+//! for other methods, and a bound on open connections (the oldest is closed for a new one).
 
 use crate::connections::Connections;
 use crate::metrics::Metrics;
+use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 /// Longest request head read; probes and scrapers send far less.
 const HEAD_MAX: usize = 8 * 1024;
+/// Most header fields in a request head.
+const HEADERS_MAX: usize = 32;
 /// A client that has not sent its whole request head by then is dropped.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// The methods every route answers.
-const ALLOW: &str = "GET, HEAD";
+const ALLOWED: &str = "GET, HEAD";
 
 /// Answers on `listener` until the task is dropped, with at most `connections`' cap open.
 pub async fn serve(listener: TcpListener, metrics: Arc<Mutex<Metrics>>, connections: Connections) {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(READ_TIMEOUT)
+        .max_buf_size(HEAD_MAX)
+        .max_header_size(HEAD_MAX)
+        .max_headers(HEADERS_MAX)
+        .keep_alive(true);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors and the like: make room, and wait rather than spin.
@@ -30,79 +44,44 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Mutex<Metrics>>, connecti
         };
         let slot = connections.admit();
         let metrics = metrics.clone();
+        let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+            let response = answer(request.method(), request.uri().path(), &metrics);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(async move {
             tokio::select! {
                 _ = slot.closed() => {}
-                _ = answer(stream, &metrics) => {}
+                _ = connection => {}
             }
             drop(slot);
         });
     }
 }
 
-async fn answer(mut stream: TcpStream, metrics: &Mutex<Metrics>) -> std::io::Result<()> {
-    let head = match tokio::time::timeout(READ_TIMEOUT, read_head(&mut stream)).await {
-        Ok(head) => head?,
-        Err(_) => return Ok(()),
+/// The response to `method` on `path`. A HEAD request gets GET's head, `Content-Length`
+/// included; hyper leaves out the body.
+fn answer(method: &Method, path: &str, metrics: &Mutex<Metrics>) -> Response<String> {
+    let (status, kind, body) = if method == Method::GET || method == Method::HEAD {
+        route(path, metrics)
+    } else {
+        (405, "text/plain", "only GET and HEAD\n".to_owned())
     };
-    let Some(head) = head else {
-        let answer = Answer::text(431, "request head too large\n");
-        return answer.send(&mut stream, true).await;
-    };
-    let line = request_line(&head);
-    let with_body = line.is_none_or(|(method, _)| method != "HEAD");
-    let answer = match line {
-        None => Answer::text(400, "bad request: expected `GET /path HTTP/1.1`\n"),
-        Some((method, _)) if method != "GET" && method != "HEAD" => {
-            Answer::text(405, "only GET and HEAD\n")
-        }
-        Some((_, target)) => {
-            let (status, kind, body) = route(target.split('?').next().unwrap_or(""), metrics);
-            Answer { status, kind, body }
-        }
-    };
-    answer.send(&mut stream, with_body).await
-}
-
-/// The request head up to its blank line (or the end of input), or `None` when it is longer
-/// than `HEAD_MAX`.
-async fn read_head(stream: &mut TcpStream) -> std::io::Result<Option<Vec<u8>>> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head_complete(&head) {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-        if head.len() > HEAD_MAX {
-            return Ok(None);
-        }
+    let mut response = Response::new(String::new());
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    if status == 405 {
+        headers.insert(ALLOW, HeaderValue::from_static(ALLOWED));
     }
-    Ok(Some(head))
-}
-
-/// Whether `head` holds its ending blank line: CRLF CRLF, LF LF or a mix of the two.
-pub fn head_complete(head: &[u8]) -> bool {
-    head.windows(2).any(|w| w == b"\n\n") || head.windows(3).any(|w| w == b"\n\r\n")
-}
-
-/// Method and target of an HTTP/1 request line, or `None` when it is not one.
-pub fn request_line(head: &[u8]) -> Option<(&str, &str)> {
-    let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
-    let line = std::str::from_utf8(&head[..end]).ok()?;
-    let mut parts = line.strip_suffix('\r').unwrap_or(line).split(' ');
-    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
-    let valid = parts.next().is_none()
-        && !method.is_empty()
-        && method.bytes().all(|b| b.is_ascii_uppercase())
-        && target.starts_with('/')
-        && version.starts_with("HTTP/1.");
-    valid.then_some((method, target))
+    *response.body_mut() = body;
+    response
 }
 
 /// Status, content type and body for `path`.
-pub fn route(path: &str, metrics: &Mutex<Metrics>) -> (u16, &'static str, String) {
+fn route(path: &str, metrics: &Mutex<Metrics>) -> (u16, &'static str, String) {
     let m = metrics.lock().unwrap_or_else(|e| e.into_inner());
     match path {
         "/healthz" => (200, "text/plain", "ok\n".to_owned()),
@@ -121,51 +100,5 @@ pub fn route(path: &str, metrics: &Mutex<Metrics>) -> (u16, &'static str, String
             "text/plain",
             "not found: /healthz, /readyz, /metrics\n".to_owned(),
         ),
-    }
-}
-
-/// One response.
-struct Answer {
-    status: u16,
-    kind: &'static str,
-    body: String,
-}
-
-impl Answer {
-    fn text(status: u16, body: &str) -> Answer {
-        Answer {
-            status,
-            kind: "text/plain",
-            body: body.to_owned(),
-        }
-    }
-
-    /// Writes the answer; a HEAD request gets the same head (`Content-Length` of the body
-    /// GET would get) and no body.
-    async fn send(&self, stream: &mut TcpStream, with_body: bool) -> std::io::Result<()> {
-        let status = self.status;
-        let reason = match status {
-            200 => "OK",
-            400 => "Bad Request",
-            404 => "Not Found",
-            405 => "Method Not Allowed",
-            431 => "Request Header Fields Too Large",
-            _ => "Service Unavailable",
-        };
-        let allow = if status == 405 {
-            format!("Allow: {ALLOW}\r\n")
-        } else {
-            String::new()
-        };
-        let head = format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",
-            self.kind,
-            self.body.len()
-        );
-        stream.write_all(head.as_bytes()).await?;
-        if with_body {
-            stream.write_all(self.body.as_bytes()).await?;
-        }
-        stream.shutdown().await
     }
 }

@@ -1,8 +1,8 @@
-//! The HTTP port over real loopback sockets: methods, HEAD, line endings, limits, and a
-//! probe answered while hundreds of idle connections are held.
+//! The HTTP port over real loopback sockets: methods, HEAD, line endings, limits,
+//! keep-alive, and a probe answered while hundreds of idle connections are held.
 
 use crate::connections::Connections;
-use crate::http::{self, head_complete, request_line};
+use crate::http;
 use crate::metrics::Metrics;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ async fn port(cap: usize) -> u16 {
     port
 }
 
-/// The whole answer to `request`, as text.
+/// The whole answer to `request` (which asks the server to close, or is refused), as text.
 async fn exchange(port: u16, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .await
@@ -42,7 +42,11 @@ fn header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn other_methods_get_405_with_allow() {
     let port = port(16).await;
-    let answer = exchange(port, b"POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let answer = exchange(
+        port,
+        b"POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
     assert_eq!(header(&answer, "Allow"), Some("GET, HEAD"));
 }
@@ -50,8 +54,16 @@ async fn other_methods_get_405_with_allow() {
 #[tokio::test]
 async fn head_gets_the_length_of_the_body_get_gets_and_no_body() {
     let port = port(16).await;
-    let get = exchange(port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
-    let head = exchange(port, b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let get = exchange(
+        port,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let head = exchange(
+        port,
+        b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     let body = get.split_once("\r\n\r\n").expect("a head").1;
     assert!(!body.is_empty());
     assert_eq!(
@@ -74,7 +86,10 @@ async fn bare_lf_line_endings_are_answered() {
     let started = Instant::now();
     let answer = tokio::time::timeout(
         Duration::from_secs(2),
-        exchange(port, b"GET /healthz HTTP/1.1\nHost: x\n\n"),
+        exchange(
+            port,
+            b"GET /healthz HTTP/1.1\nHost: x\nConnection: close\n\n",
+        ),
     )
     .await
     .expect("answered before the head deadline");
@@ -107,11 +122,27 @@ async fn healthz_answers_within_a_second_while_hundreds_of_idle_connections_are_
         stream.write_all(b"GET /healthz HT").await.expect("write");
         idle.push(stream);
     }
+    // Busy clients: kept-alive connections asking for /metrics one request after another.
+    let mut busy = Vec::new();
+    for _ in 0..32 {
+        busy.push(tokio::spawn(async move {
+            let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)).await else {
+                return;
+            };
+            let request = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+            while stream.write_all(request).await.is_ok() {
+                let mut buf = [0u8; 8192];
+                if !matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {
+                    break;
+                }
+            }
+        }));
+    }
     for _ in 0..20 {
         let started = Instant::now();
         let answer = tokio::time::timeout(
             Duration::from_secs(1),
-            exchange(port, b"GET /healthz HTTP/1.1\r\n\r\n"),
+            exchange(port, b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"),
         )
         .await
         .expect("/healthz answers within a second");
@@ -129,25 +160,80 @@ async fn healthz_answers_within_a_second_while_hundreds_of_idle_connections_are_
         open += usize::from(!closed);
     }
     assert!(open <= cap, "{open} idle connections still open, cap {cap}");
+    for task in busy {
+        task.abort();
+    }
 }
 
-#[test]
-fn the_head_ends_at_a_blank_line_of_either_ending() {
-    assert!(head_complete(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    assert!(head_complete(b"GET / HTTP/1.1\nHost: x\n\n"));
-    assert!(head_complete(b"GET / HTTP/1.1\r\n\n"));
-    assert!(!head_complete(b"GET / HTTP/1.1\r\nHost: x\r\n"));
+#[tokio::test]
+async fn too_many_header_fields_get_431() {
+    let port = port(16).await;
+    let mut request = b"GET /healthz HTTP/1.1\r\n".to_vec();
+    for n in 0..40 {
+        request.extend(format!("X-Field-{n}: {n}\r\n").into_bytes());
+    }
+    request.extend(b"\r\n");
+    let answer = exchange(port, &request).await;
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
 }
 
-#[test]
-fn request_lines() {
-    assert_eq!(
-        request_line(b"GET /readyz?x=1 HTTP/1.1\r\n"),
-        Some(("GET", "/readyz?x=1"))
+/// Reads one answer with a `Content-Length` body from a kept-alive connection.
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = header(&text, "Content-Length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no Content-Length: {head}"));
+            if body.len() >= length {
+                return text;
+            }
+        }
+        let n = stream.read(&mut buf).await.expect("read");
+        assert!(n > 0, "closed before the answer was whole: {text:?}");
+        answer.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_answers_one_request_after_another() {
+    let port = port(16).await;
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    for path in ["/healthz", "/readyz", "/metrics", "/healthz"] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let answer = tokio::time::timeout(Duration::from_secs(2), read_answer(&mut stream))
+            .await
+            .expect("answered on the same connection");
+        assert!(answer.starts_with("HTTP/1.1 200 "), "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_head_not_finished_within_the_deadline_is_dropped() {
+    let port = port(16).await;
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    stream.write_all(b"GET /healthz HT").await.expect("write");
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut rest))
+        .await
+        .expect("closed by the server within 15 s");
+    // A close or a reset both end the read; which one does not matter.
+    let _ = closed;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4),
+        "closed after {waited:?}, before the 5 s deadline"
     );
-    assert_eq!(request_line(b"HEAD / HTTP/1.0\n"), Some(("HEAD", "/")));
-    assert_eq!(request_line(b"GET /\r\n"), None);
-    assert_eq!(request_line(b"get / HTTP/1.1\r\n"), None);
-    assert_eq!(request_line(b"GET x HTTP/1.1\r\n"), None);
-    assert_eq!(request_line(b"GET / SPDY/3\r\n"), None);
+    assert!(
+        !String::from_utf8_lossy(&rest).contains(" 200 "),
+        "an unfinished head was answered: {rest:?}"
+    );
 }
