@@ -3,5 +3,4 @@ mod commit;
 mod common;
 mod contents;
 mod guard;
-mod guard_formats;
 mod plan_and_drift;

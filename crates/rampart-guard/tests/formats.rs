@@ -2,7 +2,7 @@
 //! positive and one look-alike that must pass per format. Tokens are generated at run time
 //! (a fixed pseudo-random sequence), so this file holds no credential-shaped literal.
 
-use rampart_git::guard::{Rule, scan_file};
+use rampart_guard::{Rule, scan_file};
 
 /// `n` characters of `alphabet`, from a fixed linear congruential sequence.
 fn random(seed: u64, n: usize, alphabet: &str) -> String {

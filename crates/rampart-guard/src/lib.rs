@@ -88,19 +88,16 @@ pub fn scan_file(path: &str, content: &[u8]) -> Vec<Finding> {
     found
 }
 
-/// Refuses, as a commit refuses, when any of `files` (path, content) holds a secret: for
-/// what shows content a commit would hold (`rampart plan`'s diff), so that nothing prints
-/// what the guard keeps out of Git.
-pub fn refuse_secrets(files: &[(&str, &[u8])]) -> Result<(), crate::GitError> {
+/// The secrets in `files` (path, content), scanned in parallel, ordered by path and line:
+/// for what shows content a commit would hold (`rampart plan`'s diff), so that nothing
+/// prints what the guard keeps out of Git.
+pub fn find_secrets(files: &[(&str, &[u8])]) -> Vec<Finding> {
     let mut findings: Vec<Finding> = files
         .par_iter()
         .flat_map_iter(|(path, content)| scan_file(path, content))
         .collect();
-    if findings.is_empty() {
-        return Ok(());
-    }
     findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    Err(crate::GitError::SecretsFound { findings })
+    findings
 }
 
 /// Scans many files, in parallel: `read` puts a file's content into the buffer it is given
