@@ -8,7 +8,9 @@
 #   RAMPART_BENCH_BIN=/path/to/rampart scripts/bench.sh   (that binary instead of a release build)
 #   RAMPART_BENCH_KUSTOMIZE_TIMEOUT=1 scripts/bench.sh    (cap kustomize's run, default 300 s)
 # Prints one line per N: environments, namespaces rendered, wall time, requests/s, peak RSS,
-# no-change re-run and its peak RSS, kustomize.
+# no-change re-run and its peak RSS, kustomize; then the everyday paths on the same
+# repository: `render --check` with nothing changed, then with one request edited (its
+# `replicas` changed), `plan` and `render` of that edit — seconds and peak RSS each.
 #
 #   scripts/bench.sh push [N]       (default 1000) delivery instead: N namespaces of one
 #   environment rendered, committed in memory onto a fetched bare remote (file://) and
@@ -32,6 +34,13 @@ work=$(mktemp -d -p "${RAMPART_BENCH_DIR:-${TMPDIR:-/tmp}}"); trap 'rm -rf "$wor
 measure() { # prints "seconds peak_kib" of a command; its output goes to $work/stdout
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/stdout"
   cat "$work/time"
+}
+measure_expect() { # measure, for a command that must exit with status $1
+  local want=$1; shift
+  local got=0
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/stdout" || got=$?
+  [ "$got" = "$want" ] || { echo "bench: exit $got (wanted $want): $*" >&2; cat "$work/stdout" >&2; exit 1; }
+  tail -1 "$work/time"
 }
 mb_per_s() { python3 -c "print(f'{$1/1e6/max($2,0.01):.0f}')"; } # bytes seconds
 
@@ -83,6 +92,7 @@ if [ "${sizes[0]}" = push ]; then
   exit 0
 fi
 
+everyday=()
 printf "%8s %6s %10s %10s %10s %8s %8s %10s %12s %8s\n" requests envs namespaces \
   render_s requests/s rss_mb rerun_s rerun_mb kustomize_s ratio
 for size in "${sizes[@]}"; do
@@ -108,6 +118,19 @@ for size in "${sizes[@]}"; do
   rps=$(python3 -c "print(f'{$n/max($secs,0.001):.0f}')")
   printf "%8s %6s %10s %10s %10s %8s %8s %10s %12s %8s\n" "$n" "$envs" "$((n * envs))" "$secs" "$rps" \
     "$((kib / 1024))" "$rerun" "$((rerun_kib / 1024))" "$kust" "$ratio"
+  # The everyday paths: what CI runs on a pull request, and one edited request.
+  read -r check_s check_kib < <(measure_expect 0 "$bin" render --repo "$repo" --check "${env_args[@]}")
+  spec="$repo/specs/ns-$(printf %05d $((n / 2))).yaml"
+  sed -i 's/replicas: 3/replicas: 4/' "$spec"
+  read -r echeck_s echeck_kib < <(measure_expect 1 "$bin" render --repo "$repo" --check "${env_args[@]}")
+  read -r plan_s plan_kib < <(measure_expect 0 "$bin" plan --repo "$repo" "${env_args[@]}")
+  read -r edit_s edit_kib < <(measure_expect 0 "$bin" render --repo "$repo" "${env_args[@]}")
+  [ -z "$(git -C "$repo" status --porcelain)" ] || { echo "work tree not clean after the edit's render" >&2; exit 1; }
+  everyday+=("$(printf "%8s %6s %14s %14s %14s %14s" "$n" "$envs" "$check_s/$((check_kib / 1024))" \
+    "$echeck_s/$((echeck_kib / 1024))" "$plan_s/$((plan_kib / 1024))" "$edit_s/$((edit_kib / 1024))")")
   rm -rf "$repo"
 done
+echo
+printf "%8s %6s %14s %14s %14s %14s\n" requests envs check_s/mb edit_check_s/mb edit_plan_s/mb edit_render_s/mb
+printf "%s\n" "${everyday[@]}"
 echo "(kustomize builds one environment (dev, or the one rendered); ratio = kustomize time / rampart render time)"

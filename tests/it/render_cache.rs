@@ -114,3 +114,117 @@ fn a_custom_blueprint_is_part_of_the_fingerprint() {
             .contains("name: quota")
     );
 }
+
+/// `rampart -v render --check …`: how many namespaces it reused, and the run.
+fn check_reusing(repo: &Repo, bin: &str, args: &[&str]) -> (usize, crate::support::Run) {
+    let out: crate::support::Run = std::process::Command::new(bin)
+        .args(["-v", "render", "--check"])
+        .args(args)
+        .current_dir(&repo.dir)
+        .env_remove("RAMPART_REPO")
+        .env_remove("RAMPART_BLUEPRINTS")
+        .output()
+        .expect("run rampart")
+        .into();
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("render cache read"))
+        .unwrap_or_else(|| panic!("no cache log line:\n{}", out.stderr));
+    let tail = line.split("reused").nth(1).unwrap();
+    let n = tail
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    (n, out)
+}
+
+#[test]
+fn render_check_reuses_the_cache_and_still_finds_every_kind_of_drift() {
+    let repo = Repo::init();
+    let bin = crate::support::rampart_bin();
+    let (reused, out) = check_reusing(&repo, bin, &[]);
+    assert_eq!((reused, out.code), (3, 0), "{out:?}");
+    let cache = repo.dir.join(".git/rampart/render-cache");
+    let cache_before = std::fs::read(&cache).unwrap();
+
+    // A hand edit of the same length (the size alone does not give it away), a deleted
+    // file and a left-over one, all in namespaces the check takes from the cache.
+    let quota = "clusters/prod/namespaces/shop/limits.yaml";
+    let text = repo.read(quota);
+    let edited = text.replacen("namespace-quota", "namespace-qu0ta", 1);
+    assert_ne!(text, edited);
+    assert_eq!(text.len(), edited.len());
+    repo.write(quota, &edited);
+    std::fs::remove_file(repo.dir.join("clusters/dev/namespaces/shop/limits.yaml")).unwrap();
+    repo.write(
+        "clusters/staging/namespaces/shop/extra.yaml",
+        "kind: ConfigMap\n",
+    );
+    let before = repo.state();
+    let (reused, out) = check_reusing(&repo, bin, &[]);
+    assert_eq!((reused, out.code), (3, 1), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!(
+            "{quota}: stale or hand-edited: differs from what the requests render"
+        )),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("clusters/dev/namespaces/shop/limits.yaml: missing: not rendered yet"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains(
+            "clusters/staging/namespaces/shop/extra.yaml: left over: no request renders it"
+        ),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("3 generated file(s) out of date"),
+        "{out:?}"
+    );
+    // The check wrote nothing: not the work tree, not the cache.
+    assert_eq!(repo.state(), before);
+    assert_eq!(std::fs::read(&cache).unwrap(), cache_before);
+}
+
+#[test]
+fn a_changed_blueprint_or_binary_is_never_judged_by_what_the_cache_holds() {
+    let repo = Repo::init();
+    let dir = repo.dir.parent().unwrap().join("bp");
+    std::fs::create_dir_all(&dir).unwrap();
+    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../blueprints/hardened-namespace");
+    for entry in std::fs::read_dir(builtin).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let bp = dir.display().to_string();
+    let bin = crate::support::rampart_bin();
+    let (reused, out) = check_reusing(&repo, bin, &["--blueprints", &bp]);
+    assert_eq!((reused, out.code), (3, 0), "{out:?}");
+
+    // A blueprint that renders differently: nothing reused, every namespace's quota stale.
+    let limits = dir.join("limits.yaml.hbs");
+    let template = std::fs::read_to_string(&limits).unwrap();
+    std::fs::write(&limits, template.replace("namespace-quota", "quota")).unwrap();
+    let (reused, out) = check_reusing(&repo, bin, &["--blueprints", &bp]);
+    assert_eq!((reused, out.code), (0, 1), "{out:?}");
+    for env in ["dev", "staging", "prod"] {
+        let path = format!("clusters/{env}/namespaces/shop/limits.yaml");
+        assert!(out.stdout.contains(&format!("{path}: stale")), "{out:?}");
+    }
+    std::fs::write(&limits, template).unwrap();
+
+    // Another binary (here: the same build copied, so its identity differs) reuses nothing
+    // and judges the files by rendering them again.
+    let copy = repo.dir.parent().unwrap().join("rampart-copy");
+    std::fs::copy(bin, &copy).unwrap();
+    let copy = copy.display().to_string();
+    let (reused, out) = check_reusing(&repo, &copy, &["--blueprints", &bp]);
+    assert_eq!((reused, out.code), (0, 0), "{out:?}");
+}

@@ -44,9 +44,11 @@ impl Rendered {
 /// Whether a render may reuse namespaces from the local render cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheUse {
-    /// Reuse unchanged namespaces and record new ones after a commit.
+    /// Reuse unchanged namespaces (their fingerprint covers the binary, the blueprint, the
+    /// environment and the request) and record new ones after a commit; `render --check`
+    /// reuses too but never commits, so it records nothing.
     ReadWrite,
-    /// Render everything (for `--check`, which must judge the files independently).
+    /// Render everything.
     Ignore,
 }
 

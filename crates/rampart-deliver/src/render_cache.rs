@@ -6,8 +6,10 @@
 //! the blob ids of its files. The files are read back from Git's object database by id; an
 //! entry is used only when its fingerprint matches and every blob is present, so a stale,
 //! truncated or unparsable cache causes a miss. Like the index, it is trusted local state in
-//! `.git`: it is never committed, a fresh clone (CI) renders everything, and
-//! `render --check` never reads it.
+//! `.git`: it is never committed and a fresh clone (CI) renders everything. `render --check`
+//! reads it (and writes nothing): a reused namespace's files are still compared with the
+//! work tree like rendered ones, so a hand edit, a missing or a left-over file is found
+//! whether or not its namespace was rendered again.
 
 use rampart_git::{Content, FileContent, FileSet, Files, Oid, blob_id};
 use rampart_model::Environment;

@@ -53,7 +53,7 @@ pub(super) fn run(args: RenderArgs) -> Result<ExitCode> {
         args.repo.blueprints.as_ref(),
         args.env.as_deref(),
         &FileSet::new(),
-        CacheUse::Ignore,
+        CacheUse::ReadWrite,
     )?;
     let drift = rampart_git::worktree_drift(repo, &rendered.files, &output_prefixes(&rendered))?;
     if drift.is_empty() {
