@@ -70,7 +70,7 @@ fn unreadable(error: &ClusterError) -> ExitCode {
 mod tests {
     use super::*;
     use crate::cli::{CheckFormat, FailOn, ReportArgs};
-    use crate::cluster::tests::{PAGE, cluster, mock_client, page, privileged_pod};
+    use rampart_kube::testing::{PAGE, Page, cluster, mock_client, page, privileged_pod};
     use serde_json::json;
 
     fn args(fail_on: FailOn) -> AuditArgs {
@@ -86,7 +86,7 @@ mod tests {
     }
 
     /// Runs `audit` against a mock API server serving `pages`, which asserts every request.
-    async fn audit_with(pages: Vec<cluster::tests::Page>, fail_on: FailOn) -> ExitCode {
+    async fn audit_with(pages: Vec<Page>, fail_on: FailOn) -> ExitCode {
         let (client, server) = mock_client(pages);
         let code = audit_paged(&client, "test", &args(fail_on), PAGE).await;
         drop(client);
