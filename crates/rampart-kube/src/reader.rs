@@ -70,6 +70,16 @@ pub enum ClusterError {
         #[source]
         source: Box<kube::Error>,
     },
+    /// A get request failed (unreachable server, expired credentials, RBAC denial, …); a
+    /// missing object is no error.
+    #[error("cannot read {object}")]
+    Get {
+        /// `Kind/name` of the object.
+        object: String,
+        /// What went wrong.
+        #[source]
+        source: Box<kube::Error>,
+    },
     /// An object could not be turned into JSON.
     #[error("cannot convert a listed {resource} object")]
     Convert {

@@ -163,3 +163,94 @@ pub fn privileged_pod(name: &str) -> Value {
         "status": {"phase": "Running"},
     })
 }
+
+/// The resource name of each kind the fake API server serves: the API server's own table,
+/// written out (not derived) so that a wrong derivation in the code under test shows.
+const RESOURCES: [(&str, &str); 17] = [
+    ("Namespace", "namespaces"),
+    ("ServiceAccount", "serviceaccounts"),
+    ("Service", "services"),
+    ("ConfigMap", "configmaps"),
+    ("LimitRange", "limitranges"),
+    ("ResourceQuota", "resourcequotas"),
+    ("Role", "roles"),
+    ("RoleBinding", "rolebindings"),
+    ("NetworkPolicy", "networkpolicies"),
+    ("Deployment", "deployments"),
+    ("StatefulSet", "statefulsets"),
+    ("PodDisruptionBudget", "poddisruptionbudgets"),
+    ("SecretStore", "secretstores"),
+    ("ExternalSecret", "externalsecrets"),
+    ("PrometheusRule", "prometheusrules"),
+    ("ClusterRole", "clusterroles"),
+    ("ClusterRoleBinding", "clusterrolebindings"),
+];
+
+/// The API path of `object` (`apiVersion`, `kind`, `metadata.namespace` and `.name`).
+pub fn object_path(object: &Value) -> String {
+    let text = |pointer: &str| {
+        object
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let api_version = text("/apiVersion");
+    let kind = text("/kind");
+    let resource = RESOURCES
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, r)| *r)
+        .unwrap_or_else(|| panic!("the fake API server does not serve kind {kind}"));
+    let root = if api_version.contains('/') {
+        format!("/apis/{api_version}")
+    } else {
+        format!("/api/{api_version}")
+    };
+    let scope = match object
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+    {
+        Some(namespace) => format!("/namespaces/{namespace}"),
+        None => String::new(),
+    };
+    format!("{root}{scope}/{resource}/{}", text("/metadata/name"))
+}
+
+/// A fake API server that holds `objects`: a GET of an object's path answers the object, a
+/// GET of any other path the API server's 404 `Status`. Anything but a GET, or any request
+/// for a Secret, fails the test. The task yields every path asked for once the client is
+/// dropped.
+pub fn fake_cluster(objects: Vec<Value>) -> (Client, tokio::task::JoinHandle<Vec<String>>) {
+    let (service, mut handle) = mock::pair::<Request<Body>, Response<Body>>();
+    let served: Vec<(String, Value)> = objects.into_iter().map(|o| (object_path(&o), o)).collect();
+    let server = tokio::spawn(async move {
+        let mut asked = Vec::new();
+        while let Some((request, respond)) = handle.next_request().await {
+            let path = request.uri().path().to_owned();
+            assert_eq!(request.method(), Method::GET, "{path}");
+            assert!(
+                !path.split('/').any(|segment| segment == "secrets"),
+                "a Secret was asked for: {path}"
+            );
+            let response = match served.iter().find(|(p, _)| *p == path) {
+                Some((_, object)) => Response::builder()
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(serde_json::to_vec(object).unwrap_or_default())),
+                None => {
+                    let name = path.rsplit('/').next().unwrap_or_default();
+                    let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                        "status": "Failure", "message": format!("\"{name}\" not found"),
+                        "reason": "NotFound", "details": {"name": name}, "code": 404});
+                    Response::builder()
+                        .status(404)
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(serde_json::to_vec(&status).unwrap_or_default()))
+                }
+            };
+            respond.send_response(response.expect("a response"));
+            asked.push(path);
+        }
+        asked
+    });
+    (Client::new(service, "default"), server)
+}

@@ -49,7 +49,7 @@ async fn audit_paged(client: &Client, context: &str, args: &AuditArgs, page_size
 }
 
 /// Prints why the cluster could not be read (each cause once) and returns exit code 2.
-fn unreadable(error: &ClusterError) -> ExitCode {
+pub(super) fn unreadable(error: &ClusterError) -> ExitCode {
     eprintln!("error: {error}");
     let mut shown = error.to_string();
     let mut cause = std::error::Error::source(error);
