@@ -252,4 +252,59 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(code, ExitCode::from(EXIT_INVALID_INPUT));
     }
+
+    #[tokio::test]
+    async fn the_text_report_names_what_is_not_live_and_sums_up_each_namespace() {
+        let dir = init_repo();
+        let mut live = applied(&dir);
+        for object in &mut live {
+            let name = object["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            match (object["kind"].as_str().unwrap_or_default(), name.as_str()) {
+                ("Deployment", "api") => {
+                    object["status"]["updatedReplicas"] = json!(1);
+                    object["status"]["readyReplicas"] = json!(2);
+                    object["status"]["replicas"] = json!(4);
+                }
+                ("ExternalSecret", "web-oauth-client") => {
+                    let older = json!("uuid/0b7e2f41-9a3c-4d58-8e16-5c2a9f0d7b34");
+                    for item in object["spec"]["data"].as_array_mut().into_iter().flatten() {
+                        item["remoteRef"]["version"] = older.clone();
+                    }
+                    object["status"]["conditions"][0] = json!({"type": "Ready", "status": "False",
+                        "reason": "SecretSyncedError", "message": "could not get secret data from provider"});
+                }
+                _ => {}
+            }
+        }
+        let repo = dir.path().join("gitops");
+        let (commit, rendered) = rendered_at_base(&repo, None, "prod")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (client, server) = fake_cluster(live);
+        let mut statuses = Vec::new();
+        for namespace in rendered.iter().filter(|n| n.namespace == "shop") {
+            let observed = rampart_kube::read_live_objects(&client, &namespace.objects)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            statuses.push(namespace_status(namespace, &observed));
+        }
+        drop(client);
+        server.await.expect("the fake API server");
+        let text = format_text(&statuses, &commit);
+        println!("{text}");
+        for line in [
+            "  differs  ExternalSecret/web-oauth-client",
+            "  secret   web-oauth-client: NOT LIVE; git version uuid/",
+            "live spec uuid/0b7e2f41-9a3c-4d58-8e16-5c2a9f0d7b34, Ready False (SecretSyncedError: could not get secret data from provider)",
+            "  secret   api-db: NOT LIVE; git version 3, live spec 3, Ready True",
+            "           Deployment/api: rolling: 1/3 updated, 2/3 ready, 4 pods",
+            "prod/shop: NOT LIVE — objects: ",
+            "secrets: 0 of 2 live",
+        ] {
+            assert!(text.contains(line), "{line}\n{text}");
+        }
+    }
 }
