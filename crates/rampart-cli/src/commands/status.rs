@@ -294,7 +294,8 @@ mod tests {
         drop(client);
         server.await.expect("the fake API server");
         let text = format_text(&statuses, &commit);
-        println!("{text}");
+        // The README shows this output (`--nocapture`).
+        eprintln!("{text}");
         for line in [
             "  differs  ExternalSecret/web-oauth-client",
             "  secret   web-oauth-client: NOT LIVE; git version uuid/",

@@ -249,3 +249,32 @@ async fn a_not_ready_secret_shows_eso_s_reason_and_a_stale_spec_names_the_versio
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_json_report_has_the_shape_the_readme_documents() {
+    let status = status_of(vec![
+        live_namespace(),
+        ready_secret("3", 4),
+        rolled("0aa1", 6),
+    ])
+    .await;
+    let report = serde_json::to_value(&status).unwrap_or_default();
+    let version_field = |index: usize| json!({"path": format!("spec.data[{index}].remoteRef.version"), "git": "4", "live": null, "present": true});
+    assert_eq!(
+        report["objects"],
+        json!([
+            {"object": "Namespace/shop", "state": "in-sync"},
+            {"object": "ExternalSecret/api-db", "state": "differs", "fields": [version_field(0), version_field(1)]},
+            {"object": "Deployment/api", "state": "differs", "fields": [
+                {"path": format!("spec.template.metadata.annotations.{PINNED_VERSIONS}"), "git": PINNED, "live": null, "present": true}]},
+        ])
+    );
+    assert_eq!(
+        report["secrets"],
+        json!([{"name": "api-db", "pinned": "4", "live": "3", "ready": "True", "reason": null,
+            "synced": true, "refreshed": "2026-12-07T20:58:02Z",
+            "workloads": [{"object": "Deployment/api", "rollout": {"state": "old-template"}}]}])
+    );
+    assert_eq!(report["environment"], "prod");
+    assert_eq!(report["namespace"], "shop");
+}
