@@ -33,15 +33,21 @@ async fn read_live(client: &Client, object: &Value) -> Result<Option<Value>, Clu
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
     let gvk = GroupVersionKind::gvk(group, version, kind);
     let resource = ApiResource::from_gvk_with_plural(&gvk, &plural(kind));
-    let api: Api<DynamicObject> = match text("/metadata/namespace") {
-        Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
-        None => Api::all_with(client.clone(), &resource),
+    let (api, object): (Api<DynamicObject>, String) = match text("/metadata/namespace") {
+        Some(namespace) => (
+            Api::namespaced_with(client.clone(), namespace, &resource),
+            format!("{kind}/{namespace}/{name}"),
+        ),
+        None => (
+            Api::all_with(client.clone(), &resource),
+            format!("{kind}/{name}"),
+        ),
     };
     let live = api
         .get_opt(name)
         .await
         .map_err(|source| ClusterError::Get {
-            object: format!("{kind}/{name}"),
+            object,
             source: Box::new(source),
         })?;
     live.map(|found| {

@@ -74,7 +74,7 @@ pub enum ClusterError {
     /// missing object is no error.
     #[error("cannot read {object}")]
     Get {
-        /// `Kind/name` of the object.
+        /// `Kind/namespace/name` of the object (`Kind/name` when cluster-scoped).
         object: String,
         /// What went wrong.
         #[source]
