@@ -254,3 +254,11 @@ pub fn fake_cluster(objects: Vec<Value>) -> (Client, tokio::task::JoinHandle<Vec
     });
     (Client::new(service, "default"), server)
 }
+
+/// A client whose API server goes away before answering: every request fails as an
+/// unreachable server's would.
+pub fn unreachable_client() -> Client {
+    let (service, handle) = mock::pair::<Request<Body>, Response<Body>>();
+    drop(handle);
+    Client::new(service, "default")
+}

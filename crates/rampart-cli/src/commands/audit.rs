@@ -70,7 +70,9 @@ pub(super) fn unreadable(error: &ClusterError) -> ExitCode {
 mod tests {
     use super::*;
     use crate::cli::{CheckFormat, FailOn, ReportArgs};
-    use rampart_kube::testing::{PAGE, Page, cluster, mock_client, page, privileged_pod};
+    use rampart_kube::testing::{
+        PAGE, Page, cluster, mock_client, page, privileged_pod, unreachable_client,
+    };
     use serde_json::json;
 
     fn args(fail_on: FailOn) -> AuditArgs {
@@ -129,14 +131,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_cluster_that_cannot_be_read_exits_2() {
-        let (service, handle) = tower_test::mock::pair::<
-            http::Request<kube::client::Body>,
-            http::Response<kube::client::Body>,
-        >();
-        // The server goes away before answering.
-        drop(handle);
-        let client = Client::new(service, "default");
-        let code = audit_paged(&client, "test", &args(FailOn::Low), PAGE).await;
+        let code = audit_paged(&unreachable_client(), "test", &args(FailOn::Low), PAGE).await;
         assert_eq!(code, ExitCode::from(EXIT_INVALID_INPUT));
     }
 

@@ -133,7 +133,7 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, LogFormat, RepoArgs};
     use clap::Parser;
-    use rampart_kube::testing::fake_cluster;
+    use rampart_kube::testing::{fake_cluster, unreachable_client};
     use serde_json::{Value, json};
 
     fn init_repo() -> tempfile::TempDir {
@@ -241,13 +241,7 @@ mod tests {
     #[tokio::test]
     async fn a_cluster_that_cannot_be_read_exits_2() {
         let dir = init_repo();
-        let (service, handle) = tower_test::mock::pair::<
-            http::Request<kube::client::Body>,
-            http::Response<kube::client::Body>,
-        >();
-        drop(handle);
-        let client = Client::new(service, "default");
-        let code = status(&client, "prod", &args(&dir, None, &[]))
+        let code = status(&unreachable_client(), "prod", &args(&dir, None, &[]))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(code, ExitCode::from(EXIT_INVALID_INPUT));
