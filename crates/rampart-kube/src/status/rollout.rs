@@ -90,3 +90,50 @@ pub fn rollout(git: &Value, live: Option<&Value>) -> Rollout {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A StatefulSet from a custom blueprint, mounting `db-password`, as the API server
+    /// reports it during and after a rolling update.
+    fn stateful_set(current: &str, update: &str, updated: i64) -> (Value, Value) {
+        let git = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "shop"},
+            "spec": {"replicas": 3, "template": {"metadata": {"annotations": {PINNED_VERSIONS: "7e"}},
+                "spec": {"volumes": [{"name": "pw", "secret": {"secretName": "db-password"}}]}}}});
+        let mut live = git.clone();
+        live["metadata"]["generation"] = json!(4);
+        live["status"] = json!({"observedGeneration": 4, "replicas": 3, "readyReplicas": 3,
+            "updatedReplicas": updated, "currentReplicas": 3 - updated,
+            "currentRevision": current, "updateRevision": update});
+        (git, live)
+    }
+
+    #[test]
+    fn a_stateful_set_has_rolled_once_its_current_revision_is_the_update_revision() {
+        // Every pod updated, but the controller has not yet moved currentRevision.
+        let (git, live) = stateful_set("db-5d8f", "db-7c9b", 3);
+        assert!(mounts(&git, "db-password"));
+        assert!(!mounts(&git, "api-db"));
+        assert_eq!(
+            rollout(&git, Some(&live)),
+            Rollout::InProgress {
+                replicas: 3,
+                updated: 3,
+                ready: 3,
+                total: 3
+            }
+        );
+        let (git, live) = stateful_set("db-7c9b", "db-7c9b", 3);
+        assert_eq!(rollout(&git, Some(&live)), Rollout::Rolled);
+    }
+
+    #[test]
+    fn a_spec_the_controller_has_not_observed_is_not_rolled_even_if_its_counts_match() {
+        let (git, mut live) = stateful_set("db-7c9b", "db-7c9b", 3);
+        live["metadata"]["generation"] = json!(5);
+        assert_eq!(rollout(&git, Some(&live)), Rollout::NotObserved);
+        assert_eq!(rollout(&git, None), Rollout::Missing);
+    }
+}
