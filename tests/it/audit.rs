@@ -1,5 +1,5 @@
 //! `rampart audit`: what can be checked without an API server (the cluster reading itself
-//! is tested against a mock API server in `rampart-cli`'s `cluster` module).
+//! is tested against a mock API server in the `rampart-kube` crate).
 
 use crate::support::rampart;
 use tempfile::TempDir;

@@ -39,5 +39,6 @@ mod secrets;
 mod serve;
 mod service_namespace;
 mod snapshots;
+mod status;
 mod symlinks;
 mod validation;

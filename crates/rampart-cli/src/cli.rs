@@ -48,6 +48,11 @@ pub enum Command {
     /// Lint the live cluster, read-only, against the security checklist, with the rules,
     /// output and exit codes of `check` (2 when the cluster cannot be read).
     Audit(AuditArgs),
+    /// Whether what the base branch renders is live in the cluster, read-only: per namespace
+    /// every object missing, differing or in sync; per secret the pinned version against
+    /// the live ExternalSecret and the pods (exit 1 when anything is not live, 2 when the
+    /// cluster cannot be read).
+    Status(StatusArgs),
     /// Write an environment's cluster configuration (audit policy and webhook, encryption at
     /// rest, kube-apiserver flags, admission configuration, Falco/Tetragon/Prometheus rules)
     /// to a directory; `render` commits the same files into clusters/<env>/cluster/.
@@ -474,6 +479,37 @@ pub struct AuditArgs {
     pub context: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `rampart status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The environment the cluster runs (default: the one named like the kubeconfig context).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only these namespaces (default: every namespace rendered for the environment).
+    #[arg(value_name = "NAMESPACE")]
+    pub namespaces: Vec<String>,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the kubeconfig's current context).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+}
+
+/// How `rampart status` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// Per namespace what is not live, then one summary line.
+    Text,
+    /// `{commit, environment, namespaces: [{environment, namespace, objects, secrets}]}`.
+    Json,
 }
 
 /// `rampart rotate`.

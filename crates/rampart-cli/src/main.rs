@@ -5,7 +5,9 @@
 #![warn(clippy::print_stdout)]
 
 mod cli;
-mod cluster;
+// The live-cluster reader lives in `rampart-kube` (the service uses it too); commands keep
+// calling it `cluster`.
+use rampart_kube as cluster;
 mod commands;
 mod output;
 mod rotation;

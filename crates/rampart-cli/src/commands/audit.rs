@@ -49,7 +49,7 @@ async fn audit_paged(client: &Client, context: &str, args: &AuditArgs, page_size
 }
 
 /// Prints why the cluster could not be read (each cause once) and returns exit code 2.
-fn unreadable(error: &ClusterError) -> ExitCode {
+pub(super) fn unreadable(error: &ClusterError) -> ExitCode {
     eprintln!("error: {error}");
     let mut shown = error.to_string();
     let mut cause = std::error::Error::source(error);
@@ -70,7 +70,9 @@ fn unreadable(error: &ClusterError) -> ExitCode {
 mod tests {
     use super::*;
     use crate::cli::{CheckFormat, FailOn, ReportArgs};
-    use crate::cluster::tests::{PAGE, cluster, mock_client, page, privileged_pod};
+    use rampart_kube::testing::{
+        PAGE, Page, cluster, mock_client, page, privileged_pod, unreachable_client,
+    };
     use serde_json::json;
 
     fn args(fail_on: FailOn) -> AuditArgs {
@@ -86,7 +88,7 @@ mod tests {
     }
 
     /// Runs `audit` against a mock API server serving `pages`, which asserts every request.
-    async fn audit_with(pages: Vec<cluster::tests::Page>, fail_on: FailOn) -> ExitCode {
+    async fn audit_with(pages: Vec<Page>, fail_on: FailOn) -> ExitCode {
         let (client, server) = mock_client(pages);
         let code = audit_paged(&client, "test", &args(fail_on), PAGE).await;
         drop(client);
@@ -129,14 +131,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_cluster_that_cannot_be_read_exits_2() {
-        let (service, handle) = tower_test::mock::pair::<
-            http::Request<kube::client::Body>,
-            http::Response<kube::client::Body>,
-        >();
-        // The server goes away before answering.
-        drop(handle);
-        let client = Client::new(service, "default");
-        let code = audit_paged(&client, "test", &args(FailOn::Low), PAGE).await;
+        let code = audit_paged(&unreachable_client(), "test", &args(FailOn::Low), PAGE).await;
         assert_eq!(code, ExitCode::from(EXIT_INVALID_INPUT));
     }
 

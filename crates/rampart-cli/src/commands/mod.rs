@@ -12,6 +12,7 @@ mod render;
 mod rotate;
 mod scan;
 mod serve;
+mod status;
 
 use crate::cli::{Command, CommitArgs, LogFormat};
 use crate::output::outln;
@@ -40,6 +41,7 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
         Command::Scan(args) => scan::run(args),
         Command::Check(args) => check::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Status(args) => status::run(args),
         Command::ClusterConfig(args) => cluster_config::run(args),
         Command::Rotate(args) => rotate::run(args),
         Command::Backend(crate::cli::BackendCommand::Apply(args)) => backend::apply(args),

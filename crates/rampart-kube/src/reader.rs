@@ -70,6 +70,16 @@ pub enum ClusterError {
         #[source]
         source: Box<kube::Error>,
     },
+    /// A get request failed (unreachable server, expired credentials, RBAC denial, …); a
+    /// missing object is no error.
+    #[error("cannot read {object}")]
+    Get {
+        /// `Kind/namespace/name` of the object (`Kind/name` when cluster-scoped).
+        object: String,
+        /// What went wrong.
+        #[source]
+        source: Box<kube::Error>,
+    },
     /// An object could not be turned into JSON.
     #[error("cannot convert a listed {resource} object")]
     Convert {
@@ -269,170 +279,13 @@ where
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    //! The "ApiServerVerifier" pattern: the client talks to a `tower_test` mock whose
-    //! handle asserts every request, in order, and answers it like an API server would.
-
+mod tests {
     use super::*;
-    use http::{Method, Request, Response, header};
+    use crate::testing::{PAGE, Page, cluster, mock_client, page, privileged_pod};
+    use http::{Request, Response};
     use kube::client::Body;
     use serde_json::json;
-    use tower_test::mock::{self, Handle};
-
-    /// Every list `read_documents` makes, in order: API path, list apiVersion and kind.
-    const LISTS: [(&str, &str, &str); 13] = [
-        ("/api/v1/namespaces", "v1", "NamespaceList"),
-        (
-            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-            "rbac.authorization.k8s.io/v1",
-            "ClusterRoleList",
-        ),
-        (
-            "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-            "rbac.authorization.k8s.io/v1",
-            "ClusterRoleBindingList",
-        ),
-        (
-            "/apis/rbac.authorization.k8s.io/v1/roles",
-            "rbac.authorization.k8s.io/v1",
-            "RoleList",
-        ),
-        (
-            "/apis/rbac.authorization.k8s.io/v1/rolebindings",
-            "rbac.authorization.k8s.io/v1",
-            "RoleBindingList",
-        ),
-        (
-            "/apis/networking.k8s.io/v1/networkpolicies",
-            "networking.k8s.io/v1",
-            "NetworkPolicyList",
-        ),
-        ("/api/v1/pods", "v1", "PodList"),
-        ("/apis/apps/v1/deployments", "apps/v1", "DeploymentList"),
-        ("/apis/apps/v1/statefulsets", "apps/v1", "StatefulSetList"),
-        ("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSetList"),
-        ("/apis/batch/v1/jobs", "batch/v1", "JobList"),
-        ("/apis/batch/v1/cronjobs", "batch/v1", "CronJobList"),
-        (
-            "/api/v1/secrets",
-            "meta.k8s.io/v1",
-            "PartialObjectMetadataList",
-        ),
-    ];
-
-    /// The page size the tests read with.
-    pub const PAGE: u32 = 2;
-
-    /// One page of one list: the items, and the `continue` token the server returns.
-    pub struct Page {
-        pub path: &'static str,
-        pub items: Vec<Value>,
-        pub next: Option<&'static str>,
-    }
-
-    /// A page of `path` with `items`; `next` is the token for the page after it.
-    pub fn page(path: &'static str, items: Vec<Value>, next: Option<&'static str>) -> Page {
-        Page { path, items, next }
-    }
-
-    /// The pages a cluster serves: `pages` for the lists they name (in order), one empty
-    /// page for every other list.
-    pub fn cluster(mut pages: Vec<Page>) -> Vec<Page> {
-        let mut out = Vec::new();
-        for (path, _, _) in LISTS {
-            let mine: Vec<Page> = pages.extract_if(.., |p| p.path == path).collect();
-            if mine.is_empty() {
-                out.push(page(path, Vec::new(), None));
-            } else {
-                out.extend(mine);
-            }
-        }
-        assert!(pages.is_empty(), "unknown list paths in the scenario");
-        out
-    }
-
-    /// A client whose requests `verify` answers with `pages`.
-    pub fn mock_client(pages: Vec<Page>) -> (Client, tokio::task::JoinHandle<()>) {
-        let (service, handle) = mock::pair::<Request<Body>, Response<Body>>();
-        let server = tokio::spawn(verify(handle, pages));
-        (Client::new(service, "default"), server)
-    }
-
-    /// Asserts each request against the next page (GET, path, `limit`, `continue` after
-    /// the first page of a list, metadata-only Accept for Secrets), answers it with a
-    /// list payload shaped like the API server's, and asserts nothing else is asked.
-    async fn verify(mut handle: Handle<Request<Body>, Response<Body>>, pages: Vec<Page>) {
-        let mut previous: Option<(&str, Option<&str>)> = None;
-        for page in pages {
-            let (request, respond) = handle.next_request().await.expect("a request per page");
-            assert_eq!(request.method(), Method::GET);
-            assert_eq!(request.uri().path(), page.path);
-            let query: Vec<(String, String)> = request
-                .uri()
-                .query()
-                .unwrap_or_default()
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-            let param = |key: &str| {
-                query
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(_, v)| v.as_str())
-            };
-            assert_eq!(param("limit"), Some(PAGE.to_string().as_str()), "{query:?}");
-            let expected_token = match previous {
-                Some((path, token)) if path == page.path => token,
-                _ => None,
-            };
-            assert_eq!(param("continue"), expected_token, "{} {query:?}", page.path);
-            let accept = request
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let (api_version, kind) = LISTS
-                .iter()
-                .find(|(path, _, _)| *path == page.path)
-                .map(|(_, v, k)| (*v, *k))
-                .unwrap_or_default();
-            let items: Vec<Value> = if kind == "PartialObjectMetadataList" {
-                assert!(accept.contains("as=PartialObjectMetadataList"), "{accept}");
-                page.items
-                    .into_iter()
-                    .map(|meta| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": meta}))
-                    .collect()
-            } else {
-                assert!(!accept.contains("PartialObjectMetadata"), "{accept}");
-                page.items
-            };
-            let mut metadata = json!({"resourceVersion": "1"});
-            if let Some(next) = page.next {
-                metadata["continue"] = next.into();
-            }
-            let body = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": items});
-            respond.send_response(
-                Response::builder()
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(serde_json::to_vec(&body).unwrap_or_default()))
-                    .expect("a response"),
-            );
-            previous = Some((page.path, page.next));
-        }
-        assert!(
-            handle.next_request().await.is_none(),
-            "an unexpected request"
-        );
-    }
-
-    pub fn privileged_pod(name: &str) -> Value {
-        json!({
-            "metadata": {"name": name, "namespace": "shop", "uid": "u1", "managedFields": [{"manager": "kubectl"}]},
-            "spec": {"containers": [{"name": "app", "image": "nginx", "securityContext": {"privileged": true}}]},
-            "status": {"phase": "Running"},
-        })
-    }
+    use tower_test::mock;
 
     async fn read(pages: Vec<Page>) -> Vec<Document> {
         let (client, server) = mock_client(pages);

@@ -1,0 +1,75 @@
+//! `rampart status` through the binary: what can be checked without an API server (the
+//! comparison itself is tested against a fake API server in `rampart-kube` and in the
+//! command's own tests).
+
+use crate::support::{Repo, free_port};
+
+/// A kubeconfig whose context `prod` points at a loopback port nobody listens on.
+fn kubeconfig(repo: &Repo) -> String {
+    let port = free_port();
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'http://127.0.0.1:{port}'}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: prod\n  context: {{cluster: c, user: u}}\n- name: lab\n  context: {{cluster: c, user: u}}\ncurrent-context: prod\n"
+    );
+    let path = repo.dir.join("../kubeconfig");
+    fs_err::write(&path, text).expect("write kubeconfig");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+#[test]
+fn an_unreachable_cluster_exits_2_naming_the_object_it_could_not_read() {
+    let repo = Repo::init();
+    let config = kubeconfig(&repo);
+    let out = repo.rampart(&["status", "--kubeconfig", &config, "shop"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    // The first object of the first file (`external-secrets.yaml`).
+    assert!(
+        out.stderr
+            .contains("error: cannot read ServiceAccount/shop/secret-store-vault\n"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("Connection refused"), "{out:?}");
+}
+
+#[test]
+fn an_environment_the_repository_does_not_list_exits_2_with_help() {
+    let repo = Repo::init();
+    let config = kubeconfig(&repo);
+    // The context `lab` names no environment, and neither does `--env qa`.
+    for args in [
+        vec!["status", "--kubeconfig", &config, "--context", "lab"],
+        vec!["status", "--kubeconfig", &config, "--env", "qa"],
+    ] {
+        let out = repo.rampart(&args);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr
+                .contains("which rampart.yaml does not list (dev, staging, prod)"),
+            "{out:?}"
+        );
+        assert!(
+            out.stderr.contains("help: pass --env with one of them"),
+            "{out:?}"
+        );
+    }
+}
+
+#[test]
+fn a_namespace_not_rendered_exits_2_with_help() {
+    let repo = Repo::init();
+    let config = kubeconfig(&repo);
+    let out = repo.rampart(&[
+        "status",
+        "--kubeconfig",
+        &config,
+        "--env",
+        "prod",
+        "payments",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("error: namespace `payments` is not rendered for environment `prod` at "),
+        "{out:?}"
+    );
+}
