@@ -39,6 +39,23 @@ fn init_commits_inputs_and_rendered_namespaces_and_leaves_the_tree_clean() {
 }
 
 #[test]
+fn init_on_an_existing_rampart_repository_is_a_usage_error_that_changes_nothing() {
+    let repo = Repo::init();
+    let before = repo.state();
+    let dir = repo.dir.display().to_string();
+    let out = crate::support::rampart(repo.dir.parent().unwrap(), &["init", &dir]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with(&format!(
+            "error: {dir} already holds rampart.yaml: it is a Rampart repository; use `rampart render --repo {dir}`"
+        )),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("nothing was committed"), "{out:?}");
+    assert_eq!(repo.state(), before);
+}
+
+#[test]
 fn rerun_with_unchanged_inputs_writes_nothing_and_makes_no_commit() {
     let repo = Repo::init();
     let before = repo.state();

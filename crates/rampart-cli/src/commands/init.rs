@@ -4,7 +4,7 @@ use super::print_event;
 use crate::cli::InitArgs;
 use crate::output::outln;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use rampart_deliver::inputs::CONFIG_FILE;
 use rampart_deliver::{CacheUse, Title, author, commit, render_repo};
 use rampart_git::{CommitOutcome, CommitRequest, FileSet};
@@ -13,11 +13,13 @@ use std::process::ExitCode;
 pub(super) fn run(args: InitArgs) -> Result<ExitCode> {
     let dir = &args.dir;
     if dir.join(CONFIG_FILE).exists() {
-        bail!(
-            "{} already holds {CONFIG_FILE}: it is a Rampart repository; use `rampart render --repo {}`",
+        // A usage error, like a request `rampart new` finds existing: nothing was written.
+        eprintln!(
+            "error: {} already holds {CONFIG_FILE}: it is a Rampart repository; use `rampart render --repo {}`",
             dir.display(),
             dir.display()
         );
+        return Ok(ExitCode::from(super::EXIT_INVALID_INPUT));
     }
     fs_err::create_dir_all(dir)?;
     rampart_git::init_repository(dir)?;
