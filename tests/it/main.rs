@@ -17,6 +17,7 @@ mod delivery;
 mod doc_examples;
 mod dockerfile;
 mod fuzz;
+mod gitops;
 mod hardening;
 mod injection;
 mod malformed;
