@@ -28,6 +28,7 @@ mod network_tests;
 mod new_request;
 mod pull_request_title;
 mod push_race;
+mod removal;
 mod render_cache;
 mod render_flow;
 mod rotate;
