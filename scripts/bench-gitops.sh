@@ -26,7 +26,7 @@ for controller in none argocd flux; do
   read -r seconds kib <"$work/time"
   size=0 files=0
   if [ -d "$repo/clusters/$env/gitops" ]; then
-    size=$(du -sk --apparent-size "$repo/clusters/$env/gitops" | cut -f1)
+    size=$(find "$repo/clusters/$env/gitops" -type f -printf '%s\n' | awk '{s += $1} END {print int(s / 1024)}')
     files=$(find "$repo/clusters/$env/gitops" -type f | wc -l)
   fi
   printf '%-7s %d namespaces (%s): %ss, peak %d MiB; gitops/: %d files, %d KiB\n' \
