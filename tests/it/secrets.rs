@@ -38,6 +38,8 @@ def strict(s):
 def defaulted(schema, value, path, out):
     if isinstance(value, dict):
         for key, sub in schema.get("properties", {}).items():
+            if path == "" and key == "status":
+                continue  # written by the controller, never by a manifest
             if key not in value:
                 if "default" in sub:
                     out.append(path + "." + key)

@@ -34,6 +34,9 @@ pub enum Command {
     /// each environment's cluster configuration into clusters/<env>/cluster/, and commit the
     /// result (nothing is committed when nothing changed).
     Render(RenderArgs),
+    /// Remove specs/NAME.yaml and render: the commit message (and pull request) lists every
+    /// object each environment loses. Refused while another request refers to NAME.
+    Remove(RemoveArgs),
     /// Print the unified diff that `render` would commit.
     Plan(PlanArgs),
     /// Print the connectivity map the requests' NetworkPolicies allow (every render proves
@@ -303,6 +306,23 @@ pub struct InitArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub commit: CommitArgs,
+}
+
+/// `rampart remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Namespace whose request specs/NAME.yaml is removed.
+    #[arg(value_parser = namespace_name)]
+    pub name: String,
+    /// Render only this environment (the others keep the namespace until rendered).
+    #[arg(long)]
+    pub env: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 /// `rampart new`.

@@ -68,7 +68,10 @@ fn parse_environments(
         match parse_environment(&file, &text, name)
             .and_then(|env| check_network_tests(&file, &text, &env, config).map(|()| env))
         {
-            Ok(env) => environments.push(env),
+            Ok(mut env) => {
+                env.namespace_deletable = config.offboarding.delete_namespace;
+                environments.push(env)
+            }
             Err(d) => diagnostics.0.extend(d.0),
         }
     }

@@ -16,6 +16,7 @@ pub mod netmap;
 pub mod no_follow;
 pub mod pins;
 pub mod remote_pins;
+pub mod removal;
 pub mod render;
 mod render_cache;
 pub mod title;

@@ -9,6 +9,7 @@ use anyhow::Result;
 use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
 use rampart_model::delivery::DeliveryMode;
 use rampart_render::Prior;
+use rampart_render::gitops::{GitOpsNamespace, gitops_dir, render_gitops};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,6 +116,12 @@ pub fn render_inputs(
             generated.insert(format!("{dir}{path}"), Content::plain(bytes));
         }
         owned.push(dir);
+        let dir = gitops_dir(&env.name);
+        let namespaces = gitops_namespaces(&env.name, &generated, &inputs);
+        for (path, text) in render_gitops(env, &inputs.config, &namespaces)? {
+            generated.insert(format!("{dir}{path}"), Content::plain(text.into_bytes()));
+        }
+        owned.push(dir);
     }
     owned.push(format!("{SPECS_DIR}/"));
     tracing::info!(
@@ -138,6 +145,34 @@ pub fn render_inputs(
         inputs,
         cache,
     })
+}
+
+/// The namespaces rendered for `env` (their files among `generated`), with the team and
+/// source repositories of each from its request; Rampart's own service has no team.
+fn gitops_namespaces(env: &str, generated: &Files, inputs: &Inputs) -> Vec<GitOpsNamespace> {
+    let prefix = format!("clusters/{env}/namespaces/");
+    let mut namespaces: Vec<GitOpsNamespace> = Vec::new();
+    for path in generated.keys() {
+        let Some((ns, name)) = path.strip_prefix(&prefix).and_then(|p| p.split_once('/')) else {
+            continue;
+        };
+        if namespaces.last().is_none_or(|last| last.name != ns) {
+            let request = inputs.requests.iter().find(|r| r.request.name == ns);
+            namespaces.push(GitOpsNamespace {
+                name: ns.to_string(),
+                team: request.map(|r| r.request.team.clone()),
+                source_repos: request
+                    .and_then(|r| r.request.gitops.as_ref())
+                    .map(|g| g.source_repos.clone())
+                    .unwrap_or_default(),
+                files: Vec::new(),
+            });
+        }
+        if let Some(last) = namespaces.last_mut() {
+            last.files.push(name.to_string());
+        }
+    }
+    namespaces
 }
 
 /// How rendered files are held until committed: deflated into a spool file in the

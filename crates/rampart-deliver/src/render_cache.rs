@@ -70,6 +70,9 @@ pub fn fingerprints(
     for env in environments {
         let env_file = format!("environments/{}.yaml", env.name);
         let mut env_id = blob_id(inputs.get(&env_file)?).to_string();
+        if env.namespace_deletable {
+            env_id = format!("{env_id} deletable");
+        }
         if env.network_tests {
             env_id = format!("{env_id} probe {}", probe_image.unwrap_or("-"));
         }

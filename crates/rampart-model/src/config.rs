@@ -24,6 +24,12 @@ pub struct RepoConfig {
     /// The rotation service's own namespace, rendered into every environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<crate::service::ServiceConfig>,
+    /// The GitOps controller that applies `clusters/<env>/` (none by default).
+    #[serde(default)]
+    pub gitops: crate::gitops::GitOps,
+    /// What removing a request leaves in the cluster.
+    #[serde(default)]
+    pub offboarding: crate::gitops::Offboarding,
 }
 
 impl RepoConfig {

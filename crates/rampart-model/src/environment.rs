@@ -48,6 +48,10 @@ pub struct Environment {
     /// messages about the rotator's login: set when the file is parsed, not a field of it.
     #[serde(skip)]
     pub rotator_auth_at: Option<String>,
+    /// `offboarding.deleteNamespace` of rampart.yaml, set when the environment is loaded:
+    /// false (the default) renders every Namespace protected from the controller's pruning.
+    #[serde(skip)]
+    pub namespace_deletable: bool,
 }
 
 /// `networkPolicy:` of an environment.

@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod edit;
 pub mod environment;
 pub mod excerpt;
+pub mod gitops;
 pub mod limits;
 pub mod load;
 pub mod locate;

@@ -50,6 +50,9 @@ pub struct NamespaceRequest {
     /// Container defaults that override the environment's (requests = limits).
     #[serde(default)]
     pub limits: Option<ContainerResources>,
+    /// What the team's own GitOps deployments may use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitops: Option<crate::gitops::RequestGitOps>,
 }
 
 /// Groups bound to the namespace's admin, developer and viewer Roles.

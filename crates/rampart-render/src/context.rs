@@ -83,6 +83,7 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
             "team": req.team,
             "description": req.description,
             "labels": namespace_labels,
+            "protectFromPrune": !env.namespace_deletable,
         },
         "labels": labels,
         "environment": {

@@ -15,6 +15,7 @@ mod escape;
 mod eso;
 #[cfg(test)]
 mod fast_yaml_tests;
+pub mod gitops;
 mod namespace;
 pub mod netprobe;
 mod network;

@@ -88,6 +88,7 @@ pub fn service_request(svc: &ServiceConfig, env: &Environment) -> NamespaceReque
         }],
         quota: Default::default(),
         limits: None,
+        gitops: None,
     }
 }
 

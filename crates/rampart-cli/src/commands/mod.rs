@@ -8,6 +8,7 @@ mod init;
 mod netmap;
 mod new;
 mod probe;
+mod remove;
 mod render;
 mod rotate;
 mod scan;
@@ -35,6 +36,7 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
     match command {
         Command::Init(args) => init::run(args),
         Command::New(args) => new::run(args),
+        Command::Remove(args) => remove::run(args),
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
         Command::Netmap(args) => netmap::run(args),

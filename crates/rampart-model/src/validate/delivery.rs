@@ -180,7 +180,7 @@ pub(crate) fn looks_like_token(value: &str) -> bool {
 }
 
 /// Whether `name` is usable inside a branch name.
-fn is_ref_component(name: &str) -> bool {
+pub(crate) fn is_ref_component(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
         && !name.starts_with('-')

@@ -3,6 +3,7 @@
 mod cluster;
 mod delivery;
 mod environment;
+mod gitops;
 mod network_tests;
 mod request;
 mod rotation;
@@ -69,5 +70,6 @@ pub fn parse_repo_config(file: &str, text: &str) -> Result<RepoConfig, Diagnosti
     let mut report = Report::new(file, text);
     environment::check_repo_config(&cfg, &mut report);
     delivery::check_delivery(&cfg.delivery, &mut report);
+    gitops::check_gitops(&cfg, &mut report);
     report.finish().map(|()| cfg)
 }

@@ -58,6 +58,9 @@ pub(crate) fn check_request(req: &NamespaceRequest, ctx: &RequestContext, r: &mu
         );
     }
     check_namespace_name(req, ctx, r);
+    if let Some(g) = &req.gitops {
+        super::gitops::check_request_gitops(g, r);
+    }
     if !is_dns_label(&req.team) {
         r.error(
             "team",

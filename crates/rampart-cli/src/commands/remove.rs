@@ -1,0 +1,67 @@
+//! `rampart remove NAME [--env ENV]`.
+
+use super::print_event;
+use crate::cli::RemoveArgs;
+use crate::output::outln;
+use anyhow::{Result, bail};
+use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, read_worktree};
+use rampart_deliver::removal::{check_unreferenced, plan_removal};
+use rampart_deliver::{Job, Title, commit_or_deliver};
+use rampart_git::FileSet;
+use std::process::ExitCode;
+
+pub(super) fn run(args: RemoveArgs) -> Result<ExitCode> {
+    let rel = format!("{SPECS_DIR}/{}.yaml", args.name);
+    let repo = &args.repo.repo;
+    let _lock =
+        super::lock_repository(repo, &format!("rampart remove {}", args.name), &args.commit)?;
+    let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
+    let mut local = read_worktree(repo, &FileSet::new())?;
+    let before = Inputs::from_files(repo, &local)?;
+    if local.remove(&rel).is_none() {
+        bail!(
+            "{} does not exist: no request to remove",
+            display(repo, &rel)
+        );
+    }
+    check_unreferenced(repo, &before, &args.name)?;
+    let removal = plan_removal(
+        repo,
+        Inputs::from_files(repo, &local)?,
+        &args.name,
+        args.repo.blueprints.as_ref(),
+        args.env.as_deref(),
+        before
+            .requests
+            .iter()
+            .find(|r| r.request.name == args.name)
+            .map(|r| r.request.team.as_str()),
+    )?;
+    let message = removal.message();
+    let inputs = Inputs::from_files(repo, &local)?;
+    let job = Job {
+        repo,
+        local,
+        inputs,
+        blueprints: args.repo.blueprints.as_ref(),
+        env: args.env.as_deref(),
+        title: Title::Fixed(&message),
+        read_at,
+        topic: None,
+        inputs_from: None,
+    };
+    let delivered = commit_or_deliver(
+        job,
+        &args.commit.options(),
+        args.delivery.mode(),
+        &mut print_event,
+    )?;
+    outln!("{message}");
+    if delivered {
+        outln!(
+            "delivered; {} stays in the work tree until you pull the merged change",
+            display(repo, &rel)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
