@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+use crate::date::Date;
+use rampart_yaml::edit::Patch;
+
 /// How bad a finding is; ordered `Low < Medium < High`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,9 +70,28 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The day the exception that silenced this finding expired, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_exception: Option<Date>,
+    /// The edit that fixes it, when the finding alone determines it (`check --fix` makes
+    /// it); `None`: the fix needs a decision ("needs you").
+    #[serde(skip)]
+    pub autofix: Option<Patch>,
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl Finding {
+    /// This finding with the edit that fixes it (see [`Finding::autofix`]).
+    pub(crate) fn with_autofix(mut self, patch: Patch) -> Finding {
+        self.autofix = Some(patch);
+        self
+    }
+
     /// The object as `kind/namespace/name`, or `kind/name` when it has no namespace.
     pub fn object(&self) -> String {
         object_label(&self.kind, self.namespace.as_deref(), &self.name)

@@ -1,0 +1,223 @@
+//! `rampart check --fix` on manifests nobody here wrote: Istio's Bookinfo and Google's
+//! Online Boutique (tests/fixtures/fix/, with their licenses and source commits). After the
+//! fix only findings that need a decision remain, every fixed document passes
+//! kubernetes-validate --strict, the diff only adds the fixed fields, and a second fix
+//! changes nothing.
+
+use crate::support::{Run, rampart, tool};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// The fixture files, copied into a temporary directory as `app/file`.
+fn copy_fixtures() -> (TempDir, Vec<String>) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fix");
+    let tmp = TempDir::new().unwrap();
+    let mut files = Vec::new();
+    for (app, names) in [
+        ("bookinfo", &["bookinfo.yaml"][..]),
+        (
+            "online-boutique",
+            &["cartservice.yaml", "frontend.yaml", "loadgenerator.yaml"],
+        ),
+    ] {
+        std::fs::create_dir_all(tmp.path().join(app)).unwrap();
+        for name in names {
+            let file = format!("{app}/{name}");
+            std::fs::copy(source.join(&file), tmp.path().join(&file)).unwrap();
+            files.push(file);
+        }
+    }
+    (tmp, files)
+}
+
+fn json(run: &Run) -> Vec<serde_json::Value> {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+}
+
+/// `(file, rule, message)` of each finding (the lines of objects move as fields are added).
+fn found(run: &Run) -> BTreeSet<(String, String, String)> {
+    json(run)
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("file"), s("rule"), s("message"))
+        })
+        .collect()
+}
+
+fn read_all(dir: &Path, files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+        .collect()
+}
+
+/// A line `--fix` may add: one of the fields it writes.
+fn is_fixed_field(line: &str) -> bool {
+    const FIELDS: [&str; 13] = [
+        "securityContext:",
+        "allowPrivilegeEscalation: false",
+        "runAsNonRoot: true",
+        "capabilities:",
+        "drop: [ALL]",
+        "- ALL",
+        "seccompProfile:",
+        "type: RuntimeDefault",
+        "readOnlyRootFilesystem: true",
+        "volumeMounts:",
+        "volumes:",
+        "mountPath: /tmp",
+        "emptyDir: {}",
+    ];
+    let line = line.trim();
+    FIELDS.contains(&line) || line == "- name: tmp" || line == "name: tmp"
+}
+
+#[test]
+fn fix_on_public_manifests_leaves_only_what_needs_a_decision() {
+    let (tmp, files) = copy_fixtures();
+    let dir = tmp.path();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check".to_owned()];
+        args.extend(files.iter().cloned());
+        args.extend(["--format", "json"].map(str::to_owned));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let run = |extra: &[&str]| {
+        let args = args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        rampart(dir, &args)
+    };
+    let original = read_all(dir, &files);
+    let before = found(&run(&[]));
+
+    // The dry run prints the diff and writes nothing.
+    let dry = run(&["--fix", "--dry-run"]);
+    assert_eq!(dry.code, 1, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("--- a/bookinfo/bookinfo.yaml\n+++ b/bookinfo/bookinfo.yaml\n"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(read_all(dir, &files), original);
+
+    let fixed = run(&["--fix"]);
+    assert_eq!(fixed.code, 1, "{fixed:?}");
+    let remaining = found(&fixed);
+    let after = found(&run(&[]));
+    assert_eq!(
+        after, remaining,
+        "check after --fix reports what --fix said needs you"
+    );
+    assert!(after.is_subset(&before));
+    let fixed_rules = [
+        "container-privilege-escalation",
+        "container-run-as-non-root",
+        "container-seccomp",
+        "container-read-only-root",
+    ];
+    for rule in fixed_rules {
+        assert!(
+            before.iter().any(|f| f.1 == rule),
+            "{rule} is not in the fixtures"
+        );
+        assert!(
+            !after.iter().any(|f| f.1 == rule),
+            "{rule} remains: {after:#?}"
+        );
+    }
+    let needs_you: BTreeSet<&str> = after.iter().map(|f| f.1.as_str()).collect();
+    assert!(needs_you.contains("image-digest"), "{needs_you:?}");
+    assert!(
+        fixed.stderr.contains("finding(s) in 4 file(s);"),
+        "{}",
+        fixed.stderr
+    );
+
+    // The diff only adds lines, each one of the fixed fields; every original line stays.
+    let now = read_all(dir, &files);
+    for ((file, old), new) in files.iter().zip(&original).zip(&now) {
+        let diff = similar::TextDiff::from_lines(old, new);
+        for change in diff.iter_all_changes() {
+            match change.tag() {
+                similar::ChangeTag::Equal => {}
+                similar::ChangeTag::Delete => panic!("{file}: line removed: {change}"),
+                similar::ChangeTag::Insert => {
+                    assert!(
+                        is_fixed_field(change.value()),
+                        "{file}: unexpected line {:?}",
+                        change.value()
+                    );
+                }
+            }
+        }
+    }
+
+    // Every fixed document passes strict schema validation.
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+    let out = Command::new(tool("kubernetes-validate"))
+        .args(["--strict", "-k", "1.34.0"])
+        .args(&paths)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{report}");
+    let documents: usize = now.iter().map(|t| t.matches("\nkind: ").count()).sum();
+    assert_eq!(
+        report.matches(" passed for resource ").count(),
+        documents,
+        "{report}"
+    );
+
+    // A second fix changes nothing.
+    let again = run(&["--fix"]);
+    assert_eq!(read_all(dir, &files), now);
+    assert!(
+        again.stderr.contains("fixed 0 finding(s)"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(found(&again), remaining);
+}
+
+#[test]
+fn generated_files_and_standard_input_are_reported_not_edited() {
+    let (tmp, _) = copy_fixtures();
+    let dir = tmp.path();
+    let text = std::fs::read_to_string(dir.join("online-boutique/frontend.yaml")).unwrap();
+    let helm = format!("---\n# Source: boutique/templates/frontend.yaml\n{text}");
+    std::fs::write(dir.join("rendered.yaml"), &helm).unwrap();
+    let run = rampart(dir, &["check", "rendered.yaml", "--fix"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("rendered.yaml:2: generated file (`# Source: boutique/templates/frontend.yaml`): not edited"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("rendered.yaml")).unwrap(),
+        helm
+    );
+    assert!(run.stdout.starts_with("needs you:\n"), "{}", run.stdout);
+
+    let out = Command::new(crate::support::rampart_bin())
+        .args(["check", "-", "--fix"])
+        .current_dir(dir)
+        .stdin(std::fs::File::open(dir.join("online-boutique/frontend.yaml")).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("<stdin>: standard input is not edited in place"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
