@@ -37,7 +37,8 @@ count=$(grep -rh '^kind:' "$work/manifests" | wc -l)
 measure() { # label, args…
   local label=$1; shift
   /usr/bin/time -f "%e %M" -o "$work/time" "$BIN" "$@" > "$work/out" 2> "$work/err" || true
-  read -r secs kib < "$work/time"
+  # The last line: time prefixes "Command exited with non-zero status 1" (findings).
+  read -r secs kib < <(tail -1 "$work/time")
   rate=$(python3 -c "print(f'{$count/max($secs,0.001):.0f}')")
   printf '%-26s %s objects: %6ss (%s objects/s), peak RSS %s MB; %s\n' "$label" "$count" "$secs" "$rate" "$((kib / 1024))" "$(tail -1 "$work/err")"
 }

@@ -221,3 +221,64 @@ fn generated_files_and_standard_input_are_reported_not_edited() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Applies a SARIF replacement (1-based lines and code-point columns) to `text`.
+fn apply_replacement(text: &str, replacement: &serde_json::Value) -> String {
+    let region = &replacement["deletedRegion"];
+    let offset = |line: &serde_json::Value, column: &serde_json::Value| {
+        let (line, column) = (
+            line.as_u64().unwrap() as usize,
+            column.as_u64().unwrap() as usize,
+        );
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
+        start
+            + text[start..]
+                .chars()
+                .take(column - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
+    };
+    let start = offset(&region["startLine"], &region["startColumn"]);
+    let end = offset(&region["endLine"], &region["endColumn"]);
+    let inserted = replacement["insertedContent"]["text"].as_str().unwrap();
+    format!("{}{inserted}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn sarif_and_json_carry_each_fix_as_a_replacement_that_fixes_that_finding() {
+    let (tmp, files) = copy_fixtures();
+    let dir = tmp.path();
+    let before = found(&rampart(dir, &["check", &files[0], "--format", "json"]));
+    let sarif = rampart(dir, &["check", &files[0], "--format", "sarif"]);
+    crate::check::assert_valid_sarif(&sarif.stdout);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let original = std::fs::read_to_string(dir.join(&files[0])).unwrap();
+    let mut with_fixes = 0;
+    for result in results {
+        let Some(fix) = result["fixes"].get(0) else {
+            continue;
+        };
+        with_fixes += 1;
+        let change = &fix["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], files[0].as_str());
+        // Each fix alone removes its finding and nothing else.
+        let fixed = apply_replacement(&original, &change["replacements"][0]);
+        std::fs::write(dir.join(&files[0]), &fixed).unwrap();
+        let after = found(&rampart(dir, &["check", &files[0], "--format", "json"]));
+        let gone: Vec<_> = before.difference(&after).collect();
+        assert_eq!(gone.len(), 1, "{}: {gone:?}", result["ruleId"]);
+        assert_eq!(gone[0].1, result["ruleId"].as_str().unwrap());
+        assert!(after.is_subset(&before));
+    }
+    std::fs::write(dir.join(&files[0]), &original).unwrap();
+    // Bookinfo's six deployments: escalation, non-root, drop, seccomp and read-only root.
+    assert_eq!(with_fixes, 30, "{}", sarif.stdout);
+    let json = json(&rampart(dir, &["check", &files[0], "--format", "json"]));
+    let edits = json.iter().filter(|f| f.get("fix_edit").is_some()).count();
+    assert_eq!(edits, with_fixes);
+}

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::date::Date;
+use crate::fix::TextEdit;
 use rampart_yaml::edit::Patch;
 
 /// How bad a finding is; ordered `Low < Medium < High`.
@@ -77,6 +78,10 @@ pub struct Finding {
     /// it); `None`: the fix needs a decision ("needs you").
     #[serde(skip)]
     pub autofix: Option<Patch>,
+    /// The autofix as a replacement in the file's text, when computed (see
+    /// [`crate::fix::attach_text_edits`]); reported in JSON and SARIF.
+    #[serde(skip)]
+    pub text_edit: Option<TextEdit>,
 }
 
 impl Serialize for Date {

@@ -107,6 +107,99 @@ pub fn fix_text(file: &str, text: &str, findings: &[Finding]) -> Result<(String,
     Ok((out, patches.len()))
 }
 
+/// One finding's fix as a text replacement in its file, as code-scanning tools apply it:
+/// the region from (`start_line`, `start_column`) to (`end_line`, `end_column`) (1-based;
+/// columns in characters; an empty region is an insertion) is replaced by `inserted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEdit {
+    /// 1-based first line of the replaced region.
+    pub start_line: usize,
+    /// 1-based column (in characters) where the region starts.
+    pub start_column: usize,
+    /// 1-based line where the region ends.
+    pub end_line: usize,
+    /// 1-based column (in characters) just past the region.
+    pub end_column: usize,
+    /// The new text.
+    pub inserted: String,
+}
+
+/// Sets [`Finding::text_edit`] of each finding of `file` (whose text is `text`) that has an
+/// autofix: its edit made alone, on its own document (so a file of many documents costs one
+/// parse of each), as one replacement. Findings whose edit cannot be made get none.
+pub fn attach_text_edits(file: &str, text: &str, findings: &mut [Finding]) {
+    if generated_marker(text).is_some() {
+        return;
+    }
+    let Ok(roots) = rampart_yaml::edit::documents(text) else {
+        return;
+    };
+    let starts: Vec<usize> = roots.iter().map(|(line, _)| *line).collect();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset_of = |line: usize| line_starts.get(line - 1).copied().unwrap_or(text.len());
+    for finding in findings.iter_mut().filter(|f| f.file == file) {
+        let Some(patch) = &finding.autofix else {
+            continue;
+        };
+        let Some(index) = starts.iter().position(|l| *l == finding.line) else {
+            continue;
+        };
+        let in_list = roots[index]
+            .1
+            .get("kind")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        if in_list {
+            continue;
+        }
+        // The document alone: from its first line to the next document's first line.
+        let from = offset_of(finding.line);
+        let to = starts.get(index + 1).map_or(text.len(), |l| offset_of(*l));
+        let document = &text[from..to];
+        let Ok(edited) = rampart_yaml::edit::apply(document, &[(1, patch.clone())]) else {
+            continue;
+        };
+        finding.text_edit = Some(replacement(text, from, document, &edited));
+    }
+}
+
+/// The one replacement turning `document` (at byte `from` of `text`) into `edited`.
+fn replacement(text: &str, from: usize, document: &str, edited: &str) -> TextEdit {
+    let prefix = common_prefix(document, edited);
+    let suffix = common_prefix(
+        &document[prefix..].chars().rev().collect::<String>(),
+        &edited[prefix..].chars().rev().collect::<String>(),
+    );
+    let (start, end) = (from + prefix, from + document.len() - suffix);
+    let position = |at: usize| {
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        (line, column)
+    };
+    let ((start_line, start_column), (end_line, end_column)) = (position(start), position(end));
+    TextEdit {
+        start_line,
+        start_column,
+        end_line,
+        end_column,
+        inserted: edited[prefix..edited.len() - suffix].to_owned(),
+    }
+}
+
+/// Length in bytes of the longest common prefix, on a character boundary.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +253,38 @@ metadata:
         );
         let again = fix_text("t.yaml", &fixed, &run(&fixed)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(again, (fixed, 0));
+    }
+
+    #[test]
+    fn each_fix_is_one_replacement_in_its_document() {
+        let mut findings = run(BARE);
+        attach_text_edits("t.yaml", BARE, &mut findings);
+        let edits: Vec<(&str, Option<&TextEdit>)> = findings
+            .iter()
+            .map(|f| (f.rule, f.text_edit.as_ref()))
+            .collect();
+        let seccomp = edits.iter().find(|(rule, _)| *rule == "container-seccomp");
+        assert_eq!(
+            seccomp.and_then(|(_, e)| *e),
+            Some(&TextEdit {
+                start_line: 18,
+                start_column: 1,
+                end_line: 18,
+                end_column: 1,
+                inserted: "        securityContext:\n          seccompProfile:\n            type: RuntimeDefault\n".into(),
+            })
+        );
+        let label = edits
+            .iter()
+            .find(|(rule, _)| *rule == "namespace-pod-security");
+        // After the last line: an insertion at the start of the line past it.
+        assert_eq!(label.and_then(|(_, e)| e.map(|e| e.start_line)), Some(23));
+        // Every autofix has its replacement (tests/it/fix.rs applies each one alone).
+        for f in findings.iter().filter(|f| f.autofix.is_some()) {
+            assert!(f.text_edit.is_some(), "{}", f.rule);
+        }
+        let digest = edits.iter().find(|(rule, _)| *rule == "image-digest");
+        assert_eq!(digest.map(|(_, e)| e.is_none()), Some(true));
     }
 
     #[test]

@@ -125,6 +125,7 @@ impl Place<'_> {
             fix: fix.to_owned(),
             expired_exception: None,
             autofix: None,
+            text_edit: None,
         }
     }
 }

@@ -58,7 +58,9 @@ fn severity_color(severity: Severity) -> &'static str {
 
 /// A pretty-printed JSON array of findings, each with `file`, `line`, `kind`, `namespace`
 /// (null for cluster-scoped objects), `name`, `rule`, `checklist`, `severity`, `message`
-/// and `fix`, and `expired_exception` (the date) when an expired exception let it through.
+/// and `fix`; `expired_exception` (the date) when an expired exception let it through, and
+/// `fix_edit` (`start_line`, `start_column`, `end_line`, `end_column`, 1-based, columns in
+/// characters, and `inserted`) when the fix is a known text replacement.
 pub fn json(findings: &[Finding]) -> String {
     let items: Vec<Value> = findings
         .iter()
@@ -77,6 +79,18 @@ pub fn json(findings: &[Finding]) -> String {
             });
             if let (Some(date), Some(map)) = (f.expired_exception, item.as_object_mut()) {
                 map.insert("expired_exception".to_owned(), json!(date.to_string()));
+            }
+            if let (Some(edit), Some(map)) = (&f.text_edit, item.as_object_mut()) {
+                map.insert(
+                    "fix_edit".to_owned(),
+                    json!({
+                        "start_line": edit.start_line,
+                        "start_column": edit.start_column,
+                        "end_line": edit.end_line,
+                        "end_column": edit.end_column,
+                        "inserted": edit.inserted,
+                    }),
+                );
             }
             item
         })

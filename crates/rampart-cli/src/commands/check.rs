@@ -89,7 +89,7 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
         ));
     }
     let documents = checked.documents();
-    let findings = checked.findings();
+    let mut findings = checked.findings();
     if args.fix {
         let outcome = super::check_fix::fix(findings, &paths, args.dry_run);
         if args.dry_run {
@@ -109,6 +109,9 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
             args.report.fail_on,
             &input_errors,
         ));
+    }
+    if matches!(args.report.format, CheckFormat::Json | CheckFormat::Sarif) {
+        super::check_fix::attach_text_edits(&mut findings, &paths);
     }
     Ok(report_findings(
         &findings,

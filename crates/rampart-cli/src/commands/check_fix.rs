@@ -5,6 +5,7 @@
 use crate::output::{out, outln};
 use rampart_policy::Finding;
 use rampart_policy::fix::{FixError, fix_text};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,12 +30,21 @@ pub(super) fn fix(
     }
     let mut remaining = Vec::new();
     let (mut fixed, mut files) = (0usize, 0usize);
-    for (name, found) in by_file {
-        if !found.iter().any(|f| f.autofix.is_some()) {
-            remaining.extend(found);
-            continue;
-        }
-        match fix_file(&name, paths.get(&name), &found, dry_run) {
+    // Each file is read and edited on some core; diffs are printed and files written in order.
+    let planned: Vec<(Vec<Finding>, Result<Planned, String>)> = by_file
+        .into_par_iter()
+        .map(|(name, found)| {
+            let plan = if found.iter().any(|f| f.autofix.is_some()) {
+                plan_file(&name, paths.get(&name), &found)
+            } else {
+                Ok(Planned::Nothing)
+            };
+            (found, plan)
+        })
+        .collect();
+    for (found, plan) in planned {
+        match plan.and_then(|plan| finish(plan, dry_run)) {
+            Ok(0) => remaining.extend(found),
             Ok(count) => {
                 fixed += count;
                 files += 1;
@@ -55,35 +65,92 @@ pub(super) fn fix(
     Outcome { remaining }
 }
 
-/// Fixes one file; the number of findings fixed.
-fn fix_file(
-    name: &str,
-    path: Option<&PathBuf>,
-    found: &[Finding],
-    dry_run: bool,
-) -> Result<usize, String> {
+/// Sets the text edit of every finding with an autofix (for JSON and SARIF), reading each
+/// file again; a file that cannot be read gets none.
+pub(super) fn attach_text_edits(findings: &mut [Finding], paths: &BTreeMap<String, PathBuf>) {
+    // Findings are ordered by file: each file's run is handled on some core.
+    let mut runs: Vec<&mut [Finding]> = Vec::new();
+    let mut rest = findings;
+    while let Some(first) = rest.first() {
+        let file = first.file.clone();
+        let len = rest.iter().take_while(|f| f.file == file).count();
+        let (run, tail) = rest.split_at_mut(len);
+        runs.push(run);
+        rest = tail;
+    }
+    runs.into_par_iter().for_each(|run| {
+        let name = run[0].file.clone();
+        if !run.iter().any(|f| f.autofix.is_some()) {
+            return;
+        }
+        if let Some(text) = paths
+            .get(&name)
+            .and_then(|p| fs_err::read_to_string(p).ok())
+        {
+            rampart_policy::fix::attach_text_edits(&name, &text, run);
+        }
+    });
+}
+
+/// What fixing one file comes to.
+enum Planned {
+    /// No finding of the file has an autofix, or the fixes change nothing.
+    Nothing,
+    /// The file's text before and after, and how many findings that fixes.
+    Edit {
+        name: String,
+        path: PathBuf,
+        before: String,
+        after: String,
+        count: usize,
+    },
+}
+
+/// Reads one file and makes its fixes in memory.
+fn plan_file(name: &str, path: Option<&PathBuf>, found: &[Finding]) -> Result<Planned, String> {
     let Some(path) = path else {
         return Err(FixError::Stdin {
             file: name.to_owned(),
         }
         .to_string());
     };
-    let text = fs_err::read_to_string(path).map_err(|e| format!("{name}: error: {e}"))?;
-    let (after, count) = fix_text(name, &text, found).map_err(|e| e.to_string())?;
-    if after == text {
-        return Ok(0);
+    let before = fs_err::read_to_string(path).map_err(|e| format!("{name}: error: {e}"))?;
+    let (after, count) = fix_text(name, &before, found).map_err(|e| e.to_string())?;
+    if after == before {
+        return Ok(Planned::Nothing);
     }
+    Ok(Planned::Edit {
+        name: name.to_owned(),
+        path: path.clone(),
+        before,
+        after,
+        count,
+    })
+}
+
+/// Prints (`dry_run`) or writes one file's fixes; the number of findings fixed.
+fn finish(plan: Planned, dry_run: bool) -> Result<usize, String> {
+    let Planned::Edit {
+        name,
+        path,
+        before,
+        after,
+        count,
+    } = plan
+    else {
+        return Ok(0);
+    };
     if dry_run {
         out!(
             "{}",
-            similar::TextDiff::from_lines(&text, &after)
+            similar::TextDiff::from_lines(&before, &after)
                 .unified_diff()
                 .context_radius(3)
                 .header(&format!("a/{name}"), &format!("b/{name}"))
         );
-        return Ok(count);
+    } else {
+        write_whole(&path, after.as_bytes()).map_err(|e| format!("{name}: error: {e}"))?;
     }
-    write_whole(path, after.as_bytes()).map_err(|e| format!("{name}: error: {e}"))?;
     Ok(count)
 }
 
