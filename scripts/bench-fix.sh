@@ -2,7 +2,8 @@
 # Benchmark of `rampart check --fix` against `rampart check` itself: about N objects (default
 # 10,000) made of copies of the public manifests in tests/fixtures/fix/ (Istio's Bookinfo,
 # Online Boutique; each copy's names suffixed so objects stay distinct), every workload with
-# fixable findings. Reports seconds and objects/s of: check, check --fix --dry-run, check
+# fixable findings. Reports seconds and objects/s of: check (text), check --format json
+# (which computes each fix's text replacement, `fix_edit`), check --fix --dry-run, check
 # --fix, and a second check --fix (nothing left to fix).
 #   scripts/bench-fix.sh [OBJECTS]
 # BIN=path/to/rampart skips the release build.
@@ -42,7 +43,8 @@ measure() { # label, args…
   rate=$(python3 -c "print(f'{$count/max($secs,0.001):.0f}')")
   printf '%-26s %s objects: %6ss (%s objects/s), peak RSS %s MB; %s\n' "$label" "$count" "$secs" "$rate" "$((kib / 1024))" "$(tail -1 "$work/err")"
 }
-measure "check" check "$work/manifests" --format json
+measure "check" check "$work/manifests"
+measure "check --format json" check "$work/manifests" --format json
 measure "check --fix --dry-run" check "$work/manifests" --fix --dry-run
 measure "check --fix" check "$work/manifests" --fix --format json
 measure "check --fix (again)" check "$work/manifests" --fix --format json

@@ -125,8 +125,9 @@ pub struct TextEdit {
 }
 
 /// Sets [`Finding::text_edit`] of each finding of `file` (whose text is `text`) that has an
-/// autofix: its edit made alone, on its own document (so a file of many documents costs one
-/// parse of each), as one replacement. Findings whose edit cannot be made get none.
+/// autofix: its edit made alone on its own document, as one replacement (a document's edits
+/// are proved together, see [`rampart_yaml::edit::apply_each`]). Findings whose edit cannot
+/// be made get none.
 pub fn attach_text_edits(file: &str, text: &str, findings: &mut [Finding]) {
     if generated_marker(text).is_some() {
         return;
@@ -139,11 +140,16 @@ pub fn attach_text_edits(file: &str, text: &str, findings: &mut [Finding]) {
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let offset_of = |line: usize| line_starts.get(line - 1).copied().unwrap_or(text.len());
-    for finding in findings.iter_mut().filter(|f| f.file == file) {
-        let Some(patch) = &finding.autofix else {
-            continue;
-        };
-        let Some(index) = starts.iter().position(|l| *l == finding.line) else {
+    // The findings of each document, edited together (one parse per document).
+    let mut by_document: std::collections::BTreeMap<usize, Vec<&mut Finding>> =
+        std::collections::BTreeMap::new();
+    for finding in findings.iter_mut() {
+        if finding.file == file && finding.autofix.is_some() {
+            by_document.entry(finding.line).or_default().push(finding);
+        }
+    }
+    for (line, mut found) in by_document {
+        let Some(index) = starts.iter().position(|l| *l == line) else {
             continue;
         };
         let in_list = roots[index]
@@ -155,13 +161,16 @@ pub fn attach_text_edits(file: &str, text: &str, findings: &mut [Finding]) {
             continue;
         }
         // The document alone: from its first line to the next document's first line.
-        let from = offset_of(finding.line);
+        let from = offset_of(line);
         let to = starts.get(index + 1).map_or(text.len(), |l| offset_of(*l));
         let document = &text[from..to];
-        let Ok(edited) = rampart_yaml::edit::apply(document, &[(1, patch.clone())]) else {
-            continue;
-        };
-        finding.text_edit = Some(replacement(text, from, document, &edited));
+        let patches: Vec<Patch> = found.iter().filter_map(|f| f.autofix.clone()).collect();
+        let edited = rampart_yaml::edit::apply_each(document, 1, &patches);
+        for (finding, edited) in found.iter_mut().zip(edited) {
+            if let Some(edited) = edited {
+                finding.text_edit = Some(replacement(text, from, document, &edited));
+            }
+        }
     }
 }
 

@@ -239,6 +239,38 @@ pub fn apply(text: &str, patches: &[(usize, Patch)]) -> Result<String, EditError
     Ok(out)
 }
 
+/// For each patch alone, `text` with that patch applied to the document at `line` (in
+/// order; `None` where it cannot be made). The text is parsed once; the patches together
+/// are proved as [`apply`] proves them (else every entry is `None`), each alone is not —
+/// what the reports of single fixes need, at the cost of one parse per document.
+pub fn apply_each(text: &str, line: usize, patches: &[Patch]) -> Vec<Option<String>> {
+    let all: Vec<(usize, Patch)> = patches.iter().map(|p| (line, p.clone())).collect();
+    if apply(text, &all).is_err() {
+        return vec![None; patches.len()];
+    }
+    let lines = Lines::new(text);
+    let Ok(documents) = tree::parse(text, &lines) else {
+        return vec![None; patches.len()];
+    };
+    let Some(doc) = documents.iter().find(|d| d.mark().0 == line) else {
+        return vec![None; patches.len()];
+    };
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    patches
+        .iter()
+        .map(|patch| {
+            let mut edits = Edits {
+                text,
+                lines: &lines,
+                newline,
+                splices: Vec::new(),
+            };
+            edits.patch(doc, patch).ok()?;
+            Some(splice(text, edits.splices))
+        })
+        .collect()
+}
+
 /// Every document of `text` as `(line of its first node, value)`, as [`apply`] addresses
 /// them.
 pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, EditError> {
