@@ -206,7 +206,11 @@ fn generated_files_and_standard_input_are_reported_not_edited() {
         std::fs::read_to_string(dir.join("rendered.yaml")).unwrap(),
         helm
     );
-    assert!(run.stdout.starts_with("needs you:\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("[medium] image-digest"),
+        "{}",
+        run.stdout
+    );
 
     let out = Command::new(crate::support::rampart_bin())
         .args(["check", "-", "--fix"])
@@ -281,4 +285,91 @@ fn sarif_and_json_carry_each_fix_as_a_replacement_that_fixes_that_finding() {
     let json = json(&rampart(dir, &["check", &files[0], "--format", "json"]));
     let edits = json.iter().filter(|f| f.get("fix_edit").is_some()).count();
     assert_eq!(edits, with_fixes);
+}
+
+const SHOP: &str = "# The shop namespace and its API.
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+  labels: {app.kubernetes.io/name: api}
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: api}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: api}
+    spec:
+      serviceAccountName: api
+      containers:
+        - name: api
+          image: registry.example.com/shop/api:1.4   # pinned at release
+          resources:
+            limits: {cpu: 500m, memory: 256Mi}
+";
+
+#[test]
+fn a_namespace_without_default_deny_gets_one_in_a_new_file_beside_it() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("shop")).unwrap();
+    std::fs::write(dir.join("shop/shop.yaml"), SHOP).unwrap();
+    let added = dir.join("shop/shop-default-deny-all.yaml");
+
+    let dry = rampart(dir, &["check", "shop", "--fix", "--dry-run"]);
+    assert!(
+        dry.stdout
+            .contains("--- /dev/null\n+++ b/shop/shop-default-deny-all.yaml\n"),
+        "{dry:?}"
+    );
+    assert!(!added.exists());
+
+    let run = rampart(dir, &["check", "shop", "--fix", "--format", "json"]);
+    let rules: Vec<String> = json(&run)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    // The report is a check of the fixed files: the default deny now leaves the pods
+    // nothing, and which peers to allow is a decision.
+    assert_eq!(
+        rules,
+        ["image-digest", "pod-not-selected-by-allow-policy"],
+        "{run:?}"
+    );
+    let policy = std::fs::read_to_string(&added).unwrap();
+    assert!(policy.contains("kind: NetworkPolicy\nmetadata:\n  name: default-deny-all\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"), "{policy}");
+    let out = Command::new(tool("kubernetes-validate"))
+        .args(["--strict", "-k", "1.34.0"])
+        .args([&added, &dir.join("shop/shop.yaml")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let after = rampart(dir, &["check", "shop", "--format", "json"]);
+    assert_eq!(found(&after), found(&run));
+
+    // A file of that name is never overwritten: the finding needs you.
+    std::fs::write(dir.join("shop/shop.yaml"), SHOP).unwrap();
+    std::fs::write(&added, "# mine\n").unwrap();
+    let run = rampart(dir, &["check", "shop", "--fix", "--format", "json"]);
+    assert_eq!(std::fs::read_to_string(&added).unwrap(), "# mine\n");
+    assert!(
+        run.stderr
+            .contains("shop-default-deny-all.yaml exists: not overwritten"),
+        "{run:?}"
+    );
+    let rules: Vec<String> = json(&run)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(rules, ["namespace-default-deny", "image-digest"]);
 }

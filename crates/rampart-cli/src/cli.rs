@@ -438,7 +438,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// `rampart check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// Files or directories (recursively: *.yaml, *.yml, *.json, skipping .git and
     /// kustomization.yaml) to check; `-` reads standard input.
@@ -460,7 +460,7 @@ pub struct CheckArgs {
 }
 
 /// How `check` and `audit` judge and report findings.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]

@@ -82,6 +82,18 @@ pub struct Finding {
     /// [`crate::fix::attach_text_edits`]); reported in JSON and SARIF.
     #[serde(skip)]
     pub text_edit: Option<TextEdit>,
+    /// A file `--fix` adds beside the finding's file, when that is the fix.
+    #[serde(skip)]
+    pub new_file: Option<NewFile>,
+}
+
+/// A file the fix of a finding adds, in the directory of the finding's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// Its name (no directory).
+    pub name: String,
+    /// Its content.
+    pub content: String,
 }
 
 impl Serialize for Date {
@@ -95,6 +107,17 @@ impl Finding {
     pub(crate) fn with_autofix(mut self, patch: Patch) -> Finding {
         self.autofix = Some(patch);
         self
+    }
+
+    /// This finding with a file that fixes it (see [`Finding::new_file`]).
+    pub(crate) fn with_new_file(mut self, file: NewFile) -> Finding {
+        self.new_file = Some(file);
+        self
+    }
+
+    /// Whether `check --fix` fixes it (an edit or a new file), or it needs a decision.
+    pub fn fixable(&self) -> bool {
+        self.autofix.is_some() || self.new_file.is_some()
     }
 
     /// The object as `kind/namespace/name`, or `kind/name` when it has no namespace.

@@ -39,7 +39,7 @@ pub use checked::{Checked, ListedException};
 pub use date::Date;
 pub use error::PolicyError;
 pub use exception::{ExceptionPolicy, Standing};
-pub use finding::{Finding, Rule, Severity};
+pub use finding::{Finding, NewFile, Rule, Severity};
 pub use load::{Document, LIMITS, MAX_MANIFEST_BYTES, parse_documents, too_large};
 pub use object::IGNORE_ANNOTATION;
 pub use rules::RULES;

@@ -126,6 +126,7 @@ impl Place<'_> {
             expired_exception: None,
             autofix: None,
             text_edit: None,
+            new_file: None,
         }
     }
 }

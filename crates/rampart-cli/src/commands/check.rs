@@ -99,8 +99,20 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
                 &input_errors,
             ));
         }
-        if args.report.format == CheckFormat::Text {
-            super::check_fix::text_header(&outcome);
+        if !args.paths.iter().any(|p| p == Path::new("-")) {
+            // What is left is what a check of the fixed files finds: a new default deny,
+            // say, leaves pods that no policy allows anything (a decision, so "needs you").
+            let mut paths = args.paths.clone();
+            // Files added beside files named on the command line are checked too.
+            let named =
+                |file: &PathBuf| args.paths.iter().any(|p| p.is_dir() && file.starts_with(p));
+            paths.extend(outcome.added.into_iter().filter(|f| !named(f)));
+            return run(CheckArgs {
+                paths,
+                fix: false,
+                dry_run: false,
+                ..args
+            });
         }
         return Ok(report_findings(
             &outcome.remaining,

@@ -2,7 +2,7 @@
 //! files (each written whole: a temporary file beside it, renamed over it), or prints them
 //! as a unified diff; lists the findings that need a decision.
 
-use crate::output::{out, outln};
+use crate::output::out;
 use rampart_policy::Finding;
 use rampart_policy::fix::{FixError, fix_text};
 use rayon::prelude::*;
@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub(super) struct Outcome {
     /// The findings not fixed: they need a decision, or their file could not be edited.
     pub remaining: Vec<Finding>,
+    /// The files added (or, with `dry_run`, that would be).
+    pub added: Vec<PathBuf>,
 }
 
 /// Fixes the findings of every file in `paths` (shown name → path); standard input and
@@ -25,16 +27,30 @@ pub(super) fn fix(
     dry_run: bool,
 ) -> Outcome {
     let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    for f in findings {
+    for mut f in findings {
+        // A new file is added only where none is: else the finding needs you.
+        if let Some(new) = &f.new_file {
+            let taken = paths.get(&f.file).map(|p| beside(p, &new.name));
+            if let Some(target) = taken.filter(|t| t.symlink_metadata().is_ok()) {
+                eprintln!(
+                    "{}: {} exists: not overwritten\n  help: {}",
+                    f.file,
+                    target.display(),
+                    f.fix
+                );
+                f.new_file = None;
+            }
+        }
         by_file.entry(f.file.clone()).or_default().push(f);
     }
     let mut remaining = Vec::new();
     let (mut fixed, mut files) = (0usize, 0usize);
     // Each file is read and edited on some core; diffs are printed and files written in order.
+    let mut added = Vec::new();
     let planned: Vec<(Vec<Finding>, Result<Planned, String>)> = by_file
         .into_par_iter()
         .map(|(name, found)| {
-            let plan = if found.iter().any(|f| f.autofix.is_some()) {
+            let plan = if found.iter().any(|f| f.fixable()) {
                 plan_file(&name, paths.get(&name), &found)
             } else {
                 Ok(Planned::Nothing)
@@ -43,12 +59,12 @@ pub(super) fn fix(
         })
         .collect();
     for (found, plan) in planned {
-        match plan.and_then(|plan| finish(plan, dry_run)) {
+        match plan.and_then(|plan| finish(plan, dry_run, &mut added)) {
             Ok(0) => remaining.extend(found),
             Ok(count) => {
                 fixed += count;
                 files += 1;
-                remaining.extend(found.into_iter().filter(|f| f.autofix.is_none()));
+                remaining.extend(found.into_iter().filter(|f| !f.fixable()));
             }
             Err(e) => {
                 eprintln!("{e}");
@@ -59,10 +75,10 @@ pub(super) fn fix(
     remaining.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let verb = if dry_run { "would fix" } else { "fixed" };
     eprintln!(
-        "{verb} {fixed} finding(s) in {files} file(s); {} finding(s) need you",
+        "{verb} {fixed} finding(s) in {files} file(s); {} other finding(s) need you",
         remaining.len()
     );
-    Outcome { remaining }
+    Outcome { remaining, added }
 }
 
 /// Sets the text edit of every finding with an autofix (for JSON and SARIF), reading each
@@ -96,14 +112,22 @@ pub(super) fn attach_text_edits(findings: &mut [Finding], paths: &BTreeMap<Strin
 enum Planned {
     /// No finding of the file has an autofix, or the fixes change nothing.
     Nothing,
-    /// The file's text before and after, and how many findings that fixes.
+    /// The file's text before and after, the files to add beside it, and how many findings
+    /// that fixes.
     Edit {
         name: String,
         path: PathBuf,
         before: String,
         after: String,
+        added: Vec<(PathBuf, String)>,
         count: usize,
     },
+}
+
+/// `name` in the directory of `file`.
+fn beside(file: &Path, name: &str) -> PathBuf {
+    file.parent()
+        .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
 }
 
 /// Reads one file and makes its fixes in memory.
@@ -115,8 +139,16 @@ fn plan_file(name: &str, path: Option<&PathBuf>, found: &[Finding]) -> Result<Pl
         .to_string());
     };
     let before = fs_err::read_to_string(path).map_err(|e| format!("{name}: error: {e}"))?;
-    let (after, count) = fix_text(name, &before, found).map_err(|e| e.to_string())?;
-    if after == before {
+    let (after, mut count) = fix_text(name, &before, found).map_err(|e| e.to_string())?;
+    let mut added: Vec<(PathBuf, String)> = Vec::new();
+    for new in found.iter().filter_map(|f| f.new_file.as_ref()) {
+        count += 1;
+        let target = beside(path, &new.name);
+        if !added.iter().any(|(p, _)| *p == target) {
+            added.push((target, new.content.clone()));
+        }
+    }
+    if after == before && added.is_empty() {
         return Ok(Planned::Nothing);
     }
     Ok(Planned::Edit {
@@ -124,32 +156,58 @@ fn plan_file(name: &str, path: Option<&PathBuf>, found: &[Finding]) -> Result<Pl
         path: path.clone(),
         before,
         after,
+        added,
         count,
     })
 }
 
 /// Prints (`dry_run`) or writes one file's fixes; the number of findings fixed.
-fn finish(plan: Planned, dry_run: bool) -> Result<usize, String> {
+fn finish(plan: Planned, dry_run: bool, written: &mut Vec<PathBuf>) -> Result<usize, String> {
     let Planned::Edit {
         name,
         path,
         before,
         after,
+        added,
         count,
     } = plan
     else {
         return Ok(0);
     };
     if dry_run {
-        out!(
-            "{}",
-            similar::TextDiff::from_lines(&before, &after)
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{name}"), &format!("b/{name}"))
-        );
-    } else {
+        if after != before {
+            out!(
+                "{}",
+                similar::TextDiff::from_lines(&before, &after)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+            );
+        }
+        for (target, content) in &added {
+            let shown = crate::walk::shown(target);
+            out!(
+                "{}",
+                similar::TextDiff::from_lines("", content.as_str())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header("/dev/null", &format!("b/{shown}"))
+            );
+        }
+        return Ok(count);
+    }
+    if after != before {
         write_whole(&path, after.as_bytes()).map_err(|e| format!("{name}: error: {e}"))?;
+    }
+    for (target, content) in &added {
+        // Never over a file (or link) that appeared since.
+        fs_err::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(target)
+            .and_then(|mut out| out.write_all(content.as_bytes()))
+            .map_err(|e| format!("{name}: error: {e}"))?;
+        written.push(target.clone());
     }
     Ok(count)
 }
@@ -177,11 +235,4 @@ fn write_whole(path: &Path, content: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     written
-}
-
-/// Prints the summary line of `--fix` in text format.
-pub(super) fn text_header(outcome: &Outcome) {
-    if !outcome.remaining.is_empty() {
-        outln!("needs you:");
-    }
 }
