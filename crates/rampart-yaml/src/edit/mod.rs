@@ -21,7 +21,8 @@ mod render;
 mod tree;
 
 use serde_json::Value;
-use tree::{Lines, Mark, Node};
+pub use tree::Lines;
+use tree::{Mark, Node};
 use yaml_rust2::scanner::TScalarStyle;
 
 /// What must be true of a node after the edit.

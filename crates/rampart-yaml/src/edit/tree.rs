@@ -186,14 +186,16 @@ fn mark_flow(node: &mut Node, text: &str, lines: &Lines) {
     }
 }
 
-/// Byte offsets of line starts, to turn a [`Mark`] into a byte offset. Line breaks as the
-/// scanner counts them: `\r\n`, `\r` or `\n`.
-pub(crate) struct Lines {
+/// Byte offsets of line starts, to turn a yaml-rust2 position (1-based line, 0-based column
+/// in characters) into a byte offset. Line breaks as the scanner counts them: `\r\n`, `\r`
+/// or `\n`.
+pub struct Lines {
     starts: Vec<usize>,
 }
 
 impl Lines {
-    pub(crate) fn new(text: &str) -> Self {
+    /// The line starts of `text`.
+    pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut i = 0;
@@ -213,7 +215,7 @@ impl Lines {
     }
 
     /// The byte offset of `mark` (columns count characters).
-    pub(crate) fn offset(&self, text: &str, (line, col): Mark) -> usize {
+    pub fn offset(&self, text: &str, (line, col): Mark) -> usize {
         let start = self.line_start(text, line);
         let rest = &text[start..];
         if rest.is_char_boundary(col.min(rest.len())) && rest[..col.min(rest.len())].is_ascii() {
