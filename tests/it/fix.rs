@@ -373,3 +373,21 @@ fn a_namespace_without_default_deny_gets_one_in_a_new_file_beside_it() {
         .collect();
     assert_eq!(rules, ["namespace-default-deny", "image-digest"]);
 }
+
+#[test]
+fn the_dry_run_diff_shows_no_secret_value() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let text = "kind: Namespace\nmetadata:\n  name: shop\n---\nkind: Secret\nstringData: {password: hunter2-not-real}\nmetadata: {name: db, namespace: shop}\n";
+    std::fs::write(dir.join("shop.yaml"), text).unwrap();
+    let run = rampart(dir, &["check", "shop.yaml", "--fix", "--dry-run"]);
+    assert!(
+        run.stdout
+            .contains("+  labels:\n+    pod-security.kubernetes.io/enforce: restricted\n"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"),
+        "{run:?}"
+    );
+}

@@ -176,11 +176,13 @@ fn finish(plan: Planned, dry_run: bool, written: &mut Vec<PathBuf>) -> Result<us
     };
     if dry_run {
         if after != before {
+            // Context lines could show a Secret's values: none beside a Secret.
+            let radius = if holds_secret(&before) { 0 } else { 3 };
             out!(
                 "{}",
                 similar::TextDiff::from_lines(&before, &after)
                     .unified_diff()
-                    .context_radius(3)
+                    .context_radius(radius)
                     .header(&format!("a/{name}"), &format!("b/{name}"))
             );
         }
@@ -210,6 +212,14 @@ fn finish(plan: Planned, dry_run: bool, written: &mut Vec<PathBuf>) -> Result<us
         written.push(target.clone());
     }
     Ok(count)
+}
+
+/// Whether a document of `text` is a Secret (or the text cannot be read to tell).
+fn holds_secret(text: &str) -> bool {
+    rampart_yaml::edit::documents(text).map_or(true, |docs| {
+        docs.iter()
+            .any(|(_, doc)| doc.get("kind").and_then(|k| k.as_str()) == Some("Secret"))
+    })
 }
 
 /// Writes `content` to `path` whole or not at all: a new file beside it (never through a
