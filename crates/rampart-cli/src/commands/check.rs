@@ -99,9 +99,11 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
                 &input_errors,
             ));
         }
-        if !args.paths.iter().any(|p| p == Path::new("-")) {
-            // What is left is what a check of the fixed files finds: a new default deny,
-            // say, leaves pods that no policy allows anything (a decision, so "needs you").
+        if !outcome.added.is_empty() && !args.paths.iter().any(|p| p == Path::new("-")) {
+            // A file added changes what other objects are judged by: a new default deny
+            // leaves pods that no policy allows anything (a decision, so "needs you"). What
+            // is left is then what a check of the fixed and added files finds. (Edits only
+            // add what their own findings ask for: without new files, the rest stands.)
             let mut paths = args.paths.clone();
             // Files added beside files named on the command line are checked too.
             let named =
