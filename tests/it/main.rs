@@ -16,6 +16,8 @@ mod custom_blueprints;
 mod delivery;
 mod doc_examples;
 mod dockerfile;
+mod exceptions;
+mod fix;
 mod fuzz;
 mod gitops;
 mod hardening;

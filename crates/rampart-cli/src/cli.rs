@@ -463,18 +463,29 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// `rampart check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// Files or directories (recursively: *.yaml, *.yml, *.json, skipping .git and
     /// kustomization.yaml) to check; `-` reads standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// List every exception (`rampart.dev/ignore` entry) with its reason and expiry instead
+    /// of the findings; exit 1 when one is expired or invalid.
+    #[arg(long, conflicts_with = "fix")]
+    pub exceptions: bool,
+    /// Write the fix of every finding the finding alone determines into its file (comments,
+    /// order and the other documents kept); the findings that need a decision are reported.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the fixes as a unified diff and write nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }
 
 /// How `check` and `audit` judge and report findings.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -486,6 +497,19 @@ pub struct ReportArgs {
     /// images from elsewhere are findings.
     #[arg(long = "allowed-registry")]
     pub allowed_registries: Vec<String>,
+    /// The day exceptions (`rampart.dev/ignore` entries with `; until YYYY-MM-DD`) are
+    /// judged on, as YYYY-MM-DD (default: today in UTC).
+    #[arg(long, env = "RAMPART_TODAY", value_parser = parse_date)]
+    pub today: Option<rampart_policy::Date>,
+    /// Exceptions must end within this many days: one without `until`, or with a later
+    /// date, silences nothing and is a finding of its own.
+    #[arg(long, env = "RAMPART_MAX_EXCEPTION_DAYS")]
+    pub max_exception_days: Option<u32>,
+}
+
+fn parse_date(text: &str) -> Result<rampart_policy::Date, String> {
+    rampart_policy::Date::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a date of the form YYYY-MM-DD"))
 }
 
 /// `rampart audit`.

@@ -5,8 +5,10 @@
 
 use rayon::prelude::*;
 
+use crate::date::Date;
+use crate::exception::{Exception, ExceptionPolicy, Standing};
 use crate::facts::{Deferred, Index};
-use crate::finding::Finding;
+use crate::finding::{Finding, object_label};
 use crate::load::Document;
 use crate::object::{IGNORE_ANNOTATION, Object};
 use crate::rules::{self, backend, governance, isolation, network, pods, rbac};
@@ -22,14 +24,16 @@ pub struct Checked {
     /// the batches joined (joining moves runs, not objects).
     objects: Vec<Vec<Outcome>>,
     index: Index,
+    /// Every exception of every object, in input order.
+    exceptions: Vec<ListedException>,
 }
 
 /// One object's findings so far.
 #[derive(Debug)]
 struct Outcome {
     findings: Vec<(Stage, Finding)>,
-    /// The rules the object suppresses with a reason (kept only with `deferred`).
-    suppressed: Vec<String>,
+    /// The object's exceptions that hold or expired (kept only with `deferred`).
+    suppressed: Suppressions,
     deferred: Option<Box<Deferred>>,
 }
 
@@ -109,7 +113,7 @@ impl Checked {
         tag(Stage::Governance, &mut out);
         backend::check(&obj, &mut out);
         tag(Stage::Backend, &mut out);
-        let suppressed = apply_suppressions(&obj, &mut tagged);
+        let suppressed = self.apply_exceptions(&obj, &options.exceptions, &mut tagged);
         let deferred = Deferred::of(&obj);
         if !tagged.is_empty() || deferred.is_some() {
             let outcome = Outcome {
@@ -117,7 +121,7 @@ impl Checked {
                 suppressed: if deferred.is_some() {
                     suppressed
                 } else {
-                    Vec::new()
+                    Suppressions::default()
                 },
                 deferred,
             };
@@ -133,7 +137,58 @@ impl Checked {
         self.documents += later.documents;
         self.objects.extend(later.objects);
         self.index.merge(later.index);
+        self.exceptions.extend(later.exceptions);
         self
+    }
+
+    /// Every exception of every object checked, in input order, with how it stands.
+    pub fn exceptions(&self) -> &[ListedException] {
+        &self.exceptions
+    }
+
+    /// Applies the object's exceptions to its `findings`: drops the silenced ones, marks
+    /// those whose exception expired, adds a finding for each invalid exception, lists them
+    /// all, and returns those that hold or expired (for the cross-object rules).
+    fn apply_exceptions(
+        &mut self,
+        obj: &Object<'_>,
+        policy: &ExceptionPolicy,
+        findings: &mut Vec<(Stage, Finding)>,
+    ) -> Suppressions {
+        let mut suppressions = Suppressions::default();
+        for exception in obj.exceptions() {
+            let standing = exception.standing(policy);
+            match &standing {
+                Standing::Holds => suppressions.holding.push(exception.rule.clone()),
+                Standing::Expired(date) => suppressions.expired.push((
+                    exception.rule.clone(),
+                    *date,
+                    exception.reason.clone(),
+                )),
+                Standing::Invalid { problem, help } => {
+                    let rule = if exception.reason.is_empty() {
+                        &rules::SUPPRESSION_WITHOUT_REASON
+                    } else {
+                        &rules::SUPPRESSION_EXPIRY
+                    };
+                    let path = format!("metadata.annotations.\"{IGNORE_ANNOTATION}\"");
+                    let finding = obj.finding(rule, &path, problem, help);
+                    findings.push((Stage::Suppressions, finding));
+                }
+            }
+            self.exceptions.push(ListedException {
+                file: obj.doc.file.clone(),
+                line: obj.doc.line,
+                object: object_label(obj.kind, obj.namespace, obj.name),
+                exception,
+                standing,
+            });
+        }
+        let kept = std::mem::take(findings)
+            .into_iter()
+            .filter_map(|(stage, f)| Some((stage, suppressions.apply(f)?)));
+        findings.extend(kept);
+        suppressions
     }
 
     /// Judges the cross-object rules and returns every finding, ordered by file and line
@@ -160,11 +215,11 @@ impl Outcome {
         if let Some(deferred) = &self.deferred {
             let obj = &deferred.subject;
             let mut out = Vec::new();
+            let suppressed = &self.suppressed;
+            let findings = &mut self.findings;
             let mut tag = |stage: Stage, out: &mut Vec<Finding>| {
-                let kept = out
-                    .drain(..)
-                    .filter(|f| !self.suppressed.iter().any(|id| id == f.rule));
-                self.findings.extend(kept.map(|f| (stage, f)));
+                let kept = out.drain(..).filter_map(|f| suppressed.apply(f));
+                findings.extend(kept.map(|f| (stage, f)));
             };
             if let Some(role) = &deferred.cluster_role {
                 rbac::check_role_scope(obj, role, index, &mut out);
@@ -191,26 +246,46 @@ impl Outcome {
     }
 }
 
-/// Drops the findings whose rule the object suppresses with a reason, adds a finding for
-/// each suppression without one, and returns the suppressed rules.
-fn apply_suppressions(obj: &Object<'_>, findings: &mut Vec<(Stage, Finding)>) -> Vec<String> {
-    let mut suppressed = Vec::new();
-    let mut unexplained = Vec::new();
-    for (id, reason) in obj.suppressions() {
-        if reason.is_empty() {
-            unexplained.push(obj.finding(
-                &rules::SUPPRESSION_WITHOUT_REASON,
-                &format!("metadata.annotations.\"{IGNORE_ANNOTATION}\""),
-                &format!("suppresses `{id}` without a reason, so it is not suppressed"),
-                &format!("write `{id}: <why this is acceptable>`, or fix the finding"),
-            ));
-        } else {
-            suppressed.push(id);
+/// An object's exceptions that hold, and those that expired.
+#[derive(Debug, Default)]
+struct Suppressions {
+    /// Rules silenced.
+    holding: Vec<String>,
+    /// Rules whose exception expired: the rule, the date, the reason.
+    expired: Vec<(String, Date, String)>,
+}
+
+impl Suppressions {
+    /// `None` when an exception silences the finding; else the finding, marked when its
+    /// exception expired.
+    fn apply(&self, mut finding: Finding) -> Option<Finding> {
+        if self.holding.iter().any(|id| id == finding.rule) {
+            return None;
         }
+        if let Some((_, date, reason)) = self.expired.iter().find(|(id, ..)| id == finding.rule) {
+            finding.message = format!(
+                "{} (the exception \"{reason}\" expired on {date})",
+                finding.message
+            );
+            finding.expired_exception = Some(*date);
+        }
+        Some(finding)
     }
-    findings.retain(|(_, f)| !suppressed.iter().any(|id| id == f.rule));
-    findings.extend(unexplained.into_iter().map(|f| (Stage::Suppressions, f)));
-    suppressed
+}
+
+/// An exception of an object, as `check --exceptions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedException {
+    /// File of the object.
+    pub file: String,
+    /// Line of the object's document.
+    pub line: usize,
+    /// The object as `kind/namespace/name`.
+    pub object: String,
+    /// The exception.
+    pub exception: Exception,
+    /// How it stands on the day judged.
+    pub standing: Standing,
 }
 
 #[cfg(test)]

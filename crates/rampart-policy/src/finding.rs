@@ -2,6 +2,10 @@
 
 use serde::Serialize;
 
+use crate::date::Date;
+use crate::fix::TextEdit;
+use rampart_yaml::edit::Patch;
+
 /// How bad a finding is; ordered `Low < Medium < High`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,9 +71,55 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The day the exception that silenced this finding expired, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_exception: Option<Date>,
+    /// The edit that fixes it, when the finding alone determines it (`check --fix` makes
+    /// it); `None`: the fix needs a decision ("needs you").
+    #[serde(skip)]
+    pub autofix: Option<Patch>,
+    /// The autofix as a replacement in the file's text, when computed (see
+    /// [`crate::fix::attach_text_edits`]); reported in JSON and SARIF.
+    #[serde(skip)]
+    pub text_edit: Option<TextEdit>,
+    /// A file `--fix` adds beside the finding's file, when that is the fix.
+    #[serde(skip)]
+    pub new_file: Option<NewFile>,
+}
+
+/// A file the fix of a finding adds, in the directory of the finding's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// Its name (no directory).
+    pub name: String,
+    /// Its content.
+    pub content: String,
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl Finding {
+    /// This finding with the edit that fixes it (see [`Finding::autofix`]).
+    pub(crate) fn with_autofix(mut self, patch: Patch) -> Finding {
+        self.autofix = Some(patch);
+        self
+    }
+
+    /// This finding with a file that fixes it (see [`Finding::new_file`]).
+    pub(crate) fn with_new_file(mut self, file: NewFile) -> Finding {
+        self.new_file = Some(file);
+        self
+    }
+
+    /// Whether `check --fix` fixes it (an edit or a new file), or it needs a decision.
+    pub fn fixable(&self) -> bool {
+        self.autofix.is_some() || self.new_file.is_some()
+    }
+
     /// The object as `kind/namespace/name`, or `kind/name` when it has no namespace.
     pub fn object(&self) -> String {
         object_label(&self.kind, self.namespace.as_deref(), &self.name)

@@ -5,8 +5,10 @@
 //! [`report::text`], [`report::json`] or [`report::sarif`] (SARIF 2.1.0). Every finding names its object
 //! (`kind/namespace/name`), the field path, the checklist item (`section.item`) and a fix.
 //! An object can suppress a rule with the annotation
-//! `rampart.dev/ignore: "<rule-id>: <reason>"`; a suppression without a reason does not
-//! suppress and is a finding of its own. Pure: no IO, no async.
+//! `rampart.dev/ignore: "<rule-id>: <reason>"`, optionally followed by `; until YYYY-MM-DD`;
+//! a suppression without a reason does not suppress and is a finding of its own, and past its
+//! date the findings come back marked with it (see [`exception`]). Pure: no IO, no async;
+//! the day is given in [`Options::exceptions`].
 //!
 //! ```
 //! use rampart_policy::{check, parse_documents, Options};
@@ -21,18 +23,23 @@
 #![warn(missing_docs)]
 
 mod checked;
+mod date;
 mod error;
+pub mod exception;
 mod facts;
 mod finding;
+pub mod fix;
 mod load;
 mod object;
 pub mod report;
 pub mod rules;
 pub mod sarif;
 
-pub use checked::Checked;
+pub use checked::{Checked, ListedException};
+pub use date::Date;
 pub use error::PolicyError;
-pub use finding::{Finding, Rule, Severity};
+pub use exception::{ExceptionPolicy, Standing};
+pub use finding::{Finding, NewFile, Rule, Severity};
 pub use load::{Document, LIMITS, MAX_MANIFEST_BYTES, parse_documents, too_large};
 pub use object::IGNORE_ANNOTATION;
 pub use rules::RULES;
@@ -43,6 +50,8 @@ pub struct Options {
     /// Image reference prefixes that are allowed (e.g. `registry.example.com/`); empty:
     /// any registry.
     pub allowed_registries: Vec<String>,
+    /// The day exceptions are judged on, and the longest they may run.
+    pub exceptions: ExceptionPolicy,
 }
 
 /// Checks every document against every rule, applies suppressions, and returns the

@@ -2,11 +2,12 @@
 
 use serde_json::Value;
 
+use crate::exception::{Exception, parse_exceptions};
 use crate::finding::{Finding, Rule, object_label};
 use crate::load::Document;
 
 /// Annotation that suppresses rules for one object: `"<rule-id>: <reason>"`, several
-/// separated by `;` or newlines.
+/// separated by `;` or newlines, each optionally followed by `; until YYYY-MM-DD`.
 pub const IGNORE_ANNOTATION: &str = "rampart.dev/ignore";
 
 /// A document seen as a Kubernetes object.
@@ -62,24 +63,14 @@ impl<'a> Object<'a> {
         place.finding(rule, path, message, fix)
     }
 
-    /// The suppressions of the ignore annotation: `(rule id, reason)`, reason possibly empty.
-    pub fn suppressions(&self) -> Vec<(String, String)> {
-        let Some(text) = self
-            .value()
+    /// The entries of the ignore annotation (see [`crate::exception`]).
+    pub fn exceptions(&self) -> Vec<Exception> {
+        self.value()
             .pointer("/metadata/annotations")
             .and_then(|a| a.get(IGNORE_ANNOTATION))
             .and_then(Value::as_str)
-        else {
-            return Vec::new();
-        };
-        text.split([';', '\n'])
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .map(|entry| match entry.split_once(':') {
-                Some((id, reason)) => (id.trim().to_owned(), reason.trim().to_owned()),
-                None => (entry.to_owned(), String::new()),
-            })
-            .collect()
+            .map(parse_exceptions)
+            .unwrap_or_default()
     }
 }
 
@@ -132,6 +123,10 @@ impl Place<'_> {
                 object_label(self.kind, self.namespace, self.name)
             ),
             fix: fix.to_owned(),
+            expired_exception: None,
+            autofix: None,
+            text_edit: None,
+            new_file: None,
         }
     }
 }

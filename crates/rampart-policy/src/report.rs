@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::{Finding, Severity};
+use crate::exception::{Expiry, Standing};
+use crate::{Finding, ListedException, Severity};
 
 pub use crate::sarif::sarif;
 
@@ -57,12 +58,14 @@ fn severity_color(severity: Severity) -> &'static str {
 
 /// A pretty-printed JSON array of findings, each with `file`, `line`, `kind`, `namespace`
 /// (null for cluster-scoped objects), `name`, `rule`, `checklist`, `severity`, `message`
-/// and `fix`.
+/// and `fix`; `expired_exception` (the date) when an expired exception let it through, and
+/// `fix_edit` (`start_line`, `start_column`, `end_line`, `end_column`, 1-based, columns in
+/// characters, and `inserted`) when the fix is a known text replacement.
 pub fn json(findings: &[Finding]) -> String {
     let items: Vec<Value> = findings
         .iter()
         .map(|f| {
-            json!({
+            let mut item = json!({
                 "file": f.file,
                 "line": f.line,
                 "kind": f.kind,
@@ -73,10 +76,98 @@ pub fn json(findings: &[Finding]) -> String {
                 "severity": f.severity.as_str(),
                 "message": f.message,
                 "fix": f.fix,
+            });
+            if let (Some(date), Some(map)) = (f.expired_exception, item.as_object_mut()) {
+                map.insert("expired_exception".to_owned(), json!(date.to_string()));
+            }
+            if let (Some(edit), Some(map)) = (&f.text_edit, item.as_object_mut()) {
+                map.insert(
+                    "fix_edit".to_owned(),
+                    json!({
+                        "start_line": edit.start_line,
+                        "start_column": edit.start_column,
+                        "end_line": edit.end_line,
+                        "end_column": edit.end_column,
+                        "inserted": edit.inserted,
+                    }),
+                );
+            }
+            item
+        })
+        .collect();
+    format!("{:#}\n", Value::Array(items))
+}
+
+/// Exceptions for people, one per line: `file:line kind/ns/name rule: reason`, then
+/// `    until DATE: holds|expired|invalid (why)`.
+pub fn exceptions_text(exceptions: &[ListedException]) -> String {
+    let mut out = String::new();
+    for listed in exceptions {
+        let e = &listed.exception;
+        let reason = if e.reason.is_empty() {
+            "(no reason)"
+        } else {
+            &e.reason
+        };
+        out.push_str(&format!(
+            "{}:{} {} {}: {reason}\n    until {}: {}\n",
+            listed.file,
+            listed.line,
+            listed.object,
+            e.rule,
+            until_text(e.until.as_ref()),
+            standing_text(&listed.standing),
+        ));
+    }
+    out
+}
+
+/// Exceptions as a pretty-printed JSON array, each with `file`, `line`, `object`, `rule`,
+/// `reason`, `until` (null when none), `status` (`holds`, `expired`, `invalid`) and, when
+/// invalid, `problem`.
+pub fn exceptions_json(exceptions: &[ListedException]) -> String {
+    let items: Vec<Value> = exceptions
+        .iter()
+        .map(|listed| {
+            let e = &listed.exception;
+            let (status, problem) = match &listed.standing {
+                Standing::Holds => ("holds", None),
+                Standing::Expired(_) => ("expired", None),
+                Standing::Invalid { problem, .. } => ("invalid", Some(problem)),
+            };
+            let until = e.until.as_ref().map(|u| match u {
+                Expiry::On(date) => date.to_string(),
+                Expiry::Unreadable(text) => text.clone(),
+            });
+            json!({
+                "file": listed.file,
+                "line": listed.line,
+                "object": listed.object,
+                "rule": e.rule,
+                "reason": e.reason,
+                "until": until,
+                "status": status,
+                "problem": problem,
             })
         })
         .collect();
     format!("{:#}\n", Value::Array(items))
+}
+
+fn until_text(until: Option<&Expiry>) -> String {
+    match until {
+        None => "(none)".to_owned(),
+        Some(Expiry::On(date)) => date.to_string(),
+        Some(Expiry::Unreadable(text)) => format!("`{text}`"),
+    }
+}
+
+fn standing_text(standing: &Standing) -> String {
+    match standing {
+        Standing::Holds => "holds".to_owned(),
+        Standing::Expired(date) => format!("expired (the last day was {date})"),
+        Standing::Invalid { problem, help } => format!("invalid: {problem}; {help}"),
+    }
 }
 
 #[cfg(test)]

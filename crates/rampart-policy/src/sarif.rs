@@ -15,7 +15,8 @@ pub const FINGERPRINT_KEY: &str = "rampartFinding/v1";
 /// A pretty-printed SARIF 2.1.0 log with one run: `tool.driver` describes `rampart`
 /// `version` and every rule of [`RULES`]; each finding becomes a result with its rule,
 /// level, message (with the fix), location (file and the object's line) and a stable
-/// fingerprint of file, rule, object and field path. `input_errors` (files or documents
+/// fingerprint of file, rule, object and field path, and, when its fix is a known text
+/// replacement ([`Finding::text_edit`]), `fixes` with that `artifactChange`. `input_errors` (files or documents
 /// that could not be checked) become error notifications of the invocation, which is then
 /// not successful.
 pub fn sarif(findings: &[Finding], input_errors: &[String], version: &str) -> String {
@@ -41,6 +42,7 @@ pub fn sarif(findings: &[Finding], input_errors: &[String], version: &str) -> St
                 "executionSuccessful": input_errors.is_empty(),
                 "toolExecutionNotifications": notifications,
             }],
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     });
@@ -113,6 +115,28 @@ fn result(f: &Finding) -> Value {
     });
     if let (Some(index), Some(map)) = (index, result.as_object_mut()) {
         map.insert("ruleIndex".to_owned(), json!(index));
+    }
+    if let (Some(edit), Some(map)) = (&f.text_edit, result.as_object_mut()) {
+        // SARIF 2.1.0 §3.55 (fix) and §3.57 (replacement); columns count code points (the
+        // run's columnKind).
+        map.insert(
+            "fixes".to_owned(),
+            json!([{
+                "description": {"text": f.fix},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": uri(&f.file)},
+                    "replacements": [{
+                        "deletedRegion": {
+                            "startLine": edit.start_line,
+                            "startColumn": edit.start_column,
+                            "endLine": edit.end_line,
+                            "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.inserted},
+                    }],
+                }],
+            }]),
+        );
     }
     result
 }

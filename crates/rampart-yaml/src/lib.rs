@@ -13,6 +13,7 @@
 //! scalars, tabs in the layout, duplicate keys and more, make the fast path decline.
 
 mod block;
+pub mod edit;
 mod flow;
 pub mod limits;
 mod lines;

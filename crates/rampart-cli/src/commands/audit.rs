@@ -4,11 +4,10 @@ use crate::cli::AuditArgs;
 use crate::cluster::{self, ClusterError, PAGE_SIZE};
 use anyhow::Result;
 use kube::Client;
-use rampart_policy::Options;
 use std::process::ExitCode;
 
 use super::EXIT_INVALID_INPUT;
-use super::check::report_findings;
+use super::check::{policy_options, report_findings};
 
 pub(super) fn run(args: AuditArgs) -> Result<ExitCode> {
     // One request at a time: a current-thread runtime is all the client needs.
@@ -32,9 +31,7 @@ async fn audit_paged(client: &Client, context: &str, args: &AuditArgs, page_size
     let location = format!("cluster:{context}");
     match cluster::read_documents(client, &location, page_size).await {
         Ok(docs) => {
-            let options = Options {
-                allowed_registries: args.report.allowed_registries.clone(),
-            };
+            let options = policy_options(&args.report);
             let findings = rampart_policy::check(&docs, &options);
             report_findings(
                 &findings,
@@ -83,6 +80,8 @@ mod tests {
                 format: CheckFormat::Json,
                 fail_on,
                 allowed_registries: Vec::new(),
+                today: None,
+                max_exception_days: None,
             },
         }
     }

@@ -1,12 +1,13 @@
 //! `rampart check`: the security checklist as a linter for any Kubernetes YAML.
 
-use crate::cli::{CheckArgs, CheckFormat, FailOn};
+use crate::cli::{CheckArgs, CheckFormat, FailOn, ReportArgs};
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
 use rampart_deliver::no_follow::{open_no_follow, read_capped, read_stream_capped};
 use rampart_policy::{
-    Checked, Finding, MAX_MANIFEST_BYTES, Options, PolicyError, Severity, report, too_large,
+    Checked, Date, ExceptionPolicy, Finding, MAX_MANIFEST_BYTES, Options, PolicyError, Severity,
+    Standing, report, too_large,
 };
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -18,14 +19,32 @@ use super::EXIT_INVALID_INPUT;
 /// How standard input is named in findings and errors.
 const STDIN_NAME: &str = "<stdin>";
 
+/// The policy options of `check` and `audit`: exceptions are judged on `--today`, else on
+/// today's date in UTC.
+pub(super) fn policy_options(report: &ReportArgs) -> Options {
+    let today = report.today.unwrap_or_else(|| {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days_since_epoch((seconds / 86_400) as i64)
+    });
+    Options {
+        allowed_registries: report.allowed_registries.clone(),
+        exceptions: ExceptionPolicy {
+            today: Some(today),
+            max_days: report.max_exception_days,
+        },
+    }
+}
+
 pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
-    let options = Options {
-        allowed_registries: args.report.allowed_registries,
-    };
+    let options = policy_options(&args.report);
     let mut checked = Checked::default();
     // Every input error, also printed on stderr; SARIF carries them as notifications.
     let mut input_errors: Vec<String> = Vec::new();
     let mut files = 0usize;
+    // Shown name → path of every file read, for --fix.
+    let mut paths = std::collections::BTreeMap::new();
     for root in &args.paths {
         let mut sources = Vec::new();
         if root == Path::new("-") {
@@ -44,6 +63,11 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
             input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
         }
         files += sources.len();
+        for source in &sources {
+            if let Source::File { path, .. } = source {
+                paths.insert(source.name(), path.clone());
+            }
+        }
         // Each file is read, parsed and checked on some core, its documents dropped, and
         // the results joined in file order as they come.
         let part = sources
@@ -57,8 +81,52 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
         checked = checked.then(part.checked);
     }
     tracing::info!(files, "read");
+    if args.exceptions {
+        return Ok(report_exceptions(
+            &checked,
+            args.report.format,
+            &input_errors,
+        ));
+    }
     let documents = checked.documents();
-    let findings = checked.findings();
+    let mut findings = checked.findings();
+    if args.fix {
+        let outcome = super::check_fix::fix(findings, &paths, args.dry_run);
+        if args.dry_run {
+            return Ok(exit_code(
+                &outcome.remaining,
+                args.report.fail_on,
+                &input_errors,
+            ));
+        }
+        if !outcome.added.is_empty() && !args.paths.iter().any(|p| p == Path::new("-")) {
+            // A file added changes what other objects are judged by: a new default deny
+            // leaves pods that no policy allows anything (a decision, so "needs you"). What
+            // is left is then what a check of the fixed and added files finds. (Edits only
+            // add what their own findings ask for: without new files, the rest stands.)
+            let mut paths = args.paths.clone();
+            // Files added beside files named on the command line are checked too.
+            let named =
+                |file: &PathBuf| args.paths.iter().any(|p| p.is_dir() && file.starts_with(p));
+            paths.extend(outcome.added.into_iter().filter(|f| !named(f)));
+            return run(CheckArgs {
+                paths,
+                fix: false,
+                dry_run: false,
+                ..args
+            });
+        }
+        return Ok(report_findings(
+            &outcome.remaining,
+            documents,
+            args.report.format,
+            args.report.fail_on,
+            &input_errors,
+        ));
+    }
+    if matches!(args.report.format, CheckFormat::Json | CheckFormat::Sarif) {
+        super::check_fix::attach_text_edits(&mut findings, &paths);
+    }
     Ok(report_findings(
         &findings,
         documents,
@@ -98,6 +166,13 @@ pub(super) fn report_findings(
             "{} input error(s): those files or documents were not checked",
             input_errors.len()
         );
+    }
+    exit_code(findings, fail_on, input_errors)
+}
+
+/// 2 when `input_errors`, 1 when a finding reaches `fail_on`, else 0.
+fn exit_code(findings: &[Finding], fail_on: FailOn, input_errors: &[String]) -> ExitCode {
+    if !input_errors.is_empty() {
         return ExitCode::from(EXIT_INVALID_INPUT);
     }
     let threshold = match fail_on {
@@ -106,6 +181,34 @@ pub(super) fn report_findings(
         FailOn::High => Severity::High,
     };
     if findings.iter().any(|f| f.severity >= threshold) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `check --exceptions`: lists every exception; 2 for input errors, 1 when one is expired or
+/// invalid, else 0.
+fn report_exceptions(checked: &Checked, format: CheckFormat, input_errors: &[String]) -> ExitCode {
+    let exceptions = checked.exceptions();
+    match format {
+        CheckFormat::Json | CheckFormat::Sarif => out!("{}", report::exceptions_json(exceptions)),
+        CheckFormat::Text if exceptions.is_empty() => {
+            outln!("no exceptions in {} document(s)", checked.documents());
+        }
+        CheckFormat::Text => {
+            out!("{}", report::exceptions_text(exceptions));
+            outln!(
+                "\n{} exception(s) in {} document(s)",
+                exceptions.len(),
+                checked.documents()
+            );
+        }
+    }
+    if !input_errors.is_empty() {
+        return ExitCode::from(EXIT_INVALID_INPUT);
+    }
+    if exceptions.iter().any(|e| e.standing != Standing::Holds) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

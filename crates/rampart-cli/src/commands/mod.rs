@@ -3,6 +3,7 @@
 mod audit;
 mod backend;
 mod check;
+mod check_fix;
 mod cluster_config;
 mod init;
 mod netmap;

@@ -180,42 +180,5 @@ pub(super) fn parse(text: &str) -> Result<Option<Node>, TreeError> {
     Ok(builder.root)
 }
 
-/// Byte offsets of line starts, for turning a [`Mark`] into a byte offset. Line breaks are
-/// counted as the scanner counts them: `\r\n`, `\r` or `\n`.
-pub(super) struct Lines {
-    starts: Vec<usize>,
-}
-
-impl Lines {
-    pub(super) fn new(text: &str) -> Self {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                    starts.push(i + 2);
-                    i += 2;
-                    continue;
-                }
-                b'\r' | b'\n' => starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
-        }
-        Lines { starts }
-    }
-
-    /// The byte offset of `mark` in `text` (columns count characters, not bytes).
-    pub(super) fn offset(&self, text: &str, (line, col): Mark) -> usize {
-        let start = self
-            .starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(text.len());
-        text[start..]
-            .char_indices()
-            .nth(col)
-            .map_or(text.len(), |(i, _)| start + i)
-    }
-}
+/// Line starts, shared with rampart-yaml's lossless editor.
+pub(super) use rampart_yaml::edit::Lines;

@@ -1,5 +1,6 @@
 //! Secrets in the repository (4.7), Pod Security Admission (3.1/3.2) and labels (2.3).
 
+use rampart_yaml::edit::Patch;
 use serde_json::Value;
 
 use super::pods::pod_template;
@@ -48,12 +49,17 @@ fn check_namespace(obj: &Object<'_>, out: &mut Vec<Finding>) {
         Some(other) => format!("is `{other}`, not `restricted`"),
         None => "is missing (Pod Security Admission does not enforce anything)".to_owned(),
     };
-    out.push(obj.finding(
-        &NAMESPACE_PSA,
-        &format!("metadata.labels.\"{ENFORCE}\""),
-        &problem,
-        "label the namespace `pod-security.kubernetes.io/enforce: restricted`",
-    ));
+    let path = format!("metadata.labels.\"{ENFORCE}\"");
+    let fix = Patch::at(&path, Patch::Scalar(Value::from("restricted")));
+    out.push(
+        obj.finding(
+            &NAMESPACE_PSA,
+            &path,
+            &problem,
+            "label the namespace `pod-security.kubernetes.io/enforce: restricted`",
+        )
+        .with_autofix(fix),
+    );
 }
 
 fn check_labels(obj: &Object<'_>, out: &mut Vec<Finding>) {

@@ -188,6 +188,13 @@ pub const SUPPRESSION_WITHOUT_REASON: Rule = rule(
     Low,
     "rampart.dev/ignore entry without a reason",
 );
+/// Suppression whose expiry is unreadable, or missing or too distant under a maximum.
+pub const SUPPRESSION_EXPIRY: Rule = rule(
+    "suppression-expiry",
+    "5.6",
+    Low,
+    "rampart.dev/ignore entry with an unreadable, missing or too distant expiry date",
+);
 
 /// ClusterRoleBinding of a ClusterRole that only grants namespaced resources.
 pub const RBAC_CLUSTERROLE_WHERE_ROLE: Rule = rule(
@@ -307,4 +314,5 @@ pub const RULES: &[Rule] = &[
     NETPOL_EGRESS_ANYWHERE,
     WORKLOAD_NAME_LABEL,
     SUPPRESSION_WITHOUT_REASON,
+    SUPPRESSION_EXPIRY,
 ];

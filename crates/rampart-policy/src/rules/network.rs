@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::{NAMESPACE_DEFAULT_DENY, NETPOL_EGRESS_ANYWHERE, POD_NOT_SELECTED_BY_ALLOW};
 use crate::facts::{Index, Workload};
-use crate::finding::Finding;
+use crate::finding::{Finding, NewFile};
 use crate::object::{Object, Subject, items, strings};
 
 const ANYWHERE: [&str; 2] = ["0.0.0.0/0", "::/0"];
@@ -84,7 +84,7 @@ pub(crate) fn check_default_deny(ns: &Subject, index: &Index, out: &mut Vec<Find
         .map(|(direction, _)| direction)
         .collect();
     if !missing.is_empty() {
-        out.push(ns.finding(
+        let finding = ns.finding(
             &NAMESPACE_DEFAULT_DENY,
             "metadata.name",
             &format!(
@@ -93,8 +93,35 @@ pub(crate) fn check_default_deny(ns: &Subject, index: &Index, out: &mut Vec<Find
                 missing.join(" and ")
             ),
             "add a NetworkPolicy `default-deny-all` with `podSelector: {}` and `policyTypes: [Ingress, Egress]`, then allow what is needed",
-        ));
+        );
+        out.push(match default_deny_file(&ns.name) {
+            Some(file) => finding.with_new_file(file),
+            None => finding,
+        });
     }
+}
+
+/// The file `--fix` adds beside the Namespace's: `<namespace>-default-deny-all.yaml` with a
+/// NetworkPolicy denying all ingress and egress of the namespace (`None` for a name that is
+/// no DNS label, which no file should be named after).
+fn default_deny_file(namespace: &str) -> Option<NewFile> {
+    let label = !namespace.is_empty()
+        && namespace.len() <= 63
+        && namespace
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !namespace.starts_with('-');
+    label.then(|| NewFile {
+        name: format!("{namespace}-default-deny-all.yaml"),
+        content: format!(
+            "# Added by `rampart check --fix`: no traffic in or out of namespace `{namespace}`\n\
+             # unless another NetworkPolicy allows it.\n\
+             apiVersion: networking.k8s.io/v1\n\
+             kind: NetworkPolicy\n\
+             metadata:\n  name: default-deny-all\n  namespace: {namespace}\n\
+             spec:\n  podSelector: {{}}\n  policyTypes: [Ingress, Egress]\n"
+        ),
+    })
 }
 
 /// Whether a label selector matches `labels` (an absent or empty selector matches all);

@@ -1,7 +1,8 @@
 //! Section 3 (Pod Security), 1.3 (service accounts), 4.4 (secrets in env vars) and
 //! 5.3–5.5 (images, limits, privileged) for Pods and everything with a pod template.
 
-use serde_json::Value;
+use rampart_yaml::edit::Patch;
+use serde_json::{Value, json};
 
 use super::{
     CONTAINER_APPARMOR, CONTAINER_CAPABILITIES, CONTAINER_ESCALATION, CONTAINER_LIMITS,
@@ -316,31 +317,58 @@ fn check_container(
             "remove `privileged: true`; add only the capability the container needs",
         ));
     }
+    let caps = field("capabilities");
+    let adds_sys_admin = strings(caps.and_then(|c| c.get("add"))).iter().any(|cap| {
+        cap.strip_prefix("CAP_")
+            .unwrap_or(cap)
+            .eq_ignore_ascii_case("SYS_ADMIN")
+    });
     if field("allowPrivilegeEscalation").and_then(Value::as_bool) != Some(false) {
-        out.push(obj.finding(
+        let path = format!("{p}.securityContext.allowPrivilegeEscalation");
+        let finding = obj.finding(
             &CONTAINER_ESCALATION,
-            &format!("{p}.securityContext.allowPrivilegeEscalation"),
+            &path,
             "is not false (setuid binaries can gain privileges)",
             "set `allowPrivilegeEscalation: false`",
-        ));
+        );
+        // The API server rejects `false` beside `privileged: true` or CAP_SYS_ADMIN.
+        out.push(if is_true(field("privileged")) || adds_sys_admin {
+            finding
+        } else {
+            finding.with_autofix(Patch::at(&path, Patch::Scalar(json!(false))))
+        });
     }
     if !is_true(inherited(pod, c, "runAsNonRoot")) {
-        out.push(obj.finding(
+        let path = format!("{p}.securityContext.runAsNonRoot");
+        let finding = obj.finding(
             &CONTAINER_ROOT,
-            &format!("{p}.securityContext.runAsNonRoot"),
+            &path,
             &describe(field("runAsNonRoot"), pod_field(pod, "runAsNonRoot"), "the container may run as root"),
             "set `runAsNonRoot: true` (and a non-zero runAsUser) in the pod or container securityContext",
-        ));
+        );
+        // With `runAsUser: 0` the pod would not start: which user is a decision.
+        let root_user = inherited(pod, c, "runAsUser").and_then(Value::as_i64) == Some(0);
+        out.push(if root_user {
+            finding
+        } else {
+            finding.with_autofix(Patch::at(&path, Patch::Scalar(json!(true))))
+        });
     }
-    let caps = field("capabilities");
     let drop = strings(caps.and_then(|c| c.get("drop")));
+    let drop_is_list = caps.and_then(|c| c.get("drop")).is_none_or(Value::is_array);
     if !drop.iter().any(|d| d.eq_ignore_ascii_case("ALL")) {
-        out.push(obj.finding(
+        let path = format!("{p}.securityContext.capabilities.drop");
+        let finding = obj.finding(
             &CONTAINER_CAPABILITIES,
-            &format!("{p}.securityContext.capabilities.drop"),
+            &path,
             "does not drop ALL capabilities",
             "set `capabilities: {drop: [ALL]}` and add back only NET_BIND_SERVICE if needed",
-        ));
+        );
+        out.push(if drop_is_list {
+            finding.with_autofix(Patch::at(&path, Patch::append(json!("ALL"))))
+        } else {
+            finding
+        });
     }
     for (j, cap) in strings(caps.and_then(|c| c.get("add")))
         .into_iter()
@@ -358,16 +386,21 @@ fn check_container(
     }
     let seccomp = seccomp_type(inherited(pod, c, "seccompProfile")).and_then(Value::as_str);
     if !matches!(seccomp, Some("RuntimeDefault" | "Localhost")) {
-        out.push(obj.finding(
-            &CONTAINER_SECCOMP,
-            &format!("{p}.securityContext.seccompProfile.type"),
-            &describe(
-                seccomp_type(field("seccompProfile")),
-                seccomp_type(pod_field(pod, "seccompProfile")),
-                "system calls are not filtered",
-            ),
-            "set `seccompProfile: {type: RuntimeDefault}` in the pod securityContext",
-        ));
+        let path = format!("{p}.securityContext.seccompProfile.type");
+        let fix = Patch::at(&path, Patch::Scalar(json!("RuntimeDefault")));
+        out.push(
+            obj.finding(
+                &CONTAINER_SECCOMP,
+                &path,
+                &describe(
+                    seccomp_type(field("seccompProfile")),
+                    seccomp_type(pod_field(pod, "seccompProfile")),
+                    "system calls are not filtered",
+                ),
+                "set `seccompProfile: {type: RuntimeDefault}` in the pod securityContext",
+            )
+            .with_autofix(fix),
+        );
     }
     if let Some(mount) = field("procMount").and_then(Value::as_str)
         && mount != "Default"
@@ -395,12 +428,17 @@ fn check_container(
         }
     }
     if !is_true(field("readOnlyRootFilesystem")) {
-        out.push(obj.finding(
+        let path = format!("{p}.securityContext.readOnlyRootFilesystem");
+        let finding = obj.finding(
             &CONTAINER_READONLY_ROOT,
-            &format!("{p}.securityContext.readOnlyRootFilesystem"),
+            &path,
             "is not true (the container can modify its own file system)",
             "set `readOnlyRootFilesystem: true` and mount an emptyDir where it must write",
-        ));
+        );
+        out.push(match read_only_root_fix(pod, c, &path) {
+            Some(fix) => finding.with_autofix(fix),
+            None => finding,
+        });
     }
     if !c.ephemeral {
         let limits = c.value.pointer("/resources/limits");
@@ -440,6 +478,43 @@ fn check_container(
     if let Some(image) = c.value.get("image").and_then(Value::as_str) {
         check_image(obj, p, image, options, out);
     }
+}
+
+/// Name of the emptyDir volume `--fix` mounts at /tmp.
+const TMP_VOLUME: &str = "tmp";
+
+/// `readOnlyRootFilesystem: true`, and an emptyDir at /tmp unless something is mounted
+/// there; `None` when a volume named [`TMP_VOLUME`] exists that is not an emptyDir.
+fn read_only_root_fix(pod: &PodTemplate<'_>, c: &Container<'_>, path: &str) -> Option<Patch> {
+    let mut fix = Patch::at(path, Patch::Scalar(json!(true)));
+    let mounts_tmp = items(c.value.get("volumeMounts"))
+        .iter()
+        .any(|m| m.get("mountPath").and_then(Value::as_str) == Some("/tmp"));
+    if mounts_tmp {
+        return Some(fix);
+    }
+    let volumes = pod.spec.get("volumes");
+    if volumes.is_some_and(|v| !v.is_array())
+        || c.value.get("volumeMounts").is_some_and(|v| !v.is_array())
+    {
+        return None;
+    }
+    let existing = items(volumes)
+        .iter()
+        .find(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME));
+    match existing {
+        Some(volume) if volume.get("emptyDir").is_none() => return None,
+        Some(_) => {}
+        None => fix.merge(Patch::at(
+            &format!("{}.volumes", pod.spec_path),
+            Patch::append_map(&[("name", json!(TMP_VOLUME)), ("emptyDir", json!({}))]),
+        )),
+    }
+    fix.merge(Patch::at(
+        &format!("{}.volumeMounts", c.path),
+        Patch::append_map(&[("name", json!(TMP_VOLUME)), ("mountPath", json!("/tmp"))]),
+    ));
+    Some(fix)
 }
 
 fn check_image(obj: &Object<'_>, p: &str, image: &str, options: &Options, out: &mut Vec<Finding>) {
@@ -636,6 +711,7 @@ spec:
     fn registries_are_matched_at_a_path_boundary() {
         let opts = Options {
             allowed_registries: vec!["reg.io".into()],
+            ..Options::default()
         };
         assert!(run_with(HARDENED, &opts).is_empty());
         let evil = HARDENED.replace("reg.io/d", "reg.io.evil/d");

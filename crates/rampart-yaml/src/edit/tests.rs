@@ -1,0 +1,177 @@
+use super::*;
+use serde_json::json;
+
+fn set(path: &str, value: Value) -> Patch {
+    Patch::at(path, Patch::Scalar(value))
+}
+
+/// Applies the patches to the document at `line` and returns the new text.
+fn edit(text: &str, line: usize, patches: Vec<Patch>) -> String {
+    let patches: Vec<(usize, Patch)> = patches.into_iter().map(|p| (line, p)).collect();
+    apply(text, &patches).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+#[test]
+fn block_entries_go_after_the_mapping_at_its_indentation_and_comments_stay() {
+    let text = "# head\n---\napiVersion: v1   # keep\nkind: Pod\nmetadata:\n  name: p\n  # about labels\n  labels:\n    app: 'p'\n\n# before spec\nspec:\n  containers:\n    - name: c\n      image: \"x:1\"  # tag\n      args:\n        - a\n    # between\n    - name: d\n      image: y\n---\nkind: Other\n";
+    let out = edit(
+        text,
+        3,
+        vec![
+            set(
+                "spec.containers[0].securityContext.runAsNonRoot",
+                json!(true),
+            ),
+            set(
+                "spec.containers[0].securityContext.allowPrivilegeEscalation",
+                json!(false),
+            ),
+            set(
+                "metadata.labels.\"pod-security.kubernetes.io/enforce\"",
+                json!("restricted"),
+            ),
+            Patch::at(
+                "spec.containers[1].securityContext.capabilities.drop",
+                Patch::append(json!("ALL")),
+            ),
+        ],
+    );
+    assert_eq!(
+        out,
+        "# head\n---\napiVersion: v1   # keep\nkind: Pod\nmetadata:\n  name: p\n  # about labels\n  labels:\n    app: 'p'\n    pod-security.kubernetes.io/enforce: restricted\n\n# before spec\nspec:\n  containers:\n    - name: c\n      image: \"x:1\"  # tag\n      args:\n        - a\n      securityContext:\n        runAsNonRoot: true\n        allowPrivilegeEscalation: false\n    # between\n    - name: d\n      image: y\n      securityContext:\n        capabilities:\n          drop: [ALL]\n---\nkind: Other\n"
+    );
+}
+
+#[test]
+fn sequences_at_their_keys_indentation_belong_to_the_mapping() {
+    let text =
+        "spec:\n  serviceAccountName: a\n  containers:\n  - name: c\n    image: x\n  - name: d\n";
+    let out = edit(
+        text,
+        1,
+        vec![Patch::at(
+            "spec.volumes",
+            Patch::append_map(&[("name", json!("tmp")), ("emptyDir", json!({}))]),
+        )],
+    );
+    assert_eq!(
+        out,
+        "spec:\n  serviceAccountName: a\n  containers:\n  - name: c\n    image: x\n  - name: d\n  volumes:\n    - name: tmp\n      emptyDir: {}\n"
+    );
+}
+
+#[test]
+fn flow_collections_get_entries_before_their_bracket_and_scalars_are_replaced() {
+    let text = "kind: Pod\nspec:\n  securityContext: {runAsNonRoot: false, seccompProfile: {type: Unconfined}}\n  containers: [{name: c, image: x, securityContext: {capabilities: {drop: [NET_RAW]}}}]\n";
+    let out = edit(
+        text,
+        1,
+        vec![
+            set("spec.securityContext.runAsNonRoot", json!(true)),
+            set(
+                "spec.securityContext.seccompProfile.type",
+                json!("RuntimeDefault"),
+            ),
+            Patch::at(
+                "spec.containers[0].securityContext.capabilities.drop",
+                Patch::append(json!("ALL")),
+            ),
+            set(
+                "spec.containers[0].securityContext.readOnlyRootFilesystem",
+                json!(true),
+            ),
+            Patch::at(
+                "spec.volumes",
+                Patch::append_map(&[("name", json!("tmp")), ("emptyDir", json!({}))]),
+            ),
+        ],
+    );
+    assert_eq!(
+        out,
+        "kind: Pod\nspec:\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: c, image: x, securityContext: {capabilities: {drop: [NET_RAW, ALL]}, readOnlyRootFilesystem: true}}]\n  volumes:\n    - name: tmp\n      emptyDir: {}\n"
+    );
+}
+
+#[test]
+fn block_sequences_get_items_after_their_last_and_crlf_is_kept() {
+    let text = "kind: Pod\r\nspec:\r\n  volumes:\r\n  - name: data\r\n    emptyDir: {}\r\n  containers:\r\n  - name: c\r\n    securityContext:\r\n      capabilities:\r\n        drop:\r\n        - NET_RAW\r\n";
+    let out = edit(
+        text,
+        1,
+        vec![
+            Patch::at(
+                "spec.volumes",
+                Patch::append_map(&[("name", json!("tmp")), ("emptyDir", json!({}))]),
+            ),
+            Patch::at(
+                "spec.containers[0].securityContext.capabilities.drop",
+                Patch::append(json!("ALL")),
+            ),
+        ],
+    );
+    assert_eq!(
+        out,
+        "kind: Pod\r\nspec:\r\n  volumes:\r\n  - name: data\r\n    emptyDir: {}\r\n  - name: tmp\r\n    emptyDir: {}\r\n  containers:\r\n  - name: c\r\n    securityContext:\r\n      capabilities:\r\n        drop:\r\n        - NET_RAW\r\n        - ALL\r\n"
+    );
+}
+
+#[test]
+fn a_patch_already_true_changes_nothing_and_null_values_are_filled() {
+    let text = "kind: Namespace\nmetadata:\n  name: n\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n";
+    let patch = set(
+        "metadata.labels.\"pod-security.kubernetes.io/enforce\"",
+        json!("restricted"),
+    );
+    assert_eq!(edit(text, 1, vec![patch.clone()]), text);
+    let text = "kind: Namespace\nmetadata:\n  name: n\n  labels:\n";
+    assert_eq!(
+        edit(text, 1, vec![patch]),
+        "kind: Namespace\nmetadata:\n  name: n\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n"
+    );
+}
+
+#[test]
+fn what_cannot_be_edited_safely_is_refused_and_nothing_changes() {
+    let anchored = "kind: Pod\nspec:\n  securityContext: &sc {runAsNonRoot: false}\n";
+    assert_eq!(
+        apply(
+            anchored,
+            &[(1, set("spec.securityContext.runAsNonRoot", json!(true)))]
+        ),
+        Err(EditError::Opaque(3))
+    );
+    let folded = "kind: Pod\nspec:\n  securityContext:\n    runAsNonRoot: >\n      false\n";
+    let refused = apply(
+        folded,
+        &[(1, set("spec.securityContext.runAsNonRoot", json!(true)))],
+    );
+    assert!(
+        matches!(refused, Err(EditError::Form(4 | 5))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        apply("kind: A\n", &[(2, set("a", json!(1)))]),
+        Err(EditError::NoDocument(2))
+    );
+}
+
+#[test]
+fn paths_split_into_keys_and_indexes() {
+    let patch = Patch::at("a.b[2].\"x.y/z\"", Patch::Scalar(json!(1)));
+    assert_eq!(
+        patch,
+        Patch::Map(vec![(
+            "a".into(),
+            Patch::Map(vec![(
+                "b".into(),
+                Patch::Seq {
+                    items: vec![(
+                        2,
+                        Patch::Map(vec![("x.y/z".into(), Patch::Scalar(json!(1)))])
+                    )],
+                    append: vec![]
+                }
+            )])
+        )])
+    );
+}
