@@ -4,6 +4,7 @@ mod audit;
 mod backend;
 mod check;
 mod cluster_config;
+mod import;
 mod init;
 mod netmap;
 mod new;
@@ -34,6 +35,7 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
     match command {
         Command::Init(args) => init::run(args),
         Command::New(args) => new::run(args),
+        Command::Import(args) => import::run(args),
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
         Command::Netmap(args) => netmap::run(args),
