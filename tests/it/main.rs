@@ -18,6 +18,7 @@ mod doc_examples;
 mod dockerfile;
 mod fuzz;
 mod hardening;
+mod import;
 mod injection;
 mod malformed;
 mod measured;

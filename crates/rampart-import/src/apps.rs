@@ -31,12 +31,22 @@ pub fn find_apps<'a>(
     notes: &mut Notes,
 ) -> Vec<Found<'a>> {
     let mut apps: Vec<Found> = Vec::new();
-    for doc in objects {
+    // A Deployment or StatefulSet is an app's workload before a Job or CronJob of the same app.
+    let mut workloads: Vec<&Document> = objects
+        .iter()
+        .copied()
+        .filter(|d| pod_template(&d.value).is_some())
+        .collect();
+    workloads.sort_by_key(|d| !matches!(kind(&d.value), "Deployment" | "StatefulSet"));
+    for doc in workloads {
         let v = &doc.value;
         let Some(template) = pod_template(v) else {
             continue;
         };
         let pod_labels = string_map(&template["metadata"]["labels"]);
+        if pod_labels.contains_key(rampart_render::netprobe::PROBE_LABEL) {
+            continue; // the network probe of `networkTests: true`, rendered again from the request
+        }
         let app_name = pod_labels
             .get(APP_LABEL)
             .map_or(name(v), String::as_str)
@@ -116,7 +126,11 @@ fn mentions(v: &Value, app: &str) -> bool {
     match kind(v) {
         "NetworkPolicy" => is(&v["spec"]["podSelector"]["matchLabels"]),
         "ServiceAccount" | "ExternalSecret" => is(&v["metadata"]["labels"]),
-        _ => pod_template(v).is_some_and(|t| is(&t["metadata"]["labels"]) || name(v) == app),
+        _ => pod_template(v).is_some_and(|t| {
+            let labels = &t["metadata"]["labels"];
+            labels[rampart_render::netprobe::PROBE_LABEL].is_null()
+                && (is(labels) || name(v) == app)
+        }),
     }
 }
 

@@ -74,10 +74,10 @@ fn import_one(ns: &select::Namespaced, options: &Options) -> Result<Imported, Di
         .clone()
         .unwrap_or_else(|| options.env.defaults.limits.clone());
     let mut found = apps::find_apps(&ns.objects, options.env, &limits, &mut notes);
+    let unpinned = secrets::import_secrets(&mut found, &ns.objects, &mut notes);
     for app in &mut found {
         app.app.rules = rbac::app_rules(&ns.name, app, &ns.objects, &ns.cluster, &mut notes);
     }
-    let unpinned = secrets::import_secrets(&mut found, &ns.objects, &mut notes);
     let existing =
         traffic::existing_network(&ns.name, &meta.namespace_labels, &found, &ns.objects)?;
     traffic::import_traffic(

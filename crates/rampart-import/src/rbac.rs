@@ -105,6 +105,12 @@ pub fn app_rules(
                 notes.hardening(subject(role_doc), format!("a rule with a wildcard ({}) is refused in requests: not imported; list the groups, resources and verbs `{}` needs", describe(&imported), app.app.name), "1.2");
                 continue;
             }
+            let own: Vec<&str> = app.app.secrets.iter().map(|s| s.name.as_str()).collect();
+            let Some(imported) =
+                admissible(imported, &subject(role_doc), &app.app.name, &own, notes)
+            else {
+                continue;
+            };
             if !rules.contains(&imported) {
                 rules.push(imported);
             }
@@ -142,4 +148,38 @@ fn describe(rule: &RoleRule) -> String {
         "apiGroups {:?}, resources {:?}, verbs {:?}",
         rule.api_groups, rule.resources, rule.verbs
     )
+}
+
+/// The part of `rule` a request accepts: no Secret access by listing, without names or to
+/// Secrets that are not the app's own
+/// (checklist 4.5), no verb that grants rights, no unknown verb; `None` when nothing is left.
+fn admissible(
+    mut rule: RoleRule,
+    role: &str,
+    app: &str,
+    own_secrets: &[&str],
+    notes: &mut Notes,
+) -> Option<RoleRule> {
+    let refused: Vec<String> = rule
+        .verbs
+        .iter()
+        .filter(|v| !rampart_model::request::API_VERBS.contains(&v.as_str()))
+        .cloned()
+        .collect();
+    if !refused.is_empty() {
+        notes.hardening(role, format!("verbs {refused:?} of `{app}`'s rules are refused in requests (they grant rights or are unknown): not imported"), "1.1");
+        rule.verbs.retain(|v| !refused.contains(v));
+    }
+    let secrets_open = rule.resource_names.is_empty()
+        || rule.verbs.iter().any(|v| v == "list" || v == "watch")
+        || rule
+            .resource_names
+            .iter()
+            .any(|n| !own_secrets.contains(&n.as_str()));
+    if secrets_open && rule.resources.iter().any(|r| r == "secrets") {
+        notes.hardening(role, format!("`{app}` reads Secrets by listing, without naming them, or that are not its own ({}): not imported; an app may `get` only the Secrets it declares under its `secrets`", describe(&rule)), "4.5");
+        rule.resources.retain(|r| r != "secrets");
+    }
+    let empty = rule.resources.is_empty() || rule.verbs.is_empty() || rule.api_groups.is_empty();
+    (!empty).then_some(rule)
 }
