@@ -100,20 +100,18 @@ pub fn metadata(
     {
         notes.skipped(format!("Namespace/{}", ns.name), format!("label `{key}` is not a governance label of rampart.yaml: not imported (pass --label {key}=VALUE to keep it)"));
     }
-    for key in ["pod-security.kubernetes.io/enforce"] {
-        let now = labels_now
-            .get(key)
-            .map_or("privileged (none set)", String::as_str);
-        if now != options.env.pod_security.enforce.as_str() {
-            notes.hardening(
-                format!("Namespace/{}", ns.name),
-                format!(
-                    "Pod Security enforce level {now} becomes {}",
-                    options.env.pod_security.enforce
-                ),
-                "3.1",
-            );
-        }
+    let enforce_now = labels_now
+        .get("pod-security.kubernetes.io/enforce")
+        .map_or("privileged (none set)", String::as_str);
+    if enforce_now != options.env.pod_security.enforce.as_str() {
+        notes.hardening(
+            format!("Namespace/{}", ns.name),
+            format!(
+                "Pod Security enforce level {enforce_now} becomes {}",
+                options.env.pod_security.enforce
+            ),
+            "3.1",
+        );
     }
     let (quota, limits) = quota_and_limits(ns, options.env, notes);
     Ok(Metadata {

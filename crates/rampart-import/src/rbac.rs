@@ -32,11 +32,10 @@ pub fn owners(objects: &[&Document], notes: &mut Notes) -> Owners {
         for s in items(&v["subjects"]) {
             let who = s["name"].as_str().unwrap_or_default();
             match (s["kind"].as_str().unwrap_or_default(), slot) {
-                ("Group", Some(i)) => {
-                    if !lists[i].iter().any(|g| g == who) {
-                        lists[i].push(who.to_owned());
-                    }
+                ("Group", Some(i)) if !lists[i].iter().any(|g| g == who) => {
+                    lists[i].push(who.to_owned());
                 }
+                ("Group", Some(_)) => {}
                 ("Group", None) => notes.skipped(subject(v), format!("group `{who}` is bound to {role_kind} `{role}`: only admin, edit and view (or Rampart's team Roles) map to owners; this binding will no longer exist")),
                 ("User", _) => notes.hardening(subject(v), format!("user `{who}` loses access: the namespace binds groups only (add the user's group to `owners`)"), "1.5"),
                 _ => {}
