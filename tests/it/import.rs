@@ -271,7 +271,9 @@ fn an_import_without_network_policies_says_all_traffic_is_allowed_today() {
     let repo = Repo::init();
     let dir = tempfile::TempDir::new().unwrap();
     let manifest = dir.path().join("app.yaml");
-    std::fs::write(&manifest, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          ports: [{name: http, containerPort: 8080}]\n").unwrap();
+    // A Secret with a value, read by the workload through an environment variable: the
+    // value must reach neither the request nor the report.
+    std::fs::write(&manifest, "apiVersion: v1\nkind: Secret\nmetadata: {name: web-db}\nstringData: {password: hunter2-import-canary}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          ports: [{name: http, containerPort: 8080}]\n          env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: web-db, key: password}}}]\n").unwrap();
     let out = repo.rampart(&[
         "import",
         "legacy",
@@ -295,6 +297,26 @@ fn an_import_without_network_policies_says_all_traffic_is_allowed_today() {
         text.contains("image `nginx:1.27` is not pinned by digest"),
         "{text}"
     );
+    assert!(
+        text.contains("Secret/web-db"),
+        "listed by name as not managed: {text}"
+    );
+    assert!(
+        !text.contains("hunter2-import-canary") && !out.stderr.contains("hunter2-import-canary"),
+        "{text}"
+    );
+    let json = repo.rampart(&[
+        "import",
+        "legacy",
+        "--team",
+        "t",
+        "--from",
+        manifest.to_str().unwrap(),
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert!(!json.ok().contains("hunter2-import-canary"));
 }
 
 #[test]
