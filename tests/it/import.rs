@@ -390,3 +390,106 @@ fn bad_input_is_refused_with_where_and_how_and_nothing_is_written() {
     );
     let _ = rampart;
 }
+
+/// Ports of a flow as the report or nca prints them, expanded to the numbers in `declared`.
+fn ports_within(text: &str, declared: &[u16]) -> Vec<u16> {
+    if text.contains("All connections") || text == "all ports" {
+        return declared.to_vec();
+    }
+    let mut out = Vec::new();
+    for token in text
+        .split([',', ' ', '{', '}', ':'])
+        .filter(|t| !t.is_empty())
+    {
+        let number = token.trim_end_matches("/TCP");
+        if token.contains('/') && !token.ends_with("/TCP") {
+            continue; // UDP/SCTP: no TCP port of the apps
+        }
+        let (first, last) = match number.split_once('-') {
+            Some((a, b)) => (a.parse().ok(), b.parse().ok()),
+            None => (number.parse().ok(), number.parse().ok()),
+        };
+        if let (Some(a), Some(b)) = (first, last) {
+            out.extend(declared.iter().copied().filter(|p| (a..=b).contains(p)));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_argo_cd_flows_between_apps_that_the_import_keeps_are_what_nca_finds_today() {
+    let repo = Repo::init();
+    let report = import_fixture(
+        &repo,
+        "argocd",
+        "argo-cd",
+        &fixture("argo-cd/namespace-install.yaml"),
+    );
+    let spec: serde_yaml::Value = serde_yaml::from_str(&repo.read("specs/argocd.yaml")).unwrap();
+    let declared: std::collections::BTreeMap<String, Vec<u16>> = spec["apps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let ports = a["ports"].as_sequence().map_or(Vec::new(), |ps| {
+                ps.iter()
+                    .map(|p| p["port"].as_u64().unwrap() as u16)
+                    .collect()
+            });
+            (format!("argocd/{}", a["name"].as_str().unwrap()), ports)
+        })
+        .collect();
+    // nca on the fixture as applied with `kubectl apply -n argocd`.
+    let input = tempfile::TempDir::new().unwrap();
+    let text = std::fs::read_to_string(fixture("argo-cd/namespace-install.yaml")).unwrap();
+    std::fs::write(
+        input.path().join("all.yaml"),
+        text.replace("\nmetadata:\n", "\nmetadata:\n  namespace: argocd\n"),
+    )
+    .unwrap();
+    let out = Command::new(crate::support::tool("nca"))
+        .arg("--connectivity")
+        .arg(input.path())
+        .arg("--resource_list")
+        .arg(input.path())
+        .args(["-o", "txt_no_fw_rules"])
+        .output()
+        .expect("run nca");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut nca: Vec<(String, String, Vec<u16>)> = Vec::new();
+    for line in stdout.lines().filter(|l| l.contains(" => ")) {
+        let (pair, ports) = line.split_once(" : ").unwrap();
+        let (from, to) = pair.split_once(" => ").unwrap();
+        let strip = |p: &str| p.split('[').next().unwrap().to_owned();
+        let (from, to) = (strip(from), strip(to));
+        if let (true, Some(ports_of_to)) = (declared.contains_key(&from), declared.get(&to)) {
+            let within = ports_within(ports, ports_of_to);
+            if !within.is_empty() && from != to {
+                nca.push((from, to, within));
+            }
+        }
+    }
+    assert!(
+        nca.len() > 20,
+        "nca found the apps' flows:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut kept: Vec<(String, String, Vec<u16>)> = report[0]["connectivity"]["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| {
+            let (from, to) = (f["from"].as_str()?.to_owned(), f["to"].as_str()?.to_owned());
+            let ports = ports_within(f["ports"].as_str()?, declared.get(&to)?);
+            (declared.contains_key(&from) && !ports.is_empty()).then_some((from, to, ports))
+        })
+        .collect();
+    nca.sort();
+    kept.sort();
+    assert_eq!(
+        kept, nca,
+        "flows between the imported apps, on their declared ports"
+    );
+}
