@@ -493,3 +493,37 @@ fn the_argo_cd_flows_between_apps_that_the_import_keeps_are_what_nca_finds_today
         "flows between the imported apps, on their declared ports"
     );
 }
+
+#[test]
+fn a_cluster_that_cannot_be_reached_is_refused_with_exit_2_and_nothing_written() {
+    let repo = Repo::init();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("config");
+    // A port nothing listens on: connection refused.
+    let port = crate::support::free_port();
+    std::fs::write(&config, format!("apiVersion: v1\nkind: Config\ncurrent-context: gone\nclusters: [{{name: gone, cluster: {{server: \"http://127.0.0.1:{port}\"}}}}]\nusers: [{{name: u, user: {{}}}}]\ncontexts: [{{name: gone, context: {{cluster: gone, user: u}}}}]\n")).unwrap();
+    let state = repo.state();
+    let out = repo.rampart(&[
+        "import",
+        "shop",
+        "--cluster",
+        "--kubeconfig",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: cannot list namespaces\n  caused by:"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("Connection refused"), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert_eq!(repo.state(), state);
+    // --from and --cluster exclude each other (a usage error, exit 2).
+    assert_eq!(
+        repo.rampart(&["import", "shop", "--cluster", "--from", "x"])
+            .code,
+        2
+    );
+}

@@ -345,8 +345,23 @@ pub struct ImportArgs {
     pub namespaces: Vec<String>,
     /// Manifest files or directories (recursively: *.yaml, *.yml, *.json, skipping
     /// kustomization.yaml); `-` reads standard input (e.g. `kustomize build … |`).
-    #[arg(long = "from", required = true, value_name = "PATH")]
+    #[arg(
+        long = "from",
+        value_name = "PATH",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster"
+    )]
     pub from: Vec<PathBuf>,
+    /// Read the namespaces from the live cluster instead, read-only, with the list
+    /// permissions of `rampart audit` (Secrets as metadata only).
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster (default: the current context).
+    #[arg(long, requires = "cluster")]
+    pub context: Option<String>,
     /// Owning team (default: the Namespace's rampart.dev/team label).
     #[arg(long)]
     pub team: Option<String>,

@@ -20,7 +20,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn run(args: ImportArgs) -> Result<ExitCode> {
-    let docs = match read_manifests(&args.from)? {
+    let read = if args.cluster {
+        read_cluster(&args)?
+    } else {
+        read_manifests(&args.from)?
+    };
+    let docs = match read {
         Ok(docs) => docs,
         Err(errors) => {
             for e in &errors {
@@ -37,12 +42,18 @@ pub(super) fn run(args: ImportArgs) -> Result<ExitCode> {
     let config = load_config(repo)?;
     let environments = load_environments(repo, &config)?;
     let env = pick_environment(&environments, args.env.as_deref())?;
-    let sources = args
-        .from
-        .iter()
-        .map(|p| shown(p))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let sources = if args.cluster {
+        format!(
+            "the cluster (context {})",
+            args.context.as_deref().unwrap_or("current")
+        )
+    } else {
+        args.from
+            .iter()
+            .map(|p| shown(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let options = Options {
         team: args.team.as_deref(),
         labels: &args.labels,
@@ -147,6 +158,41 @@ fn pick_environment<'e>(
             ))),
         },
     }
+}
+
+/// Every object `rampart audit` reads, from the live cluster (read-only), or why it could
+/// not be read.
+fn read_cluster(args: &ImportArgs) -> Result<std::result::Result<Vec<Document>, Vec<String>>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime
+        .block_on(async {
+            let (client, context) =
+                crate::cluster::connect(args.kubeconfig.as_deref(), args.context.as_deref())
+                    .await?;
+            crate::cluster::read_documents(
+                &client,
+                &format!("cluster:{context}"),
+                crate::cluster::PAGE_SIZE,
+            )
+            .await
+        })
+        .map_err(|e| vec![cluster_error(&e)]))
+}
+
+/// A cluster error with each of its causes once (kube's messages often repeat their source).
+fn cluster_error(error: &crate::cluster::ClusterError) -> String {
+    let mut out = format!("error: {error}");
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(&format!("\n  caused by: {text}"));
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// Every document of the inputs, or every input error (file:line).
@@ -263,4 +309,90 @@ fn print_reports(
         ImportFormat::Text => summaries.iter().for_each(|s| out!("{}", s.text())),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cluster::tests::{PAGE, cluster, mock_client, page};
+    use rampart_import::Options;
+    use serde_json::json;
+
+    /// `import --cluster` reads what `audit` reads: a namespace served by a mock API server
+    /// (which asserts every list request) imports like its manifests.
+    #[tokio::test]
+    async fn a_live_namespace_imports_from_the_objects_audit_reads() {
+        let labels = json!({"app.kubernetes.io/name": "api"});
+        let pages = cluster(vec![
+            page(
+                "/api/v1/namespaces",
+                vec![
+                    json!({"metadata": {"name": "shop", "labels": {"rampart.dev/team": "web-shop", "cost-center": "cc-1"}}}),
+                ],
+                None,
+            ),
+            page(
+                "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+                vec![json!({"metadata": {"name": "admins", "namespace": "shop"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:shop-admins"}]})],
+                None,
+            ),
+            page(
+                "/apis/networking.k8s.io/v1/networkpolicies",
+                vec![json!({"metadata": {"name": "api", "namespace": "shop"},
+                "spec": {"podSelector": {"matchLabels": labels}, "policyTypes": ["Ingress"],
+                    "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}], "ports": [{"port": 9090}]}]}})],
+                None,
+            ),
+            page(
+                "/apis/apps/v1/deployments",
+                vec![json!({"metadata": {"name": "api", "namespace": "shop"},
+                "spec": {"replicas": 3, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "api", "image": "registry.example.com/shop/api@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        "ports": [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 9090}]}]}}}})],
+                None,
+            ),
+            page(
+                "/api/v1/secrets",
+                vec![json!({"name": "api-token", "namespace": "shop"})],
+                None,
+            ),
+        ]);
+        let (client, server) = mock_client(pages);
+        let docs = crate::cluster::read_documents(&client, "cluster:test", PAGE)
+            .await
+            .expect("read");
+        drop(client);
+        server.await.expect("the verifier passes");
+        let env = rampart_model::parse_environment(
+            "environments/dev.yaml",
+            include_str!("../../../../environments/dev.yaml"),
+            "dev",
+        )
+        .expect("dev environment");
+        let required = ["cost-center".to_owned(), "data-classification".to_owned()];
+        let options = Options {
+            team: None,
+            labels: &[],
+            required_labels: &required,
+            env: &env,
+            sources: "the cluster",
+        };
+        let imported =
+            rampart_import::import(&docs, &["shop".to_owned()], &options).expect("import");
+        let request = &imported[0].request;
+        assert_eq!(request.team, "web-shop");
+        assert_eq!(request.owners.admins, ["oidc:shop-admins"]);
+        assert_eq!(request.labels["data-classification"], "unassigned");
+        let api = &request.apps[0];
+        assert_eq!(api.name, "api");
+        assert_eq!(api.workload.as_ref().and_then(|w| w.replicas), Some(3));
+        assert_eq!(api.ingress.len(), 1);
+        assert_eq!(api.ingress[0].from_namespace.as_deref(), Some("monitoring"));
+        assert!(
+            imported[0].text.contains("ports: [{port: \"metrics\"}]"),
+            "{}",
+            imported[0].text
+        );
+    }
 }
