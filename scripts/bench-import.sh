@@ -11,7 +11,7 @@ n=${1:-1000}
 if [ -z "${RAMPART_BIN:-}" ]; then
   cargo build --release --locked -q -p rampart-cli
 fi
-bin="${RAMPART_BIN:-$PWD/target/release/rampart}"
+bin="${RAMPART_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/rampart}"
 work=$(mktemp -d -p "${RAMPART_BENCH_DIR:-${TMPDIR:-/tmp}}"); trap 'rm -rf "$work"' EXIT
 repo="$work/repo"
 "$bin" init "$repo" >/dev/null
