@@ -21,6 +21,7 @@ mod fix;
 mod fuzz;
 mod gitops;
 mod hardening;
+mod import;
 mod injection;
 mod malformed;
 mod measured;

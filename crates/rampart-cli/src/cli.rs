@@ -30,6 +30,10 @@ pub enum Command {
     Init(InitArgs),
     /// Write a commented namespace request specs/NAME.yaml, render it and commit both.
     New(NewArgs),
+    /// Write the request that reproduces existing namespaces (from manifests: files,
+    /// directories, kustomize output on stdin) into specs/NAMESPACE.yaml, render and commit
+    /// it, and report what hardening changes and which flows it keeps, removes or adds.
+    Import(ImportArgs),
     /// Render every request for every environment into clusters/<env>/namespaces/<ns>/, and
     /// each environment's cluster configuration into clusters/<env>/cluster/, and commit the
     /// result (nothing is committed when nothing changed).
@@ -355,6 +359,70 @@ pub struct NewArgs {
     pub commit: CommitArgs,
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+}
+
+/// `rampart import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Namespaces to import (default: the only namespace of the input); each request is
+    /// written to specs/NAMESPACE.yaml.
+    #[arg(value_parser = namespace_name)]
+    pub namespaces: Vec<String>,
+    /// Manifest files or directories (recursively: *.yaml, *.yml, *.json, skipping
+    /// kustomization.yaml); `-` reads standard input (e.g. `kustomize build … |`).
+    #[arg(
+        long = "from",
+        value_name = "PATH",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster"
+    )]
+    pub from: Vec<PathBuf>,
+    /// Read the namespaces from the live cluster instead, read-only, with the list
+    /// permissions of `rampart audit` (Secrets as metadata only).
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster (default: the current context).
+    #[arg(long, requires = "cluster")]
+    pub context: Option<String>,
+    /// Owning team (default: the Namespace's rampart.dev/team label).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Governance label KEY=VALUE (repeat); required labels the input lacks are written as
+    /// `unassigned`.
+    #[arg(long = "label", value_parser = parse_key_value)]
+    pub labels: Vec<(String, String)>,
+    /// The environment whose defaults (quota, container limits, replicas) the input is
+    /// compared with, and which the report renders (default: the first of rampart.yaml).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Print the requests and the report; write and commit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite an existing specs/NAMESPACE.yaml.
+    #[arg(long)]
+    pub force: bool,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
+    pub format: ImportFormat,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+}
+
+/// How `rampart import` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// The requests (with --dry-run), then per namespace a table of changes and the flows.
+    Text,
+    /// `[{namespace, environment, changes: [{topic, subject, text, checklist}],
+    /// connectivity: {allAllowedToday, kept, removed, added}}]`.
+    Json,
 }
 
 /// `rampart render`.

@@ -5,6 +5,7 @@ mod backend;
 mod check;
 mod check_fix;
 mod cluster_config;
+mod import;
 mod init;
 mod netmap;
 mod new;
@@ -38,6 +39,7 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
         Command::Init(args) => init::run(args),
         Command::New(args) => new::run(args),
         Command::Remove(args) => remove::run(args),
+        Command::Import(args) => import::run(args),
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
         Command::Netmap(args) => netmap::run(args),
