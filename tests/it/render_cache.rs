@@ -8,17 +8,34 @@ fn reused(repo: &Repo, args: &[&str]) -> usize {
     all.extend_from_slice(args);
     let out = repo.rampart(&all);
     out.ok();
-    let line = out
-        .stderr
+    reused_in_log(&out.stderr)
+}
+
+/// How many namespaces the `render cache read` line of a `-v` log says were reused.
+fn reused_in_log(stderr: &str) -> usize {
+    let line = stderr
         .lines()
         .find(|l| l.contains("render cache read"))
-        .unwrap_or_else(|| panic!("no cache log line:\n{}", out.stderr));
+        .unwrap_or_else(|| panic!("no cache log line:\n{stderr}"));
     let tail = line.split("reused").nth(1).unwrap();
     tail.chars()
         .filter(char::is_ascii_digit)
         .collect::<String>()
         .parse()
         .unwrap()
+}
+
+/// A copy of the built-in namespace blueprint beside the repository, for `--blueprints`.
+fn copy_of_the_builtin_blueprint(repo: &Repo) -> std::path::PathBuf {
+    let dir = repo.dir.parent().unwrap().join("bp");
+    std::fs::create_dir_all(&dir).unwrap();
+    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../blueprints/hardened-namespace");
+    for entry in std::fs::read_dir(builtin).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    dir
 }
 
 #[test]
@@ -86,14 +103,7 @@ fn a_missing_or_damaged_cache_only_costs_a_render() {
 #[test]
 fn a_custom_blueprint_is_part_of_the_fingerprint() {
     let repo = Repo::init();
-    let dir = repo.dir.parent().unwrap().join("bp");
-    std::fs::create_dir_all(&dir).unwrap();
-    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../blueprints/hardened-namespace");
-    for entry in std::fs::read_dir(builtin).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
+    let dir = copy_of_the_builtin_blueprint(&repo);
     let dir = dir.display().to_string();
     assert_eq!(
         reused(&repo, &["render", "--blueprints", &dir]),
@@ -126,19 +136,7 @@ fn check_reusing(repo: &Repo, bin: &str, args: &[&str]) -> (usize, crate::suppor
         .output()
         .expect("run rampart")
         .into();
-    let line = out
-        .stderr
-        .lines()
-        .find(|l| l.contains("render cache read"))
-        .unwrap_or_else(|| panic!("no cache log line:\n{}", out.stderr));
-    let tail = line.split("reused").nth(1).unwrap();
-    let n = tail
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap();
-    (n, out)
+    (reused_in_log(&out.stderr), out)
 }
 
 #[test]
@@ -195,14 +193,7 @@ fn render_check_reuses_the_cache_and_still_finds_every_kind_of_drift() {
 #[test]
 fn a_changed_blueprint_or_binary_is_never_judged_by_what_the_cache_holds() {
     let repo = Repo::init();
-    let dir = repo.dir.parent().unwrap().join("bp");
-    std::fs::create_dir_all(&dir).unwrap();
-    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../blueprints/hardened-namespace");
-    for entry in std::fs::read_dir(builtin).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
+    let dir = copy_of_the_builtin_blueprint(&repo);
     let bp = dir.display().to_string();
     let bin = crate::support::rampart_bin();
     let (reused, out) = check_reusing(&repo, bin, &["--blueprints", &bp]);

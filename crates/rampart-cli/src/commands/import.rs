@@ -1,15 +1,15 @@
 //! `rampart import NAMESPACE… --from PATH…`: the CLI shell around `rampart-import`.
 
-use super::{EXIT_INVALID_INPUT, print_event};
+use super::EXIT_INVALID_INPUT;
+use super::request_change::{RequestChange, commit_or_deliver_change};
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result, bail};
 use rampart_deliver::inputs::{
-    Inputs, SPECS_DIR, blueprint, display, load_config, load_environments, read_worktree,
+    SPECS_DIR, blueprint, display, load_config, load_environments, read_worktree,
 };
 use rampart_deliver::no_follow::{open_no_follow, read_capped, read_stream_capped};
-use rampart_deliver::{Job, Title, commit_or_deliver};
 use rampart_git::FileSet;
 use rampart_import::diff::connectivity;
 use rampart_import::summary::Summary;
@@ -104,25 +104,16 @@ pub(super) fn run(args: ImportArgs) -> Result<ExitCode> {
     let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
     let request = pending.clone();
     let local = read_worktree(repo, &pending)?;
-    let inputs = Inputs::from_files(repo, &local)?;
     let title = format!("rampart: import namespace {}", names.join(", "));
-    let job = Job {
-        repo,
+    let delivered = commit_or_deliver_change(RequestChange {
         local,
-        inputs,
-        blueprints: args.repo.blueprints.as_ref(),
         env: None,
-        title: Title::Fixed(&title),
+        title: &title,
         read_at,
-        topic: None,
-        inputs_from: None,
-    };
-    let delivered = commit_or_deliver(
-        job,
-        &args.commit.options(),
-        args.delivery.mode(),
-        &mut print_event,
-    )?;
+        repo: &args.repo,
+        commit: &args.commit,
+        delivery: &args.delivery,
+    })?;
     if delivered {
         rampart_git::stage_files(repo, &request)
             .context("the import was delivered, but cannot be written into the work tree")?;
@@ -313,8 +304,8 @@ fn print_reports(
 
 #[cfg(test)]
 mod tests {
-    use rampart_kube::testing::{PAGE, cluster, mock_client, page};
     use rampart_import::Options;
+    use rampart_kube::testing::{PAGE, cluster, mock_client, page};
     use serde_json::json;
 
     /// `import --cluster` reads what `audit` reads: a namespace served by a mock API server

@@ -12,6 +12,7 @@ mod new;
 mod probe;
 mod remove;
 mod render;
+mod request_change;
 mod rotate;
 mod scan;
 mod serve;

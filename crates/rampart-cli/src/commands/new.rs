@@ -1,14 +1,11 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
-use super::print_event;
+use super::request_change::{RequestChange, commit_or_deliver_change};
 use crate::cli::NewArgs;
 use crate::output::outln;
 use crate::scaffold::{NewRequest, PLACEHOLDER, image_prefix, new_request};
 use anyhow::{Context, Result, bail};
-use rampart_deliver::inputs::{
-    Inputs, SPECS_DIR, display, load_config, load_environments, read_worktree,
-};
-use rampart_deliver::{Job, Title, commit_or_deliver};
+use rampart_deliver::inputs::{SPECS_DIR, display, load_config, load_environments, read_worktree};
 use rampart_git::FileSet;
 use std::process::ExitCode;
 
@@ -48,25 +45,16 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     let pending = FileSet::from([(rel.clone(), text.into_bytes())]);
     let request = pending.clone();
     let local = read_worktree(repo, &pending)?;
-    let inputs = Inputs::from_files(repo, &local)?;
     let title = format!("rampart: new namespace {}", args.name);
-    let job = Job {
-        repo,
+    let delivered = commit_or_deliver_change(RequestChange {
         local,
-        inputs,
-        blueprints: args.repo.blueprints.as_ref(),
         env: None,
-        title: Title::Fixed(&title),
+        title: &title,
         read_at,
-        topic: None,
-        inputs_from: None,
-    };
-    let delivered = commit_or_deliver(
-        job,
-        &args.commit.options(),
-        args.delivery.mode(),
-        &mut print_event,
-    )?;
+        repo: &args.repo,
+        commit: &args.commit,
+        delivery: &args.delivery,
+    })?;
     if !placeholders.is_empty() {
         outln!(
             "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",

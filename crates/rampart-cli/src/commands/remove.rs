@@ -1,12 +1,11 @@
 //! `rampart remove NAME [--env ENV]`.
 
-use super::print_event;
+use super::request_change::{RequestChange, commit_or_deliver_change};
 use crate::cli::RemoveArgs;
 use crate::output::outln;
 use anyhow::{Result, bail};
 use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, read_worktree};
 use rampart_deliver::removal::{check_unreferenced, plan_removal};
-use rampart_deliver::{Job, Title, commit_or_deliver};
 use rampart_git::FileSet;
 use std::process::ExitCode;
 
@@ -38,24 +37,15 @@ pub(super) fn run(args: RemoveArgs) -> Result<ExitCode> {
             .map(|r| r.request.team.as_str()),
     )?;
     let message = removal.message();
-    let inputs = Inputs::from_files(repo, &local)?;
-    let job = Job {
-        repo,
+    let delivered = commit_or_deliver_change(RequestChange {
         local,
-        inputs,
-        blueprints: args.repo.blueprints.as_ref(),
         env: args.env.as_deref(),
-        title: Title::Fixed(&message),
+        title: &message,
         read_at,
-        topic: None,
-        inputs_from: None,
-    };
-    let delivered = commit_or_deliver(
-        job,
-        &args.commit.options(),
-        args.delivery.mode(),
-        &mut print_event,
-    )?;
+        repo: &args.repo,
+        commit: &args.commit,
+        delivery: &args.delivery,
+    })?;
     outln!("{message}");
     if delivered {
         outln!(
