@@ -8,11 +8,13 @@
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
+use k8s_openapi::api::core::v1::{
+    LimitRange, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccount,
+};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams, ObjectList};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ObjectList};
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config, Resource};
 use rampart_policy::Document;
@@ -166,10 +168,30 @@ pub async fn read_documents(
     reader.typed::<DaemonSet>("daemonsets", &mut docs).await?;
     reader.typed::<Job>("jobs", &mut docs).await?;
     reader.typed::<CronJob>("cronjobs", &mut docs).await?;
+    reader.typed::<Service>("services", &mut docs).await?;
+    reader
+        .typed::<ServiceAccount>("serviceaccounts", &mut docs)
+        .await?;
+    reader
+        .typed::<ResourceQuota>("resourcequotas", &mut docs)
+        .await?;
+    reader.typed::<LimitRange>("limitranges", &mut docs).await?;
+    for (kind, plural) in ESO_KINDS {
+        reader
+            .external_secrets_kind(kind, plural, &mut docs)
+            .await?;
+    }
     reader.secret_metadata(&mut docs).await?;
     tracing::info!(location, objects = docs.len(), "read cluster");
     Ok(docs)
 }
+
+/// The External Secrets Operator kinds read (`external-secrets.io/v1`): what a namespace's
+/// secrets are made of, without any value. A cluster without the operator has none.
+const ESO_KINDS: [(&str, &str); 2] = [
+    ("ExternalSecret", "externalsecrets"),
+    ("SecretStore", "secretstores"),
+];
 
 /// Where documents are read from and how they are named.
 struct Reader<'a> {
@@ -198,6 +220,57 @@ impl Reader<'_> {
             let value = serde_json::to_value(&item)
                 .map_err(|source| ClusterError::Convert { resource, source })?;
             docs.push(self.document::<K>(item.meta(), value));
+        }
+        Ok(())
+    }
+
+    /// Lists every object of the External Secrets Operator's `kind`; none when the API
+    /// server does not know the kind (the operator is not installed: 404).
+    async fn external_secrets_kind(
+        &self,
+        kind: &str,
+        plural: &'static str,
+        docs: &mut Vec<Document>,
+    ) -> Result<(), ClusterError> {
+        let gvk = GroupVersionKind::gvk("external-secrets.io", "v1", kind);
+        let api_resource = ApiResource::from_gvk_with_plural(&gvk, plural);
+        let api = Api::<DynamicObject>::all_with(self.client.clone(), &api_resource);
+        let listed = all_pages(plural, self.page_size, |lp| {
+            let api = api.clone();
+            async move { api.list(&lp).await }
+        })
+        .await;
+        let items = match listed {
+            Ok(items) => items,
+            Err(ClusterError::List { source, .. }) if matches!(&*source, kube::Error::Api(status) if status.code == 404) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        for item in items {
+            let mut value =
+                serde_json::to_value(&item).map_err(|source| ClusterError::Convert {
+                    resource: plural,
+                    source,
+                })?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("apiVersion".into(), api_resource.api_version.clone().into());
+                object.insert("kind".into(), kind.into());
+                if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+                    metadata.remove("managedFields");
+                }
+            }
+            let name = item.metadata.name.as_deref().unwrap_or_default();
+            let namespace = item.metadata.namespace.as_deref().unwrap_or_default();
+            docs.push(Document {
+                file: format!(
+                    "{}/apis/external-secrets.io/v1/namespaces/{namespace}/{plural}/{name}",
+                    self.location
+                ),
+                line: 1,
+                value,
+            });
         }
         Ok(())
     }
@@ -346,6 +419,72 @@ mod tests {
                 .value
                 .pointer("/spec/containers/0/securityContext/privileged"),
             Some(&json!(true))
+        );
+    }
+
+    #[tokio::test]
+    async fn services_quotas_and_external_secrets_are_read_and_a_missing_operator_means_none() {
+        let external_secret = json!({
+            "metadata": {"name": "api-db", "namespace": "shop", "managedFields": [{}]},
+            "spec": {"secretStoreRef": {"name": "vault", "kind": "SecretStore"},
+                     "target": {"name": "api-db"},
+                     "data": [{"secretKey": "password",
+                               "remoteRef": {"key": "shop/api-db", "property": "password", "version": "3"}}]},
+        });
+        let docs = read(cluster(vec![
+            page(
+                "/api/v1/services",
+                vec![json!({"metadata": {"name": "api", "namespace": "shop"}, "spec": {"ports": [{"port": 80}]}})],
+                None,
+            ),
+            page(
+                "/api/v1/resourcequotas",
+                vec![json!({"metadata": {"name": "quota", "namespace": "shop"}, "spec": {"hard": {"pods": "20"}}})],
+                None,
+            ),
+            page(
+                "/apis/external-secrets.io/v1/externalsecrets",
+                vec![external_secret],
+                None,
+            ),
+            crate::testing::unknown_kind("/apis/external-secrets.io/v1/secretstores"),
+        ]))
+        .await;
+        let seen: Vec<(&str, &str, &str)> = docs
+            .iter()
+            .map(|d| {
+                (
+                    d.value["apiVersion"].as_str().unwrap_or_default(),
+                    d.value["kind"].as_str().unwrap_or_default(),
+                    d.file.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "v1",
+                    "Service",
+                    "cluster:test/api/v1/namespaces/shop/services/api"
+                ),
+                (
+                    "v1",
+                    "ResourceQuota",
+                    "cluster:test/api/v1/namespaces/shop/resourcequotas/quota"
+                ),
+                (
+                    "external-secrets.io/v1",
+                    "ExternalSecret",
+                    "cluster:test/apis/external-secrets.io/v1/namespaces/shop/externalsecrets/api-db"
+                ),
+            ]
+        );
+        let external_secret = &docs[2].value;
+        assert!(external_secret.pointer("/metadata/managedFields").is_none());
+        assert_eq!(
+            external_secret.pointer("/spec/data/0/remoteRef/version"),
+            Some(&json!("3"))
         );
     }
 

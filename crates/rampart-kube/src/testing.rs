@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tower_test::mock::{self, Handle};
 
 /// Every list `read_documents` makes, in order: API path, list apiVersion and kind.
-const LISTS: [(&str, &str, &str); 13] = [
+const LISTS: [(&str, &str, &str); 19] = [
     ("/api/v1/namespaces", "v1", "NamespaceList"),
     (
         "/apis/rbac.authorization.k8s.io/v1/clusterroles",
@@ -42,6 +42,20 @@ const LISTS: [(&str, &str, &str); 13] = [
     ("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSetList"),
     ("/apis/batch/v1/jobs", "batch/v1", "JobList"),
     ("/apis/batch/v1/cronjobs", "batch/v1", "CronJobList"),
+    ("/api/v1/services", "v1", "ServiceList"),
+    ("/api/v1/serviceaccounts", "v1", "ServiceAccountList"),
+    ("/api/v1/resourcequotas", "v1", "ResourceQuotaList"),
+    ("/api/v1/limitranges", "v1", "LimitRangeList"),
+    (
+        "/apis/external-secrets.io/v1/externalsecrets",
+        "external-secrets.io/v1",
+        "ExternalSecretList",
+    ),
+    (
+        "/apis/external-secrets.io/v1/secretstores",
+        "external-secrets.io/v1",
+        "SecretStoreList",
+    ),
     (
         "/api/v1/secrets",
         "meta.k8s.io/v1",
@@ -57,11 +71,29 @@ pub struct Page {
     pub path: &'static str,
     pub items: Vec<Value>,
     pub next: Option<&'static str>,
+    /// 404 for a kind the API server does not know (a CRD not installed), else 200.
+    pub status: u16,
 }
 
 /// A page of `path` with `items`; `next` is the token for the page after it.
 pub fn page(path: &'static str, items: Vec<Value>, next: Option<&'static str>) -> Page {
-    Page { path, items, next }
+    Page {
+        path,
+        items,
+        next,
+        status: 200,
+    }
+}
+
+/// The answer of an API server that does not know the kind listed at `path` (404, as for a
+/// custom resource whose definition is not installed).
+pub fn unknown_kind(path: &'static str) -> Page {
+    Page {
+        path,
+        items: Vec::new(),
+        next: None,
+        status: 404,
+    }
 }
 
 /// The pages a cluster serves: `pages` for the lists they name (in order), one empty
@@ -116,6 +148,20 @@ async fn verify(mut handle: Handle<Request<Body>, Response<Body>>, pages: Vec<Pa
             _ => None,
         };
         assert_eq!(param("continue"), expected_token, "{} {query:?}", page.path);
+        if page.status == 404 {
+            let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                "status": "Failure", "message": "the server could not find the requested resource",
+                "reason": "NotFound", "details": {}, "code": 404});
+            respond.send_response(
+                Response::builder()
+                    .status(404)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(serde_json::to_vec(&status).unwrap_or_default()))
+                    .expect("a response"),
+            );
+            previous = Some((page.path, None));
+            continue;
+        }
         let accept = request
             .headers()
             .get(header::ACCEPT)

@@ -340,7 +340,22 @@ mod tests {
                 vec![json!({"metadata": {"name": "api", "namespace": "shop"},
                 "spec": {"replicas": 3, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
                     "spec": {"containers": [{"name": "api", "image": "registry.example.com/shop/api@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                        "ports": [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 9090}]}]}}}})],
+                        "ports": [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 9090}],
+                        "volumeMounts": [{"name": "api-db", "mountPath": "/var/run/secrets/api-db", "readOnly": true}]}],
+                        "volumes": [{"name": "api-db", "secret": {"secretName": "api-db"}}]}}}})],
+                None,
+            ),
+            page(
+                "/apis/external-secrets.io/v1/externalsecrets",
+                vec![json!({"metadata": {"name": "api-db", "namespace": "shop"},
+                "spec": {"secretStoreRef": {"name": "vault", "kind": "SecretStore"}, "target": {"name": "api-db"},
+                    "data": [{"secretKey": "password", "remoteRef": {"key": "shop/api-db", "property": "password", "version": "4"}}]}})],
+                None,
+            ),
+            page(
+                "/apis/external-secrets.io/v1/secretstores",
+                vec![json!({"metadata": {"name": "vault", "namespace": "shop"},
+                "spec": {"provider": {"vault": {"server": "https://vault.example.com", "path": "secret", "version": "v2"}}}})],
                 None,
             ),
             page(
@@ -382,6 +397,13 @@ mod tests {
         assert_eq!(api.ingress[0].from_namespace.as_deref(), Some("monitoring"));
         assert!(
             imported[0].text.contains("ports: [{port: \"metrics\"}]"),
+            "{}",
+            imported[0].text
+        );
+        // The ExternalSecret the live cluster holds becomes the app's pinned secret.
+        assert_eq!(api.secrets.len(), 1, "{}", imported[0].text);
+        assert!(
+            imported[0].text.contains("shop/api-db"),
             "{}",
             imported[0].text
         );
