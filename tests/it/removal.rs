@@ -107,6 +107,26 @@ fn a_referenced_namespace_is_refused_at_the_referencing_line_and_nothing_changes
 }
 
 #[test]
+fn removing_a_request_that_does_not_exist_is_a_usage_error_that_changes_nothing() {
+    let repo = with_payments();
+    let before = repo.state();
+    let run = repo.rampart(&["remove", "nosuch"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: specs/nosuch.yaml does not exist: no request to remove"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("nothing was committed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.state(), before);
+}
+
+#[test]
 fn remove_pr_lists_the_deletions_and_backend_policies_in_the_pull_request_body() {
     let (runtime, server, s) = github_setup("");
     runtime.block_on(mount_github(&server, None));

@@ -3,7 +3,7 @@
 use super::request_change::{RequestChange, commit_or_deliver_change};
 use crate::cli::RemoveArgs;
 use crate::output::outln;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, read_worktree};
 use rampart_deliver::removal::{check_unreferenced, plan_removal};
 use rampart_git::FileSet;
@@ -18,10 +18,12 @@ pub(super) fn run(args: RemoveArgs) -> Result<ExitCode> {
     let mut local = read_worktree(repo, &FileSet::new())?;
     let before = Inputs::from_files(repo, &local)?;
     if local.remove(&rel).is_none() {
-        bail!(
-            "{} does not exist: no request to remove",
+        // A usage error, like `new` on an existing request: nothing was written.
+        eprintln!(
+            "error: {} does not exist: no request to remove",
             display(repo, &rel)
         );
+        return Ok(ExitCode::from(super::EXIT_INVALID_INPUT));
     }
     check_unreferenced(repo, &before, &args.name)?;
     let removal = plan_removal(
