@@ -73,3 +73,37 @@ fn a_namespace_not_rendered_exits_2_with_help() {
         "{out:?}"
     );
 }
+
+#[test]
+fn with_env_a_wrong_environment_or_namespace_is_named_before_the_kubeconfig_is_read() {
+    let repo = Repo::init();
+    let missing = repo.dir.join("../no-such-kubeconfig").display().to_string();
+    let out = repo.rampart(&["status", "--kubeconfig", &missing, "--env", "qa"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("error: --env names environment `qa`, which rampart.yaml does not list"),
+        "{out:?}"
+    );
+    let out = repo.rampart(&[
+        "status",
+        "--kubeconfig",
+        &missing,
+        "--env",
+        "prod",
+        "payments",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("error: namespace `payments` is not rendered for environment `prod` at "),
+        "{out:?}"
+    );
+    // A right environment and namespace get as far as the kubeconfig, which is missing.
+    let out = repo.rampart(&["status", "--kubeconfig", &missing, "--env", "prod", "shop"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: cannot load the kubeconfig"),
+        "{out:?}"
+    );
+}

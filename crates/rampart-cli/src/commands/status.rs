@@ -14,27 +14,43 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn run(args: StatusArgs) -> Result<ExitCode> {
+    // With --env the repository side is read before the cluster is contacted, so a wrong
+    // environment or namespace is named even when no kubeconfig can be loaded.
+    let chosen = match args.env.as_deref() {
+        Some(env) => match select(&args, env)? {
+            Ok(selection) => Some(selection),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
     // One request at a time: a current-thread runtime is all the client needs.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         match rampart_kube::connect(args.kubeconfig.as_deref(), args.context.as_deref()).await {
-            Ok((client, context)) => status(&client, &context, &args).await,
+            Ok((client, context)) => match chosen {
+                Some(selection) => compare(&client, selection, &args).await,
+                None => status(&client, &context, &args).await,
+            },
             Err(e) => Ok(unreadable(&e)),
         }
     })
 }
 
-/// Compares the base branch's rendering with the cluster behind `client` (kubeconfig
-/// context `context`) and prints the report: 0 all live, 1 not, 2 bad input or unreadable.
-async fn status(client: &Client, context: &str, args: &StatusArgs) -> Result<ExitCode> {
+/// What the base branch renders for one environment, narrowed to the namespaces asked for.
+struct Selection {
+    commit: String,
+    environment: String,
+    namespaces: Vec<RenderedNamespace>,
+}
+
+/// The namespaces `args` asks for in `environment`, as the base branch renders them; or
+/// the exit code after saying why not (an unknown environment or namespace, an unreadable
+/// rendered file).
+fn select(args: &StatusArgs, environment: &str) -> Result<Result<Selection, ExitCode>> {
     let repo = args.repo.repo.as_path();
     let config = rampart_deliver::inputs::load_config(repo)?;
-    let environment = match args.env.as_deref() {
-        Some(env) => env,
-        None => context,
-    };
     if !config.environments.iter().any(|e| e == environment) {
         let how = if args.env.is_some() {
             "--env"
@@ -45,7 +61,7 @@ async fn status(client: &Client, context: &str, args: &StatusArgs) -> Result<Exi
             "error: {how} names environment `{environment}`, which rampart.yaml does not list ({})\nhelp: pass --env with one of them",
             config.environments.join(", ")
         );
-        return Ok(ExitCode::from(EXIT_INVALID_INPUT));
+        return Ok(Err(ExitCode::from(EXIT_INVALID_INPUT)));
     }
     let (commit, rendered) = match rendered_at_base(
         repo,
@@ -60,26 +76,53 @@ async fn status(client: &Client, context: &str, args: &StatusArgs) -> Result<Exi
                     .map(ToString::to_string)
                     .unwrap_or_default()
             );
-            return Ok(ExitCode::from(EXIT_INVALID_INPUT));
+            return Ok(Err(ExitCode::from(EXIT_INVALID_INPUT)));
         }
     };
-    let mut selected = Vec::new();
-    for name in &args.namespaces {
-        match rendered.iter().find(|n| &n.namespace == name) {
-            Some(namespace) => selected.push(namespace),
-            None => {
-                eprintln!(
-                    "error: namespace `{name}` is not rendered for environment `{environment}` at {commit}\nhelp: list the namespaces with `ls clusters/{environment}/namespaces`"
-                );
-                return Ok(ExitCode::from(EXIT_INVALID_INPUT));
-            }
-        }
+    if let Some(name) = args
+        .namespaces
+        .iter()
+        .find(|name| !rendered.iter().any(|n| &n.namespace == *name))
+    {
+        eprintln!(
+            "error: namespace `{name}` is not rendered for environment `{environment}` at {commit}\nhelp: list the namespaces with `ls clusters/{environment}/namespaces`"
+        );
+        return Ok(Err(ExitCode::from(EXIT_INVALID_INPUT)));
     }
-    if args.namespaces.is_empty() {
-        selected = rendered.iter().collect();
+    let namespaces = if args.namespaces.is_empty() {
+        rendered
+    } else {
+        rendered
+            .into_iter()
+            .filter(|n| args.namespaces.contains(&n.namespace))
+            .collect()
+    };
+    Ok(Ok(Selection {
+        commit,
+        environment: environment.to_owned(),
+        namespaces,
+    }))
+}
+
+/// Compares the base branch's rendering with the cluster behind `client` (kubeconfig
+/// context `context`) and prints the report: 0 all live, 1 not, 2 bad input or unreadable.
+async fn status(client: &Client, context: &str, args: &StatusArgs) -> Result<ExitCode> {
+    let environment = args.env.as_deref().unwrap_or(context);
+    match select(args, environment)? {
+        Ok(selection) => compare(client, selection, args).await,
+        Err(code) => Ok(code),
     }
+}
+
+/// Reads the live copies of `selection`'s objects and prints the report.
+async fn compare(client: &Client, selection: Selection, args: &StatusArgs) -> Result<ExitCode> {
+    let Selection {
+        commit,
+        environment,
+        namespaces,
+    } = selection;
     let mut statuses: Vec<NamespaceStatus> = Vec::new();
-    for namespace in selected {
+    for namespace in &namespaces {
         match rampart_kube::read_live_objects(client, &namespace.objects).await {
             Ok(live) => statuses.push(namespace_status(namespace, &live)),
             Err(e) => return Ok(unreadable(&e)),
