@@ -58,20 +58,7 @@ fn an_environment_the_repository_does_not_list_exits_2_with_help() {
 fn a_namespace_not_rendered_exits_2_with_help() {
     let repo = Repo::init();
     let config = kubeconfig(&repo);
-    let out = repo.rampart(&[
-        "status",
-        "--kubeconfig",
-        &config,
-        "--env",
-        "prod",
-        "payments",
-    ]);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr
-            .starts_with("error: namespace `payments` is not rendered for environment `prod` at "),
-        "{out:?}"
-    );
+    assert_payments_is_not_rendered_for_prod(&repo, &config);
 }
 
 #[test]
@@ -85,10 +72,22 @@ fn with_env_a_wrong_environment_or_namespace_is_named_before_the_kubeconfig_is_r
             .starts_with("error: --env names environment `qa`, which rampart.yaml does not list"),
         "{out:?}"
     );
+    assert_payments_is_not_rendered_for_prod(&repo, &missing);
+    // A right environment and namespace get as far as the kubeconfig, which is missing.
+    let out = repo.rampart(&["status", "--kubeconfig", &missing, "--env", "prod", "shop"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: cannot load the kubeconfig"),
+        "{out:?}"
+    );
+}
+
+/// `status --env prod payments` with `kubeconfig` exits 2 saying `payments` is not rendered.
+fn assert_payments_is_not_rendered_for_prod(repo: &Repo, kubeconfig: &str) {
     let out = repo.rampart(&[
         "status",
         "--kubeconfig",
-        &missing,
+        kubeconfig,
         "--env",
         "prod",
         "payments",
@@ -97,13 +96,6 @@ fn with_env_a_wrong_environment_or_namespace_is_named_before_the_kubeconfig_is_r
     assert!(
         out.stderr
             .starts_with("error: namespace `payments` is not rendered for environment `prod` at "),
-        "{out:?}"
-    );
-    // A right environment and namespace get as far as the kubeconfig, which is missing.
-    let out = repo.rampart(&["status", "--kubeconfig", &missing, "--env", "prod", "shop"]);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr.starts_with("error: cannot load the kubeconfig"),
         "{out:?}"
     );
 }

@@ -219,7 +219,7 @@ impl Reader<'_> {
         for item in items {
             let value = serde_json::to_value(&item)
                 .map_err(|source| ClusterError::Convert { resource, source })?;
-            docs.push(self.document::<K>(item.meta(), value));
+            docs.push(self.document::<K>(&(), item.meta(), value));
         }
         Ok(())
     }
@@ -249,28 +249,11 @@ impl Reader<'_> {
             Err(e) => return Err(e),
         };
         for item in items {
-            let mut value =
-                serde_json::to_value(&item).map_err(|source| ClusterError::Convert {
-                    resource: plural,
-                    source,
-                })?;
-            if let Some(object) = value.as_object_mut() {
-                object.insert("apiVersion".into(), api_resource.api_version.clone().into());
-                object.insert("kind".into(), kind.into());
-                if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
-                    metadata.remove("managedFields");
-                }
-            }
-            let name = item.metadata.name.as_deref().unwrap_or_default();
-            let namespace = item.metadata.namespace.as_deref().unwrap_or_default();
-            docs.push(Document {
-                file: format!(
-                    "{}/apis/external-secrets.io/v1/namespaces/{namespace}/{plural}/{name}",
-                    self.location
-                ),
-                line: 1,
-                value,
-            });
+            let value = serde_json::to_value(&item).map_err(|source| ClusterError::Convert {
+                resource: plural,
+                source,
+            })?;
+            docs.push(self.document::<DynamicObject>(&api_resource, &item.metadata, value));
         }
         Ok(())
     }
@@ -291,27 +274,28 @@ impl Reader<'_> {
             let metadata = serde_json::to_value(&item.metadata)
                 .map_err(|source| ClusterError::Convert { resource, source })?;
             let value = serde_json::json!({ "metadata": metadata });
-            docs.push(self.document::<Secret>(&item.metadata, value));
+            docs.push(self.document::<Secret>(&(), &item.metadata, value));
         }
         Ok(())
     }
 
     /// `value` as a document of kind `K`, with `apiVersion` and `kind` set (list items
     /// come without them) and `managedFields` dropped (bulk no rule reads).
-    fn document<K: Resource<DynamicType = ()>>(
+    fn document<K: Resource>(
         &self,
+        dynamic_type: &K::DynamicType,
         meta: &ObjectMeta,
         mut value: Value,
     ) -> Document {
         if let Some(object) = value.as_object_mut() {
-            object.insert("apiVersion".into(), K::api_version(&()).into());
-            object.insert("kind".into(), K::kind(&()).into());
+            object.insert("apiVersion".into(), K::api_version(dynamic_type).into());
+            object.insert("kind".into(), K::kind(dynamic_type).into());
             if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
                 metadata.remove("managedFields");
             }
         }
         let name = meta.name.as_deref().unwrap_or_default();
-        let path = K::url_path(&(), meta.namespace.as_deref());
+        let path = K::url_path(dynamic_type, meta.namespace.as_deref());
         Document {
             file: format!("{}{path}/{name}", self.location),
             line: 1,
@@ -370,6 +354,19 @@ mod tests {
         docs
     }
 
+    /// (apiVersion, kind, file) of each document, in order.
+    fn kinds_and_files(docs: &[Document]) -> Vec<(&str, &str, &str)> {
+        docs.iter()
+            .map(|d| {
+                (
+                    d.value["apiVersion"].as_str().unwrap_or_default(),
+                    d.value["kind"].as_str().unwrap_or_default(),
+                    d.file.as_str(),
+                )
+            })
+            .collect()
+    }
+
     fn rules(docs: &[Document]) -> Vec<(String, &'static str)> {
         rampart_policy::check(docs, &rampart_policy::Options::default())
             .into_iter()
@@ -390,18 +387,8 @@ mod tests {
             ),
         ]))
         .await;
-        let seen: Vec<(&str, &str, &str)> = docs
-            .iter()
-            .map(|d| {
-                (
-                    d.value["apiVersion"].as_str().unwrap_or_default(),
-                    d.value["kind"].as_str().unwrap_or_default(),
-                    d.file.as_str(),
-                )
-            })
-            .collect();
         assert_eq!(
-            seen,
+            kinds_and_files(&docs),
             [
                 ("v1", "Pod", "cluster:test/api/v1/namespaces/shop/pods/a"),
                 ("v1", "Pod", "cluster:test/api/v1/namespaces/shop/pods/b"),
@@ -450,18 +437,8 @@ mod tests {
             crate::testing::unknown_kind("/apis/external-secrets.io/v1/secretstores"),
         ]))
         .await;
-        let seen: Vec<(&str, &str, &str)> = docs
-            .iter()
-            .map(|d| {
-                (
-                    d.value["apiVersion"].as_str().unwrap_or_default(),
-                    d.value["kind"].as_str().unwrap_or_default(),
-                    d.file.as_str(),
-                )
-            })
-            .collect();
         assert_eq!(
-            seen,
+            kinds_and_files(&docs),
             [
                 (
                     "v1",
