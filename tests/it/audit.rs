@@ -18,6 +18,8 @@ fn a_missing_kubeconfig_is_a_clear_error_with_exit_code_2() {
         "{out:?}"
     );
     assert!(out.stderr.contains("No such file"), "{out:?}");
+    // The path is said once, not again quoted twice by the kube client's own message.
+    assert_eq!(out.stderr.matches(missing).count(), 1, "{out:?}");
 }
 
 #[test]

@@ -890,6 +890,11 @@ fn check_stops_at_its_limit_on_endless_or_oversized_input() {
     for (what, m, message) in runs {
         assert_eq!(m.run.code, 2, "{what}: {:?}", m.run);
         assert!(m.run.stderr.contains(message), "{what}: {}", m.run.stderr);
+        // Nothing was checked: stdout must not say "ok".
+        assert_eq!(
+            m.run.stdout, "no findings in the 0 document(s) that could be read\n",
+            "{what}"
+        );
         assert!(
             m.elapsed.as_secs() <= MAX_SECONDS && m.max_rss <= MAX_RSS,
             "{what}: took {:?} and {} MB",
@@ -923,10 +928,9 @@ fn check_stops_at_its_limit_on_endless_or_oversized_input() {
         "{}",
         m.run.stderr
     );
-    assert!(
-        m.run.stdout.contains("in 1 document(s)"),
-        "{}",
-        m.run.stdout
+    assert_eq!(
+        m.run.stdout,
+        "no findings in the 1 document(s) that could be read\n"
     );
     assert!(
         m.elapsed.as_secs() <= MAX_SECONDS && m.max_rss <= MAX_RSS,

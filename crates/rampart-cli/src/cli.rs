@@ -729,10 +729,12 @@ pub fn init_logging(verbose: u8, format: LogFormat, service: bool) {
     // database clients log requests at debug level, and a request may carry a secret value.
     // vaultrs and rustify (its HTTP layer) log every API error at error level, expected ones
     // too (a 404 that means "none yet"); Rampart reports the errors that matter itself, with
-    // context.
+    // context. kube's client logs every failed request at error level, too (`status`,
+    // `audit` and the service say which object could not be read, and why).
     let filter = Targets::new()
         .with_default(LevelFilter::WARN)
         .with_target("vaultrs", LevelFilter::OFF)
+        .with_target("kube_client", LevelFilter::OFF)
         .with_target("rustify", LevelFilter::OFF)
         .with_target("rampart", level);
     let text = tracing_subscriber::fmt::layer()

@@ -35,7 +35,16 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// Errors while connecting to or reading a cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
-    /// The kubeconfig file cannot be found, read or parsed.
+    /// The kubeconfig file cannot be read (kube's own message quotes the path twice).
+    #[error("cannot load the kubeconfig {}", .path.display())]
+    KubeconfigRead {
+        /// The file given with `--kubeconfig`, or the one `$KUBECONFIG`/`~/.kube/config` named.
+        path: Box<Path>,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The kubeconfig file cannot be found or parsed.
     #[error("cannot load the kubeconfig{}", path_suffix(.path.as_deref()))]
     Kubeconfig {
         /// The file given with `--kubeconfig`, if any.
@@ -108,9 +117,15 @@ pub async fn connect(
         Some(path) => Kubeconfig::read_from(path),
         None => Kubeconfig::read(),
     }
-    .map_err(|source| ClusterError::Kubeconfig {
-        path: kubeconfig.map(Box::from),
-        source: Box::new(source),
+    .map_err(|source| match source {
+        KubeconfigError::ReadConfig(source, path) => ClusterError::KubeconfigRead {
+            path: path.into_boxed_path(),
+            source,
+        },
+        source => ClusterError::Kubeconfig {
+            path: kubeconfig.map(Box::from),
+            source: Box::new(source),
+        },
     })?;
     let name = context
         .map(str::to_owned)
@@ -556,12 +571,18 @@ mod tests {
     async fn a_missing_kubeconfig_is_a_kubeconfig_error_naming_the_file() {
         let path = Path::new("/nonexistent/rampart/kubeconfig");
         let error = connect(Some(path), None).await.err();
-        let Some(e @ ClusterError::Kubeconfig { .. }) = error else {
+        let Some(e @ ClusterError::KubeconfigRead { .. }) = error else {
             panic!("{error:?}");
         };
         assert_eq!(
             e.to_string(),
             "cannot load the kubeconfig /nonexistent/rampart/kubeconfig"
+        );
+        // The cause is the I/O error alone: the path is said once, unquoted.
+        let cause = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(
+            cause.as_deref(),
+            Some("No such file or directory (os error 2)")
         );
     }
 

@@ -153,8 +153,12 @@ pub(super) fn report_findings(
             "{}",
             report::sarif(findings, input_errors, env!("CARGO_PKG_VERSION"))
         ),
-        CheckFormat::Text if findings.is_empty() => {
+        // "ok" would hide the input errors that left documents unchecked.
+        CheckFormat::Text if findings.is_empty() && input_errors.is_empty() => {
             outln!("ok: no findings in {documents} document(s)");
+        }
+        CheckFormat::Text if findings.is_empty() => {
+            outln!("no findings in the {documents} document(s) that could be read");
         }
         CheckFormat::Text => {
             out!("{}", report::text_styled(findings, color_stdout()));
