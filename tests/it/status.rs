@@ -29,6 +29,8 @@ fn an_unreachable_cluster_exits_2_naming_the_object_it_could_not_read() {
         "{out:?}"
     );
     assert!(out.stderr.contains("Connection refused"), "{out:?}");
+    // Said once, by Rampart: no log line of the kube client's own before it.
+    assert!(out.stderr.starts_with("error: "), "{out:?}");
 }
 
 #[test]
