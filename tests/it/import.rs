@@ -226,7 +226,10 @@ fn argo_cd_imports_validates_and_keeps_exactly_the_flows_between_its_apps() {
     // Secrets read by listing are refused in requests: reported, not imported.
     assert!(!spec.contains("\"secrets\""), "{spec}");
     let changes = report[0]["changes"].to_string();
-    assert!(changes.contains("reads Secrets by listing"), "{changes}");
+    assert!(
+        changes.contains("lists or watches Secrets, which reads all their values"),
+        "{changes}"
+    );
     assert!(changes.contains("is not pinned by digest"), "{changes}");
     assert!(
         changes.contains("allows ingress to `argocd-server` from everywhere"),

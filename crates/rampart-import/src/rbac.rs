@@ -142,6 +142,32 @@ pub fn app_rules(
     rules
 }
 
+/// Why `rule`'s access to Secrets is more than a request grants, in words; `None` when it
+/// only gets Secrets the app declares, by name.
+fn open_secret_access(rule: &RoleRule, own_secrets: &[&str]) -> Option<String> {
+    let verbs = rule.verbs.join(", ");
+    if rule.verbs.iter().any(|v| v == "list" || v == "watch") {
+        return Some("lists or watches Secrets, which reads all their values".to_owned());
+    }
+    if rule.resource_names.is_empty() {
+        return Some(format!(
+            "may {verbs} any Secret of the namespace (the rule names none)"
+        ));
+    }
+    let foreign: Vec<&str> = rule
+        .resource_names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !own_secrets.contains(n))
+        .collect();
+    (!foreign.is_empty()).then(|| {
+        format!(
+            "may {verbs} Secrets that are not its own: {}",
+            foreign.join(", ")
+        )
+    })
+}
+
 fn describe(rule: &RoleRule) -> String {
     format!(
         "apiGroups {:?}, resources {:?}, verbs {:?}",
@@ -169,16 +195,44 @@ fn admissible(
         notes.hardening(role, format!("verbs {refused:?} of `{app}`'s rules are refused in requests (they grant rights or are unknown): not imported"), "1.1");
         rule.verbs.retain(|v| !refused.contains(v));
     }
-    let secrets_open = rule.resource_names.is_empty()
-        || rule.verbs.iter().any(|v| v == "list" || v == "watch")
-        || rule
-            .resource_names
-            .iter()
-            .any(|n| !own_secrets.contains(&n.as_str()));
-    if secrets_open && rule.resources.iter().any(|r| r == "secrets") {
-        notes.hardening(role, format!("`{app}` reads Secrets by listing, without naming them, or that are not its own ({}): not imported; an app may `get` only the Secrets it declares under its `secrets`", describe(&rule)), "4.5");
+    if rule.resources.iter().any(|r| r == "secrets")
+        && let Some(why) = open_secret_access(&rule, own_secrets)
+    {
+        notes.hardening(role, format!("`{app}` {why} ({}): not imported; an app may `get` only the Secrets it declares under its `secrets`", describe(&rule)), "4.5");
         rule.resources.retain(|r| r != "secrets");
     }
     let empty = rule.resources.is_empty() || rule.verbs.is_empty() || rule.api_groups.is_empty();
     (!empty).then_some(rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(verbs: &[&str], names: &[&str]) -> RoleRule {
+        RoleRule {
+            api_groups: vec![String::new()],
+            resources: vec!["secrets".to_owned()],
+            verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
+            resource_names: names.iter().map(|n| (*n).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn each_kind_of_open_secret_access_is_named_for_what_it_is() {
+        let own = ["db"];
+        assert_eq!(
+            open_secret_access(&rule(&["get", "list"], &["db"]), &own).as_deref(),
+            Some("lists or watches Secrets, which reads all their values")
+        );
+        assert_eq!(
+            open_secret_access(&rule(&["create"], &[]), &own).as_deref(),
+            Some("may create any Secret of the namespace (the rule names none)")
+        );
+        assert_eq!(
+            open_secret_access(&rule(&["get", "update"], &["db", "tls"]), &own).as_deref(),
+            Some("may get, update Secrets that are not its own: tls")
+        );
+        assert_eq!(open_secret_access(&rule(&["get"], &["db"]), &own), None);
+    }
 }
