@@ -5,14 +5,14 @@
 //! for other methods, and a bound on open connections (the oldest is closed for a new one).
 
 use crate::connections::Connections;
-use crate::metrics::Metrics;
+use crate::readiness::Observed;
 use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -26,7 +26,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 const ALLOWED: &str = "GET, HEAD";
 
 /// Answers on `listener` until the task is dropped, with at most `connections`' cap open.
-pub async fn serve(listener: TcpListener, metrics: Arc<Mutex<Metrics>>, connections: Connections) {
+pub async fn serve(listener: TcpListener, observed: Arc<Observed>, connections: Connections) {
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -43,9 +43,9 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Mutex<Metrics>>, connecti
             continue;
         };
         let slot = connections.admit();
-        let metrics = metrics.clone();
+        let observed = observed.clone();
         let service = service_fn(move |request: Request<hyper::body::Incoming>| {
-            let response = answer(request.method(), request.uri().path(), &metrics);
+            let response = answer(request.method(), request.uri().path(), &observed);
             async move { Ok::<_, Infallible>(response) }
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -61,9 +61,9 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Mutex<Metrics>>, connecti
 
 /// The response to `method` on `path`. A HEAD request gets GET's head, `Content-Length`
 /// included; hyper leaves out the body.
-fn answer(method: &Method, path: &str, metrics: &Mutex<Metrics>) -> Response<String> {
+fn answer(method: &Method, path: &str, observed: &Observed) -> Response<String> {
     let (status, kind, body) = if method == Method::GET || method == Method::HEAD {
-        route(path, metrics)
+        route(path, observed)
     } else {
         (405, "text/plain", "only GET and HEAD\n".to_owned())
     };
@@ -81,20 +81,18 @@ fn answer(method: &Method, path: &str, metrics: &Mutex<Metrics>) -> Response<Str
 }
 
 /// Status, content type and body for `path`.
-fn route(path: &str, metrics: &Mutex<Metrics>) -> (u16, &'static str, String) {
-    let m = metrics.lock().unwrap_or_else(|e| e.into_inner());
+fn route(path: &str, observed: &Observed) -> (u16, &'static str, String) {
     match path {
         "/healthz" => (200, "text/plain", "ok\n".to_owned()),
-        "/readyz" if m.ready() => (200, "text/plain", "ready\n".to_owned()),
-        "/readyz" => {
-            let why = if !m.repository_ready {
-                "the repository is not read yet"
-            } else {
-                "a backend did not answer"
-            };
-            (503, "text/plain", format!("not ready: {why}\n"))
-        }
-        "/metrics" => (200, "text/plain; version=0.0.4; charset=utf-8", m.render()),
+        "/readyz" => match observed.readiness().why_not_ready() {
+            None => (200, "text/plain", "ready\n".to_owned()),
+            Some(why) => (503, "text/plain", format!("not ready: {why}\n")),
+        },
+        "/metrics" => (
+            200,
+            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+            observed.metrics.render(),
+        ),
         _ => (
             404,
             "text/plain",

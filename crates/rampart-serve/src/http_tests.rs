@@ -3,8 +3,8 @@
 
 use crate::connections::Connections;
 use crate::http;
-use crate::metrics::Metrics;
-use std::sync::{Arc, Mutex};
+use crate::readiness::Observed;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -13,10 +13,9 @@ use tokio::net::{TcpListener, TcpStream};
 async fn port(cap: usize) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let mut metrics = Metrics::default();
-    metrics.repository_ready = true;
-    let metrics = Arc::new(Mutex::new(metrics));
-    tokio::spawn(http::serve(listener, metrics, Connections::new(cap)));
+    let observed = Arc::new(Observed::default());
+    observed.update(|r| r.repository_ready = true);
+    tokio::spawn(http::serve(listener, observed, Connections::new(cap)));
     port
 }
 

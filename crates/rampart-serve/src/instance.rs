@@ -4,13 +4,13 @@
 
 use crate::ServeOptions;
 use crate::lease::{Held, LeaseLock};
-use crate::metrics::Metrics;
 use crate::pass;
-use crate::service::{Stop, set};
+use crate::readiness::Observed;
+use crate::service::Stop;
 use anyhow::{Context, Result};
 use rampart_git::{GitError, RepoLock};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The lock file (beside the repository lock) that the active instance holds.
@@ -98,7 +98,7 @@ impl Instance {
 pub async fn become_active(
     options: &ServeOptions,
     lease: Option<&Arc<LeaseLock>>,
-    metrics: &Arc<Mutex<Metrics>>,
+    observed: &Observed,
     stop: &mut Stop,
 ) -> Result<Option<Instance>> {
     let repo = options.source.repo.clone();
@@ -144,7 +144,7 @@ pub async fn become_active(
         let readable = tokio::task::spawn_blocking(move || pass::load(&src).is_ok())
             .await
             .unwrap_or(false);
-        set(metrics, |m| m.repository_ready = readable);
+        observed.update(|r| r.repository_ready = readable);
         tokio::select! {
             () = tokio::time::sleep(options.standby_retry) => {}
             () = stop.wait() => return Ok(None),

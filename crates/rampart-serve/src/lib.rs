@@ -16,13 +16,15 @@ mod lease;
 mod metrics;
 mod open_files;
 mod pass;
+mod readiness;
 mod schedule;
 mod service;
 
 pub use instance::LeaseSettings;
 pub use lease::{Held, LeaseLock};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, SecretGauges};
 pub use pass::Source;
+pub use readiness::{Observed, Readiness};
 pub use schedule::{Schedule, Timing, jitter};
 pub use service::{ServeOptions, run};
 

@@ -1,22 +1,24 @@
-//! The service's metrics, in Prometheus' text format. Labels stay bounded: backend,
-//! outcome, and for per-secret series namespace, secret, environment and backend — never a
-//! value, a version or an error text.
+//! The service's metrics, kept in a `prometheus-client` registry and exposed in
+//! Prometheus' text format (0.0.4). Labels stay bounded: backend, outcome, and for
+//! per-secret series namespace, secret, environment and backend — never a value, a version
+//! or an error text.
+//!
+//! Counters are registered without their `_total` suffix: the encoder appends it (and
+//! `prometheus-client` 0.26 refuses a registered name that already ends in it).
 
 use chrono::{DateTime, Utc};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use rampart_rotate::SecretId;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the rotation duration histogram.
 const BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
-
-#[derive(Debug, Default, Clone)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
 
 /// One secret's gauges.
 #[derive(Debug, Default, Clone)]
@@ -31,183 +33,174 @@ pub struct SecretGauges {
     pub behind: bool,
 }
 
-/// Everything `/metrics` shows.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RotationLabels {
+    backend: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct BackendLabels {
+    backend: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct SecretLabels {
+    namespace: String,
+    secret: String,
+    environment: String,
+    backend: &'static str,
+}
+
+impl SecretLabels {
+    fn new(id: &SecretId, backend: &'static str) -> SecretLabels {
+        SecretLabels {
+            namespace: id.namespace.clone(),
+            secret: id.secret.clone(),
+            environment: id.environment.clone(),
+            backend,
+        }
+    }
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+/// Everything `/metrics` shows. Every method takes `&self`: the series are atomics, so a
+/// scrape never waits for a pass.
+#[derive(Debug)]
 pub struct Metrics {
-    rotations: BTreeMap<(&'static str, &'static str), u64>,
-    durations: BTreeMap<&'static str, Histogram>,
-    deliveries: BTreeMap<&'static str, u64>,
-    /// Per-secret gauges, replaced after every pass.
-    pub secrets: BTreeMap<SecretId, SecretGauges>,
-    /// Whether this instance is the active one.
-    pub leader: bool,
-    /// Whether the inputs were read (repository cloned or opened, inputs valid).
-    pub repository_ready: bool,
-    /// Whether the last contact with every backend succeeded.
-    pub backends_reachable: bool,
+    registry: Registry,
+    rotations: Family<RotationLabels, Counter>,
+    durations: HistogramFamily<BackendLabels>,
+    deliveries: Family<OutcomeLabels, Counter>,
+    last_success: Family<SecretLabels, Gauge>,
+    next_due: Family<SecretLabels, Gauge>,
+    behind: Family<SecretLabels, Gauge>,
+    leader: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
 }
 
 impl Metrics {
+    /// Every family registered, none with a sample yet (but `rampart_leader` 0).
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let rotations = Family::default();
+        registry.register(
+            "rampart_rotations",
+            "Secrets handled by the rotation service, by backend and outcome (rotated, resumed, followed, up_to_date, failed)",
+            rotations.clone(),
+        );
+        let durations: HistogramFamily<BackendLabels> =
+            Family::new_with_constructor(duration_histogram);
+        registry.register(
+            "rampart_rotation_duration_seconds",
+            "Time to rotate one secret, backend retries included",
+            durations.clone(),
+        );
+        let deliveries = Family::default();
+        registry.register(
+            "rampart_pin_deliveries",
+            "Deliveries of new pins to Git, by outcome (delivered, committed, failed)",
+            deliveries.clone(),
+        );
+        let last_success = Family::default();
+        registry.register(
+            "rampart_last_rotation_success_timestamp_seconds",
+            "When the service last rotated, resumed or followed the secret (Unix time)",
+            last_success.clone(),
+        );
+        let next_due = Family::default();
+        registry.register(
+            "rampart_next_rotation_timestamp_seconds",
+            "When the service looks at the secret next (Unix time; its schedule plus jitter)",
+            next_due.clone(),
+        );
+        let behind = Family::default();
+        registry.register(
+            "rampart_pin_behind",
+            "1 while the backend holds a version of the secret that Git does not pin yet (written, not delivered or not merged)",
+            behind.clone(),
+        );
+        let leader = Gauge::default();
+        registry.register(
+            "rampart_leader",
+            "1 when this instance is the active one (holds the lock), 0 on standby",
+            leader.clone(),
+        );
+        Metrics {
+            registry,
+            rotations,
+            durations,
+            deliveries,
+            last_success,
+            next_due,
+            behind,
+            leader,
+        }
+    }
+
     /// Counts one secret's result (`outcome`: rotated, resumed, followed, up_to_date,
     /// failed) and, for the histogram, how long it took.
-    pub fn record(&mut self, backend: &'static str, outcome: &'static str, took: Duration) {
-        *self.rotations.entry((backend, outcome)).or_default() += 1;
-        let h = self.durations.entry(backend).or_default();
-        let secs = took.as_secs_f64();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if secs <= *bound {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += secs;
+    pub fn record(&self, backend: &'static str, outcome: &'static str, took: Duration) {
+        self.rotations
+            .get_or_create(&RotationLabels { backend, outcome })
+            .inc();
+        self.durations
+            .get_or_create(&BackendLabels { backend })
+            .observe(took.as_secs_f64());
     }
 
     /// Counts a delivery of pins (`delivered`, `committed` or `failed`).
-    pub fn delivery(&mut self, outcome: &'static str) {
-        *self.deliveries.entry(outcome).or_default() += 1;
+    pub fn delivery(&self, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
-    /// Ready: the repository is readable and the backends answered (a standby instance,
-    /// waiting for the lock, is ready once it can read the repository).
-    pub fn ready(&self) -> bool {
-        self.repository_ready && (!self.leader || self.backends_reachable)
+    /// Replaces every per-secret gauge (after each pass): a secret no longer scheduled
+    /// loses its series.
+    pub fn set_secrets(&self, secrets: &BTreeMap<SecretId, SecretGauges>) {
+        for family in [&self.last_success, &self.next_due, &self.behind] {
+            family.clear();
+        }
+        for (id, g) in secrets {
+            let labels = SecretLabels::new(id, g.backend);
+            if let Some(t) = g.last_success {
+                self.last_success.get_or_create(&labels).set(t.timestamp());
+            }
+            if let Some(t) = g.next_due {
+                self.next_due.get_or_create(&labels).set(t.timestamp());
+            }
+            self.behind.get_or_create(&labels).set(i64::from(g.behind));
+        }
+    }
+
+    /// Whether this instance is the active one.
+    pub fn set_leader(&self, leader: bool) {
+        self.leader.set(i64::from(leader));
     }
 
     /// The text exposition format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        header(
-            &mut out,
-            "rampart_rotations_total",
-            "counter",
-            "Secrets handled by the rotation service, by backend and outcome (rotated, resumed, followed, up_to_date, failed).",
-        );
-        for ((backend, outcome), n) in &self.rotations {
-            let _ = writeln!(
-                out,
-                "rampart_rotations_total{{backend=\"{backend}\",outcome=\"{outcome}\"}} {n}"
-            );
-        }
-        header(
-            &mut out,
-            "rampart_rotation_duration_seconds",
-            "histogram",
-            "Time to rotate one secret, backend retries included.",
-        );
-        for (backend, h) in &self.durations {
-            for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(
-                    out,
-                    "rampart_rotation_duration_seconds_bucket{{backend=\"{backend}\",le=\"{bound}\"}} {n}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "rampart_rotation_duration_seconds_bucket{{backend=\"{backend}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "rampart_rotation_duration_seconds_sum{{backend=\"{backend}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "rampart_rotation_duration_seconds_count{{backend=\"{backend}\"}} {}",
-                h.count
-            );
-        }
-        header(
-            &mut out,
-            "rampart_pin_deliveries_total",
-            "counter",
-            "Deliveries of new pins to Git, by outcome (delivered, committed, failed).",
-        );
-        for (outcome, n) in &self.deliveries {
-            let _ = writeln!(
-                out,
-                "rampart_pin_deliveries_total{{outcome=\"{outcome}\"}} {n}"
-            );
-        }
-        header(
-            &mut out,
-            "rampart_last_rotation_success_timestamp_seconds",
-            "gauge",
-            "When the service last rotated, resumed or followed the secret (Unix time).",
-        );
-        for (id, g) in &self.secrets {
-            if let Some(t) = g.last_success {
-                let _ = writeln!(
-                    out,
-                    "rampart_last_rotation_success_timestamp_seconds{{{}}} {}",
-                    labels(id, g.backend),
-                    t.timestamp()
-                );
-            }
-        }
-        header(
-            &mut out,
-            "rampart_next_rotation_timestamp_seconds",
-            "gauge",
-            "When the service looks at the secret next (Unix time; its schedule plus jitter).",
-        );
-        for (id, g) in &self.secrets {
-            if let Some(t) = g.next_due {
-                let _ = writeln!(
-                    out,
-                    "rampart_next_rotation_timestamp_seconds{{{}}} {}",
-                    labels(id, g.backend),
-                    t.timestamp()
-                );
-            }
-        }
-        header(
-            &mut out,
-            "rampart_pin_behind",
-            "gauge",
-            "1 while the backend holds a version of the secret that Git does not pin yet (written, not delivered or not merged).",
-        );
-        for (id, g) in &self.secrets {
-            let _ = writeln!(
-                out,
-                "rampart_pin_behind{{{}}} {}",
-                labels(id, g.backend),
-                u8::from(g.behind)
-            );
-        }
-        header(
-            &mut out,
-            "rampart_leader",
-            "gauge",
-            "1 when this instance is the active one (holds the lock), 0 on standby.",
-        );
-        let _ = writeln!(out, "rampart_leader {}", u8::from(self.leader));
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry);
         out
     }
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn labels(id: &SecretId, backend: &str) -> String {
-    format!(
-        "namespace=\"{}\",secret=\"{}\",environment=\"{}\",backend=\"{}\"",
-        escape(&id.namespace),
-        escape(&id.secret),
-        escape(&id.environment),
-        escape(backend)
-    )
-}
-
-/// A label value as the text format wants it: `\`, `"` and newlines escaped.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -225,12 +218,12 @@ mod tests {
 
     #[test]
     fn the_exposition_has_every_family_with_bounded_labels() {
-        let mut m = Metrics::default();
+        let m = Metrics::default();
         m.record("vault", "rotated", Duration::from_millis(300));
         m.record("vault", "failed", Duration::from_secs(90));
         m.delivery("delivered");
-        m.leader = true;
-        m.secrets.insert(
+        m.set_leader(true);
+        m.set_secrets(&BTreeMap::from([(
             id(),
             SecretGauges {
                 backend: "vault",
@@ -238,7 +231,7 @@ mod tests {
                 next_due: DateTime::from_timestamp(1_700_600_000, 0),
                 behind: true,
             },
-        );
+        )]));
         let text = m.render();
         for line in [
             "rampart_rotations_total{backend=\"vault\",outcome=\"rotated\"} 1",
@@ -253,9 +246,13 @@ mod tests {
             "rampart_next_rotation_timestamp_seconds{namespace=\"shop\",secret=\"api-db\",environment=\"dev\",backend=\"vault\"} 1700600000",
             "rampart_pin_behind{namespace=\"shop\",secret=\"api-db\",environment=\"dev\",backend=\"vault\"} 1",
             "rampart_leader 1",
+            "# TYPE rampart_rotations_total counter",
+            "# TYPE rampart_pin_deliveries_total counter",
+            "# HELP rampart_leader 1 when this instance is the active one (holds the lock), 0 on standby.",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
+        assert!(!text.contains("_total_total"), "{text}");
         // Every sample line belongs to a family declared with # TYPE.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let name = line.split(['{', ' ']).next().unwrap_or_default();
@@ -271,22 +268,31 @@ mod tests {
     }
 
     #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    fn a_secret_no_longer_scheduled_loses_its_series() {
+        let m = Metrics::default();
+        let gauges = SecretGauges {
+            backend: "aws",
+            ..SecretGauges::default()
+        };
+        m.set_secrets(&BTreeMap::from([(id(), gauges)]));
+        assert!(m.render().contains("rampart_pin_behind{"));
+        m.set_secrets(&BTreeMap::new());
+        let text = m.render();
+        // A family without a series is left out of the exposition altogether.
+        assert!(!text.contains("rampart_pin_behind"), "{text}");
+        assert!(text.contains("# TYPE rampart_leader gauge"), "{text}");
     }
 
     #[test]
-    fn a_standby_is_ready_without_backends_a_leader_needs_them() {
-        let mut m = Metrics {
-            repository_ready: true,
-            ..Metrics::default()
-        };
-        assert!(m.ready());
-        m.leader = true;
-        assert!(!m.ready());
-        m.backends_reachable = true;
-        assert!(m.ready());
-        m.repository_ready = false;
-        assert!(!m.ready());
+    fn label_values_are_escaped() {
+        let m = Metrics::default();
+        let mut odd = id();
+        odd.secret = "a\"b\\c\nd".into();
+        m.set_secrets(&BTreeMap::from([(odd, SecretGauges::default())]));
+        assert!(
+            m.render().contains("secret=\"a\\\"b\\\\c\\nd\""),
+            "{}",
+            m.render()
+        );
     }
 }

@@ -4,16 +4,17 @@
 use crate::connections::{self, Connections};
 use crate::http;
 use crate::instance::{Instance, LeaseSettings, become_active};
-use crate::metrics::{Metrics, SecretGauges};
+use crate::metrics::SecretGauges;
 use crate::open_files;
 use crate::pass::{self, Source};
+use crate::readiness::Observed;
 use crate::schedule::{Passed, Schedule, Timing};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -51,7 +52,7 @@ pub fn run(options: ServeOptions) -> Result<()> {
 }
 
 async fn serve(options: ServeOptions) -> Result<()> {
-    let metrics = Arc::new(Mutex::new(Metrics::default()));
+    let observed = Arc::new(Observed::default());
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {} (--listen)", options.listen))?;
@@ -63,7 +64,7 @@ async fn serve(options: ServeOptions) -> Result<()> {
         max_connections = connections.cap(),
         "serving /healthz, /readyz and /metrics"
     );
-    let server = tokio::spawn(http::serve(listener, metrics.clone(), connections));
+    let server = tokio::spawn(http::serve(listener, observed.clone(), connections));
     let mut stop = Stop::new()?;
     let lease = match &options.lease {
         Some(settings) => Some(Arc::new(settings.connect().await?)),
@@ -71,14 +72,14 @@ async fn serve(options: ServeOptions) -> Result<()> {
     };
     // Active until stopped; back to standby if the Lease is lost.
     loop {
-        let Some(instance) = become_active(&options, lease.as_ref(), &metrics, &mut stop).await?
+        let Some(instance) = become_active(&options, lease.as_ref(), &observed, &mut stop).await?
         else {
             break;
         };
-        set(&metrics, |m| m.leader = true);
+        observed.set_leader(true);
         tracing::info!("active: this instance rotates");
-        let stopped = active(&options, &instance, &metrics, &mut stop).await;
-        set(&metrics, |m| m.leader = false);
+        let stopped = active(&options, &instance, &observed, &mut stop).await;
+        observed.set_leader(false);
         instance.release().await;
         if stopped {
             break;
@@ -95,7 +96,7 @@ async fn serve(options: ServeOptions) -> Result<()> {
 async fn active(
     options: &ServeOptions,
     instance: &Instance,
-    metrics: &Arc<Mutex<Metrics>>,
+    observed: &Observed,
     stop: &mut Stop,
 ) -> bool {
     let mut schedule = Schedule::default();
@@ -105,7 +106,7 @@ async fn active(
             return false;
         }
         if tokio::time::Instant::now() >= next_refresh {
-            refresh(options, &mut schedule, metrics).await;
+            refresh(options, &mut schedule, observed).await;
             next_refresh = tokio::time::Instant::now() + options.refresh_interval;
         }
         let mut due: BTreeSet<SecretId> = schedule.due(Utc::now()).into_iter().collect();
@@ -123,13 +124,13 @@ async fn active(
                 () = stop.wait() => {
                     tracing::info!(grace_s = options.grace.as_secs(), "stopping: finishing the pass in flight");
                     match tokio::time::timeout(options.grace, &mut work).await {
-                        Ok(report) => record(report, &mut schedule, metrics, &options.timing),
+                        Ok(report) => record(report, &mut schedule, observed, &options.timing),
                         Err(_) => tracing::warn!("the pass in flight did not finish within the grace period; a rerun completes it"),
                     }
                     return true;
                 }
             };
-            record(report, &mut schedule, metrics, &options.timing);
+            record(report, &mut schedule, observed, &options.timing);
             continue;
         }
         let wake = schedule
@@ -169,7 +170,7 @@ impl Stop {
 
 /// Reads the inputs again, takes the planned secrets into the schedule and inspects the
 /// ones that are new or changed.
-async fn refresh(options: &ServeOptions, schedule: &mut Schedule, metrics: &Arc<Mutex<Metrics>>) {
+async fn refresh(options: &ServeOptions, schedule: &mut Schedule, observed: &Observed) {
     let src = options.source.clone();
     let loaded = tokio::task::spawn_blocking(move || pass::load(&src)).await;
     let loaded = match loaded {
@@ -179,7 +180,7 @@ async fn refresh(options: &ServeOptions, schedule: &mut Schedule, metrics: &Arc<
                 error = format!("{e:#}"),
                 "cannot read the inputs; keeping the schedule"
             );
-            set(metrics, |m| m.repository_ready = false);
+            observed.update(|r| r.repository_ready = false);
             return;
         }
         Err(e) => {
@@ -225,18 +226,18 @@ async fn refresh(options: &ServeOptions, schedule: &mut Schedule, metrics: &Arc<
             }
         }
     }
-    set(metrics, |m| {
-        m.repository_ready = true;
-        m.backends_reachable = reachable;
+    observed.update(|r| {
+        r.repository_ready = true;
+        r.backends_reachable = reachable;
     });
-    gauges(schedule, metrics);
+    gauges(schedule, observed);
 }
 
 /// Takes a pass's report into the schedule and the metrics.
 fn record(
     report: Result<Result<pass::PassReport>, tokio::task::JoinError>,
     schedule: &mut Schedule,
-    metrics: &Arc<Mutex<Metrics>>,
+    observed: &Observed,
     timing: &Timing,
 ) {
     let now = Utc::now();
@@ -259,11 +260,11 @@ fn record(
     };
     match &report.delivery {
         None => {}
-        Some(Ok(true)) => set(metrics, |m| m.delivery("delivered")),
-        Some(Ok(false)) => set(metrics, |m| m.delivery("committed")),
+        Some(Ok(true)) => observed.metrics.delivery("delivered"),
+        Some(Ok(false)) => observed.metrics.delivery("committed"),
         Some(Err(e)) => {
             tracing::warn!(error = %e, "the new pins were not delivered; retrying later");
-            set(metrics, |m| m.delivery("failed"));
+            observed.metrics.delivery("failed");
         }
     }
     let mut reachable = true;
@@ -281,16 +282,16 @@ fn record(
                 ("failed", Passed::Failed)
             }
         };
-        set(metrics, |m| m.record(backend, label, *took));
+        observed.metrics.record(backend, label, *took);
         schedule.passed(&planned.job.id, passed, timing, now);
     }
-    set(metrics, |m| m.backends_reachable = reachable);
-    gauges(schedule, metrics);
+    observed.update(|r| r.backends_reachable = reachable);
+    gauges(schedule, observed);
 }
 
 /// The per-secret gauges from the schedule.
-fn gauges(schedule: &Schedule, metrics: &Arc<Mutex<Metrics>>) {
-    let secrets = schedule
+fn gauges(schedule: &Schedule, observed: &Observed) {
+    let secrets: BTreeMap<SecretId, SecretGauges> = schedule
         .entries()
         .iter()
         .map(|(id, e)| {
@@ -305,11 +306,7 @@ fn gauges(schedule: &Schedule, metrics: &Arc<Mutex<Metrics>>) {
             )
         })
         .collect();
-    set(metrics, |m| m.secrets = secrets);
-}
-
-pub(crate) fn set(metrics: &Arc<Mutex<Metrics>>, f: impl FnOnce(&mut Metrics)) {
-    f(&mut metrics.lock().unwrap_or_else(|e| e.into_inner()));
+    observed.metrics.set_secrets(&secrets);
 }
 
 fn backend_name(p: &Planned) -> &'static str {
