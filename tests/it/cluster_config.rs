@@ -10,11 +10,11 @@ use rampart_render::cluster::upstream::{
     KubeadmClusterConfiguration, Kubeconfig, Level, PodSecurityConfiguration, RequestAttributes,
     Stage,
 };
-use serde_yaml::Value;
+use serde_json::Value;
 use std::process::Command;
 
 fn parse<T: serde::de::DeserializeOwned>(repo: &Repo, path: &str) -> T {
-    serde_yaml::from_str(&repo.read(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    rampart_yaml::reference::typed(&repo.read(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn cp(env: &str, file: &str) -> String {
@@ -463,7 +463,7 @@ fn falco_items(repo: &Repo, path: &str) -> Vec<Value> {
     for item in &items {
         let text = [&item["condition"], &item["items"]]
             .iter()
-            .map(|v| serde_yaml::to_string(v).unwrap())
+            .map(|v| rampart_yaml::to_string(v).unwrap())
             .collect::<String>();
         for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
             if word.starts_with("rampart_") {
@@ -617,7 +617,7 @@ fn falco_rules_cover_exec_secrets_rbac_images_and_shells() {
         .unwrap();
     assert_eq!(
         list["items"],
-        serde_yaml::from_str::<Value>("[shop, payments]").unwrap()
+        rampart_yaml::reference::typed::<Value>("[shop, payments]").unwrap()
     );
     let m = audit
         .iter()
@@ -693,9 +693,7 @@ fn runtime_kustomization_builds_and_its_configmap_passes_strict_validation() {
         String::from_utf8_lossy(&out.stderr)
     );
     let built = String::from_utf8(out.stdout).unwrap();
-    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&built)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .collect();
+    let docs: Vec<Value> = rampart_yaml::reference::documents(&built).unwrap();
     let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.len(), 4, "{kinds:?}");
     // The audit-pipeline and the NetworkPolicy drop alerts; the Helm values are no object.
@@ -711,7 +709,7 @@ fn runtime_kustomization_builds_and_its_configmap_passes_strict_validation() {
     let rules = cm["data"]["falco-k8s-audit-rules.yaml"].as_str().unwrap();
     assert_eq!(rules, repo.read(&rt("prod", "falco-k8s-audit-rules.yaml")));
     let file = repo.dir.join("configmap.yaml");
-    std::fs::write(&file, serde_yaml::to_string(cm).unwrap()).unwrap();
+    std::fs::write(&file, rampart_yaml::to_string(cm).unwrap()).unwrap();
     let out = Command::new(&validator)
         .args(["--strict", "-k", "1.34.0"])
         .arg(&file)

@@ -51,7 +51,7 @@ use rampart_model::{
     parse_environment, parse_repo_config, parse_request,
 };
 use serde::de::DeserializeOwned;
-use serde_yaml::Value;
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -117,7 +117,7 @@ impl Shape {
 }
 
 fn accepted_fields<T: DeserializeOwned>() -> Vec<String> {
-    let error = serde_yaml::from_str::<T>("zz-doc-example-probe: 0\n")
+    let error = rampart_yaml::reference::typed::<T>("zz-doc-example-probe: 0\n")
         .err()
         .expect("an unknown field is refused")
         .to_string();
@@ -322,7 +322,7 @@ fn classify(doc: &Doc, value: &Value) -> Result<Class, String> {
         Some(FenceMarker::None) => return Ok(Class::Skipped("marked as no Rampart input")),
         None => {}
     }
-    let map = value.as_mapping().ok_or(
+    let map = value.as_object().ok_or(
         "not a mapping; mark it with <!-- doc-example: none (why) --> if it is no Rampart input",
     )?;
     let name = map.get("name").and_then(Value::as_str);
@@ -364,7 +364,7 @@ fn classify(doc: &Doc, value: &Value) -> Result<Class, String> {
             return Ok(Class::Skipped("a Kubernetes manifest"));
         }
     }
-    let keys: Vec<&str> = map.keys().filter_map(Value::as_str).collect();
+    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
     let sharing: Vec<(Shape, Vec<String>)> = Shape::ALL
         .into_iter()
         .map(|s| (s, s.fields()))
@@ -414,7 +414,7 @@ fn base_text(target: &Target) -> Result<String, String> {
 /// `fragment` merged into `base` (see the module documentation).
 fn merge(base: &mut Value, fragment: Value) {
     match (base, fragment) {
-        (Value::Mapping(base), Value::Mapping(fragment)) => {
+        (Value::Object(base), Value::Object(fragment)) => {
             for (key, value) in fragment {
                 match base.get_mut(&key) {
                     Some(existing) => merge(existing, value),
@@ -424,9 +424,7 @@ fn merge(base: &mut Value, fragment: Value) {
                 }
             }
         }
-        (Value::Sequence(base), Value::Sequence(fragment))
-            if all_named(base) && all_named(&fragment) =>
-        {
+        (Value::Array(base), Value::Array(fragment)) if all_named(base) && all_named(&fragment) => {
             for item in fragment {
                 let name = item.get("name").cloned();
                 match base.iter_mut().find(|b| b.get("name") == name.as_ref()) {
@@ -442,7 +440,7 @@ fn merge(base: &mut Value, fragment: Value) {
 fn all_named(items: &[Value]) -> bool {
     items
         .iter()
-        .all(|i| i.as_mapping().is_some_and(|m| m.contains_key("name")))
+        .all(|i| i.as_object().is_some_and(|m| m.contains_key("name")))
 }
 
 /// The value at `path` (`apps[api].secrets`) in `doc`.
@@ -464,7 +462,7 @@ fn at_path<'a>(doc: &'a mut Value, path: &str) -> Result<&'a mut Value, String> 
         ))?;
         if let Some(name) = name {
             here = here
-                .as_sequence_mut()
+                .as_array_mut()
                 .and_then(|items| {
                     items
                         .iter_mut()
@@ -481,18 +479,19 @@ fn at_path<'a>(doc: &'a mut Value, path: &str) -> Result<&'a mut Value, String> 
 /// The text to parse: the document itself when complete, else merged into its base.
 fn document_text(target: &Target, doc: &Doc, value: Value) -> Result<(String, bool), String> {
     let complete = value
-        .as_mapping()
+        .as_object()
         .is_some_and(|m| m.contains_key("apiVersion") && m.contains_key("kind"));
     if complete && target.path.is_none() {
         return Ok((doc.text.clone(), false));
     }
     let base = base_text(target)?;
-    let mut merged: Value = serde_yaml::from_str(&base).map_err(|e| format!("base: {e}"))?;
+    let mut merged: Value =
+        rampart_yaml::reference::typed(&base).map_err(|e| format!("base: {e}"))?;
     match &target.path {
         Some(path) => merge(at_path(&mut merged, path)?, value),
         None => merge(&mut merged, value),
     }
-    let text = serde_yaml::to_string(&merged).map_err(|e| e.to_string())?;
+    let text = rampart_yaml::to_string(&merged).map_err(|e| e.to_string())?;
     Ok((text, true))
 }
 
@@ -618,7 +617,7 @@ fn doc_yaml_examples_are_accepted_by_the_parser() {
     for file in markdown_files() {
         for doc in yaml_docs(&file, &read(&file)) {
             let at = format!("{}:{}", doc.file, doc.line);
-            let value: Value = match serde_yaml::from_str(&doc.text) {
+            let value: Value = match rampart_yaml::reference::typed(&doc.text) {
                 Ok(value) => value,
                 Err(e) => {
                     failures.push(format!(
@@ -739,7 +738,7 @@ fn doc_example_machinery() {
             (15, None),
         ]
     );
-    let value = |d: &Doc| serde_yaml::from_str::<Value>(&d.text).unwrap();
+    let value = |d: &Doc| rampart_yaml::reference::typed::<Value>(&d.text).unwrap();
     let Ok(Class::Input(first)) = classify(&docs[0], &value(&docs[0])) else {
         panic!("the fence marker classifies")
     };
@@ -753,12 +752,14 @@ fn doc_example_machinery() {
         in_block: None,
         fence: None,
     };
-    let shape_of =
-        |text: &str| match classify(&unmarked(text), &serde_yaml::from_str(text).unwrap()) {
-            Ok(Class::Input(t)) => Ok(Some(t.shape)),
-            Ok(Class::Skipped(_)) => Ok(None),
-            Err(e) => Err(e),
-        };
+    let shape_of = |text: &str| match classify(
+        &unmarked(text),
+        &rampart_yaml::reference::typed(text).unwrap(),
+    ) {
+        Ok(Class::Input(t)) => Ok(Some(t.shape)),
+        Ok(Class::Skipped(_)) => Ok(None),
+        Err(e) => Err(e),
+    };
     assert_eq!(shape_of("delivery: {}\n"), Ok(Some(Shape::RepoConfig)));
     assert_eq!(shape_of("secretStores: {}\n"), Ok(Some(Shape::Environment)));
     assert_eq!(shape_of("apps: []\nteam: x\n"), Ok(Some(Shape::Request)));
@@ -772,27 +773,26 @@ fn doc_example_machinery() {
     assert!(shape_of("rotation: {}\n").is_err());
     assert!(shape_of("apiVersion: rampart.dev/v1alpha1\nkind: Request\n").is_err());
 
-    let mut base: Value =
-        serde_yaml::from_str("apps:\n- {name: a, ports: [1]}\n- {name: b}\nlabels: {x: '1'}\n")
-            .unwrap();
+    let mut base: Value = rampart_yaml::reference::typed(
+        "apps:\n- {name: a, ports: [1]}\n- {name: b}\nlabels: {x: '1'}\n",
+    )
+    .unwrap();
     merge(
         &mut base,
-        serde_yaml::from_str("apps:\n- {name: b, secrets: []}\n- {name: c}\nlabels: {y: '2'}\n")
-            .unwrap(),
+        rampart_yaml::reference::typed(
+            "apps:\n- {name: b, secrets: []}\n- {name: c}\nlabels: {y: '2'}\n",
+        )
+        .unwrap(),
     );
     assert_eq!(
         base,
-        serde_yaml::from_str::<Value>(
+        rampart_yaml::reference::typed::<Value>(
             "apps:\n- {name: a, ports: [1]}\n- {name: b, secrets: []}\n- {name: c}\n\
              labels: {x: '1', y: '2'}\n",
         )
         .unwrap()
     );
-    let mut shop: Value = serde_yaml::from_str(&read("examples/shop.yaml")).unwrap();
-    assert!(
-        at_path(&mut shop, "apps[api].secrets")
-            .unwrap()
-            .is_sequence()
-    );
+    let mut shop: Value = rampart_yaml::reference::typed(&read("examples/shop.yaml")).unwrap();
+    assert!(at_path(&mut shop, "apps[api].secrets").unwrap().is_array());
     assert!(at_path(&mut shop, "apps[nope].secrets").is_err());
 }

@@ -145,8 +145,8 @@ fn every_namespace_is_protected_from_pruning_unless_deletion_is_opted_in() {
     let repo = Repo::init();
     let annotations = |env: &str, ns: &str| {
         let text = repo.read(&format!("clusters/{env}/namespaces/{ns}/namespace.yaml"));
-        let doc: serde_yaml::Value =
-            serde_yaml::from_str(text.split("---\n").nth(1).unwrap()).unwrap();
+        let doc: serde_json::Value =
+            rampart_yaml::reference::typed(text.split("---\n").nth(1).unwrap()).unwrap();
         let get = |key: &str| {
             doc["metadata"]["annotations"][key]
                 .as_str()

@@ -1,7 +1,7 @@
 //! The hardening the checklist (sections 1–3) asks for, asserted on the rendered objects.
 
 use crate::support::{Repo, named};
-use serde_yaml::Value;
+use serde_json::Value;
 
 /// The objects of the example namespace `shop` (the service's namespace has its own tests).
 fn objects(repo: &Repo, env: &str) -> Vec<Value> {
@@ -13,7 +13,7 @@ fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 fn strings(v: &Value) -> Vec<&str> {
-    v.as_sequence()
+    v.as_array()
         .map(|s| s.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
 }
@@ -71,7 +71,7 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
             .all(|sa| sa["automountServiceAccountToken"] == false)
     );
     for role in of_kind(&objs, "Role") {
-        for rule in role["rules"].as_sequence().unwrap() {
+        for rule in role["rules"].as_array().unwrap() {
             for field in ["apiGroups", "resources", "verbs", "resourceNames"] {
                 assert!(
                     !strings(&rule[field]).iter().any(|v| v.contains('*')),
@@ -82,7 +82,7 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
     }
     for name in ["rampart-admin", "rampart-developer", "rampart-viewer"] {
         let role = named(&objs, "Role", name);
-        for rule in role["rules"].as_sequence().unwrap() {
+        for rule in role["rules"].as_array().unwrap() {
             let resources = strings(&rule["resources"]);
             assert!(!resources.contains(&"secrets"), "{name} can read Secrets");
             if name != "rampart-admin" {
@@ -96,12 +96,12 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
     // The app Role holds exactly the requested rule and is bound to the app's account only.
     let api = named(&objs, "Role", "app-api");
     assert_eq!(
-        serde_yaml::to_string(&api["rules"]).unwrap(),
+        rampart_yaml::to_string(&api["rules"]).unwrap(),
         "- apiGroups:\n  - ''\n  resourceNames:\n  - feature-flags\n  resources:\n  - configmaps\n  verbs:\n  - get\n  - watch\n"
     );
     let binding = named(&objs, "RoleBinding", "app-api");
     assert_eq!(binding["roleRef"]["kind"], "Role");
-    assert_eq!(binding["subjects"].as_sequence().unwrap().len(), 1);
+    assert_eq!(binding["subjects"].as_array().unwrap().len(), 1);
     assert_eq!(binding["subjects"][0]["kind"], "ServiceAccount");
     assert_eq!(binding["subjects"][0]["name"], "api");
     for binding in of_kind(&objs, "RoleBinding") {
@@ -113,7 +113,7 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
         if name.starts_with("rampart-") {
             assert!(
                 binding["subjects"]
-                    .as_sequence()
+                    .as_array()
                     .unwrap()
                     .iter()
                     .all(|s| s["kind"] == "Group")
@@ -134,7 +134,7 @@ fn network_policies_deny_by_default_and_allow_exactly_what_was_asked() {
     let objs = objects(&repo, "prod");
     let deny = named(&objs, "NetworkPolicy", "default-deny-all");
     assert_eq!(
-        serde_yaml::to_string(&deny["spec"]).unwrap(),
+        rampart_yaml::to_string(&deny["spec"]).unwrap(),
         "podSelector: {}\npolicyTypes:\n- Ingress\n- Egress\n"
     );
     let dns = &named(&objs, "NetworkPolicy", "allow-dns")["spec"]["egress"][0];
@@ -152,7 +152,7 @@ fn network_policies_deny_by_default_and_allow_exactly_what_was_asked() {
         "NodeLocal DNSCache"
     );
     let ports: Vec<(&str, u64)> = dns["ports"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .map(|p| (p["protocol"].as_str().unwrap(), p["port"].as_u64().unwrap()))
@@ -162,7 +162,7 @@ fn network_policies_deny_by_default_and_allow_exactly_what_was_asked() {
         ["to"]
         .clone();
     assert_eq!(
-        dev_dns.as_sequence().unwrap().len(),
+        dev_dns.as_array().unwrap().len(),
         1,
         "dev has no NodeLocal DNSCache"
     );
@@ -173,10 +173,10 @@ fn network_policies_deny_by_default_and_allow_exactly_what_was_asked() {
         "api"
     );
     let ingress: Vec<String> = api["ingress"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
-        .map(|r| serde_yaml::to_string(r).unwrap().replace('\n', " "))
+        .map(|r| rampart_yaml::to_string(r).unwrap().replace('\n', " "))
         .collect();
     assert_eq!(ingress.len(), 3, "web, worker, prometheus: {ingress:?}");
     assert!(
@@ -205,7 +205,7 @@ fn network_policies_deny_by_default_and_allow_exactly_what_was_asked() {
     assert_eq!(web["egress"][0]["ports"], api["ingress"][0]["ports"]);
     let worker = &named(&objs, "NetworkPolicy", "app-worker")["spec"];
     assert_eq!(
-        worker["ingress"].as_sequence().unwrap().len(),
+        worker["ingress"].as_array().unwrap().len(),
         0,
         "nobody may connect to worker"
     );
@@ -230,7 +230,7 @@ fn workloads_pass_restricted_and_more() {
             "RuntimeDefault"
         );
         assert!(spec["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname");
-        assert!(spec["affinity"]["podAntiAffinity"].is_mapping());
+        assert!(spec["affinity"]["podAntiAffinity"].is_object());
         let c = &spec["containers"][0];
         let sc = &c["securityContext"];
         assert_eq!(sc["allowPrivilegeEscalation"], false);
@@ -249,7 +249,7 @@ fn workloads_pass_restricted_and_more() {
         }
         assert_ne!(c["livenessProbe"], c["readinessProbe"]);
         let declared: Vec<u64> = c["ports"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .map(|p| p["containerPort"].as_u64().unwrap())
@@ -258,7 +258,7 @@ fn workloads_pass_restricted_and_more() {
         assert!(c["image"].as_str().unwrap().contains("@sha256:"));
         assert_eq!(c["imagePullPolicy"], "Always");
         assert_eq!(c["volumeMounts"][0]["mountPath"], "/tmp");
-        assert!(spec["volumes"][0]["emptyDir"].is_mapping());
+        assert!(spec["volumes"][0]["emptyDir"].is_object());
         named(&objs, "Service", name);
         named(&objs, "PodDisruptionBudget", name);
     }

@@ -430,13 +430,14 @@ fn the_argo_cd_flows_between_apps_that_the_import_keeps_are_what_nca_finds_today
         "argo-cd",
         &fixture("argo-cd/namespace-install.yaml"),
     );
-    let spec: serde_yaml::Value = serde_yaml::from_str(&repo.read("specs/argocd.yaml")).unwrap();
+    let spec: serde_json::Value =
+        rampart_yaml::reference::typed(&repo.read("specs/argocd.yaml")).unwrap();
     let declared: std::collections::BTreeMap<String, Vec<u16>> = spec["apps"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .iter()
         .map(|a| {
-            let ports = a["ports"].as_sequence().map_or(Vec::new(), |ps| {
+            let ports = a["ports"].as_array().map_or(Vec::new(), |ps| {
                 ps.iter()
                     .map(|p| p["port"].as_u64().unwrap() as u16)
                     .collect()

@@ -42,8 +42,7 @@ fn probe_jobs(dir: &Path) -> BTreeMap<String, String> {
     let mut probes = BTreeMap::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for doc in serde_yaml::Deserializer::from_str(&text) {
-            let doc: serde_yaml::Value = serde::Deserialize::deserialize(doc).unwrap();
+        for doc in rampart_yaml::reference::documents(&text).unwrap() {
             let meta = &doc["metadata"];
             if let (Some(ns), Some(name), Some(app)) = (
                 meta["namespace"].as_str(),

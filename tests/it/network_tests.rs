@@ -3,7 +3,7 @@
 //! loopback — a listening port, a refused one and one that drops.
 
 use crate::support::{Repo, rampart, rampart_bin};
-use serde_yaml::Value;
+use serde_json::Value;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
@@ -17,15 +17,15 @@ fn probe_files(repo: &Repo, env: &str) -> Vec<String> {
 
 fn matches(selector: &Value, labels: &Value) -> bool {
     let equal = selector["matchLabels"]
-        .as_mapping()
+        .as_object()
         .or(selector
-            .as_mapping()
+            .as_object()
             .filter(|_| selector.get("matchLabels").is_none()))
         .into_iter()
         .flatten()
         .all(|(k, v)| labels.get(k) == Some(v));
     let expressions = selector["matchExpressions"]
-        .as_sequence()
+        .as_array()
         .into_iter()
         .flatten()
         .all(|e| {
@@ -111,9 +111,9 @@ fn staging_renders_a_probe_job_per_app_dev_and_prod_none() {
 fn rendered_probe_arguments_run_as_written() {
     let repo = Repo::init();
     for file in probe_files(&repo, "staging") {
-        let job: Value = serde_yaml::from_str(&repo.read(&file)).unwrap();
+        let job: Value = rampart_yaml::reference::typed(&repo.read(&file)).unwrap();
         let args: Vec<String> = job["spec"]["template"]["spec"]["containers"][0]["args"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .map(|a| a.as_str().unwrap().to_owned())
@@ -328,7 +328,7 @@ fn a_new_rampart_image_renames_the_probe_jobs() {
     let after = repo.read(file);
     assert!(after.contains(&"1".repeat(64)), "{after}");
     let name = |text: &str| {
-        let job: Value = serde_yaml::from_str(text).unwrap();
+        let job: Value = rampart_yaml::reference::typed(text).unwrap();
         job["metadata"]["name"].as_str().unwrap().to_owned()
     };
     assert_ne!(name(&before), name(&after));
@@ -350,10 +350,11 @@ fn staging_probe_jobs() {
 #[test]
 fn the_example_ci_waits_for_the_committed_staging_probes() {
     let repo = Repo::init();
-    let ci: Value = serde_yaml::from_str(include_str!("../../examples/gitops-ci.yml")).unwrap();
+    let ci: Value =
+        rampart_yaml::reference::typed(include_str!("../../examples/gitops-ci.yml")).unwrap();
     let job = &ci["jobs"]["promote-prod"];
     assert_eq!(job["needs"], "rampart");
-    let steps = job["steps"].as_sequence().unwrap();
+    let steps = job["steps"].as_array().unwrap();
     let script = steps
         .iter()
         .find(|s| s["name"] == "Staging's network probes passed for this commit")

@@ -70,8 +70,9 @@ fn eso_resolve(repo: &Repo, bao: &OpenBao, env: &str) -> (String, Value) {
         "show",
         &format!("HEAD:clusters/{env}/namespaces/shop/external-secrets.yaml"),
     ]);
-    let doc = serde_yaml::Deserializer::from_str(&text)
-        .map(|d| Value::deserialize(d).expect("YAML"))
+    let doc = rampart_yaml::reference::documents(&text)
+        .expect("YAML")
+        .into_iter()
         .find(|d| d["kind"] == "ExternalSecret" && d["metadata"]["name"] == "api-db")
         .expect("the api-db ExternalSecret");
     let remote = &doc["spec"]["data"][0]["remoteRef"];
@@ -92,8 +93,6 @@ fn eso_resolve(repo: &Repo, bao: &OpenBao, env: &str) -> (String, Value) {
     let v: Value = serde_json::from_str(&out.body).expect("JSON");
     (version, v["data"]["data"].clone())
 }
-
-use serde::Deserialize;
 
 pub(crate) fn current_version(bao: &OpenBao) -> u64 {
     let out = bao

@@ -75,8 +75,7 @@ pub(crate) fn pinned_at(s: &Setup, rev: &str, env: &str, name: &str) -> String {
         "show",
         &format!("{rev}:clusters/{env}/namespaces/shop/external-secrets.yaml"),
     ]);
-    for doc in serde_yaml::Deserializer::from_str(&text) {
-        let doc: Value = serde::Deserialize::deserialize(doc).expect("YAML");
+    for doc in rampart_yaml::reference::documents(&text).expect("YAML") {
         if doc["kind"] == "ExternalSecret" && doc["metadata"]["name"] == name {
             return doc["spec"]["data"][0]["remoteRef"]["version"]
                 .as_str()

@@ -45,35 +45,36 @@ pub(crate) fn dev_only_repo(server: &str) -> Repo {
 /// Dev's pin of `app`'s `secret` in HEAD's `specs/shop.yaml`.
 pub(crate) fn pin_in_head(repo: &Repo, app: &str, secret: &str) -> String {
     let text = repo.git(&["show", "HEAD:specs/shop.yaml"]);
-    let spec: serde_yaml::Value = serde_yaml::from_str(&text).expect("the request parses");
-    let apps = spec["apps"].as_sequence().expect("apps");
+    let spec: serde_json::Value =
+        rampart_yaml::reference::typed(&text).expect("the request parses");
+    let apps = spec["apps"].as_array().expect("apps");
     let app = apps.iter().find(|a| a["name"] == app).expect("the app");
-    let secrets = app["secrets"].as_sequence().expect("secrets");
+    let secrets = app["secrets"].as_array().expect("secrets");
     let version = &secrets
         .iter()
         .find(|s| s["name"] == secret)
         .expect("the secret")["version"];
-    let version = if version.is_mapping() {
+    let version = if version.is_object() {
         &version["dev"]
     } else {
         version
     };
     match version {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
         other => panic!("unexpected version {other:?}"),
     }
 }
 
 /// `remoteRef.version` of dev's ExternalSecret `name` as HEAD renders it.
 fn rendered_in_head(repo: &Repo, name: &str) -> String {
-    use serde::Deserialize;
     let text = repo.git(&[
         "show",
         "HEAD:clusters/dev/namespaces/shop/external-secrets.yaml",
     ]);
-    let doc = serde_yaml::Deserializer::from_str(&text)
-        .map(|d| serde_yaml::Value::deserialize(d).expect("YAML"))
+    let doc = rampart_yaml::reference::documents(&text)
+        .expect("YAML")
+        .into_iter()
         .find(|d| d["kind"] == "ExternalSecret" && d["metadata"]["name"] == name)
         .expect("the ExternalSecret");
     doc["spec"]["data"][0]["remoteRef"]["version"]

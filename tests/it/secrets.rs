@@ -4,7 +4,7 @@
 //! each app's own Secrets, and bad input refused with file:line and a fix.
 
 use crate::support::{Repo, Run, named, tool};
-use serde_yaml::Value;
+use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
@@ -200,7 +200,7 @@ fn external_secrets_pin_versions_and_sync_only_when_git_changes() {
     assert_eq!(db["spec"]["refreshPolicy"], "OnChange");
     assert_eq!(db["spec"]["secretStoreRef"]["name"], "vault");
     assert_eq!(db["spec"]["target"]["name"], "api-db");
-    let data = db["spec"]["data"].as_sequence().unwrap();
+    let data = db["spec"]["data"].as_array().unwrap();
     assert_eq!(data.len(), 2, "one entry per property");
     for (entry, property) in data.iter().zip(["username", "password"]) {
         assert_eq!(entry["secretKey"], property);
@@ -278,7 +278,7 @@ fn workloads_read_secrets_from_read_only_files_and_roll_on_a_new_version() {
         let pod = &named(&objs, "Deployment", app)["spec"]["template"];
         let spec = &pod["spec"];
         let volume = spec["volumes"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .find(|v| v["name"] == secret)
@@ -287,7 +287,7 @@ fn workloads_read_secrets_from_read_only_files_and_roll_on_a_new_version() {
         assert_eq!(volume["secret"]["defaultMode"], 0o440);
         let container = &spec["containers"][0];
         let mounted = container["volumeMounts"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .find(|m| m["name"] == secret)
@@ -351,7 +351,7 @@ fn team_roles_read_no_secrets_and_apps_get_only_their_own() {
     repo.rampart(&["render"]).ok();
     let objs = objects(&repo, "prod");
     let rules = named(&objs, "Role", "app-api")["rules"]
-        .as_sequence()
+        .as_array()
         .unwrap()
         .clone();
     let secret_rule = rules
@@ -359,14 +359,14 @@ fn team_roles_read_no_secrets_and_apps_get_only_their_own() {
         .find(|r| r["resources"][0] == "secrets")
         .unwrap();
     assert_eq!(
-        serde_yaml::to_string(secret_rule).unwrap(),
+        rampart_yaml::to_string(secret_rule).unwrap(),
         "apiGroups:\n- ''\nresourceNames:\n- api-db\nresources:\n- secrets\nverbs:\n- get\n"
     );
     for role in ["rampart-admin", "rampart-developer", "rampart-viewer"] {
-        let rules = named(&objs, "Role", role)["rules"].as_sequence().unwrap();
+        let rules = named(&objs, "Role", role)["rules"].as_array().unwrap();
         assert!(
             rules.iter().all(|r| r["resources"]
-                .as_sequence()
+                .as_array()
                 .unwrap()
                 .iter()
                 .all(|res| res != "secrets")),
@@ -377,7 +377,7 @@ fn team_roles_read_no_secrets_and_apps_get_only_their_own() {
             .find(|r| r["apiGroups"][0] == "external-secrets.io")
             .unwrap_or_else(|| panic!("{role}: cannot see ExternalSecrets"));
         assert_eq!(
-            serde_yaml::to_string(&eso["verbs"]).unwrap(),
+            rampart_yaml::to_string(&eso["verbs"]).unwrap(),
             "- get\n- list\n- watch\n",
             "{role}: read-only, Git changes them"
         );

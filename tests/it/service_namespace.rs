@@ -9,7 +9,7 @@ use crate::rotate::{seed_versions, use_vault};
 use crate::secrets::validate_crds;
 use crate::serve::{Service, wait_until};
 use crate::support::{Repo, named, rampart_bin};
-use serde_yaml::Value;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -25,7 +25,7 @@ fn objects(repo: &Repo, env: &str) -> Vec<Value> {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_sequence()
+    v.as_array()
         .unwrap_or_else(|| panic!("not a list: {v:?}"))
         .iter()
         .map(|s| s.as_str().unwrap().to_owned())
@@ -105,15 +105,15 @@ fn every_environment_gets_a_hardened_namespace_for_the_service() {
         assert_eq!(arg(&args, "--log-format"), "json");
         assert!(
             c["env"]
-                .as_sequence()
+                .as_array()
                 .unwrap()
                 .iter()
                 .all(|e| e.get("valueFrom").is_none()),
             "no secret in an environment variable (checklist 4.4)"
         );
         // Writes go only to emptyDirs; the token is a read-only projected file of this pod.
-        let mounts = c["volumeMounts"].as_sequence().unwrap();
-        let volumes = pod["volumes"].as_sequence().unwrap();
+        let mounts = c["volumeMounts"].as_array().unwrap();
+        let volumes = pod["volumes"].as_array().unwrap();
         for m in mounts {
             let v = volumes.iter().find(|v| v["name"] == m["name"]).unwrap();
             assert!(
@@ -141,7 +141,7 @@ fn every_environment_gets_a_hardened_namespace_for_the_service() {
 
         // RBAC: its own Lease and nothing else.
         let role = named(&objs, "Role", "app-rampart-serve");
-        let rules = role["rules"].as_sequence().unwrap();
+        let rules = role["rules"].as_array().unwrap();
         assert_eq!(rules.len(), 2);
         for r in rules {
             assert_eq!(strings(&r["apiGroups"]), ["coordination.k8s.io"]);
@@ -155,7 +155,7 @@ fn every_environment_gets_a_hardened_namespace_for_the_service() {
         assert_eq!(strings(&rules[1]["resourceNames"]), ["rampart-serve"]);
         assert!(!strings(&rules[1]["verbs"]).contains(&"list".to_owned()));
         let binding = named(&objs, "RoleBinding", "app-rampart-serve");
-        assert_eq!(binding["subjects"].as_sequence().unwrap().len(), 1);
+        assert_eq!(binding["subjects"].as_array().unwrap().len(), 1);
         assert_eq!(binding["subjects"][0]["name"], "rampart-serve");
 
         // Network: default deny; in only from Prometheus to the metrics port; out only to
@@ -166,7 +166,7 @@ fn every_environment_gets_a_hardened_namespace_for_the_service() {
             )
         );
         let np = &named(&objs, "NetworkPolicy", "app-rampart-serve")["spec"];
-        let ingress = np["ingress"].as_sequence().unwrap();
+        let ingress = np["ingress"].as_array().unwrap();
         assert_eq!(ingress.len(), 1);
         assert_eq!(
             ingress[0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
@@ -174,7 +174,7 @@ fn every_environment_gets_a_hardened_namespace_for_the_service() {
         );
         assert_eq!(ingress[0]["ports"][0]["port"], 9464);
         let egress: BTreeSet<String> = np["egress"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .map(|e| {
@@ -244,7 +244,7 @@ fn the_alerts_use_only_metrics_the_service_exports() {
     let rule = named(&objects(&repo, "prod"), "PrometheusRule", "rampart-serve").clone();
     let exported = every_series();
     let mut alerts = Vec::new();
-    for r in rule["spec"]["groups"][0]["rules"].as_sequence().unwrap() {
+    for r in rule["spec"]["groups"][0]["rules"].as_array().unwrap() {
         alerts.push(r["alert"].as_str().unwrap().to_owned());
         let expr = r["expr"].as_str().unwrap();
         let used: Vec<&str> = expr

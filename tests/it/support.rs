@@ -16,10 +16,10 @@ pub fn free_port() -> u16 {
 
 /// The object of `kind` named `name` among `objects` (panics naming it when missing).
 pub fn named<'a>(
-    objects: &'a [serde_yaml::Value],
+    objects: &'a [serde_json::Value],
     kind: &str,
     name: &str,
-) -> &'a serde_yaml::Value {
+) -> &'a serde_json::Value {
     objects
         .iter()
         .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
@@ -196,15 +196,11 @@ impl Repo {
     }
 
     /// Every Kubernetes object of the generated files under `rel` (kustomizations left out).
-    pub fn objects_under(&self, rel: &str) -> Vec<serde_yaml::Value> {
+    pub fn objects_under(&self, rel: &str) -> Vec<serde_json::Value> {
         self.files_under(rel)
             .iter()
             .filter(|f| !f.ends_with("kustomization.yaml"))
-            .flat_map(|f| {
-                serde_yaml::Deserializer::from_str(&self.read(f))
-                    .map(|d| serde::Deserialize::deserialize(d).unwrap())
-                    .collect::<Vec<serde_yaml::Value>>()
-            })
+            .flat_map(|f| rampart_yaml::reference::documents(&self.read(f)).unwrap())
             .collect()
     }
 

@@ -10,7 +10,7 @@ fn environments(repo: &Repo) -> Vec<(String, String)> {
         .iter()
         .map(|env| {
             let text = repo.read(&format!("environments/{env}.yaml"));
-            let values: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+            let values: serde_json::Value = rampart_yaml::reference::typed(&text).unwrap();
             (
                 env.to_string(),
                 values["kubernetesVersion"].as_str().unwrap().to_string(),

@@ -92,17 +92,10 @@ pub fn too_large(file: &str) -> Diagnostics {
     Diagnostic::new(file, r.line, r.column, &r.message, &r.help).into()
 }
 
-fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
-    let (line, column) = e
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
-    // serde_yaml appends " at line L column C"; the location is already in front.
-    let raw = e.to_string();
-    let message = match raw.find(" at line ") {
-        Some(i) => raw[..i].to_string(),
-        None => raw,
-    };
+fn yaml_error(file: &str, text: &str, e: &rampart_yaml::YamlError) -> Diagnostic {
+    let (line, column) = e.location().unwrap_or((1, 1));
+    // The location is already in front.
+    let message = e.message().to_string();
     let help = if message.contains("unknown field") {
         "remove the field or fix its spelling; the accepted fields are listed above".to_string()
     } else if message.contains("unknown variant") && message.contains(".backend:") {
@@ -129,12 +122,12 @@ mod tests {
     use super::*;
     use crate::request::NamespaceRequest;
 
-    /// `text` read as `T` by the fast path (which must accept it) equals serde_yaml's.
+    /// `text` read as `T` by the fast path (which must accept it) equals the YAML library's.
     fn read_alike<T: DeserializeOwned + PartialEq + std::fmt::Debug>(text: &str) {
         let fast = rampart_yaml::fast_from_str(text)
             .and_then(|v| serde_json::from_value::<T>(v).ok())
             .expect("the fast path reads it");
-        assert_eq!(fast, serde_yaml::from_str::<T>(text).unwrap());
+        assert_eq!(fast, rampart_yaml::reference::typed::<T>(text).unwrap());
         assert_eq!(rampart_yaml::typed_from_str::<T>(text).unwrap(), fast);
     }
 

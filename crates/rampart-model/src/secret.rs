@@ -198,11 +198,11 @@ mod tests {
 
     #[test]
     fn versions_read_from_numbers_and_strings_alike() {
-        let a: AppSecret = serde_yaml::from_str(
+        let a: AppSecret = rampart_yaml::reference::typed(
             "{name: db, backend: vault, remoteKey: a/b, properties: [p], version: 3}",
         )
         .unwrap();
-        let b: AppSecret = serde_yaml::from_str(
+        let b: AppSecret = rampart_yaml::reference::typed(
             "{name: db, backend: vault, remoteKey: a/b, properties: [p], version: \"3\"}",
         )
         .unwrap();
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn aws_versions_are_pinned_by_version_id() {
-        let s: AppSecret = serde_yaml::from_str(
+        let s: AppSecret = rampart_yaml::reference::typed(
             "{name: t, backend: aws, remoteKey: shop/t, properties: [k], version: 0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b, mountPath: /run/t}",
         )
         .unwrap();
@@ -226,14 +226,14 @@ mod tests {
 
     #[test]
     fn versions_may_differ_per_environment() {
-        let s: AppSecret = serde_yaml::from_str(
+        let s: AppSecret = rampart_yaml::reference::typed(
             "{name: db, backend: vault, remoteKey: a/b, properties: [p], version: {dev: 7, prod: \"3\"}}",
         )
         .unwrap();
         assert_eq!(s.remote_version("dev").as_deref(), Some("7"));
         assert_eq!(s.remote_version("prod").as_deref(), Some("3"));
         assert_eq!(s.remote_version("staging"), None);
-        let err = serde_yaml::from_str::<AppSecret>(
+        let err = rampart_yaml::reference::typed::<AppSecret>(
             "{name: db, backend: vault, remoteKey: a/b, properties: [p], version: [3]}",
         )
         .unwrap_err();

@@ -62,11 +62,12 @@ pub fn parse_documents(file: &str, bytes: &[u8]) -> (Vec<Document>, Vec<PolicyEr
             Err(rampart_yaml::Error::Yaml(e)) => {
                 let line = e
                     .location()
-                    .map_or(content_line, |l| chunk.first_line + l.line() - 1);
+                    .map_or(content_line, |(line, _)| chunk.first_line + line - 1);
                 errors.push(PolicyError::Parse {
                     file: file.to_owned(),
                     line,
-                    message: strip_location(&e.to_string()),
+                    // The caller reports the file line itself.
+                    message: e.message().to_owned(),
                 });
             }
         }
@@ -164,14 +165,6 @@ fn vault_policy(file: &str, text: &str) -> Option<Document> {
             "paths": paths,
         }),
     })
-}
-
-/// serde_yaml appends " at line L column C"; the caller reports the file line itself.
-fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
 }
 
 struct Chunk {

@@ -12,9 +12,9 @@ use std::fmt::Write;
 
 /// Splits rendered text into documents, skipping empty ones (a template may render nothing
 /// for an app that has no workload).
-/// Parsed by rampart-yaml: serde_yaml's result, with a fast path for the block YAML
+/// Parsed by rampart-yaml: the YAML library's result, with a fast path for the block YAML
 /// templates render.
-pub fn parse_documents(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, rampart_yaml::YamlError> {
     #[cfg(test)]
     crate::fast_yaml_tests::record(text);
     let mut docs = rampart_yaml::documents(text)?;

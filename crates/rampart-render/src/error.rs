@@ -37,7 +37,7 @@ pub enum RenderError {
         namespace: String,
         /// The parser error (line and column refer to the rendered text).
         #[source]
-        source: serde_yaml::Error,
+        source: rampart_yaml::YamlError,
     },
     /// A rendered document does not match its Kubernetes type or breaks a blueprint rule.
     #[error(

@@ -102,7 +102,7 @@ mod tests {
     use super::*;
 
     fn app(yaml: &str) -> App {
-        serde_yaml::from_str(yaml).unwrap()
+        rampart_yaml::reference::typed(yaml).unwrap()
     }
 
     fn pinned_versions_in(app: &App) -> Option<String> {

@@ -1,4 +1,4 @@
-//! Times the fast path against serde_yaml over every `.yaml`/`.yml` file under a directory:
+//! Times the fast path against serde_yaml_ng over every `.yaml`/`.yml` file under a directory:
 //! `cargo run --release --example parse_bench -p rampart-yaml -- <dir>`.
 //! Lists (up to ten) files the fast path declines and checks that both agree on the rest.
 
@@ -24,7 +24,7 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn serde_documents(text: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
+    serde_yaml_ng::Deserializer::from_str(text)
         .map(Value::deserialize)
         .collect::<Result<_, _>>()
         .unwrap_or_default()
@@ -74,7 +74,7 @@ fn main() {
         texts.len()
     );
     println!(
-        "fast path: {:.0} ms, {:.0} MB/s; serde_yaml: {:.0} ms, {:.0} MB/s; {:.1}x",
+        "fast path: {:.0} ms, {:.0} MB/s; serde_yaml_ng: {:.0} ms, {:.0} MB/s; {:.1}x",
         fast * 1e3,
         mb / fast,
         slow * 1e3,

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-/// Deepest `[`/`{` nesting read. serde_yaml refuses nesting past 128 itself, but its
+/// Deepest `[`/`{` nesting read. serde_yaml_ng refuses nesting past 128 itself, but its
 /// scanner takes time quadratic in the depth to get there (100,000 levels: 44 s), so
 /// deeper text is refused before it is parsed.
 pub const MAX_FLOW_DEPTH: usize = 100;

@@ -78,7 +78,7 @@ fn classify(text: &str, terminated: bool) -> Line<'_> {
 }
 
 /// `---` or `...` alone or before a comment; anything else starting with three dashes or
-/// dots at column 0 (`--- value`, `---x`) is left to serde_yaml.
+/// dots at column 0 (`--- value`, `---x`) is left to serde_yaml_ng.
 fn marker(rest: &str, kind: Kind) -> Kind {
     let after = &rest[3..];
     let tail = after.trim_start_matches(' ');

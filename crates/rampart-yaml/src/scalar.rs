@@ -1,9 +1,9 @@
-//! Scalars: how serde_yaml 0.9 resolves an untagged plain scalar into a JSON value (for the
+//! Scalars: how serde_yaml_ng 0.9 resolves an untagged plain scalar into a JSON value (for the
 //! cases verified here; the others decline), and single-line quoted scalars.
 
 use serde_json::Value;
 
-/// The value serde_yaml gives the plain scalar `s` (non-empty, already trimmed), or `None`
+/// The value serde_yaml_ng gives the plain scalar `s` (non-empty, already trimmed), or `None`
 /// for a form whose resolution the fast path does not reproduce (hex, octal, binary,
 /// leading zeros, `+`, exponents, `.inf`, `.nan`, out-of-range integers, …).
 pub(crate) fn resolve_plain(s: &str) -> Option<Value> {
@@ -30,7 +30,7 @@ pub(crate) fn resolve_plain(s: &str) -> Option<Value> {
 }
 
 /// `0`, `[1-9][0-9]*` within u64, `-[0-9]+` without leading zeros within i64, or a finite
-/// `-?[0-9]+.[0-9]+`: the forms serde_yaml reads as u64, i64 and f64 respectively.
+/// `-?[0-9]+.[0-9]+`: the forms serde_yaml_ng reads as u64, i64 and f64 respectively.
 fn decimal(s: &str) -> Option<Value> {
     let (negative, unsigned) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -61,7 +61,7 @@ fn decimal(s: &str) -> Option<Value> {
     Some(Value::from(value))
 }
 
-/// True for every scalar serde_yaml might read as an integer or a float (a superset: any
+/// True for every scalar serde_yaml_ng might read as an integer or a float (a superset: any
 /// sign prefix, a radix prefix, anything Rust's float parser accepts, `.inf`, `.nan`).
 fn could_be_number(s: &str) -> bool {
     let t = s.trim_start_matches(['+', '-']);

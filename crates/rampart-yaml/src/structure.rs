@@ -1,13 +1,13 @@
-//! The structural check of a text the fast path declined, before serde_yaml builds values
-//! from it: one walk over serde_yaml's events that keeps nothing, refusing
+//! The structural check of a text the fast path declined, before serde_yaml_ng builds values
+//! from it: one walk over serde_yaml_ng's events that keeps nothing, refusing
 //!
-//! - a key given twice in one mapping (serde_yaml and serde_json keep the last one, so the
+//! - a key given twice in one mapping (serde_yaml_ng and serde_json keep the last one, so the
 //!   value a reviewer reads first would not be the one used), located at both keys;
 //! - aliases that expand a document past the size limit (a 1 MB text of 300 aliases of a
 //!   1 MiB string would otherwise grow to gigabytes). Every node counts 16 bytes plus its
 //!   text, so an alias costs what it expands to.
 //!
-//! serde_yaml gives an error raised while visiting a node that node's position, so a
+//! serde_yaml_ng gives an error raised while visiting a node that node's position, so a
 //! refusal raised on reading a key is located at that key. The first of two equal keys is
 //! found by walking again, stopping at it (one more walk, only when there is a duplicate).
 
@@ -66,13 +66,13 @@ impl Walk {
     }
 
     /// Walks every document of `text`: the reason it stopped and where, if it did.
-    fn run(self, text: &str) -> Result<(), (Stop, usize, usize, serde_yaml::Error)> {
-        for document in serde_yaml::Deserializer::from_str(text) {
+    fn run(self, text: &str) -> Result<(), (Stop, usize, usize, serde_yaml_ng::Error)> {
+        for document in serde_yaml_ng::Deserializer::from_str(text) {
             if let Err(e) = Node(&self).deserialize(document) {
                 let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
                 return match self.stop.borrow_mut().take() {
                     Some(stop) => Err((stop, line, column, e)),
-                    // A syntax error: serde_yaml reports it when it reads the text.
+                    // A syntax error: serde_yaml_ng reports it when it reads the text.
                     None => Ok(()),
                 };
             }
@@ -82,7 +82,7 @@ impl Walk {
 }
 
 /// Refuses a key given twice in one mapping of `text`, and aliases that expand it past
-/// `limits.max_bytes`. Syntax errors pass: serde_yaml reports them itself.
+/// `limits.max_bytes`. Syntax errors pass: serde_yaml_ng reports them itself.
 pub fn check(text: &str, limits: &Limits) -> Result<(), Refusal> {
     let Err((stop, line, column, _)) = Walk::new(limits, None).run(text) else {
         return Ok(());

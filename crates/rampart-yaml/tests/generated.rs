@@ -1,5 +1,5 @@
 //! Generated documents: random nested mappings, sequences and scalars written in varied
-//! block and flow layouts, checked against serde_yaml and against the generated values.
+//! block and flow layouts, checked against serde_yaml_ng and against the generated values.
 
 mod support;
 
@@ -230,7 +230,7 @@ impl Writer<'_> {
         } else {
             ""
         };
-        // Folded, the text reads differently: only agreement with serde_yaml is checked.
+        // Folded, the text reads differently: only agreement with serde_yaml_ng is checked.
         let style = if self.rng.chance(30) {
             self.folded = true;
             '>'

@@ -1,4 +1,4 @@
-//! Tricky snippets: the fast path must agree with serde_yaml wherever it accepts, and must
+//! Tricky snippets: the fast path must agree with serde_yaml_ng wherever it accepts, and must
 //! accept the forms Rampart's templates and canonical output use.
 
 mod support;
@@ -77,7 +77,7 @@ const ACCEPTED: &[&str] = &[
     "- >-\n  x: y # z\n  w\n",
 ];
 
-/// Forms the fast path may decline; where it accepts, it must agree with serde_yaml.
+/// Forms the fast path may decline; where it accepts, it must agree with serde_yaml_ng.
 const EITHER: &[&str] = &[
     "a: &x 1\nb: *x\n",
     "a: !!str 1\n",

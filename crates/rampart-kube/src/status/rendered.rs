@@ -1,7 +1,6 @@
 //! The objects a commit renders for each namespace of an environment, read from the files
 //! under `clusters/<env>/namespaces/<ns>/`.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 /// What Git renders for one namespace of one environment.
@@ -25,7 +24,7 @@ pub enum StatusError {
         file: String,
         /// What went wrong, with line and column.
         #[source]
-        source: serde_yaml::Error,
+        source: rampart_yaml::YamlError,
     },
 }
 
@@ -48,16 +47,12 @@ pub fn rendered_namespaces<'a>(
         if file.contains('/') || file == "kustomization.yaml" || !file.ends_with(".yaml") {
             continue;
         }
-        let mut objects = Vec::new();
-        for document in serde_yaml::Deserializer::from_slice(content) {
-            let value = Value::deserialize(document).map_err(|source| StatusError::Parse {
+        let mut objects: Vec<Value> =
+            rampart_yaml::documents_from_slice(content).map_err(|source| StatusError::Parse {
                 file: path.to_owned(),
                 source,
             })?;
-            if value.is_object() {
-                objects.push(value);
-            }
-        }
+        objects.retain(Value::is_object);
         match out.iter_mut().find(|n| n.namespace == namespace) {
             Some(rendered) => rendered.objects.extend(objects),
             None => out.push(RenderedNamespace {

@@ -42,9 +42,9 @@ pub(super) fn plain_reads_back(value: &str, numbers: bool) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     charset
-        && match serde_yaml::from_str::<serde_yaml::Value>(value) {
-            Ok(serde_yaml::Value::String(s)) => s == value,
-            Ok(serde_yaml::Value::Number(n)) => {
+        && match rampart_yaml::from_str(value) {
+            Ok(serde_json::Value::String(s)) => s == value,
+            Ok(serde_json::Value::Number(n)) => {
                 numbers && (n.is_u64() || n.is_i64()) && n.to_string() == value
             }
             _ => false,

@@ -146,7 +146,7 @@ pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, 
             return Err(EditError::UnknownEnvironment(env.to_string()));
         }
     }
-    let mut expected: NamespaceRequest = match serde_yaml::from_str(text) {
+    let mut expected: NamespaceRequest = match rampart_yaml::typed_from_str(text) {
         Ok(request) => request,
         // A YAML error is reported as the event parser words it (line and column).
         Err(e) => {
@@ -182,7 +182,7 @@ pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, 
         expect(&mut expected, edit);
     }
     let after: NamespaceRequest =
-        serde_yaml::from_str(&out).map_err(|_| EditError::Verification)?;
+        rampart_yaml::typed_from_str(&out).map_err(|_| EditError::Verification)?;
     if after == expected {
         Ok(out)
     } else {

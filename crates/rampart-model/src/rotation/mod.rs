@@ -205,8 +205,10 @@ mod tests {
     }
 
     fn weekly() -> Rotation {
-        serde_yaml::from_str("{schedule: \"0 3 * * 1\", generate: {password: {length: 40}}}")
-            .unwrap()
+        rampart_yaml::reference::typed(
+            "{schedule: \"0 3 * * 1\", generate: {password: {length: 40}}}",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -229,18 +231,18 @@ mod tests {
 
     #[test]
     fn follow_without_a_schedule_is_checked_every_run() {
-        let follow: Rotation = serde_yaml::from_str("{follow: true}").unwrap();
+        let follow: Rotation = rampart_yaml::reference::typed("{follow: true}").unwrap();
         assert!(follow.is_due(Some(at(1, 12)), at(1, 12)));
         assert_eq!(follow.next_due(at(1, 12)), None);
         let polled: Rotation =
-            serde_yaml::from_str("{follow: true, schedule: \"0 * * * *\"}").unwrap();
+            rampart_yaml::reference::typed("{follow: true, schedule: \"0 * * * *\"}").unwrap();
         assert!(!polled.is_due(Some(at(1, 12)), at(1, 12)));
         assert!(polled.is_due(Some(at(1, 12)), at(1, 13)));
     }
 
     #[test]
     fn defaults_follow_the_rds_convention() {
-        let r: Rotation = serde_yaml::from_str(
+        let r: Rotation = rampart_yaml::reference::typed(
             "{schedule: \"0 3 * * 1\", generate: {password: {length: 40}}, postgres: {adminSecret: shop/db-admin}}",
         )
         .unwrap();
@@ -256,9 +258,10 @@ mod tests {
                 ("databaseProperty", "dbname"),
             ]
         );
-        let err =
-            serde_yaml::from_str::<Rotation>("{postgres: {adminSecret: a, strategy: blue-green}}")
-                .unwrap_err();
+        let err = rampart_yaml::reference::typed::<Rotation>(
+            "{postgres: {adminSecret: a, strategy: blue-green}}",
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("unknown variant `blue-green`"),
             "{err}"

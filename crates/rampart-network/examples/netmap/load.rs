@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use rampart_network::{ContainerPort, Labels, Namespace, Network, Pod, Policy, Protocol};
-use serde::Deserialize;
 use serde_json::Value;
 
 /// Every `.yaml`/`.yml` file under `path` (or `path` itself), sorted.
@@ -38,10 +37,10 @@ pub fn load(path: &Path) -> Result<Network, String> {
     for file in manifest_files(path)? {
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        for (index, document) in serde_yaml::Deserializer::from_str(&text).enumerate() {
-            let value = Value::deserialize(document)
-                .map_err(|e| format!("{}: document {}: {e}", file.display(), index + 1))?;
-            add(&mut net, &value)
+        let documents =
+            rampart_yaml::documents(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        for (index, value) in documents.iter().enumerate() {
+            add(&mut net, value)
                 .map_err(|e| format!("{}: document {}: {e}", file.display(), index + 1))?;
         }
     }

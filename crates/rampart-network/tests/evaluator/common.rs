@@ -43,7 +43,7 @@ pub fn policy(yaml: &str) -> Policy {
 /// A policy from YAML, or the parse error.
 pub fn try_policy(yaml: &str) -> Result<Policy, String> {
     let text = format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n{yaml}");
-    let value: serde_json::Value = serde_yaml::from_str(&text).expect("YAML");
+    let value: serde_json::Value = rampart_yaml::reference::typed(&text).expect("YAML");
     Policy::from_value(&value)
 }
 

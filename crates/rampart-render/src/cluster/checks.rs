@@ -123,7 +123,7 @@ pub fn check_set(files: &super::ClusterFiles) -> Result<(), String> {
     let Some(text) = files.get("runtime/kustomization.yaml") else {
         return Ok(());
     };
-    let k: Value = serde_yaml::from_slice(text).map_err(|e| e.to_string())?;
+    let k: Value = rampart_yaml::from_slice(text).map_err(|e| e.to_string())?;
     let mut referenced: Vec<&str> = Vec::new();
     for r in k["resources"].as_array().into_iter().flatten() {
         referenced.extend(r.as_str());

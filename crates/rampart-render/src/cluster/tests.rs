@@ -19,7 +19,7 @@ fn text(files: &ClusterFiles, path: &str) -> String {
 
 #[test]
 fn policy_matching_follows_the_apiserver_rules() {
-    let policy: AuditPolicy = serde_yaml::from_str(
+    let policy: AuditPolicy = rampart_yaml::reference::typed(
         "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n\
          - {level: None, nonResourceURLs: [\"/healthz*\"]}\n\
          - {level: Request, resources: [{group: \"\", resources: [\"pods/*\"]}]}\n\
@@ -256,7 +256,7 @@ fn kustomized(files: &ClusterFiles) -> Vec<String> {
 
 fn alert_rules(files: &ClusterFiles) -> Vec<super::runtime_types::AlertRule> {
     let r: super::runtime_types::PrometheusRule =
-        serde_yaml::from_str(&text(files, ALERTS)).unwrap();
+        rampart_yaml::reference::typed(&text(files, ALERTS)).unwrap();
     r.spec.groups.into_iter().flat_map(|g| g.rules).collect()
 }
 
@@ -282,7 +282,7 @@ fn network_policy_alerts_follow_the_cni() {
         (&calico, "rampart-network-policy-calico", false),
     ] {
         let r: super::runtime_types::PrometheusRule =
-            serde_yaml::from_str(&text(files, ALERTS)).unwrap();
+            rampart_yaml::reference::typed(&text(files, ALERTS)).unwrap();
         assert_eq!(r.metadata.namespace.as_deref(), Some("monitoring"));
         assert_eq!(r.spec.groups.len(), 1);
         assert_eq!(r.spec.groups[0].name, group);
@@ -486,7 +486,7 @@ fn the_hubble_values_record_every_dropped_flow() {
     use super::context::{HUBBLE_DROP_METRIC, HUBBLE_DROPPED_FLOWS_FILE};
     let files = render_cluster(&with_cni("cilium")).unwrap();
     let v: super::runtime_types::CiliumHubbleValues =
-        serde_yaml::from_str(&text(&files, HUBBLE_VALUES)).unwrap();
+        rampart_yaml::reference::typed(&text(&files, HUBBLE_VALUES)).unwrap();
     assert!(v.hubble.enabled && v.hubble.metrics.service_monitor.enabled);
     assert_eq!(v.hubble.metrics.enabled, [HUBBLE_DROP_METRIC]);
     let export = &v.hubble.export.static_;

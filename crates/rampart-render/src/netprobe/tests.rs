@@ -218,7 +218,8 @@ fn probe_jobs_are_typed_named_by_what_they_test_and_labelled_as_the_app() {
         ]
     );
     let job: serde_json::Value =
-        serde_yaml::from_str(files["netprobe-web.yaml"].trim_start_matches("# header\n")).unwrap();
+        rampart_yaml::reference::typed(files["netprobe-web.yaml"].trim_start_matches("# header\n"))
+            .unwrap();
     let name = job["metadata"]["name"].as_str().unwrap();
     assert!(
         name.starts_with("netprobe-web-") && name.len() == "netprobe-web-".len() + 8,
@@ -239,7 +240,8 @@ fn probe_jobs_are_typed_named_by_what_they_test_and_labelled_as_the_app() {
         "web probes every flow it declares"
     );
     let api: serde_json::Value =
-        serde_yaml::from_str(files["netprobe-api.yaml"].trim_start_matches("# header\n")).unwrap();
+        rampart_yaml::reference::typed(files["netprobe-api.yaml"].trim_start_matches("# header\n"))
+            .unwrap();
     assert!(
         api["metadata"]["annotations"]["rampart.dev/unprobed"]
             .as_str()
@@ -251,9 +253,10 @@ fn probe_jobs_are_typed_named_by_what_they_test_and_labelled_as_the_app() {
     let again = render_probes(&probes(), &req, &env, image, "policies v1", "# header\n").unwrap();
     assert_eq!(again, files);
     let changed = render_probes(&probes(), &req, &env, image, "policies v2", "# header\n").unwrap();
-    let renamed: serde_json::Value =
-        serde_yaml::from_str(changed["netprobe-web.yaml"].trim_start_matches("# header\n"))
-            .unwrap();
+    let renamed: serde_json::Value = rampart_yaml::reference::typed(
+        changed["netprobe-web.yaml"].trim_start_matches("# header\n"),
+    )
+    .unwrap();
     assert_ne!(renamed["metadata"]["name"], job["metadata"]["name"]);
 }
 
@@ -274,7 +277,7 @@ fn long_app_names_still_make_valid_job_names() {
     )
     .unwrap();
     let job: serde_json::Value =
-        serde_yaml::from_str(&files[&format!("netprobe-{long}.yaml")]).unwrap();
+        rampart_yaml::reference::typed(&files[&format!("netprobe-{long}.yaml")]).unwrap();
     let name = job["metadata"]["name"].as_str().unwrap();
     assert_eq!(name.len(), 63, "{name}");
 }

@@ -30,9 +30,10 @@ struct Fixture {
 }
 
 fn docs(text: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
-        .map(|d| serde::Deserialize::deserialize(d).expect("rendered YAML parses"))
-        .filter(|v: &Value| !v.is_null())
+    rampart_yaml::reference::documents(text)
+        .expect("rendered YAML parses")
+        .into_iter()
+        .filter(|v| !v.is_null())
         .collect()
 }
 
@@ -543,7 +544,7 @@ fn rendered_files_match_their_snapshots() {
 fn the_worked_example_of_the_readme_admission_section_is_refused_as_documented() {
     let f = fixture();
     let docs_text = include_str!("../../../../README.md");
-    let deployment: Value = serde_yaml::from_str(
+    let deployment: Value = rampart_yaml::reference::typed(
         "apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}

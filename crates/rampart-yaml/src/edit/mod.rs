@@ -279,7 +279,7 @@ pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, EditError> {
     let docs = tree::parse(text, &lines)
         .map_err(|((line, _), message)| EditError::Syntax { line, message })?;
     let values = crate::documents(text).map_err(|e| EditError::Syntax {
-        line: e.location().map_or(1, |l| l.line()),
+        line: e.location().map_or(1, |(line, _)| line),
         message: e.to_string(),
     })?;
     if docs.len() != values.len() {

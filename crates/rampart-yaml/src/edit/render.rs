@@ -96,8 +96,8 @@ fn string(s: &str) -> String {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
         && !s.starts_with(['-', '.']);
     let reads_back = charset
-        && matches!(serde_yaml::from_str::<serde_yaml::Value>(s),
-            Ok(serde_yaml::Value::String(read)) if read == s);
+        && matches!(serde_yaml_ng::from_str::<serde_yaml_ng::Value>(s),
+            Ok(serde_yaml_ng::Value::String(read)) if read == s);
     if reads_back {
         s.to_owned()
     } else {
@@ -158,9 +158,9 @@ mod tests {
         );
         let expected = json!({"securityContext": {"runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
             "volumes": [{"name": "tmp", "emptyDir": {}}]});
-        let read: Value = serde_yaml::from_str(&text).unwrap_or_default();
+        let read: Value = serde_yaml_ng::from_str(&text).unwrap_or_default();
         assert_eq!(read, expected);
-        let read: Value = serde_yaml::from_str(&flow(&patch)).unwrap_or_default();
+        let read: Value = serde_yaml_ng::from_str(&flow(&patch)).unwrap_or_default();
         assert_eq!(read, expected);
     }
 }

@@ -1,17 +1,17 @@
-//! Differential checks shared by the tests: the fast path against serde_yaml itself.
+//! Differential checks shared by the tests: the fast path against serde_yaml_ng itself.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-/// What serde_yaml makes of every document of `text` (the first error as text).
+/// What serde_yaml_ng makes of every document of `text` (the first error as text).
 pub fn serde_documents(text: &str) -> Result<Vec<Value>, String> {
-    serde_yaml::Deserializer::from_str(text)
+    serde_yaml_ng::Deserializer::from_str(text)
         .map(Value::deserialize)
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())
 }
 
-/// Asserts that whatever the fast path accepts, serde_yaml parses to exactly the same
+/// Asserts that whatever the fast path accepts, serde_yaml_ng parses to exactly the same
 /// values (number kinds included), for both entry points; returns whether it accepted.
 pub fn agrees(text: &str) -> bool {
     let slow = serde_documents(text);
@@ -19,7 +19,7 @@ pub fn agrees(text: &str) -> bool {
     if let Some(fast) = &fast {
         match &slow {
             Ok(slow) => assert_eq!(fast, slow, "documents of {text:?}"),
-            Err(e) => panic!("fast path accepted {text:?}, serde_yaml fails: {e}"),
+            Err(e) => panic!("fast path accepted {text:?}, serde_yaml_ng fails: {e}"),
         }
         assert_eq!(
             same_numbers(fast),
@@ -28,11 +28,11 @@ pub fn agrees(text: &str) -> bool {
         );
     }
     if let Some(one) = rampart_yaml::fast_from_str(text) {
-        let slow = serde_yaml::from_str::<Value>(text)
-            .unwrap_or_else(|e| panic!("fast from_str accepted {text:?}, serde_yaml: {e}"));
+        let slow = serde_yaml_ng::from_str::<Value>(text)
+            .unwrap_or_else(|e| panic!("fast from_str accepted {text:?}, serde_yaml_ng: {e}"));
         assert_eq!(one, slow, "from_str of {text:?}");
     }
-    // The public functions give serde_yaml's answer either way.
+    // The public functions give serde_yaml_ng's answer either way.
     assert_eq!(
         rampart_yaml::documents(text).map_err(|e| e.to_string()),
         slow,
