@@ -6,6 +6,7 @@
 //! Counters are registered without their `_total` suffix: the encoder appends it (and
 //! `prometheus-client` 0.26 refuses a registered name that already ends in it).
 
+use crate::live_pins::LivePins;
 use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -19,6 +20,11 @@ use std::time::Duration;
 
 /// Upper bounds (seconds) of the rotation duration histogram.
 const BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// Upper bounds (seconds) of the rotation-to-live histogram: from a minute to six hours.
+const TO_LIVE_BUCKETS: [f64; 10] = [
+    60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 21600.0,
+];
 
 /// One secret's gauges.
 #[derive(Debug, Default, Clone)]
@@ -68,10 +74,26 @@ impl SecretLabels {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PinLabels {
+    environment: String,
+    namespace: String,
+    secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct EnvironmentLabels {
+    environment: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn duration_histogram() -> Histogram {
     Histogram::new(BUCKETS)
+}
+
+fn to_live_histogram() -> Histogram {
+    Histogram::new(TO_LIVE_BUCKETS)
 }
 
 /// Everything `/metrics` shows. Every method takes `&self`: the series are atomics, so a
@@ -86,6 +108,9 @@ pub struct Metrics {
     next_due: Family<SecretLabels, Gauge>,
     behind: Family<SecretLabels, Gauge>,
     leader: Gauge,
+    pin_live: Family<PinLabels, Gauge>,
+    pin_not_live: Family<PinLabels, Gauge>,
+    to_live: HistogramFamily<EnvironmentLabels>,
 }
 
 impl Default for Metrics {
@@ -141,6 +166,25 @@ impl Metrics {
             "1 when this instance is the active one (holds the lock), 0 on standby",
             leader.clone(),
         );
+        let pin_live = Family::default();
+        registry.register(
+            "rampart_pin_live",
+            "1 when the version the base branch pins is live in the environment (in the ExternalSecret's spec, synced, Ready, every workload mounting it rolled), else 0",
+            pin_live.clone(),
+        );
+        let pin_not_live = Family::default();
+        registry.register(
+            "rampart_pin_not_live_seconds",
+            "How long the pinned version has been on the base branch without being live (0 when live)",
+            pin_not_live.clone(),
+        );
+        let to_live: HistogramFamily<EnvironmentLabels> =
+            Family::new_with_constructor(to_live_histogram);
+        registry.register(
+            "rampart_rotation_to_live_seconds",
+            "Time from a rotation written by this service to its new pin live (pods rolled)",
+            to_live.clone(),
+        );
         Metrics {
             registry,
             rotations,
@@ -150,6 +194,9 @@ impl Metrics {
             next_due,
             behind,
             leader,
+            pin_live,
+            pin_not_live,
+            to_live,
         }
     }
 
@@ -192,6 +239,33 @@ impl Metrics {
     /// Whether this instance is the active one.
     pub fn set_leader(&self, leader: bool) {
         self.leader.set(i64::from(leader));
+    }
+
+    /// Replaces every followed pin's gauges (after each look at the cluster).
+    pub fn set_pins(&self, pins: &LivePins, now: DateTime<Utc>) {
+        self.pin_live.clear();
+        self.pin_not_live.clear();
+        for (key, pin) in pins.iter() {
+            let labels = PinLabels {
+                environment: key.environment.clone(),
+                namespace: key.namespace.clone(),
+                secret: key.secret.clone(),
+            };
+            self.pin_live
+                .get_or_create(&labels)
+                .set(i64::from(pin.live));
+            let seconds = i64::try_from(pin.not_live_for(now).as_secs()).unwrap_or(i64::MAX);
+            self.pin_not_live.get_or_create(&labels).set(seconds);
+        }
+    }
+
+    /// A rotation written by this service became live in `environment` after `took`.
+    pub fn rotation_live(&self, environment: &str, took: Duration) {
+        self.to_live
+            .get_or_create(&EnvironmentLabels {
+                environment: environment.to_owned(),
+            })
+            .observe(took.as_secs_f64());
     }
 
     /// The text exposition format (version 0.0.4).
