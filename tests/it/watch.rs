@@ -41,6 +41,17 @@ fn named<'a>(live: &'a mut [Value], kind: &str, name: &str) -> &'a mut Value {
         .unwrap_or_else(|| panic!("{kind}/{name} is rendered for prod"))
 }
 
+/// The Role `rampart-serve-status` rendered in `namespace`.
+fn reader_role<'a>(all: &'a [Value], namespace: &str) -> &'a Value {
+    all.iter()
+        .find(|o| {
+            o["kind"] == "Role"
+                && o["metadata"]["name"] == "rampart-serve-status"
+                && o["metadata"]["namespace"] == namespace
+        })
+        .unwrap_or_else(|| panic!("{namespace} renders Role rampart-serve-status"))
+}
+
 fn series(metrics: &Metrics, name: &str, namespace: &str, secret: &str) -> String {
     let prefix =
         format!("{name}{{environment=\"prod\",namespace=\"{namespace}\",secret=\"{secret}\"}} ");
@@ -86,6 +97,47 @@ async fn each_state_of_a_pin_is_exported_live_or_not_and_for_how_long() {
         asked.iter().any(|p| p.ends_with("/deployments/api")),
         "{asked:#?}"
     );
+    // Each read is one the namespace's rendered Role `rampart-serve-status` grants the
+    // service's ServiceAccount, and that Role grants nothing else.
+    for path in &asked {
+        let parts: Vec<&str> = path.split('/').collect();
+        let ["", "apis", group, _, "namespaces", namespace, resource, _] = parts[..] else {
+            panic!("not a namespaced object path: {path}");
+        };
+        let role = reader_role(&all, namespace);
+        let granted = role["rules"].as_array().into_iter().flatten().any(|rule| {
+            rule["apiGroups"] == json!([group])
+                && rule["resources"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&json!(resource)))
+                && rule["verbs"]
+                    .as_array()
+                    .is_some_and(|v| v.contains(&json!("get")))
+        });
+        assert!(granted, "{path} is not granted by {role}");
+    }
+    for namespace in rendered.iter().map(|n| n.namespace.as_str()) {
+        assert_eq!(
+            reader_role(&all, namespace)["rules"],
+            json!([
+                {"apiGroups": ["external-secrets.io"], "resources": ["externalsecrets"], "verbs": ["get", "list", "watch"]},
+                {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets"], "verbs": ["get", "list", "watch"]}
+            ]),
+            "{namespace}"
+        );
+        let binding = all
+            .iter()
+            .find(|o| {
+                o["kind"] == "RoleBinding"
+                    && o["metadata"]["name"] == "rampart-serve-status"
+                    && o["metadata"]["namespace"] == namespace
+            })
+            .unwrap_or_else(|| panic!("{namespace} binds rampart-serve-status"));
+        assert_eq!(
+            binding["subjects"],
+            json!([{"kind": "ServiceAccount", "name": "rampart-serve", "namespace": "rampart-system"}])
+        );
+    }
 
     // Ten minutes on: api's rollout in progress, web-oauth-client's spec stale, the
     // service's own git-token ExternalSecret missing.
@@ -106,6 +158,15 @@ async fn each_state_of_a_pin_is_exported_live_or_not_and_for_how_long() {
         t0 + TimeDelta::minutes(10),
     )
     .await;
+    // The README shows these series (`--nocapture`).
+    let text = metrics.render();
+    eprintln!(
+        "{}",
+        text.lines()
+            .filter(|l| l.starts_with("rampart_pin_"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     for (namespace, secret) in secrets {
         assert_eq!(
             series(&metrics, "rampart_pin_live", namespace, secret),
