@@ -44,7 +44,7 @@ pub async fn connect(
         let (client, context) =
             rampart_kube::connect(settings.kubeconfig.as_deref(), settings.context.as_deref())
                 .await
-                .map_err(|e| format!("{e}"))?;
+                .map_err(|e| with_causes(&e))?;
         return Ok((client, env.map_or(context, str::to_owned)));
     }
     if std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
@@ -153,7 +153,7 @@ pub async fn run(
                     Utc::now(),
                 )
                 .await
-                .map_err(|e| format!("{e}")),
+                .map_err(|e| with_causes(&e)),
                 Ok(Err(e)) => Err(format!("{e:#}")),
                 Err(e) => Err(e.to_string()),
             };
@@ -168,4 +168,17 @@ pub async fn run(
         }
         tokio::time::sleep(interval).await;
     }
+}
+
+/// `error: cause: cause…`, as the log shows it (a cluster error names the object, its
+/// causes why).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
