@@ -13,7 +13,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use rampart_rotate::SecretId;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -96,6 +96,12 @@ fn to_live_histogram() -> Histogram {
     Histogram::new(TO_LIVE_BUCKETS)
 }
 
+/// `metric`, registered in `registry` under `name` (a counter without `_total`).
+fn register<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 /// Everything `/metrics` shows. Every method takes `&self`: the series are atomics, so a
 /// scrape never waits for a pass.
 #[derive(Debug)]
@@ -122,81 +128,69 @@ impl Default for Metrics {
 impl Metrics {
     /// Every family registered, none with a sample yet (but `rampart_leader` 0).
     pub fn new() -> Metrics {
-        let mut registry = Registry::default();
-        let rotations = Family::default();
-        registry.register(
-            "rampart_rotations",
-            "Secrets handled by the rotation service, by backend and outcome (rotated, resumed, followed, up_to_date, failed)",
-            rotations.clone(),
-        );
-        let durations: HistogramFamily<BackendLabels> =
-            Family::new_with_constructor(duration_histogram);
-        registry.register(
-            "rampart_rotation_duration_seconds",
-            "Time to rotate one secret, backend retries included",
-            durations.clone(),
-        );
-        let deliveries = Family::default();
-        registry.register(
-            "rampart_pin_deliveries",
-            "Deliveries of new pins to Git, by outcome (delivered, committed, failed)",
-            deliveries.clone(),
-        );
-        let last_success = Family::default();
-        registry.register(
-            "rampart_last_rotation_success_timestamp_seconds",
-            "When the service last rotated, resumed or followed the secret (Unix time)",
-            last_success.clone(),
-        );
-        let next_due = Family::default();
-        registry.register(
-            "rampart_next_rotation_timestamp_seconds",
-            "When the service looks at the secret next (Unix time; its schedule plus jitter)",
-            next_due.clone(),
-        );
-        let behind = Family::default();
-        registry.register(
-            "rampart_pin_behind",
-            "1 while the backend holds a version of the secret that Git does not pin yet (written, not delivered or not merged)",
-            behind.clone(),
-        );
-        let leader = Gauge::default();
-        registry.register(
-            "rampart_leader",
-            "1 when this instance is the active one (holds the lock), 0 on standby",
-            leader.clone(),
-        );
-        let pin_live = Family::default();
-        registry.register(
-            "rampart_pin_live",
-            "1 when the version the base branch pins is live in the environment (in the ExternalSecret's spec, synced, Ready, every workload mounting it rolled), else 0",
-            pin_live.clone(),
-        );
-        let pin_not_live = Family::default();
-        registry.register(
-            "rampart_pin_not_live_seconds",
-            "How long the pinned version has been on the base branch without being live (0 when live)",
-            pin_not_live.clone(),
-        );
-        let to_live: HistogramFamily<EnvironmentLabels> =
-            Family::new_with_constructor(to_live_histogram);
-        registry.register(
-            "rampart_rotation_to_live_seconds",
-            "Time from a rotation written by this service to its new pin live (pods rolled)",
-            to_live.clone(),
-        );
+        let mut r = Registry::default();
         Metrics {
-            registry,
-            rotations,
-            durations,
-            deliveries,
-            last_success,
-            next_due,
-            behind,
-            leader,
-            pin_live,
-            pin_not_live,
-            to_live,
+            rotations: register(
+                &mut r,
+                "rampart_rotations",
+                "Secrets handled by the rotation service, by backend and outcome (rotated, resumed, followed, up_to_date, failed)",
+                Family::default(),
+            ),
+            durations: register(
+                &mut r,
+                "rampart_rotation_duration_seconds",
+                "Time to rotate one secret, backend retries included",
+                Family::new_with_constructor(duration_histogram as fn() -> Histogram),
+            ),
+            deliveries: register(
+                &mut r,
+                "rampart_pin_deliveries",
+                "Deliveries of new pins to Git, by outcome (delivered, committed, failed)",
+                Family::default(),
+            ),
+            last_success: register(
+                &mut r,
+                "rampart_last_rotation_success_timestamp_seconds",
+                "When the service last rotated, resumed or followed the secret (Unix time)",
+                Family::default(),
+            ),
+            next_due: register(
+                &mut r,
+                "rampart_next_rotation_timestamp_seconds",
+                "When the service looks at the secret next (Unix time; its schedule plus jitter)",
+                Family::default(),
+            ),
+            behind: register(
+                &mut r,
+                "rampart_pin_behind",
+                "1 while the backend holds a version of the secret that Git does not pin yet (written, not delivered or not merged)",
+                Family::default(),
+            ),
+            leader: register(
+                &mut r,
+                "rampart_leader",
+                "1 when this instance is the active one (holds the lock), 0 on standby",
+                Gauge::default(),
+            ),
+            pin_live: register(
+                &mut r,
+                "rampart_pin_live",
+                "1 when the version the base branch pins is live in the environment (in the ExternalSecret's spec, synced, Ready, every workload mounting it rolled), else 0",
+                Family::default(),
+            ),
+            pin_not_live: register(
+                &mut r,
+                "rampart_pin_not_live_seconds",
+                "How long the pinned version has been on the base branch without being live (0 when live)",
+                Family::default(),
+            ),
+            to_live: register(
+                &mut r,
+                "rampart_rotation_to_live_seconds",
+                "Time from a rotation written by this service to its new pin live (pods rolled)",
+                Family::new_with_constructor(to_live_histogram as fn() -> Histogram),
+            ),
+            registry: r,
         }
     }
 
