@@ -80,7 +80,12 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
             }
         }
     }
-    for name in ["rampart-admin", "rampart-developer", "rampart-viewer"] {
+    for name in [
+        "rampart-admin",
+        "rampart-developer",
+        "rampart-viewer",
+        "rampart-serve-status",
+    ] {
         let role = named(&objs, "Role", name);
         for rule in role["rules"].as_array().unwrap() {
             let resources = strings(&rule["resources"]);
@@ -110,7 +115,13 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
             "no ClusterRole references"
         );
         let name = binding["metadata"]["name"].as_str().unwrap();
-        if name.starts_with("rampart-") {
+        if name == "rampart-serve-status" {
+            // The rotation service's reader: its ServiceAccount only (see tests/it/watch.rs).
+            assert_eq!(
+                serde_yaml::to_string(&binding["subjects"]).unwrap(),
+                "- kind: ServiceAccount\n  name: rampart-serve\n  namespace: rampart-system\n"
+            );
+        } else if name.starts_with("rampart-") {
             assert!(
                 binding["subjects"]
                     .as_array()

@@ -47,3 +47,4 @@ mod snapshots;
 mod status;
 mod symlinks;
 mod validation;
+mod watch;

@@ -264,11 +264,34 @@ fn the_alerts_use_only_metrics_the_service_exports() {
         [
             "RampartRotationsFailing",
             "RampartPinBehind",
+            "RampartPinNotLive",
             "RampartNoLeader"
         ]
     );
     let behind = &rule["spec"]["groups"][0]["rules"][1];
     assert_eq!(behind["for"], "1h", "a pin behind for longer than an hour");
+    let not_live = &rule["spec"]["groups"][0]["rules"][2];
+    assert!(
+        not_live["expr"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("(rampart_pin_not_live_seconds) > 1800")),
+        "pinNotLiveAlertAfter defaults to 30m: {not_live:?}"
+    );
+
+    // The setting changes the threshold.
+    let config = repo.read("rampart.yaml");
+    repo.write(
+        "rampart.yaml",
+        &config.replacen(
+            "  metricsFrom:",
+            "  pinNotLiveAlertAfter: 2h\n  metricsFrom:",
+            1,
+        ),
+    );
+    assert_eq!(repo.rampart(&["render"]).code, 0);
+    let rule = named(&objects(&repo, "prod"), "PrometheusRule", "rampart-serve").clone();
+    let expr = rule["spec"]["groups"][0]["rules"][2]["expr"].as_str();
+    assert!(expr.is_some_and(|e| e.ends_with(" > 7200")), "{expr:?}");
 }
 
 /// What `/metrics` shows once every family has a series (`prometheus-client` leaves out
@@ -291,6 +314,24 @@ fn every_series() -> String {
         behind: true,
     };
     metrics.set_secrets(&std::collections::BTreeMap::from([(id, gauges)]));
+    let mut pins = rampart_serve::LivePins::default();
+    let status = rampart_kube::status::SecretStatus {
+        name: "api-db".into(),
+        pinned: Some("3".into()),
+        live: Some("2".into()),
+        ready: Some("True".into()),
+        reason: None,
+        synced: true,
+        refreshed: None,
+        workloads: Vec::new(),
+    };
+    pins.observe(
+        "prod",
+        &[("shop".to_owned(), vec![status])],
+        chrono::Utc::now(),
+    );
+    metrics.set_pins(&pins, chrono::Utc::now());
+    metrics.rotation_live("prod", Duration::from_secs(300));
     metrics.render()
 }
 
@@ -365,6 +406,18 @@ fn bad_service_settings_are_refused_with_file_and_line() {
             "    version: {dev: 1}\n",
             "version: 1",
             "no version pinned for environment `staging`",
+        ),
+        (
+            "  metricsFrom:",
+            "  pinNotLiveAlertAfter: 90s\n  metricsFrom:",
+            "metricsFrom:",
+            "service.pinNotLiveAlertAfter: `90s` is not a number of minutes or hours",
+        ),
+        (
+            "  metricsFrom:",
+            "  pinNotLiveAlertAfter: 1m\n  metricsFrom:",
+            "metricsFrom:",
+            "`1m` is outside 5m to 168h",
         ),
     ];
     for (from, to, line_text, what) in cases {

@@ -152,6 +152,17 @@ pub struct ServeArgs {
     /// renewals fail stops starting rotations after two thirds).
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub lease_duration: std::time::Duration,
+    /// Follow the pins on the base branch into the cluster of this kubeconfig until live
+    /// (rampart_pin_live); in a pod the in-cluster service account is used without it.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for following the pins (default: the current one); without
+    /// --env its name is the environment followed.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// How often the cluster is read to follow the pins.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub watch_interval: std::time::Duration,
 }
 
 /// `rampart probe`.

@@ -70,6 +70,7 @@ fn parse_environments(
         {
             Ok(mut env) => {
                 env.namespace_deletable = config.offboarding.delete_namespace;
+                env.status_reader = config.service().map(|s| s.namespace.clone());
                 environments.push(env)
             }
             Err(d) => diagnostics.0.extend(d.0),

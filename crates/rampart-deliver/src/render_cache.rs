@@ -76,6 +76,9 @@ pub fn fingerprints(
         if env.network_tests {
             env_id = format!("{env_id} probe {}", probe_image.unwrap_or("-"));
         }
+        if let Some(reader) = &env.status_reader {
+            env_id = format!("{env_id} status-reader {reader}");
+        }
         for request in requests {
             let request_id = blob_id(inputs.get(&request.path)?);
             let key = format!("{common} {env_id} {} {request_id}", request.path);

@@ -9,5 +9,5 @@ pub mod status;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use live::{plural, read_live_objects};
+pub use live::{plural, read_live_objects, read_secret_statuses};
 pub use reader::{ClusterError, PAGE_SIZE, connect, read_documents};

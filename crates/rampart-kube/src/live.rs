@@ -2,6 +2,7 @@
 //! path its `apiVersion`, `kind`, namespace and name give. Secrets are never asked for.
 
 use crate::ClusterError;
+use crate::status::{RenderedNamespace, SecretStatus, namespace_status, secrets_and_workloads};
 use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::core::GroupVersionKind;
@@ -18,6 +19,18 @@ pub async fn read_live_objects(
         out.push(read_live(client, object).await?);
     }
     Ok(out)
+}
+
+/// Each ExternalSecret `rendered` holds, from its pinned version to the pods: reads only the
+/// ExternalSecrets and the workloads that mount their Secrets
+/// ([`secrets_and_workloads`]), one GET each.
+pub async fn read_secret_statuses(
+    client: &Client,
+    rendered: &RenderedNamespace,
+) -> Result<Vec<SecretStatus>, ClusterError> {
+    let followed = secrets_and_workloads(rendered);
+    let live = read_live_objects(client, &followed.objects).await?;
+    Ok(namespace_status(&followed, &live).secrets)
 }
 
 async fn read_live(client: &Client, object: &Value) -> Result<Option<Value>, ClusterError> {

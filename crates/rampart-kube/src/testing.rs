@@ -301,6 +301,33 @@ pub fn fake_cluster(objects: Vec<Value>) -> (Client, tokio::task::JoinHandle<Vec
     (Client::new(service, "default"), server)
 }
 
+/// `rendered` objects as the API server holds them once Argo CD applied them, ESO synced
+/// each ExternalSecret and every Deployment rolled (generation 2, observed).
+pub fn applied(rendered: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut objects = Vec::new();
+    for mut object in rendered {
+        object["metadata"]["uid"] = json!("7d1e5c2a-0b7f-4f3e-8a61-2c9d4b0e6f15");
+        object["metadata"]["generation"] = json!(2);
+        match object["kind"].as_str() {
+            Some("ExternalSecret") => {
+                object["status"] = json!({"conditions": [{"type": "Ready", "status": "True", "reason": "SecretSynced"}],
+                    "refreshTime": "2026-12-07T21:00:00Z", "syncedResourceVersion": "2-4f0c9e1d"});
+            }
+            Some("Deployment") => {
+                let replicas = object
+                    .pointer("/spec/replicas")
+                    .cloned()
+                    .unwrap_or(json!(1));
+                object["status"] = json!({"observedGeneration": 2, "replicas": replicas,
+                    "updatedReplicas": replicas, "readyReplicas": replicas});
+            }
+            _ => {}
+        }
+        objects.push(object);
+    }
+    objects
+}
+
 /// A client whose API server goes away before answering: every request fails as an
 /// unreachable server's would.
 pub fn unreachable_client() -> Client {

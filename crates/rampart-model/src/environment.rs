@@ -52,6 +52,11 @@ pub struct Environment {
     /// false (the default) renders every Namespace protected from the controller's pruning.
     #[serde(skip)]
     pub namespace_deletable: bool,
+    /// The rotation service's namespace when `service:` of rampart.yaml is enabled, set
+    /// when the environment is loaded: every namespace then lets the service's
+    /// ServiceAccount read its ExternalSecrets and workloads (to follow its pins until live).
+    #[serde(skip)]
+    pub status_reader: Option<String>,
 }
 
 /// `networkPolicy:` of an environment.

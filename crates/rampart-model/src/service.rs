@@ -46,6 +46,32 @@ pub struct ServiceConfig {
     pub egress: Vec<EgressRule>,
     /// Who scrapes `/metrics`.
     pub metrics_from: MetricsFrom,
+    /// How long a pin may be on the base branch without being live in its environment
+    /// before `RampartPinNotLive` fires: minutes or hours, `5m` to `168h` (default `30m`).
+    #[serde(default = "default_pin_not_live_alert_after")]
+    pub pin_not_live_alert_after: String,
+}
+
+impl ServiceConfig {
+    /// [`ServiceConfig::pin_not_live_alert_after`] in seconds, when it is well-formed.
+    pub fn pin_not_live_alert_seconds(&self) -> Option<u64> {
+        alert_after_seconds(&self.pin_not_live_alert_after)
+    }
+}
+
+/// `30m` or `2h` in seconds; `None` for anything else (another unit, a sign, a leading
+/// zero, no number).
+pub fn alert_after_seconds(text: &str) -> Option<u64> {
+    let unit = match text.chars().last()? {
+        'm' => 60,
+        'h' => 3600,
+        _ => return None,
+    };
+    let digits = &text[..text.len() - 1];
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(unit)
 }
 
 /// The Git token's place in a secrets manager; it reaches the pod through an
@@ -101,6 +127,10 @@ fn default_namespace() -> String {
 
 fn default_team() -> String {
     "platform".to_owned()
+}
+
+fn default_pin_not_live_alert_after() -> String {
+    "30m".to_owned()
 }
 
 fn default_property() -> String {

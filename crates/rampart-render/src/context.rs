@@ -85,6 +85,10 @@ pub fn namespace_context(req: &NamespaceRequest, env: &Environment) -> Value {
             "labels": namespace_labels,
             "protectFromPrune": !env.namespace_deletable,
         },
+        "statusReader": env.status_reader.as_ref().map(|namespace| json!({
+            "namespace": namespace,
+            "serviceAccount": rampart_model::service::APP_NAME,
+        })),
         "labels": labels,
         "environment": {
             "name": env.name,

@@ -145,6 +145,8 @@ pub(crate) fn render_service_as(
             "--env", env.name, "--lease", lease, "--git-token-file", token_file,
             "--listen", format!("0.0.0.0:{METRICS_PORT}"), "--log-format", "json",
         ],
+        // Validated with the inputs; the default if reached unvalidated.
+        "pinNotLiveAfterSeconds": svc.pin_not_live_alert_seconds().unwrap_or(1800),
         "workDir": WORK_DIR,
         "gitTokenDir": GIT_TOKEN_DIR,
         "aws": aws,

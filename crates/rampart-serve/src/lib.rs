@@ -6,6 +6,11 @@
 //! lock; the others wait on standby). `/healthz`, `/readyz` and `/metrics` are served on
 //! one port. SIGTERM or SIGINT: nothing new starts, the pass in flight finishes (within the
 //! grace period), and the process exits 0.
+//!
+//! With a kubeconfig (or in a pod) the service also follows the pins on the base branch
+//! into its environment's cluster until they are live ([`watch`]); [`LivePins`] answers,
+//! per (environment, namespace, secret), which version is pinned, whether it is live and
+//! since when.
 
 mod connections;
 mod http;
@@ -13,15 +18,18 @@ mod http;
 mod http_tests;
 mod instance;
 mod lease;
+mod live_pins;
 mod metrics;
 mod open_files;
 mod pass;
 mod readiness;
 mod schedule;
 mod service;
+pub mod watch;
 
 pub use instance::LeaseSettings;
 pub use lease::{Held, LeaseLock};
+pub use live_pins::{Landed, LivePins, PinKey, PinLiveness};
 pub use metrics::{Metrics, SecretGauges};
 pub use pass::Source;
 pub use readiness::{Observed, Readiness};

@@ -6,19 +6,25 @@
 //! Counters are registered without their `_total` suffix: the encoder appends it (and
 //! `prometheus-client` 0.26 refuses a registered name that already ends in it).
 
+use crate::live_pins::LivePins;
 use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use rampart_rotate::SecretId;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the rotation duration histogram.
 const BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// Upper bounds (seconds) of the rotation-to-live histogram: from a minute to six hours.
+const TO_LIVE_BUCKETS: [f64; 10] = [
+    60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 21600.0,
+];
 
 /// One secret's gauges.
 #[derive(Debug, Default, Clone)]
@@ -68,10 +74,32 @@ impl SecretLabels {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PinLabels {
+    environment: String,
+    namespace: String,
+    secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct EnvironmentLabels {
+    environment: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn duration_histogram() -> Histogram {
     Histogram::new(BUCKETS)
+}
+
+fn to_live_histogram() -> Histogram {
+    Histogram::new(TO_LIVE_BUCKETS)
+}
+
+/// `metric`, registered in `registry` under `name` (a counter without `_total`).
+fn register<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 /// Everything `/metrics` shows. Every method takes `&self`: the series are atomics, so a
@@ -86,6 +114,9 @@ pub struct Metrics {
     next_due: Family<SecretLabels, Gauge>,
     behind: Family<SecretLabels, Gauge>,
     leader: Gauge,
+    pin_live: Family<PinLabels, Gauge>,
+    pin_not_live: Family<PinLabels, Gauge>,
+    to_live: HistogramFamily<EnvironmentLabels>,
 }
 
 impl Default for Metrics {
@@ -97,59 +128,69 @@ impl Default for Metrics {
 impl Metrics {
     /// Every family registered, none with a sample yet (but `rampart_leader` 0).
     pub fn new() -> Metrics {
-        let mut registry = Registry::default();
-        let rotations = Family::default();
-        registry.register(
-            "rampart_rotations",
-            "Secrets handled by the rotation service, by backend and outcome (rotated, resumed, followed, up_to_date, failed)",
-            rotations.clone(),
-        );
-        let durations: HistogramFamily<BackendLabels> =
-            Family::new_with_constructor(duration_histogram);
-        registry.register(
-            "rampart_rotation_duration_seconds",
-            "Time to rotate one secret, backend retries included",
-            durations.clone(),
-        );
-        let deliveries = Family::default();
-        registry.register(
-            "rampart_pin_deliveries",
-            "Deliveries of new pins to Git, by outcome (delivered, committed, failed)",
-            deliveries.clone(),
-        );
-        let last_success = Family::default();
-        registry.register(
-            "rampart_last_rotation_success_timestamp_seconds",
-            "When the service last rotated, resumed or followed the secret (Unix time)",
-            last_success.clone(),
-        );
-        let next_due = Family::default();
-        registry.register(
-            "rampart_next_rotation_timestamp_seconds",
-            "When the service looks at the secret next (Unix time; its schedule plus jitter)",
-            next_due.clone(),
-        );
-        let behind = Family::default();
-        registry.register(
-            "rampart_pin_behind",
-            "1 while the backend holds a version of the secret that Git does not pin yet (written, not delivered or not merged)",
-            behind.clone(),
-        );
-        let leader = Gauge::default();
-        registry.register(
-            "rampart_leader",
-            "1 when this instance is the active one (holds the lock), 0 on standby",
-            leader.clone(),
-        );
+        let mut r = Registry::default();
         Metrics {
-            registry,
-            rotations,
-            durations,
-            deliveries,
-            last_success,
-            next_due,
-            behind,
-            leader,
+            rotations: register(
+                &mut r,
+                "rampart_rotations",
+                "Secrets handled by the rotation service, by backend and outcome (rotated, resumed, followed, up_to_date, failed)",
+                Family::default(),
+            ),
+            durations: register(
+                &mut r,
+                "rampart_rotation_duration_seconds",
+                "Time to rotate one secret, backend retries included",
+                Family::new_with_constructor(duration_histogram as fn() -> Histogram),
+            ),
+            deliveries: register(
+                &mut r,
+                "rampart_pin_deliveries",
+                "Deliveries of new pins to Git, by outcome (delivered, committed, failed)",
+                Family::default(),
+            ),
+            last_success: register(
+                &mut r,
+                "rampart_last_rotation_success_timestamp_seconds",
+                "When the service last rotated, resumed or followed the secret (Unix time)",
+                Family::default(),
+            ),
+            next_due: register(
+                &mut r,
+                "rampart_next_rotation_timestamp_seconds",
+                "When the service looks at the secret next (Unix time; its schedule plus jitter)",
+                Family::default(),
+            ),
+            behind: register(
+                &mut r,
+                "rampart_pin_behind",
+                "1 while the backend holds a version of the secret that Git does not pin yet (written, not delivered or not merged)",
+                Family::default(),
+            ),
+            leader: register(
+                &mut r,
+                "rampart_leader",
+                "1 when this instance is the active one (holds the lock), 0 on standby",
+                Gauge::default(),
+            ),
+            pin_live: register(
+                &mut r,
+                "rampart_pin_live",
+                "1 when the version the base branch pins is live in the environment (in the ExternalSecret's spec, synced, Ready, every workload mounting it rolled), else 0",
+                Family::default(),
+            ),
+            pin_not_live: register(
+                &mut r,
+                "rampart_pin_not_live_seconds",
+                "How long the pinned version has been on the base branch without being live (0 when live)",
+                Family::default(),
+            ),
+            to_live: register(
+                &mut r,
+                "rampart_rotation_to_live_seconds",
+                "Time from a rotation written by this service to its new pin live (pods rolled)",
+                Family::new_with_constructor(to_live_histogram as fn() -> Histogram),
+            ),
+            registry: r,
         }
     }
 
@@ -192,6 +233,33 @@ impl Metrics {
     /// Whether this instance is the active one.
     pub fn set_leader(&self, leader: bool) {
         self.leader.set(i64::from(leader));
+    }
+
+    /// Replaces every followed pin's gauges (after each look at the cluster).
+    pub fn set_pins(&self, pins: &LivePins, now: DateTime<Utc>) {
+        self.pin_live.clear();
+        self.pin_not_live.clear();
+        for (key, pin) in pins.iter() {
+            let labels = PinLabels {
+                environment: key.environment.clone(),
+                namespace: key.namespace.clone(),
+                secret: key.secret.clone(),
+            };
+            self.pin_live
+                .get_or_create(&labels)
+                .set(i64::from(pin.live));
+            let seconds = i64::try_from(pin.not_live_for(now).as_secs()).unwrap_or(i64::MAX);
+            self.pin_not_live.get_or_create(&labels).set(seconds);
+        }
+    }
+
+    /// A rotation written by this service became live in `environment` after `took`.
+    pub fn rotation_live(&self, environment: &str, took: Duration) {
+        self.to_live
+            .get_or_create(&EnvironmentLabels {
+                environment: environment.to_owned(),
+            })
+            .observe(took.as_secs_f64());
     }
 
     /// The text exposition format (version 0.0.4).

@@ -9,6 +9,7 @@ use crate::open_files;
 use crate::pass::{self, Source};
 use crate::readiness::Observed;
 use crate::schedule::{Passed, Schedule, Timing};
+use crate::watch::{self, Followed, WatchSettings};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
@@ -35,6 +36,9 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// In a cluster: the Lease that decides the active replica (else the lock file).
     pub lease: Option<LeaseSettings>,
+    /// Where the pins on the base branch are followed until live (no watch without a
+    /// kubeconfig or in-cluster credentials).
+    pub watch: WatchSettings,
 }
 
 /// Runs the service until SIGTERM or SIGINT. Errors only for what makes it unable to start
@@ -65,6 +69,8 @@ async fn serve(options: ServeOptions) -> Result<()> {
         "serving /healthz, /readyz and /metrics"
     );
     let server = tokio::spawn(http::serve(listener, observed.clone(), connections));
+    let followed = Arc::new(Followed::default());
+    let watcher = follow_pins(&options, &followed, &observed).await;
     let mut stop = Stop::new()?;
     let lease = match &options.lease {
         Some(settings) => Some(Arc::new(settings.connect().await?)),
@@ -78,7 +84,7 @@ async fn serve(options: ServeOptions) -> Result<()> {
         };
         observed.set_leader(true);
         tracing::info!("active: this instance rotates");
-        let stopped = active(&options, &instance, &observed, &mut stop).await;
+        let stopped = active(&options, &instance, &observed, &followed, &mut stop).await;
         observed.set_leader(false);
         instance.release().await;
         if stopped {
@@ -87,8 +93,45 @@ async fn serve(options: ServeOptions) -> Result<()> {
         tracing::warn!("the Lease was lost: standby until it can be taken again");
     }
     server.abort();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts following the base branch's pins into the cluster, or says once why not.
+async fn follow_pins(
+    options: &ServeOptions,
+    followed: &Arc<Followed>,
+    observed: &Arc<Observed>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let settings = &options.watch;
+    match watch::connect(settings, options.source.env.as_deref()).await {
+        Ok((client, environment)) => {
+            tracing::info!(
+                %environment,
+                every_s = settings.interval.as_secs(),
+                "following the pins on the base branch into the cluster"
+            );
+            Some(tokio::spawn(watch::run(
+                client,
+                environment,
+                options.source.repo.clone(),
+                settings.interval,
+                followed.clone(),
+                observed.clone(),
+            )))
+        }
+        Err(why) if settings.kubeconfig.is_some() || settings.context.is_some() => {
+            tracing::warn!(%why, "not following the pins into the cluster");
+            None
+        }
+        Err(why) => {
+            tracing::info!(%why, "not following the pins into the cluster (no rampart_pin_live)");
+            None
+        }
+    }
 }
 
 /// Rotates while this instance holds the lock or Lease. True when stopped by a signal,
@@ -97,6 +140,7 @@ async fn active(
     options: &ServeOptions,
     instance: &Instance,
     observed: &Observed,
+    followed: &Followed,
     stop: &mut Stop,
 ) -> bool {
     let mut schedule = Schedule::default();
@@ -106,7 +150,7 @@ async fn active(
             return false;
         }
         if tokio::time::Instant::now() >= next_refresh {
-            refresh(options, &mut schedule, observed).await;
+            refresh(options, &mut schedule, observed, followed).await;
             next_refresh = tokio::time::Instant::now() + options.refresh_interval;
         }
         let mut due: BTreeSet<SecretId> = schedule.due(Utc::now()).into_iter().collect();
@@ -124,13 +168,13 @@ async fn active(
                 () = stop.wait() => {
                     tracing::info!(grace_s = options.grace.as_secs(), "stopping: finishing the pass in flight");
                     match tokio::time::timeout(options.grace, &mut work).await {
-                        Ok(report) => record(report, &mut schedule, observed, &options.timing),
+                        Ok(report) => record(report, &mut schedule, observed, followed, &options.timing),
                         Err(_) => tracing::warn!("the pass in flight did not finish within the grace period; a rerun completes it"),
                     }
                     return true;
                 }
             };
-            record(report, &mut schedule, observed, &options.timing);
+            record(report, &mut schedule, observed, followed, &options.timing);
             continue;
         }
         let wake = schedule
@@ -170,7 +214,12 @@ impl Stop {
 
 /// Reads the inputs again, takes the planned secrets into the schedule and inspects the
 /// ones that are new or changed.
-async fn refresh(options: &ServeOptions, schedule: &mut Schedule, observed: &Observed) {
+async fn refresh(
+    options: &ServeOptions,
+    schedule: &mut Schedule,
+    observed: &Observed,
+    followed: &Followed,
+) {
     let src = options.source.clone();
     let loaded = tokio::task::spawn_blocking(move || pass::load(&src)).await;
     let loaded = match loaded {
@@ -188,6 +237,14 @@ async fn refresh(options: &ServeOptions, schedule: &mut Schedule, observed: &Obs
             return;
         }
     };
+    // The base branch the pins are followed on: the fetched remote one, else the local one.
+    let base = loaded.commit.or_else(|| {
+        let branch = loaded.inputs.config.delivery.base_branch.as_deref();
+        rampart_git::branch_tip(&options.source.repo, branch)
+            .ok()
+            .and_then(|tip| tip.commit)
+    });
+    *followed.base.lock().unwrap_or_else(|e| e.into_inner()) = base;
     tracing::debug!(
         from = loaded.from,
         secrets = loaded.planned.len(),
@@ -238,6 +295,7 @@ fn record(
     report: Result<Result<pass::PassReport>, tokio::task::JoinError>,
     schedule: &mut Schedule,
     observed: &Observed,
+    followed: &Followed,
     timing: &Timing,
 ) {
     let now = Utc::now();
@@ -272,7 +330,12 @@ fn record(
         let backend = backend_name(planned);
         let (label, passed) = match result {
             Ok(outcome) => (
-                outcome_label(outcome),
+                {
+                    if matches!(outcome, Outcome::Rotated { .. } | Outcome::Resumed { .. }) {
+                        followed.written(&planned.job.id, now);
+                    }
+                    outcome_label(outcome)
+                },
                 Passed::Done {
                     new: outcome.new_pin().map(|(_, new)| new.to_owned()),
                 },

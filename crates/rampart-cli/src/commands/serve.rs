@@ -2,6 +2,7 @@
 
 use crate::cli::ServeArgs;
 use anyhow::Result;
+use rampart_serve::watch::WatchSettings;
 use rampart_serve::{LeaseSettings, ServeOptions, Source, Timing};
 use std::process::ExitCode;
 
@@ -52,6 +53,11 @@ pub(super) fn run(args: ServeArgs) -> Result<ExitCode> {
         standby_retry: args.standby_retry,
         grace: args.grace,
         lease,
+        watch: WatchSettings {
+            kubeconfig: args.kubeconfig,
+            context: args.context,
+            interval: args.watch_interval,
+        },
     })?;
     Ok(ExitCode::SUCCESS)
 }

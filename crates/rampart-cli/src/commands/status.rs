@@ -176,7 +176,7 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, LogFormat, RepoArgs};
     use clap::Parser;
-    use rampart_kube::testing::{fake_cluster, unreachable_client};
+    use rampart_kube::testing::{applied, fake_cluster, unreachable_client};
     use serde_json::{Value, json};
 
     fn init_repo() -> tempfile::TempDir {
@@ -206,35 +206,12 @@ mod tests {
 
     /// Every object prod renders, as the API server holds it once Argo CD applied it, ESO
     /// synced each ExternalSecret and every Deployment rolled.
-    fn applied(dir: &tempfile::TempDir) -> Vec<Value> {
+    fn applied_prod(dir: &tempfile::TempDir) -> Vec<Value> {
         let repo = dir.path().join("gitops");
         let (_, rendered) = rendered_at_base(&repo, None, "prod")
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut objects = Vec::new();
-        for namespace in rendered {
-            for mut object in namespace.objects {
-                object["metadata"]["uid"] = json!("7d1e5c2a-0b7f-4f3e-8a61-2c9d4b0e6f15");
-                object["metadata"]["generation"] = json!(2);
-                match object["kind"].as_str() {
-                    Some("ExternalSecret") => {
-                        object["status"] = json!({"conditions": [{"type": "Ready", "status": "True", "reason": "SecretSynced"}],
-                            "refreshTime": "2026-12-07T21:00:00Z", "syncedResourceVersion": "2-4f0c9e1d"});
-                    }
-                    Some("Deployment") => {
-                        let replicas = object
-                            .pointer("/spec/replicas")
-                            .cloned()
-                            .unwrap_or(json!(1));
-                        object["status"] = json!({"observedGeneration": 2, "replicas": replicas,
-                            "updatedReplicas": replicas, "readyReplicas": replicas});
-                    }
-                    _ => {}
-                }
-                objects.push(object);
-            }
-        }
-        objects
+        applied(rendered.into_iter().flat_map(|n| n.objects))
     }
 
     async fn status_against(live: Vec<Value>, args: &StatusArgs) -> (ExitCode, Vec<String>) {
@@ -249,7 +226,7 @@ mod tests {
     #[tokio::test]
     async fn everything_applied_and_rolled_exits_0_and_a_missing_deployment_exits_1() {
         let dir = init_repo();
-        let live = applied(&dir);
+        let live = applied_prod(&dir);
         let secrets = live
             .iter()
             .filter(|o| o["kind"] == "ExternalSecret")
@@ -293,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn the_text_report_names_what_is_not_live_and_sums_up_each_namespace() {
         let dir = init_repo();
-        let mut live = applied(&dir);
+        let mut live = applied_prod(&dir);
         for object in &mut live {
             let name = object["metadata"]["name"]
                 .as_str()

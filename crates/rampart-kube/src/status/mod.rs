@@ -17,7 +17,7 @@ mod tests;
 pub use compare::FieldDiff;
 pub use rendered::{RenderedNamespace, StatusError, rendered_namespaces};
 pub use report::{format_text, summary};
-pub use rollout::Rollout;
+pub use rollout::{Rollout, WORKLOAD_KINDS};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -111,6 +111,30 @@ pub struct WorkloadStatus {
     pub object: String,
     /// Where its rollout stands.
     pub rollout: Rollout,
+}
+
+/// The part of `rendered` a secret's liveness depends on: its ExternalSecrets and the
+/// workloads ([`WORKLOAD_KINDS`]) whose pod templates mount their Secrets, in file order.
+/// What the rotation service reads to follow its pins (and all its RBAC lets it read).
+pub fn secrets_and_workloads(rendered: &RenderedNamespace) -> RenderedNamespace {
+    let targets: Vec<&str> = rendered
+        .objects
+        .iter()
+        .filter(|o| kind(o) == "ExternalSecret")
+        .filter_map(|o| text(o, "/spec/target/name").or_else(|| text(o, "/metadata/name")))
+        .collect();
+    RenderedNamespace {
+        environment: rendered.environment.clone(),
+        namespace: rendered.namespace.clone(),
+        objects: rendered
+            .objects
+            .iter()
+            .filter(|o| {
+                kind(o) == "ExternalSecret" || targets.iter().any(|t| rollout::mounts(o, t))
+            })
+            .cloned()
+            .collect(),
+    }
 }
 
 /// The status of one rendered namespace: `rendered` objects and their `live` copies (same

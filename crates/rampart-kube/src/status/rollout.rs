@@ -33,12 +33,12 @@ pub enum Rollout {
     },
 }
 
-/// Kinds whose pods Rampart renders and whose rollout is followed.
-const WORKLOADS: [&str; 2] = ["Deployment", "StatefulSet"];
+/// Kinds whose pods Rampart renders and whose rollout is followed (all in `apps/v1`).
+pub const WORKLOAD_KINDS: [&str; 2] = ["Deployment", "StatefulSet"];
 
 /// Whether `object` is a workload whose pod template mounts Secret `secret`.
 pub fn mounts(object: &Value, secret: &str) -> bool {
-    WORKLOADS.contains(&object["kind"].as_str().unwrap_or_default())
+    WORKLOAD_KINDS.contains(&object["kind"].as_str().unwrap_or_default())
         && object
             .pointer("/spec/template/spec/volumes")
             .and_then(Value::as_array)

@@ -49,6 +49,7 @@ pub fn check_service(
     };
     check_image("service.image", &svc.image, &ctx, &mut r);
     check_repository(&svc.repository, &mut r);
+    check_alert_after(svc, &mut r);
     check_git_token(svc, environments, &mut r);
     for (i, rule) in svc.egress.iter().enumerate() {
         check_egress(
@@ -76,6 +77,27 @@ pub fn check_service(
         }
     }
     r.finish()
+}
+
+/// The shortest and longest `pinNotLiveAlertAfter`: a rollout takes minutes; past a week
+/// the alert says nothing a person would act on.
+const ALERT_AFTER_SECONDS: std::ops::RangeInclusive<u64> = 300..=168 * 3600;
+
+fn check_alert_after(svc: &ServiceConfig, r: &mut Report) {
+    let text = &svc.pin_not_live_alert_after;
+    match crate::service::alert_after_seconds(text) {
+        Some(seconds) if ALERT_AFTER_SECONDS.contains(&seconds) => {}
+        Some(_) => r.error(
+            "service.pinNotLiveAlertAfter",
+            format!("`{text}` is outside 5m to 168h"),
+            "give the rollout time to finish and the alert a point: e.g. `30m` (the default) or `2h`",
+        ),
+        None => r.error(
+            "service.pinNotLiveAlertAfter",
+            format!("`{text}` is not a number of minutes or hours"),
+            "write minutes or hours, e.g. `30m` (the default) or `2h`",
+        ),
+    }
 }
 
 fn check_namespace(svc: &ServiceConfig, requested: &[&str], r: &mut Report) {
