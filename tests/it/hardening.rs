@@ -118,7 +118,7 @@ fn rbac_is_least_privilege_namespaced_and_group_based() {
         if name == "rampart-serve-status" {
             // The rotation service's reader: its ServiceAccount only (see tests/it/watch.rs).
             assert_eq!(
-                serde_yaml::to_string(&binding["subjects"]).unwrap(),
+                rampart_yaml::to_string(&binding["subjects"]).unwrap(),
                 "- kind: ServiceAccount\n  name: rampart-serve\n  namespace: rampart-system\n"
             );
         } else if name.starts_with("rampart-") {
