@@ -64,6 +64,9 @@ pub struct PostgresTarget {
     pub port_property: String,
     /// See [`PostgresTarget::username_property`].
     pub database_property: String,
+    /// Alternating users: once the new pin is live everywhere, the role no pin names gets
+    /// a random password nobody stores (see [`crate::retire_all`]).
+    pub retire_previous: bool,
 }
 
 /// What a rotation does.

@@ -167,6 +167,38 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// Logged in as `admin`, gives the existing `role` the SCRAM verifier of `password`
+    /// (a value the caller drew and forgets); `false`, changing nothing, when the role does
+    /// not exist. One statement: it happens whole or not at all.
+    pub async fn retire_role(
+        &self,
+        admin: &Login<'_>,
+        role: &str,
+        password: &str,
+    ) -> Result<bool, RotateError> {
+        let client = self.connect(admin, "log in as the admin").await?;
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+            .await
+            .map_err(|e| self.error("look up the role", role, &e))?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        client
+            .batch_execute(&format!(
+                "ALTER ROLE {} PASSWORD {}",
+                escape_identifier(role),
+                escape_literal(&verifier)
+            ))
+            .await
+            .map_err(|e| self.error("retire the password of", role, &e))?;
+        Ok(true)
+    }
+}
+
 /// The other role of an alternating pair: `app` ↔ `app_alt`.
 pub fn alternate_role(role: &str) -> String {
     match role.strip_suffix("_alt") {

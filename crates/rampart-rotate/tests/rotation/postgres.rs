@@ -17,6 +17,7 @@ fn target(strategy: PostgresStrategy) -> PostgresTarget {
         host_property: "host".into(),
         port_property: "port".into(),
         database_property: "dbname".into(),
+        retire_previous: false,
     }
 }
 
