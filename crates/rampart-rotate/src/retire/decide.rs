@@ -66,7 +66,7 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::Unknown { by, version, why } => write!(
                 f,
-                "cannot tell which role version {version} ({by}) names: {why}; nothing retired"
+                "cannot tell which role version {version} names ({by}): {why}; nothing retired"
             ),
             Refusal::NotLive { id, pinned, live } => match live {
                 Some(live) => write!(
@@ -90,17 +90,17 @@ impl fmt::Display for Refusal {
 
 /// The role of the pair that `named` never names — only when every role could be read,
 /// every deployment runs its pin, and all of `named` name the same role.
-pub fn decide(named: &[Naming], deployed: &[Deployment]) -> Result<String, Refusal> {
+pub fn decide(named: &[Naming], deployed: &[Deployment]) -> Result<String, Box<Refusal>> {
     let mut roles: Vec<(&str, &str)> = Vec::new();
     for n in named {
         match &n.role {
             Ok(role) => roles.push((role, &n.by)),
             Err(why) => {
-                return Err(Refusal::Unknown {
+                return Err(Box::new(Refusal::Unknown {
                     by: n.by.clone(),
                     version: n.version.clone(),
                     why: why.clone(),
-                });
+                }));
             }
         }
     }
@@ -110,21 +110,21 @@ pub fn decide(named: &[Naming], deployed: &[Deployment]) -> Result<String, Refus
             .as_deref()
             .is_some_and(|live| live.strip_prefix("uuid/").unwrap_or(live) == d.pinned);
         if !runs_pin {
-            return Err(Refusal::NotLive {
+            return Err(Box::new(Refusal::NotLive {
                 id: d.id.clone(),
                 pinned: d.pinned.clone(),
                 live: d.live.clone(),
-            });
+            }));
         }
     }
     let Some(&(kept, kept_by)) = roles.first() else {
-        return Err(Refusal::NoPins);
+        return Err(Box::new(Refusal::NoPins));
     };
     if let Some(&(other, other_by)) = roles.iter().find(|(role, _)| *role != kept) {
-        return Err(Refusal::BothNamed {
+        return Err(Box::new(Refusal::BothNamed {
             first: (kept.to_owned(), kept_by.to_owned()),
             second: (other.to_owned(), other_by.to_owned()),
-        });
+        }));
     }
     Ok(alternate_role(kept))
 }
@@ -193,10 +193,10 @@ mod tests {
             let named = [naming("environment dev", "4", "app_alt"), other];
             assert_eq!(
                 decide(&named, &live),
-                Err(Refusal::BothNamed {
+                Err(Box::new(Refusal::BothNamed {
                     first: ("app_alt".into(), "environment dev".into()),
                     second: ("app".into(), by),
-                })
+                }))
             );
         }
     }
@@ -210,11 +210,11 @@ mod tests {
                     &named,
                     &[deployed("dev", "4", Some("4")), deployed("prod", "4", live)]
                 ),
-                Err(Refusal::NotLive {
+                Err(Box::new(Refusal::NotLive {
                     id: id("prod"),
                     pinned: "4".into(),
                     live: live.map(str::to_owned)
-                })
+                }))
             );
         }
         let unknown = Naming {
@@ -230,9 +230,9 @@ mod tests {
         assert!(
             refusal
                 .to_string()
-                .starts_with("cannot tell which role version 9 (environment staging) names"),
+                .starts_with("cannot tell which role version 9 names (environment staging)"),
             "{refusal}"
         );
-        assert_eq!(decide(&[], &[]), Err(Refusal::NoPins));
+        assert_eq!(decide(&[], &[]), Err(Box::new(Refusal::NoPins)));
     }
 }

@@ -73,7 +73,7 @@ pub enum Retired {
 pub enum RetireError {
     /// Retiring would break, or might break, a pinned credential.
     #[error("{0}")]
-    Refused(Refusal),
+    Refused(Box<Refusal>),
     /// The backend or the database failed.
     #[error(transparent)]
     Failed(#[from] RotateError),
@@ -195,27 +195,29 @@ pub async fn retire_jobs<B: Backend>(
             outcome,
         });
     }
-    // A job that asked to retire but whose database could not be read: say why.
-    for (naming, job) in unknown {
-        let asked = matches!(&job.policy, Policy::Generate { postgres: Some(pg), .. } if pg.retire_previous);
-        let reported = out.iter().any(|r| r.secrets.contains(&job.id));
-        if asked && !reported {
-            out.push(Retirement {
-                database: format!("the database of {}", job.id),
-                secrets: vec![job.id.clone()],
-                outcome: Err(RetireError::Refused(Refusal::Unknown {
-                    by: naming.by,
-                    version: naming.version,
-                    why: naming.role.err().unwrap_or_default(),
-                })),
-            });
+    // Every group already carries an unknown version's refusal; without any group, each
+    // job that asked to retire says why.
+    if out.is_empty() {
+        for (naming, job) in unknown {
+            let asked = matches!(&job.policy, Policy::Generate { postgres: Some(pg), .. } if pg.retire_previous);
+            if asked {
+                out.push(Retirement {
+                    database: format!("the database of {}", job.id),
+                    secrets: vec![job.id.clone()],
+                    outcome: Err(RetireError::Refused(Box::new(Refusal::Unknown {
+                        by: naming.by,
+                        version: naming.version,
+                        why: naming.role.err().unwrap_or_default(),
+                    }))),
+                });
+            }
         }
     }
     out
 }
 
 fn pin_by(job: &Job) -> String {
-    format!("{} pins it", job.id)
+    format!("the pin of {}", job.id)
 }
 
 fn naming_failed(_job: &Job, version: &str, by: String, why: &str) -> Naming {

@@ -164,12 +164,12 @@ async fn a_role_still_named_or_a_pin_not_live_is_never_retired() {
             "another environment pins the previous role"
             | "the base branch pins the previous role" => {
                 assert!(
-                    matches!(refusal, Refusal::BothNamed { .. }),
+                    matches!(**refusal, Refusal::BothNamed { .. }),
                     "{case}: {refusal}"
                 )
             }
             _ => assert!(
-                matches!(refusal, Refusal::NotLive { .. }),
+                matches!(**refusal, Refusal::NotLive { .. }),
                 "{case}: {refusal}"
             ),
         }
@@ -198,8 +198,11 @@ async fn a_role_still_named_or_a_pin_not_live_is_never_retired() {
         &live(&[("dev", "2"), ("prod", "2")]),
     )
     .await;
-    match &retirement.outcome {
-        Err(RetireError::Refused(Refusal::BothNamed { second, .. })) => {
+    match retirement.outcome.as_ref().map_err(|e| match e {
+        RetireError::Refused(refusal) => Some(refusal.as_ref()),
+        RetireError::Failed(_) => None,
+    }) {
+        Err(Some(Refusal::BothNamed { second, .. })) => {
             assert_eq!(second.0, "app");
             assert!(
                 second
