@@ -248,6 +248,8 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
     api["status"]["updatedReplicas"] = json!(1);
     w.cluster("prod").set(rolling);
     let run = w.retire(&["-vv"]);
+    // The README shows these outputs (`--nocapture`).
+    eprintln!("{}", run.stdout);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout
@@ -278,6 +280,7 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
     // Rolled everywhere: `app_alt` is retired; the pinned credential keeps working.
     w.cluster("prod").set(applied(&w.repo, "prod"));
     let run = w.retire(&["-vv"]);
+    eprintln!("{}", run.stdout);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout

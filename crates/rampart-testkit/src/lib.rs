@@ -26,6 +26,7 @@ mod blackhole;
 mod crash_proxy;
 mod git_daemon;
 mod http;
+mod json_api;
 mod lease_api;
 mod moto;
 mod object_api;

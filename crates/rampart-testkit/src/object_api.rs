@@ -4,10 +4,10 @@
 //! Secret, answers 405 and is counted in [`ObjectApi::refused`]. The objects can be
 //! replaced while it runs (a rollout progressing).
 
-use serde_json::{Value, json};
+use crate::json_api::{self, failure};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -44,7 +44,8 @@ impl ObjectApi {
             for client in listener.incoming().flatten() {
                 let state = served.clone();
                 thread::spawn(move || {
-                    let _ = serve(client, &state);
+                    let _ =
+                        json_api::serve(client, |method, path, _| respond(method, path, &state));
                 });
             }
         });
@@ -93,79 +94,22 @@ pub fn kubeconfig(contexts: &[(&str, String)]) -> String {
     )
 }
 
-fn serve(client: TcpStream, state: &Shared) -> io::Result<()> {
-    client.set_nodelay(true)?;
-    let mut writer = client.try_clone()?;
-    let mut reader = BufReader::new(client);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
-        }
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.trim().eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let mut parts = request_line.split_whitespace();
-        let method = parts.next().unwrap_or_default();
-        let path = parts
-            .next()
-            .unwrap_or_default()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let (status, answer) = {
-            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            state.asked.push(path.clone());
-            if method != "GET" || path.split('/').any(|s| s == "secrets") {
-                state.refused.push(format!("{method} {path}"));
-                failure(
-                    405,
-                    "MethodNotAllowed",
-                    "only GETs of non-Secret objects are served",
-                )
-            } else {
-                match state.objects.get(&path) {
-                    Some(object) => (200, object.clone()),
-                    None => {
-                        let name = path.rsplit('/').next().unwrap_or_default();
-                        failure(404, "NotFound", &format!("\"{name}\" not found"))
-                    }
-                }
-            }
-        };
-        let text = answer.to_string();
-        // One write per response: split writes meet delayed ACKs (40 ms each).
-        let response = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
-            if status < 300 { "OK" } else { "Error" },
-            text.len()
+fn respond(method: &str, path: &str, state: &Shared) -> (u16, Value) {
+    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    state.asked.push(path.to_owned());
+    if method != "GET" || path.split('/').any(|s| s == "secrets") {
+        state.refused.push(format!("{method} {path}"));
+        return failure(
+            405,
+            "MethodNotAllowed",
+            "only GETs of non-Secret objects are served",
         );
-        writer.write_all(response.as_bytes())?;
-        writer.flush()?;
     }
-}
-
-fn failure(code: u16, reason: &str, message: &str) -> (u16, Value) {
-    (
-        code,
-        json!({
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code,
-        }),
-    )
+    match state.objects.get(path) {
+        Some(object) => (200, object.clone()),
+        None => {
+            let name = path.rsplit('/').next().unwrap_or_default();
+            failure(404, "NotFound", &format!("\"{name}\" not found"))
+        }
+    }
 }
