@@ -366,3 +366,22 @@ async fn retire_killed_at_random_moments_converges_and_never_breaks_the_pin() {
         "only {interrupted} of {TRIALS} runs were interrupted (a whole run takes {whole:?})"
     );
 }
+
+/// Without `retirePrevious` anywhere there is nothing to do: exit 0, no cluster asked.
+#[test]
+fn without_retire_previous_nothing_is_retired_and_no_cluster_is_read() {
+    let repo = Repo::init();
+    let run: Run = Command::new(rampart_bin())
+        .args(["retire", "--kubeconfig", "/nonexistent/kubeconfig"])
+        .current_dir(&repo.dir)
+        .output()
+        .expect("run rampart retire")
+        .into();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("nothing to retire: no secret has `rotation.postgres.retirePrevious: true`"),
+        "{}",
+        run.stdout
+    );
+}
