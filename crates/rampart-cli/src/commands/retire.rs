@@ -12,7 +12,7 @@ use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::remote_pins::keep_remote_pins;
 use rampart_git::FileSet;
 use rampart_kube::status::namespace_status;
-use rampart_rotate::{Policy, PostgresStrategy, Retired, Retirement, SecretId};
+use rampart_rotate::{Policy, PostgresStrategy, PostgresTarget, Retired, Retirement, SecretId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
@@ -35,8 +35,12 @@ pub(super) fn run(args: RetireArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID_INPUT));
         }
     };
-    planned.retain(|p| alternating(p).is_some());
-    if !planned.iter().any(|p| alternating(p) == Some(true)) {
+    // Every secret that names a database role counts, single-user ones too.
+    planned.retain(|p| postgres(p).is_some());
+    let asks = |pg: &PostgresTarget| {
+        pg.retire_previous && pg.strategy == PostgresStrategy::AlternatingUsers
+    };
+    if !planned.iter().filter_map(postgres).any(asks) {
         outln!(
             "nothing to retire: no secret has `rotation.postgres.retirePrevious: true` with alternating users"
         );
@@ -80,12 +84,12 @@ pub(super) fn run(args: RetireArgs) -> Result<ExitCode> {
     })
 }
 
-/// `Some(retire_previous)` for a secret rotated with alternating users, else `None`.
-fn alternating(p: &Planned) -> Option<bool> {
+/// The PostgreSQL side of a secret's rotation, if it has one.
+fn postgres(p: &Planned) -> Option<&PostgresTarget> {
     match &p.job.policy {
         Policy::Generate {
             postgres: Some(pg), ..
-        } if pg.strategy == PostgresStrategy::AlternatingUsers => Some(pg.retire_previous),
+        } => Some(pg),
         _ => None,
     }
 }

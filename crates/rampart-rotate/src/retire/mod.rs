@@ -12,14 +12,17 @@
 //! Nothing in Git or the backend changes.
 
 mod decide;
+mod gather;
 
 pub use decide::{Deployment, Naming, Refusal, decide};
 
+use gather::{Database, group};
+
 use crate::backend::Backend;
-use crate::engine::{admin_login, endpoint, property};
+use crate::engine::admin_login;
 use crate::error::RotateError;
 use crate::job::{Job, Policy, PostgresStrategy, PostgresTarget, SecretId};
-use crate::postgres::{Endpoint, Login, alternate_role};
+use crate::postgres::Login;
 use crate::value::random_string;
 use std::collections::BTreeMap;
 
@@ -79,14 +82,6 @@ pub enum RetireError {
     Failed(#[from] RotateError),
 }
 
-/// A job's database as its pin names it.
-struct Database<'j, B> {
-    endpoint: Endpoint,
-    pair: [String; 2],
-    jobs: Vec<(&'j Job, &'j B, &'j PostgresTarget)>,
-    named: Vec<Naming>,
-}
-
 /// Retires the previous role of every database that a job with `retire_previous` uses
 /// (grouping every alternating-users job by the endpoint and role pair its pin names).
 /// `jobs`: each job with its backend, or why that could not be connected. In the order of
@@ -95,65 +90,10 @@ pub async fn retire_jobs<B: Backend>(
     jobs: &[(Job, Result<&B, String>)],
     liveness: &(impl PinLiveness + ?Sized),
 ) -> Vec<Retirement> {
-    let mut databases: Vec<Database<'_, B>> = Vec::new();
-    let mut unknown: Vec<(Naming, &Job)> = Vec::new();
-    for (job, backend) in jobs {
-        let Policy::Generate {
-            postgres: Some(pg), ..
-        } = &job.policy
-        else {
-            continue;
-        };
-        if pg.strategy != PostgresStrategy::AlternatingUsers {
-            continue;
-        }
-        let backend = match backend {
-            Ok(backend) => *backend,
-            Err(why) => {
-                unknown.push((naming_failed(job, &job.pinned, pin_by(job), why), job));
-                continue;
-            }
-        };
-        let (endpoint, role) = match pinned_database(backend, job, pg).await {
-            Ok(found) => found,
-            Err(e) => {
-                unknown.push((
-                    naming_failed(job, &job.pinned, pin_by(job), &e.to_string()),
-                    job,
-                ));
-                continue;
-            }
-        };
-        let mut pair = [role.clone(), alternate_role(&role)];
-        pair.sort();
-        let at = match databases
-            .iter()
-            .position(|d| d.endpoint == endpoint && d.pair == pair)
-        {
-            Some(at) => at,
-            None => {
-                databases.push(Database {
-                    endpoint,
-                    pair,
-                    jobs: Vec::new(),
-                    named: Vec::new(),
-                });
-                databases.len() - 1
-            }
-        };
-        let named = others_named(backend, job, pg).await;
-        let database = &mut databases[at];
-        database.jobs.push((job, backend, pg));
-        database.named.push(Naming {
-            by: pin_by(job),
-            version: job.pinned.clone(),
-            role: Ok(role),
-        });
-        database.named.extend(named);
-    }
+    let (databases, unknown) = group(jobs).await;
     let mut out = Vec::new();
     for database in &databases {
-        let Some(actor) = database.jobs.iter().find(|(_, _, pg)| pg.retire_previous) else {
+        let Some(actor) = database.jobs.iter().find(|(_, _, pg)| asks_to_retire(pg)) else {
             continue;
         };
         let mut named = database.named.clone();
@@ -199,7 +139,7 @@ pub async fn retire_jobs<B: Backend>(
     // job that asked to retire says why.
     if out.is_empty() {
         for (naming, job) in unknown {
-            let asked = matches!(&job.policy, Policy::Generate { postgres: Some(pg), .. } if pg.retire_previous);
+            let asked = matches!(&job.policy, Policy::Generate { postgres: Some(pg), .. } if asks_to_retire(pg));
             if asked {
                 out.push(Retirement {
                     database: format!("the database of {}", job.id),
@@ -216,76 +156,10 @@ pub async fn retire_jobs<B: Backend>(
     out
 }
 
-fn pin_by(job: &Job) -> String {
-    format!("the pin of {}", job.id)
-}
-
-fn naming_failed(_job: &Job, version: &str, by: String, why: &str) -> Naming {
-    Naming {
-        by,
-        version: version.to_owned(),
-        role: Err(why.to_owned()),
-    }
-}
-
-/// The endpoint and role the job's pinned version names.
-async fn pinned_database<B: Backend>(
-    backend: &B,
-    job: &Job,
-    pg: &PostgresTarget,
-) -> Result<(Endpoint, String), RotateError> {
-    let data = backend.read(&job.remote_key, &job.pinned).await?;
-    let endpoint = endpoint(&data, &job.remote_key, &job.pinned, pg)?;
-    let role = property(&data, &job.remote_key, &job.pinned, &pg.username_property)?.to_owned();
-    Ok((endpoint, role))
-}
-
-/// The roles every other version of the job's key names that must keep working: the other
-/// pins Git holds and the backend's current and pending versions (a rotation waiting for
-/// its pull request names the role it set).
-async fn others_named<B: Backend>(backend: &B, job: &Job, pg: &PostgresTarget) -> Vec<Naming> {
-    let key = &job.remote_key;
-    let mut versions: Vec<(String, String)> = job
-        .also_pinned
-        .iter()
-        .map(|o| (o.version.clone(), o.by.clone()))
-        .collect();
-    match backend.inspect(key).await {
-        Ok(remote) => {
-            for (version, what) in [
-                (Some(remote.current), "current"),
-                (remote.pending, "pending (AWSPENDING)"),
-            ] {
-                if let Some(version) = version {
-                    let by = format!(
-                        "version {version} of {key}, {what} in the backend (a rotation not pinned yet names it)"
-                    );
-                    versions.push((version, by));
-                }
-            }
-        }
-        Err(e) => {
-            return vec![Naming {
-                by: format!("the versions of {key} in the backend"),
-                version: "current".to_owned(),
-                role: Err(e.to_string()),
-            }];
-        }
-    }
-    let mut out = Vec::new();
-    for (version, by) in versions {
-        if version == job.pinned {
-            continue;
-        }
-        let role = match backend.read(key, &version).await {
-            Ok(data) => property(&data, key, &version, &pg.username_property)
-                .map(str::to_owned)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        out.push(Naming { by, version, role });
-    }
-    out
+/// Whether a secret's policy asks to retire (alternating users only: a single user has no
+/// previous role, and validation refuses the setting there).
+fn asks_to_retire(pg: &PostgresTarget) -> bool {
+    pg.retire_previous && pg.strategy == PostgresStrategy::AlternatingUsers
 }
 
 /// Gives `role` a random password nobody stores, as the admin of the first job that asked.

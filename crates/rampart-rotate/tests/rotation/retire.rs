@@ -145,6 +145,15 @@ async fn a_role_still_named_or_a_pin_not_live_is_never_retired() {
             live(&[("dev", "2")]),
         ),
         (
+            "a single-user secret on the same database names the previous role",
+            vec![retiring("2", "dev"), {
+                let mut billing = job("1", PostgresStrategy::SingleUser);
+                billing.id.environment = "qa".into();
+                billing
+            }],
+            live(&[("dev", "2"), ("qa", "1")]),
+        ),
+        (
             "prod runs the older version",
             vec![retiring("2", "dev"), retiring("2", "prod")],
             live(&[("dev", "2"), ("prod", "1")]),
@@ -162,7 +171,8 @@ async fn a_role_still_named_or_a_pin_not_live_is_never_retired() {
         };
         match case {
             "another environment pins the previous role"
-            | "the base branch pins the previous role" => {
+            | "the base branch pins the previous role"
+            | "a single-user secret on the same database names the previous role" => {
                 assert!(
                     matches!(**refusal, Refusal::BothNamed { .. }),
                     "{case}: {refusal}"
