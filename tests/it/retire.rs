@@ -9,7 +9,7 @@ use crate::rotate_kill::Delays;
 use crate::support::{Repo, Run, rampart_bin};
 use rampart_kube::status::rendered_namespaces;
 use rampart_kube::testing::object_path;
-use rampart_testkit::{ObjectApi, OpenBao, Postgres};
+use rampart_testkit::{CrashProxy, ObjectApi, OpenBao, Postgres};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -26,6 +26,8 @@ const SEED: u64 = 0x5eed_2525;
 struct World {
     pg: Postgres,
     bao: OpenBao,
+    /// In front of OpenBao when the world was made with [`world_behind_proxy`].
+    proxy: Option<CrashProxy>,
     repo: Repo,
     clusters: Vec<(&'static str, ObjectApi)>,
     kubeconfig: tempfile::NamedTempFile,
@@ -96,6 +98,15 @@ fn applied(repo: &Repo, env: &str) -> BTreeMap<String, Value> {
 /// repository with `retirePrevious`, every environment on that OpenBao and rendered; a
 /// cluster per environment running what HEAD renders.
 async fn world() -> World {
+    world_with(false).await
+}
+
+/// [`world`] with every environment reaching OpenBao through a [`CrashProxy`].
+async fn world_behind_proxy() -> World {
+    world_with(true).await
+}
+
+async fn world_with(proxied: bool) -> World {
     let pg = Postgres::start();
     admin_sql(
         &pg,
@@ -135,8 +146,12 @@ async fn world() -> World {
         .expect("seed the admin login");
     assert_eq!(out.status, 200, "{}", out.body);
 
+    let proxy = proxied.then(|| CrashProxy::start(bao.port(), None));
     let repo = Repo::init();
-    use_vault(&repo, &bao.addr());
+    use_vault(
+        &repo,
+        &proxy.as_ref().map_or_else(|| bao.addr(), CrashProxy::url),
+    );
     // Staging's and prod's rotator log in with Kubernetes auth in their clusters; here, as
     // dev's does, with VAULT_TOKEN.
     for env in ["staging", "prod"] {
@@ -177,6 +192,7 @@ async fn world() -> World {
     World {
         pg,
         bao,
+        proxy,
         repo,
         clusters,
         kubeconfig,
@@ -384,4 +400,62 @@ fn without_retire_previous_nothing_is_retired_and_no_cluster_is_read() {
         "{}",
         run.stdout
     );
+}
+
+/// Killed before each of its requests to OpenBao in turn (every read that decides, the
+/// admin login last, all before the one `ALTER ROLE`): nothing has changed, and the next
+/// run retires.
+#[tokio::test]
+async fn retire_killed_before_each_backend_request_changes_nothing_and_the_rerun_retires() {
+    let w = world_behind_proxy().await;
+    let proxy = w.proxy.as_ref().expect("a proxy");
+    proxy.arm(None);
+    w.retire(&[]).ok();
+    let steps = proxy.requests();
+    assert!(
+        steps >= 6,
+        "each environment's pin, the current versions, the admin login: {steps}"
+    );
+    for kill_at in 1..=steps {
+        admin_sql(
+            &w.pg,
+            &format!("ALTER ROLE app_alt PASSWORD '{PREVIOUS_PASSWORD}'"),
+        )
+        .await;
+        proxy.arm(Some(kill_at));
+        let child = w
+            .command(&[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start rampart retire");
+        proxy.watch(child);
+        if let Err(status) = proxy.wait_for_kill() {
+            panic!("step {kill_at}: rampart finished ({status}) before the kill");
+        }
+        assert!(
+            login_works(&w.pg, "app", PINNED_PASSWORD).await,
+            "step {kill_at}"
+        );
+        assert!(
+            login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+            "step {kill_at}: killed before it changed anything"
+        );
+        proxy.arm(None);
+        let rerun = w.retire(&[]);
+        assert_eq!(
+            rerun.code, 0,
+            "step {kill_at}: {}\n{}",
+            rerun.stdout, rerun.stderr
+        );
+        assert!(
+            login_works(&w.pg, "app", PINNED_PASSWORD).await,
+            "step {kill_at}"
+        );
+        assert!(
+            !login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+            "step {kill_at}: retired by the rerun"
+        );
+        assert_eq!(current_version(&w.bao), 3, "step {kill_at}");
+    }
 }
