@@ -282,6 +282,17 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
         "not retired yet"
     );
 
+    // A context for an environment rampart.yaml does not list: bad input, exit 2.
+    let run = w.retire(&["--context", "qa=qa-cluster"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: --context qa=…: `qa` is not an environment of rampart.yaml")
+            && run.stderr.contains("help: use one of dev, staging, prod"),
+        "{}",
+        run.stderr
+    );
+
     // A context the kubeconfig lacks: the cluster cannot be read, exit 2, nothing retired.
     let run = w.retire(&["--context", "prod=nowhere"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);

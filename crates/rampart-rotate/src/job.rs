@@ -69,6 +69,14 @@ pub struct PostgresTarget {
     pub retire_previous: bool,
 }
 
+impl PostgresTarget {
+    /// Whether the previous role is to be retired: `retire_previous` with alternating users
+    /// (a single user has no previous role; validation refuses the setting there).
+    pub fn retires_previous(&self) -> bool {
+        self.retire_previous && self.strategy == PostgresStrategy::AlternatingUsers
+    }
+}
+
 /// What a rotation does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Policy {

@@ -12,7 +12,7 @@ use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::remote_pins::keep_remote_pins;
 use rampart_git::FileSet;
 use rampart_kube::status::namespace_status;
-use rampart_rotate::{Policy, PostgresStrategy, PostgresTarget, Retired, Retirement, SecretId};
+use rampart_rotate::{Policy, PostgresTarget, Retired, Retirement, SecretId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
@@ -37,10 +37,11 @@ pub(super) fn run(args: RetireArgs) -> Result<ExitCode> {
     };
     // Every secret that names a database role counts, single-user ones too.
     planned.retain(|p| postgres(p).is_some());
-    let asks = |pg: &PostgresTarget| {
-        pg.retire_previous && pg.strategy == PostgresStrategy::AlternatingUsers
-    };
-    if !planned.iter().filter_map(postgres).any(asks) {
+    if !planned
+        .iter()
+        .filter_map(postgres)
+        .any(PostgresTarget::retires_previous)
+    {
         outln!(
             "nothing to retire: no secret has `rotation.postgres.retirePrevious: true` with alternating users"
         );

@@ -21,7 +21,7 @@ use gather::{Database, group};
 use crate::backend::Backend;
 use crate::engine::admin_login;
 use crate::error::RotateError;
-use crate::job::{Job, Policy, PostgresStrategy, PostgresTarget, SecretId};
+use crate::job::{Job, Policy, PostgresTarget, SecretId};
 use crate::postgres::Login;
 use crate::value::random_string;
 use std::collections::BTreeMap;
@@ -93,7 +93,11 @@ pub async fn retire_jobs<B: Backend>(
     let (databases, unknown) = group(jobs).await;
     let mut out = Vec::new();
     for database in &databases {
-        let Some(actor) = database.jobs.iter().find(|(_, _, pg)| asks_to_retire(pg)) else {
+        let Some(actor) = database
+            .jobs
+            .iter()
+            .find(|(_, _, pg)| pg.retires_previous())
+        else {
             continue;
         };
         let mut named = database.named.clone();
@@ -139,7 +143,7 @@ pub async fn retire_jobs<B: Backend>(
     // job that asked to retire says why.
     if out.is_empty() {
         for (naming, job) in unknown {
-            let asked = matches!(&job.policy, Policy::Generate { postgres: Some(pg), .. } if asks_to_retire(pg));
+            let asked = matches!(&job.policy, Policy::Generate { postgres: Some(pg), .. } if pg.retires_previous());
             if asked {
                 out.push(Retirement {
                     database: format!("the database of {}", job.id),
@@ -154,12 +158,6 @@ pub async fn retire_jobs<B: Backend>(
         }
     }
     out
-}
-
-/// Whether a secret's policy asks to retire (alternating users only: a single user has no
-/// previous role, and validation refuses the setting there).
-fn asks_to_retire(pg: &PostgresTarget) -> bool {
-    pg.retire_previous && pg.strategy == PostgresStrategy::AlternatingUsers
 }
 
 /// Gives `role` a random password nobody stores, as the admin of the first job that asked.
