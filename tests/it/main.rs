@@ -34,6 +34,7 @@ mod push_race;
 mod removal;
 mod render_cache;
 mod render_flow;
+mod retire;
 mod rotate;
 mod rotate_delivery;
 mod rotate_kill;

@@ -229,6 +229,20 @@ fn rotation_cases() -> Vec<Case> {
                 "environments/prod.yaml with `secretStores.rotation.delivery: push`",
             ],
         },
+        Case {
+            name: "rotation retirePrevious with single-user",
+            file: "bad",
+            text: with_rotation(
+                PG_PROPERTIES,
+                &format!(
+                    "{weekly}          generate: {{password: {{length: 40}}}}\n          postgres: {{adminSecret: bad/admin, strategy: single-user, retirePrevious: true}}\n"
+                ),
+            ),
+            expect: &[
+                "specs/bad.yaml:18:85: error: apps[0].secrets[0].rotation.postgres.retirePrevious: `retirePrevious` with `strategy: single-user`",
+                "help: single-user has no previous role to retire",
+            ],
+        },
     ]
 }
 

@@ -16,10 +16,10 @@ const TRIALS: usize = 16;
 const SEED: u64 = 0x5eed_2222;
 
 /// splitmix64: a fixed, dependency-free sequence of delays.
-struct Delays(u64);
+pub(crate) struct Delays(pub(crate) u64);
 
 impl Delays {
-    fn next_below(&mut self, bound_ms: u64) -> Duration {
+    pub(crate) fn next_below(&mut self, bound_ms: u64) -> Duration {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -68,6 +68,11 @@ pub enum Command {
     /// (and their PostgreSQL password), then pin the new versions in the requests and
     /// deliver them like a render (commit, push or pull request).
     Rotate(RotateArgs),
+    /// Retire the previous PostgreSQL credential of alternating users
+    /// (`rotation.postgres.retirePrevious`): once every environment's cluster runs the pin,
+    /// the role no pinned version names gets a random password nobody stores. Read-only on
+    /// the clusters, Git and the backends.
+    Retire(RetireArgs),
     /// Install the Vault/OpenBao policies, Kubernetes auth roles and KV mount settings that
     /// `render` writes into clusters/<env>/cluster/secrets-backend/ (AWS documents are
     /// rendered only); idempotent, and removes what Rampart created for removed namespaces.
@@ -659,6 +664,24 @@ pub struct RotateArgs {
     pub commit: CommitArgs,
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+}
+
+/// `rampart retire`.
+#[derive(Debug, Args)]
+pub struct RetireArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context of an environment's cluster, as ENV=CONTEXT (default: the
+    /// context named like the environment); repeat for more.
+    #[arg(long = "context", value_name = "ENV=CONTEXT", value_parser = parse_key_value)]
+    pub contexts: Vec<(String, String)>,
+    /// Seconds to wait for another rampart run (a rotation) that holds this repository's
+    /// lock (0: refuse at once).
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub lock_timeout: u64,
 }
 
 /// `rampart cluster-config`.

@@ -212,7 +212,7 @@ pub fn privileged_pod(name: &str) -> Value {
 
 /// The resource name of each kind the fake API server serves: the API server's own table,
 /// written out (not derived) so that a wrong derivation in the code under test shows.
-const RESOURCES: [(&str, &str); 17] = [
+const RESOURCES: [(&str, &str); 18] = [
     ("Namespace", "namespaces"),
     ("ServiceAccount", "serviceaccounts"),
     ("Service", "services"),
@@ -224,6 +224,7 @@ const RESOURCES: [(&str, &str); 17] = [
     ("NetworkPolicy", "networkpolicies"),
     ("Deployment", "deployments"),
     ("StatefulSet", "statefulsets"),
+    ("Job", "jobs"),
     ("PodDisruptionBudget", "poddisruptionbudgets"),
     ("SecretStore", "secretstores"),
     ("ExternalSecret", "externalsecrets"),

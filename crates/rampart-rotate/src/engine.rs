@@ -260,7 +260,10 @@ async fn read_current<B: Backend>(
 }
 
 /// The admin credential: the current version of `admin_key`, read by its id.
-async fn admin_login<B: Backend>(backend: &B, admin_key: &str) -> Result<SecretData, RotateError> {
+pub(crate) async fn admin_login<B: Backend>(
+    backend: &B,
+    admin_key: &str,
+) -> Result<SecretData, RotateError> {
     let remote = backend.inspect(admin_key).await?;
     let data = read_current(backend, admin_key, &remote).await?;
     for p in ["username", "password"] {
@@ -269,7 +272,7 @@ async fn admin_login<B: Backend>(backend: &B, admin_key: &str) -> Result<SecretD
     Ok(data)
 }
 
-fn endpoint(
+pub(crate) fn endpoint(
     data: &SecretData,
     key: &str,
     version: &str,
@@ -287,7 +290,7 @@ fn endpoint(
     })
 }
 
-fn property<'d>(
+pub(crate) fn property<'d>(
     data: &'d SecretData,
     key: &str,
     version: &str,

@@ -64,6 +64,17 @@ pub struct PostgresTarget {
     pub port_property: String,
     /// See [`PostgresTarget::username_property`].
     pub database_property: String,
+    /// Alternating users: once the new pin is live everywhere, the role no pin names gets
+    /// a random password nobody stores (see [`crate::retire_all`]).
+    pub retire_previous: bool,
+}
+
+impl PostgresTarget {
+    /// Whether the previous role is to be retired: `retire_previous` with alternating users
+    /// (a single user has no previous role; validation refuses the setting there).
+    pub fn retires_previous(&self) -> bool {
+        self.retire_previous && self.strategy == PostgresStrategy::AlternatingUsers
+    }
 }
 
 /// What a rotation does.

@@ -19,6 +19,7 @@ mod other_pins;
 mod pins;
 mod plan;
 mod postgres;
+mod retire;
 mod run;
 mod tls;
 mod value;
@@ -37,6 +38,9 @@ pub use other_pins::keep_other_pins;
 pub use pins::pin_versions;
 pub use plan::{Planned, plan};
 pub use postgres::{Endpoint, Login, alternate_role};
-pub use run::{inspect_all, run};
+pub use retire::{
+    Deployment, Naming, PinLiveness, Refusal, RetireError, Retired, Retirement, decide, retire_jobs,
+};
+pub use run::{inspect_all, retire_all, run};
 pub use value::{MARKER_PROPERTY, Marker, SecretData, random_string};
 pub use vault::{Vault, VaultAuth};

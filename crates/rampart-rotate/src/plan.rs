@@ -137,6 +137,7 @@ fn policy(rotation: &Rotation) -> Policy {
             host_property: pg.host_property.clone(),
             port_property: pg.port_property.clone(),
             database_property: pg.database_property.clone(),
+            retire_previous: pg.retire_previous,
         }),
     }
 }

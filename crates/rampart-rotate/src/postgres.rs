@@ -103,6 +103,14 @@ impl Endpoint {
         Ok(())
     }
 
+    async fn role_exists(&self, client: &Client, role: &str) -> Result<bool, RotateError> {
+        Ok(client
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+            .await
+            .map_err(|e| self.error("look up the role", role, &e))?
+            .is_some())
+    }
+
     /// As `admin`, gives `role` the password `password`. When `role` does not exist and
     /// `like` names a role, `role` is created as a login role that is a member of every
     /// role `like` is a member of (the "same grants through a group role" of alternating
@@ -115,11 +123,7 @@ impl Endpoint {
         like: Option<&str>,
     ) -> Result<(), RotateError> {
         let client = self.connect(admin, "log in as the admin").await?;
-        let exists = client
-            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
-            .await
-            .map_err(|e| self.error("look up the role", role, &e))?
-            .is_some();
+        let exists = self.role_exists(&client, role).await?;
         let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
         let quoted = escape_identifier(role);
         if !exists {
@@ -164,6 +168,34 @@ impl Endpoint {
             ))
             .await
             .map_err(|e| self.error("set the password of", role, &e))
+    }
+}
+
+impl Endpoint {
+    /// Logged in as `admin`, gives the existing `role` the SCRAM verifier of `password`
+    /// (a value the caller drew and forgets); `false`, changing nothing, when the role does
+    /// not exist. One statement: it happens whole or not at all.
+    pub async fn retire_role(
+        &self,
+        admin: &Login<'_>,
+        role: &str,
+        password: &str,
+    ) -> Result<bool, RotateError> {
+        let client = self.connect(admin, "log in as the admin").await?;
+        let exists = self.role_exists(&client, role).await?;
+        if !exists {
+            return Ok(false);
+        }
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        client
+            .batch_execute(&format!(
+                "ALTER ROLE {} PASSWORD {}",
+                escape_identifier(role),
+                escape_literal(&verifier)
+            ))
+            .await
+            .map_err(|e| self.error("retire the password of", role, &e))?;
+        Ok(true)
     }
 }
 

@@ -98,3 +98,19 @@ pub async fn inspect_all(
         .collect()
         .await
 }
+
+/// Retires the previous role of every database a planned secret with `retirePrevious`
+/// uses, once `liveness` says every pin of it is live (see [`crate::retire_jobs`]). Only
+/// reads the backends; writes nothing but the retired role's password.
+pub async fn retire_all(
+    environments: &[Environment],
+    planned: &[Planned],
+    liveness: &(impl crate::PinLiveness + ?Sized),
+) -> Vec<crate::Retirement> {
+    let backends = Backends::connect(environments, planned).await;
+    let jobs: Vec<(crate::job::Job, Result<&AnyBackend, String>)> = planned
+        .iter()
+        .map(|p| (p.job.clone(), backends.of(p).map_err(|e| e.to_string())))
+        .collect();
+    crate::retire_jobs(&jobs, liveness).await
+}

@@ -115,6 +115,16 @@ impl CrashProxy {
         self.cut_from.store(n, Ordering::SeqCst);
     }
 
+    /// Starts over for another run through the same proxy: counts requests from zero, kills
+    /// a newly watched victim before the `kill_at`-th (`None`: never), forgets the last one.
+    pub fn arm(&self, kill_at: Option<usize>) {
+        self.seen.store(0, Ordering::SeqCst);
+        self.killed.store(0, Ordering::SeqCst);
+        self.cut_from.store(0, Ordering::SeqCst);
+        self.kill_at.store(kill_at.unwrap_or(0), Ordering::SeqCst);
+        *self.victim.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Waits until the victim was killed (`Ok`) or exited by itself (`Err` with its
     /// status).
     pub fn wait_for_kill(&self) -> Result<(), std::process::ExitStatus> {

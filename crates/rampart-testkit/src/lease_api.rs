@@ -4,10 +4,10 @@
 //! written, and every write gets a new `resourceVersion`. No Kubernetes runs here; this is
 //! what `rampart serve --lease` talks to in tests, through the kubeconfig it writes.
 
+use crate::json_api::{self, failure};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -39,7 +39,9 @@ impl LeaseApi {
             for client in listener.incoming().flatten() {
                 let store = served.clone();
                 thread::spawn(move || {
-                    let _ = serve(client, &store);
+                    let _ = json_api::serve(client, |method, path, body| {
+                        respond(method, path, body, &store)
+                    });
                 });
             }
         });
@@ -79,47 +81,6 @@ impl LeaseApi {
         self.lease(namespace, name)?["spec"]["holderIdentity"]
             .as_str()
             .map(str::to_owned)
-    }
-}
-
-fn serve(client: TcpStream, store: &Store) -> io::Result<()> {
-    let mut writer = client.try_clone()?;
-    let mut reader = BufReader::new(client);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
-        }
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.trim().eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let mut parts = request_line.split_whitespace();
-        let method = parts.next().unwrap_or_default();
-        let target = parts.next().unwrap_or_default();
-        let path = target.split('?').next().unwrap_or_default();
-        let (status, answer) = respond(method, path, &body, store);
-        let text = answer.to_string();
-        write!(
-            writer,
-            "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
-            if status < 300 { "OK" } else { "Error" },
-            text.len()
-        )?;
-        writer.flush()?;
     }
 }
 
@@ -190,14 +151,4 @@ fn respond(method: &str, path: &str, body: &[u8], store: &Store) -> (u16, Value)
         }
         _ => failure(405, "MethodNotAllowed", "not served"),
     }
-}
-
-fn failure(code: u16, reason: &str, message: &str) -> (u16, Value) {
-    (
-        code,
-        json!({
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code,
-        }),
-    )
 }

@@ -22,7 +22,7 @@ pub struct OpenBao {
 
 impl OpenBao {
     /// Starts a dev server with a random root token and waits until `GET /v1/sys/health`
-    /// answers 200.
+    /// answers 200 and the KV version 2 mount `secret/` serves.
     ///
     /// Panics when `bao` is missing (naming the package that installs it) or when the server
     /// does not start within 30 s (with its command and the end of its log).
@@ -58,11 +58,30 @@ impl OpenBao {
                 .is_ok_and(|r| r.status == 200)
             },
         );
-        OpenBao {
+        let bao = OpenBao {
             server,
             port,
             root_token,
             dir,
+        };
+        bao.wait_for_kv();
+        bao
+    }
+
+    /// Waits (at most the start timeout) until the dev server's `secret/` mount serves: it
+    /// upgrades to KV version 2 after the server is healthy, and answers 400 ("Upgrading from
+    /// non-versioned to versioned data") until then.
+    fn wait_for_kv(&self) {
+        let deadline = std::time::Instant::now() + process::START_TIMEOUT;
+        loop {
+            let answer = self.request("GET", "/v1/secret/config", None);
+            if answer.as_ref().is_ok_and(|r| r.status == 200) {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("rampart-testkit: OpenBao's KV mount secret/ did not come up: {answer:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 

@@ -13,6 +13,7 @@ mod probe;
 mod remove;
 mod render;
 mod request_change;
+mod retire;
 mod rotate;
 mod scan;
 mod serve;
@@ -50,6 +51,7 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
         Command::Status(args) => status::run(args),
         Command::ClusterConfig(args) => cluster_config::run(args),
         Command::Rotate(args) => rotate::run(args),
+        Command::Retire(args) => retire::run(args),
         Command::Backend(crate::cli::BackendCommand::Apply(args)) => backend::apply(args),
         Command::Serve(args) => serve::run(args),
         Command::Probe(args) => Ok(probe::run(args, log_format)),

@@ -145,7 +145,7 @@ async fn compare(client: &Client, selection: Selection, args: &StatusArgs) -> Re
 /// The commit at the tip of the base branch (`delivery.baseBranch`, else the checked-out
 /// branch) and the namespaces it renders for `environment` (or why a rendered file cannot
 /// be read).
-fn rendered_at_base(
+pub(super) fn rendered_at_base(
     repo: &Path,
     base_branch: Option<&str>,
     environment: &str,

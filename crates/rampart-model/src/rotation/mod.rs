@@ -140,6 +140,11 @@ pub struct PostgresRotation {
     /// Property holding the database name.
     #[serde(default = "default_database")]
     pub database_property: String,
+    /// Alternating users only: once the new pin is live in every environment that uses the
+    /// database, give the role no pinned version names a fresh random password nobody
+    /// stores, so the previous credential stops working.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retire_previous: bool,
 }
 
 impl PostgresRotation {
@@ -248,6 +253,10 @@ mod tests {
         .unwrap();
         let pg = r.postgres.unwrap();
         assert_eq!(pg.strategy, PostgresStrategy::AlternatingUsers);
+        assert!(
+            !pg.retire_previous,
+            "retiring is asked for, never a default"
+        );
         assert_eq!(pg.password_property, "password");
         assert_eq!(
             pg.connection_properties(),

@@ -156,6 +156,13 @@ fn check_postgres(
             );
         }
     }
+    if pg.strategy == PostgresStrategy::SingleUser && pg.retire_previous {
+        r.error(
+            &format!("{pp}.retirePrevious"),
+            "`retirePrevious` with `strategy: single-user`",
+            "single-user has no previous role to retire (its one role's password changes in place): remove `retirePrevious`, or use `strategy: alternating-users`",
+        );
+    }
     if pg.strategy == PostgresStrategy::SingleUser {
         for env in ctx.environments {
             if env.secret_stores.rotation_delivery(ctx.delivery_mode) == DeliveryMode::PullRequest {
@@ -373,6 +380,12 @@ apps:
         assert!(err.contains("secretStores.rotation.delivery: push` in environments/prod.yaml") || err.contains("rotations of environments/prod.yaml with `secretStores.rotation.delivery: push`"), "{err}");
         // dev.yaml says push, whatever rampart.yaml's mode is.
         check_with(&single, DEV, "dev", DeliveryMode::PullRequest).unwrap();
+        let retiring = format!("{single}            retirePrevious: true\n");
+        let err = check_with(&retiring, DEV, "dev", DeliveryMode::PullRequest).unwrap_err();
+        assert!(err.contains("specs/shop.yaml:20:29: error: apps[0].secrets[0].rotation.postgres.retirePrevious: `retirePrevious` with `strategy: single-user`"), "{err}");
+        assert!(err.contains("use `strategy: alternating-users`"), "{err}");
+        let alternating = format!("{REQUEST}{POSTGRES}            retirePrevious: true\n");
+        check(&alternating).unwrap();
         // Without an environment setting, rampart.yaml's delivery.mode decides.
         let plain_dev = DEV.replace("    delivery: push ", "    # delivery: push ");
         check_with(&single, &plain_dev, "dev", DeliveryMode::Push).unwrap();

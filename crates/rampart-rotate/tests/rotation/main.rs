@@ -6,4 +6,5 @@ mod support;
 
 mod aws;
 mod postgres;
+mod retire;
 mod vault;

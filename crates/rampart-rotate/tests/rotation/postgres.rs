@@ -6,9 +6,9 @@ use rampart_rotate::{Outcome, Policy, PostgresStrategy, PostgresTarget, rotate};
 use rampart_testkit::{OpenBao, Postgres};
 use tokio_postgres::NoTls;
 
-const INITIAL: &str = "initial-password-0001";
+pub const INITIAL: &str = "initial-password-0001";
 
-fn target(strategy: PostgresStrategy) -> PostgresTarget {
+pub fn target(strategy: PostgresStrategy) -> PostgresTarget {
     PostgresTarget {
         strategy,
         admin_key: "shop/db-admin".into(),
@@ -17,11 +17,12 @@ fn target(strategy: PostgresStrategy) -> PostgresTarget {
         host_property: "host".into(),
         port_property: "port".into(),
         database_property: "dbname".into(),
+        retire_previous: false,
     }
 }
 
 /// Whether `role`/`password` can log in and read the app's table.
-async fn can_read(pg: &Postgres, role: &str, password: &str) -> bool {
+pub async fn can_read(pg: &Postgres, role: &str, password: &str) -> bool {
     let mut config = tokio_postgres::Config::new();
     config
         .host(pg.host())
@@ -38,7 +39,7 @@ async fn can_read(pg: &Postgres, role: &str, password: &str) -> bool {
 
 /// A database with the group role `app_group` (which may read `orders`) and its member
 /// `app`; OpenBao with the app's secret (version 1) and the admin credential.
-async fn setup() -> (Postgres, OpenBao) {
+pub async fn setup() -> (Postgres, OpenBao) {
     let pg = Postgres::start();
     let mut config = tokio_postgres::Config::new();
     config
@@ -70,7 +71,7 @@ async fn setup() -> (Postgres, OpenBao) {
     (pg, bao)
 }
 
-fn job(pinned: &str, strategy: PostgresStrategy) -> rampart_rotate::Job {
+pub fn job(pinned: &str, strategy: PostgresStrategy) -> rampart_rotate::Job {
     let mut job = generate_job("shop/db", pinned);
     if let Policy::Generate { postgres, .. } = &mut job.policy {
         *postgres = Some(target(strategy));
