@@ -43,6 +43,7 @@ mod rotate_shared;
 mod secret_guard;
 mod secrets;
 mod serve;
+mod serve_retire;
 mod service_namespace;
 mod snapshots;
 mod status;

@@ -16,24 +16,24 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// The password of `app`, which version 3 (the pin everywhere) holds.
-const PINNED_PASSWORD: &str = "pinned-password-0003";
+pub(crate) const PINNED_PASSWORD: &str = "pinned-password-0003";
 /// The password of `app_alt` from the rotation before: the credential to retire.
-const PREVIOUS_PASSWORD: &str = "previous-password-0002";
+pub(crate) const PREVIOUS_PASSWORD: &str = "previous-password-0002";
 const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
 const TRIALS: usize = 10;
 const SEED: u64 = 0x5eed_2525;
 
-struct World {
-    pg: Postgres,
-    bao: OpenBao,
+pub(crate) struct World {
+    pub(crate) pg: Postgres,
+    pub(crate) bao: OpenBao,
     /// In front of OpenBao when the world was made with [`world_behind_proxy`].
     proxy: Option<CrashProxy>,
-    repo: Repo,
+    pub(crate) repo: Repo,
     clusters: Vec<(&'static str, ObjectApi)>,
-    kubeconfig: tempfile::NamedTempFile,
+    pub(crate) kubeconfig: tempfile::NamedTempFile,
 }
 
-async fn login_works(pg: &Postgres, role: &str, password: &str) -> bool {
+pub(crate) async fn login_works(pg: &Postgres, role: &str, password: &str) -> bool {
     let mut config = tokio_postgres::Config::new();
     config
         .host(pg.host())
@@ -60,7 +60,7 @@ async fn admin_sql(pg: &Postgres, sql: &str) {
 
 /// What HEAD renders for `env`, as the API server holds it once Argo CD applied it, ESO
 /// synced each ExternalSecret and every Deployment rolled.
-fn applied(repo: &Repo, env: &str) -> BTreeMap<String, Value> {
+pub(crate) fn applied(repo: &Repo, env: &str) -> BTreeMap<String, Value> {
     let files: Vec<(String, Vec<u8>)> = repo
         .files_under(&format!("clusters/{env}/namespaces"))
         .into_iter()
@@ -97,7 +97,7 @@ fn applied(repo: &Repo, env: &str) -> BTreeMap<String, Value> {
 /// versions 1–3 of the example's secret (3 names `app`) and the admin login; the example
 /// repository with `retirePrevious`, every environment on that OpenBao and rendered; a
 /// cluster per environment running what HEAD renders.
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     world_with(false).await
 }
 
@@ -220,7 +220,7 @@ impl World {
             .into()
     }
 
-    fn cluster(&self, env: &str) -> &ObjectApi {
+    pub(crate) fn cluster(&self, env: &str) -> &ObjectApi {
         &self
             .clusters
             .iter()

@@ -23,6 +23,7 @@ mod metrics;
 mod open_files;
 mod pass;
 mod readiness;
+mod retire;
 mod schedule;
 mod service;
 pub mod watch;

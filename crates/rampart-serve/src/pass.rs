@@ -211,7 +211,7 @@ pub fn pass(
 /// The repository lock, shared with `rampart render`, `new` and `rotate`.
 /// A work-tree update that a killed run left behind is finished first, so the pass reads
 /// the inputs the branch holds.
-fn lock(repo: &Path, wait: Duration) -> Result<RepoLock> {
+pub(crate) fn lock(repo: &Path, wait: Duration) -> Result<RepoLock> {
     let lock = RepoLock::acquire(repo, "rampart serve", wait, |holder| {
         tracing::info!(%holder, "waiting for another rampart run to finish");
     })
@@ -231,7 +231,7 @@ fn lock(repo: &Path, wait: Duration) -> Result<RepoLock> {
     Ok(lock)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,13 +1,16 @@
 //! The service's loop: become the active instance, read the inputs on an interval, inspect
-//! new secrets, run a pass whenever secrets come due, keep the metrics, stop on a signal.
+//! new secrets, run a pass whenever secrets come due, retire previous credentials once
+//! their successors are live, keep the metrics, stop on a signal.
 
 use crate::connections::{self, Connections};
 use crate::http;
 use crate::instance::{Instance, LeaseSettings, become_active};
+use crate::live_pins::PinKey;
 use crate::metrics::SecretGauges;
 use crate::open_files;
 use crate::pass::{self, Source};
 use crate::readiness::Observed;
+use crate::retire;
 use crate::schedule::{Passed, Schedule, Timing};
 use crate::watch::{self, Followed, WatchSettings};
 use anyhow::{Context, Result};
@@ -145,6 +148,7 @@ async fn active(
 ) -> bool {
     let mut schedule = Schedule::default();
     let mut next_refresh = tokio::time::Instant::now();
+    let mut retired_for = None;
     loop {
         if !instance.holding() {
             return false;
@@ -177,6 +181,9 @@ async fn active(
             record(report, &mut schedule, observed, followed, &options.timing);
             continue;
         }
+        if instance.holding() {
+            retire_when_live_changed(options, followed, &mut retired_for).await;
+        }
         let wake = schedule
             .next_wake()
             .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
@@ -187,6 +194,38 @@ async fn active(
             () = tokio::time::sleep(wake) => {}
             () = stop.wait() => return true,
         }
+    }
+}
+
+/// Retires previous credentials (`retirePrevious`) when the pins the watch sees live have
+/// changed since the last try; a failed backend or database is tried again next time.
+async fn retire_when_live_changed(
+    options: &ServeOptions,
+    followed: &Followed,
+    tried: &mut Option<BTreeSet<(PinKey, String)>>,
+) {
+    let pins = followed
+        .pins
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let live = retire::live_set(&pins);
+    if live.is_empty() || tried.as_ref() == Some(&live) {
+        return;
+    }
+    let src = options.source.clone();
+    match tokio::task::spawn_blocking(move || retire::retire_pass(&src, &pins)).await {
+        Ok(Ok(retirements)) => {
+            retire::log(&retirements);
+            if !retire::failed(&retirements) {
+                *tried = Some(live);
+            }
+        }
+        Ok(Err(e)) => tracing::warn!(
+            error = format!("{e:#}"),
+            "cannot retire previous credentials; trying again"
+        ),
+        Err(e) => tracing::warn!(error = %e, "the retire task failed"),
     }
 }
 
