@@ -8,9 +8,9 @@ use crate::{CommitOptions, Event, Reporter, Title, author};
 use anyhow::Result;
 use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
 use rampart_model::delivery::DeliveryMode;
-use rampart_render::Prior;
 use rampart_render::gitops::{GitOpsNamespace, gitops_dir, render_gitops};
-use std::collections::BTreeSet;
+use rampart_render::{Prior, RequestFile};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -151,13 +151,20 @@ pub fn render_inputs(
 /// source repositories of each from its request; Rampart's own service has no team.
 fn gitops_namespaces(env: &str, generated: &Files, inputs: &Inputs) -> Vec<GitOpsNamespace> {
     let prefix = format!("clusters/{env}/namespaces/");
+    // The first request of each name (reversed: a later insert replaces an earlier one).
+    let requests: HashMap<&str, &RequestFile> = inputs
+        .requests
+        .iter()
+        .rev()
+        .map(|r| (r.request.name.as_str(), r))
+        .collect();
     let mut namespaces: Vec<GitOpsNamespace> = Vec::new();
     for path in generated.keys() {
         let Some((ns, name)) = path.strip_prefix(&prefix).and_then(|p| p.split_once('/')) else {
             continue;
         };
         if namespaces.last().is_none_or(|last| last.name != ns) {
-            let request = inputs.requests.iter().find(|r| r.request.name == ns);
+            let request = requests.get(ns);
             namespaces.push(GitOpsNamespace {
                 name: ns.to_string(),
                 team: request.map(|r| r.request.team.clone()),

@@ -66,6 +66,11 @@ pub fn fingerprints(
         common.extend_from_slice(format!("{name} {}\n", blob_id(text.as_bytes())).as_bytes());
     }
     let common = blob_id(&common);
+    // Each request hashed once, not once per environment.
+    let request_ids = requests
+        .iter()
+        .map(|request| Some(blob_id(inputs.get(&request.path)?)))
+        .collect::<Option<Vec<Oid>>>()?;
     let mut out = Fingerprints::new();
     for env in environments {
         let env_file = format!("environments/{}.yaml", env.name);
@@ -79,8 +84,7 @@ pub fn fingerprints(
         if let Some(reader) = &env.status_reader {
             env_id = format!("{env_id} status-reader {reader}");
         }
-        for request in requests {
-            let request_id = blob_id(inputs.get(&request.path)?);
+        for (request, request_id) in requests.iter().zip(&request_ids) {
             let key = format!("{common} {env_id} {} {request_id}", request.path);
             out.insert(
                 (env.name.clone(), request.request.name.clone()),

@@ -20,6 +20,7 @@ mod delivered;
 mod error;
 pub mod guard;
 mod index_file;
+mod index_splice;
 mod known_hosts;
 mod lock;
 mod objects;

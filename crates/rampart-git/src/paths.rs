@@ -32,6 +32,53 @@ fn path_problem(path: &str) -> Option<&'static str> {
 /// Checks that every file path is valid and that no requested file would
 /// have to be a directory for another requested file.
 pub(crate) fn validate_files<C>(files: &BTreeMap<String, C>) -> Result<(), GitError> {
+    if all_valid(files) {
+        return Ok(());
+    }
+    first_problem(files)
+}
+
+/// Whether every path is clean and no path is a directory of another: each path's
+/// problems, and each directory once (paths in order share their directories), looked up
+/// without an allocation — a render's 240,000 paths are checked on every commit.
+fn all_valid<C>(files: &BTreeMap<String, C>) -> bool {
+    let mut checked_dir = "";
+    for path in files.keys() {
+        if path_problem(path).is_some() {
+            return false;
+        }
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if dir == checked_dir {
+            continue;
+        }
+        // Every ancestor of `dir` that is not one of `checked_dir`'s (nor `checked_dir`).
+        let shared = common_dir(dir, checked_dir);
+        for (i, _) in dir.match_indices('/').filter(|(i, _)| *i > shared) {
+            if files.contains_key(&dir[..i]) {
+                return false;
+            }
+        }
+        if files.contains_key(dir) {
+            return false;
+        }
+        checked_dir = dir;
+    }
+    true
+}
+
+/// The length of the longest directory both `a` and `b` are (or lie below); 0 for none.
+fn common_dir(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let whole = |s: &[u8]| s.len() == same || s.get(same) == Some(&b'/');
+    if whole(a) && whole(b) {
+        return same;
+    }
+    a[..same].iter().rposition(|&c| c == b'/').unwrap_or(0)
+}
+
+/// The first problem of `files`, in path order, as the error it makes.
+fn first_problem<C>(files: &BTreeMap<String, C>) -> Result<(), GitError> {
     for path in files.keys() {
         if let Some(reason) = path_problem(path) {
             return Err(GitError::InvalidPath {
@@ -109,6 +156,44 @@ mod tests {
             matches!(err, Some(GitError::PathConflict { ref file, ref nested }) if file == "a" && nested == "a/b"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn conflicts_are_found_at_any_depth_and_after_siblings() {
+        let set =
+            |paths: &[&str]| -> FileSet { paths.iter().map(|p| (p.to_string(), vec![])).collect() };
+        let clean = set(&[
+            "c/d/ns-1/a",
+            "c/d/ns-1/b",
+            "c/d/ns-10/a",
+            "c/d/ns-2/a",
+            "c/e",
+        ]);
+        assert!(all_valid(&clean));
+        for (conflicting, file, nested) in [
+            (&["c/d/ns-1", "c/d/ns-1/a"][..], "c/d/ns-1", "c/d/ns-1/a"),
+            (
+                &["c/d/ns-1/a", "c/d/ns-1/b", "c/d/ns-2/a", "c/d"],
+                "c/d",
+                "c/d/ns-1/a",
+            ),
+            (&["x/a", "x/b/c", "x/b"], "x/b", "x/b/c"),
+            (&["c", "c-d/e", "c/f"], "c", "c/f"),
+            (&["a/b/c", "a/b/d", "a/b/d/e"], "a/b/d", "a/b/d/e"),
+        ] {
+            let files = set(conflicting);
+            assert!(!all_valid(&files), "{conflicting:?}");
+            let err = validate_files(&files).err();
+            assert!(
+                matches!(&err, Some(GitError::PathConflict { file: f, nested: n }) if f == file && n == nested),
+                "{conflicting:?}: {err:?}"
+            );
+        }
+        assert!(!all_valid(&set(&["a/./b"])));
+        assert_eq!(common_dir("a/bc/d", "a/b"), 1);
+        assert_eq!(common_dir("a/b/d", "a/b"), 3);
+        assert_eq!(common_dir("a/b", "a/b"), 3);
+        assert_eq!(common_dir("ab", "a"), 0);
     }
 
     #[test]

@@ -312,6 +312,18 @@ impl UpdateGuard {
             .map_err(|source| GitError::IndexFile { path: temp, source })
     }
 
+    /// Puts `bytes` (a whole index file) in place of the index, in one rename.
+    pub(crate) fn write_index_bytes(&self, bytes: &[u8]) -> Result<(), GitError> {
+        let temp = self.git_dir.join(INDEX_TEMP);
+        let error = |source| GitError::IndexFile {
+            path: temp.clone(),
+            source,
+        };
+        remove_if_present(&temp).map_err(error)?;
+        fs::write(&temp, bytes).map_err(error)?;
+        fs::rename(&temp, self.git_dir.join("index")).map_err(error)
+    }
+
     /// The update is done: the index lock goes, then the record.
     pub(crate) fn finish(mut self) -> Result<(), GitError> {
         self.release();

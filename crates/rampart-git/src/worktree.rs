@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::content::FileContent;
 use crate::index_file::{self, Record};
+use crate::index_splice::{IndexEdit, Spliced};
 use crate::plan::MODE_FILE;
 use crate::update_record::{Update, UpdateGuard, UpdateRecord};
 use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
@@ -41,6 +42,11 @@ pub(crate) fn sync<C: FileContent>(
         path: String::new(),
         source,
     };
+    // The index file spliced where it can be, else edited by libgit2.
+    if let Some(mut spliced) = Spliced::open(&repo.path().join("index")) {
+        apply(repo, &mut spliced, commit, refname, changes, files)?;
+        return guard.write_index_bytes(&spliced.finish());
+    }
     let mut index = guard.index(index_error)?;
     apply(repo, &mut index, commit, refname, changes, files)?;
     guard.write_index(&mut index, index_error)
@@ -52,9 +58,9 @@ pub(crate) fn sync<C: FileContent>(
 /// empty; written files get fresh index entries with their blob id
 /// (`new_id`) and file-system metadata, so they show as clean. Each file is written whole
 /// (see [`write_file`]); no write or delete goes through a symbolic link.
-pub(crate) fn apply<C: FileContent>(
+pub(crate) fn apply<C: FileContent, I: IndexEdit>(
     repo: &Repository,
-    index: &mut git2::Index,
+    index: &mut I,
     commit: Oid,
     refname: &str,
     changes: &[Change],
@@ -120,7 +126,7 @@ pub(crate) fn apply<C: FileContent>(
     let _trusted = TrustedIds::new();
     for change in changes.iter().filter(|c| c.new_id.is_none()) {
         index
-            .remove_path(Path::new(&change.path))
+            .remove(&change.path)
             .map_err(|e| index_error(&change.path, e))?;
     }
     let had_conflicts = index.has_conflicts();
@@ -164,9 +170,7 @@ pub(crate) fn apply<C: FileContent>(
                 }
             };
             if had_conflicts {
-                index
-                    .remove_path(Path::new(path))
-                    .map_err(|e| index_error(path, e))?;
+                index.remove(path).map_err(|e| index_error(path, e))?;
             }
             index
                 .add(&index_entry(path, *id, &meta))
@@ -444,19 +448,27 @@ pub(crate) fn drift<C: FileContent>(
             }
         }
     }
-    for prefix in &prefixes {
-        let dir = Path::new(prefix.trim_end_matches('/'));
-        if !matches!(walk_dirs(workdir, dir, &mut known_dirs, false), Ok(true)) {
-            continue; // missing, or a link that is not followed
-        }
-        let mut on_disk = Vec::new();
-        list_files(&workdir.join(prefix), prefix, &mut on_disk)
-            .map_err(|(path, e)| read_error(path, e))?;
-        for path in on_disk {
-            if !files.contains_key(&path) {
-                found.insert(path, DriftKind::Unexpected);
-            }
-        }
+    // Missing prefixes, and links that are not followed, hold no files of the work tree.
+    let walked: Vec<&String> = prefixes
+        .iter()
+        .filter(|prefix| {
+            let dir = Path::new(prefix.trim_end_matches('/'));
+            matches!(walk_dirs(workdir, dir, &mut known_dirs, false), Ok(true))
+        })
+        .collect();
+    // Listed in parallel, one prefix (an environment's namespaces, say) a task.
+    let unexpected: Vec<Vec<String>> = walked
+        .par_iter()
+        .map(|prefix| {
+            let mut on_disk = Vec::new();
+            list_files(&workdir.join(prefix), prefix, &mut on_disk)
+                .map_err(|(path, e)| read_error(path, e))?;
+            on_disk.retain(|path| !files.contains_key(path));
+            Ok(on_disk)
+        })
+        .collect::<Result<_, GitError>>()?;
+    for path in unexpected.into_iter().flatten() {
+        found.insert(path, DriftKind::Unexpected);
     }
     Ok(found
         .into_iter()
