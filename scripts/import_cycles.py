@@ -3,7 +3,8 @@
 items (through `use` and paths: `crate::`, `super::`, `self::`, a child module's name), so
 that the crate no longer reads top-down.
 
-    scripts/import_cycles.py [CRATE ...]   (default: every crate under crates/)
+    scripts/import_cycles.py [--root DIR] [CRATE ...]
+        (default: every crate under crates/ of this repository, or of DIR)
 
 Each file names the items it uses; re-exports are followed to the module that defines the
 item (`pub use x::Y;` in lib.rs makes `crate::Y` name x). An edge between two files counts
@@ -269,8 +270,12 @@ def circles(modules, edges):
     return out
 
 
-def main(names):
-    crates = sorted((ROOT / "crates").iterdir()) if not names else [ROOT / "crates" / n for n in names]
+def main(args):
+    root = ROOT
+    if args[:1] == ["--root"]:
+        root, args = Path(args[1]), args[2:]
+    names = args
+    crates = sorted((root / "crates").iterdir()) if not names else [root / "crates" / n for n in names]
     total = 0
     for crate in crates:
         if not (crate / "src").is_dir():
