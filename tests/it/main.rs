@@ -22,6 +22,7 @@ mod fuzz;
 mod gitops;
 mod hardening;
 mod import;
+mod import_cycles;
 mod injection;
 mod malformed;
 mod measured;

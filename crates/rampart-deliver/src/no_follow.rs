@@ -6,7 +6,8 @@
 
 use crate::inputs::display;
 use anyhow::{Context, Result};
-use std::io::Read;
+// The readers `check`, `scan` and `import` share live below this crate, in rampart-files.
+pub use rampart_files::{open_no_follow, read_capped, read_no_follow, read_stream_capped};
 use std::path::Path;
 
 /// An input that is not a regular file (or directory) inside the repository.
@@ -94,49 +95,4 @@ fn check_components(repo: &Path, rel: &str, kind: &'static str) -> Result<std::f
         .into());
     }
     Ok(meta)
-}
-
-/// Reads `path`, which must not be a link: opened with `O_NOFOLLOW`, so a link put there
-/// after the check fails to open instead of being followed.
-pub fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    read_capped(open_no_follow(path)?, u64::MAX, &mut bytes)?;
-    Ok(bytes)
-}
-
-/// Opens `path` for reading, refusing a symbolic link at `path` itself (`O_NOFOLLOW`).
-pub fn open_no_follow(path: &Path) -> std::io::Result<fs_err::File> {
-    let mut options = fs_err::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use fs_err::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
-}
-
-/// Reads all of `file` into `buf` (replacing its content) unless it is longer than
-/// `max_bytes`: then `Ok(false)`, and at most `max_bytes + 1` bytes were read — also from
-/// a pipe, a device or a file that grows meanwhile. The buffer is sized by the file's
-/// length: two `read`s for a file that does not grow meanwhile, not one per doubling.
-pub fn read_capped(file: fs_err::File, max_bytes: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
-    let len = file.metadata()?.len();
-    buf.clear();
-    if len > max_bytes {
-        return Ok(false);
-    }
-    buf.reserve(usize::try_from(len).unwrap_or(0));
-    read_stream_capped(file, max_bytes, buf)
-}
-
-/// Appends what `reader` yields to `buf` until its end, or `Ok(false)` once it has yielded
-/// more than `max_bytes` (the rest is not read).
-pub fn read_stream_capped(
-    reader: impl Read,
-    max_bytes: u64,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<bool> {
-    let read = reader.take(max_bytes.saturating_add(1)).read_to_end(buf)?;
-    Ok(read as u64 <= max_bytes)
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
-use crate::{GitError, commit};
+use crate::{GitError, repo};
 
 /// The id git gives `content` as a blob (`git hash-object`), without touching a repository.
 pub fn blob_id(content: &[u8]) -> Oid {
@@ -19,7 +19,7 @@ pub fn blob_id(content: &[u8]) -> Oid {
 /// Reads the blobs `ids` from the object database of the repository at `repo_dir`; an id
 /// that is missing (or not a blob) reads as `None`.
 pub fn read_blobs(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     Ok(ids
         .iter()
         .map(|id| repo.find_blob(*id).ok().map(|b| b.content().to_vec()))
@@ -29,7 +29,7 @@ pub fn read_blobs(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<Option<Vec<u8>>>, 
 /// Whether the object database of the repository at `repo_dir` holds each of `ids`,
 /// without reading them.
 pub fn have_objects(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<bool>, GitError> {
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     let odb = repo.odb().map_err(|source| GitError::Open {
         path: repo_dir.to_owned(),
         source,
@@ -40,7 +40,7 @@ pub fn have_objects(repo_dir: &Path, ids: &[Oid]) -> Result<Vec<bool>, GitError>
 /// Files staged in the index that differ from `HEAD` (added or modified), with their
 /// staged content: what `git commit` would record, for a pre-commit scan.
 pub fn staged_files(repo_dir: &Path) -> Result<crate::FileSet, GitError> {
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     let open_error = |source| GitError::Open {
         path: repo_dir.to_owned(),
         source,
@@ -67,7 +67,7 @@ pub fn staged_files(repo_dir: &Path) -> Result<crate::FileSet, GitError> {
 /// Short name of the checked-out branch (also when it is unborn); `None` for a detached
 /// HEAD or a bare repository.
 pub fn current_branch(repo_dir: &Path) -> Result<Option<String>, GitError> {
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     if repo.is_bare() {
         return Ok(None);
     }
@@ -85,7 +85,7 @@ pub fn current_branch(repo_dir: &Path) -> Result<Option<String>, GitError> {
 
 /// The repository's `.git` directory, where local, uncommitted state may live.
 pub fn git_dir(repo_dir: &Path) -> Result<PathBuf, GitError> {
-    Ok(commit::open(repo_dir)?.path().to_path_buf())
+    Ok(repo::open(repo_dir)?.path().to_path_buf())
 }
 
 #[cfg(test)]

@@ -5,12 +5,13 @@ use std::path::Path;
 
 use git2::{Branch, ErrorCode, Oid, Repository, Signature};
 
-use crate::content::FileContent;
+use crate::content::{FileContent, NewBlob};
 use crate::guard;
 use crate::objects::{ObjectWriter, PACK_THRESHOLD};
-use crate::plan::{self, MODE_FILE, NewBlob, Plan};
+use crate::plan::{self, Plan};
+use crate::repo::open;
 use crate::signing::Signer;
-use crate::tree::Dir;
+use crate::tree::{Dir, MODE_FILE};
 use crate::update_record::{Update, UpdateGuard, UpdateRecord};
 use crate::{Author, Change, CommitOutcome, CommitRequest, GitError, Message, paths, worktree};
 use rayon::prelude::*;
@@ -31,14 +32,6 @@ pub(crate) struct Target {
     pub parent: Option<Oid>,
     /// Whether the branch is the one checked out in the (non-bare) work tree.
     pub checked_out: bool,
-}
-
-/// Opens the repository at exactly `repo_dir` (no upward search).
-pub(crate) fn open(repo_dir: &Path) -> Result<Repository, GitError> {
-    Repository::open(repo_dir).map_err(|source| GitError::Open {
-        path: repo_dir.to_owned(),
-        source,
-    })
 }
 
 /// The commit a reference currently points at, `None` if it does not exist or is unborn.

@@ -14,6 +14,16 @@ use git2::{Oid, Repository};
 use crate::spool::{Place, Spool};
 use crate::{GitError, blob_id};
 
+/// Requested content of a path, with its blob id.
+#[derive(Clone, Copy)]
+pub(crate) struct NewBlob<'f> {
+    /// The content, borrowed from the request's files.
+    pub content: &'f dyn FileContent,
+    /// Its blob id, computed once here and used for the tree, the pack and
+    /// the index.
+    pub id: Oid,
+}
+
 /// A file's content as [`crate::commit_files`] and its relatives take it: plain bytes (a
 /// `Vec<u8>`) or a [`Content`].
 pub trait FileContent: Sync {
@@ -279,7 +289,7 @@ pub fn read_contents<'c>(
         }
         let repo = match &mut repo {
             Some(repo) => repo,
-            None => repo.insert(crate::commit::open(repo_dir)?),
+            None => repo.insert(crate::repo::open(repo_dir)?),
         };
         out.push(content.read(repo, path)?);
     }

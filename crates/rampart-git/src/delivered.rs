@@ -7,7 +7,8 @@ use std::path::Path;
 use git2::{Oid, Repository};
 
 use crate::GitError;
-use crate::commit::{commit_of, open};
+use crate::commit::commit_of;
+use crate::repo::open;
 
 /// Where the last commit Rampart pushed to `remote`'s `branch` is recorded
 /// (`refs/rampart/delivered/<remote>/<branch>`, shared by all work trees).

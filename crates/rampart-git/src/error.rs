@@ -515,7 +515,7 @@ pub enum GitError {
     #[error("refusing to commit: {} secret(s) found\n{}", findings.len(), list(findings))]
     SecretsFound {
         /// Where and what (never the secret's value).
-        findings: Vec<crate::guard::Finding>,
+        findings: Vec<rampart_guard::Finding>,
     },
 }
 
@@ -538,7 +538,7 @@ impl GitError {
     }
 }
 
-fn list(findings: &[crate::guard::Finding]) -> String {
+fn list(findings: &[rampart_guard::Finding]) -> String {
     findings
         .iter()
         .map(ToString::to_string)

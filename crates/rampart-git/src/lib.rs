@@ -35,6 +35,7 @@ mod remote;
 mod remote_http_tests;
 #[cfg(test)]
 mod remote_tests;
+mod repo;
 mod signing;
 mod snapshot;
 mod spool;
@@ -127,7 +128,7 @@ pub struct Tip {
 /// Read it before reading the inputs a commit is made of, and pass it as
 /// [`CommitRequest::read_at`].
 pub fn branch_tip(repo_dir: &Path, branch: Option<&str>) -> Result<Tip, GitError> {
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     let target = commit::resolve_target(&repo, branch)?;
     Ok(Tip {
         refname: target.refname,

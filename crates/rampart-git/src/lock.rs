@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::GitError;
-use crate::commit::open;
+use crate::repo::open;
 
 /// How often a waiting run tries the lock again.
 const RETRY_EVERY: Duration = Duration::from_millis(20);

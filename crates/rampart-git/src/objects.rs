@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use git2::{ObjectType, Odb, OdbLookupFlags, Oid, Repository};
 
+use crate::content::NewBlob;
 use crate::content::zlib;
 use crate::pack_file::{self, PackOut, TempPack};
-use crate::plan::NewBlob;
 use crate::{FileContent, GitError};
 
 /// From this many new blobs on, objects are written as one pack rather than

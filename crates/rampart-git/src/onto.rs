@@ -5,8 +5,10 @@ use std::path::Path;
 
 use git2::{Oid, Repository};
 
-use crate::commit::{CommitMeta, base_tree, open, signature, write_planned};
-use crate::plan::{NewBlob, Plan, Planned};
+use crate::commit::{CommitMeta, base_tree, signature, write_planned};
+use crate::content::NewBlob;
+use crate::plan::{Plan, Planned};
+use crate::repo::open;
 use crate::tree::Found;
 use std::collections::BTreeMap;
 

@@ -5,23 +5,10 @@ use std::collections::BTreeMap;
 
 use git2::{Oid, Repository};
 
-use crate::content::FileContent;
+use crate::content::{FileContent, NewBlob};
 use crate::subtrees::{is_below, unchanged_ancestor, unchanged_dirs};
-use crate::tree::{Dir, Found};
+use crate::tree::{Dir, Found, MODE_FILE};
 use crate::{Change, ChangeKind, GitError};
-
-/// File mode of the regular, non-executable files this crate writes.
-pub(crate) const MODE_FILE: i32 = 0o100_644;
-
-/// Requested content of a path, with its blob id.
-#[derive(Clone, Copy)]
-pub(crate) struct NewBlob<'f> {
-    /// The content, borrowed from the request's files.
-    pub content: &'f dyn FileContent,
-    /// Its blob id, computed once here and used for the tree, the pack and
-    /// the index.
-    pub id: Oid,
-}
 
 /// How one path changes; at least one side is present.
 pub(crate) struct Planned<'f> {

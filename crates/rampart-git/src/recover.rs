@@ -23,9 +23,10 @@ use std::path::{Path, PathBuf};
 
 use git2::{IndexEntry, IndexTime, Oid, Repository};
 
-use crate::commit::{commit_of, open};
+use crate::commit::commit_of;
 use crate::content::Content;
-use crate::plan::MODE_FILE;
+use crate::repo::open;
+use crate::tree::MODE_FILE;
 use crate::update_record::{
     Update, UpdateGuard, UpdateRecord, read_record, record_path, remove_own_lock,
     remove_own_ref_lock,

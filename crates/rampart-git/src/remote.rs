@@ -8,8 +8,8 @@ use std::path::Path;
 use git2::{Direction, FetchOptions, Oid, PushOptions, Remote, RemoteCallbacks, Repository};
 
 use crate::GitError;
-use crate::commit::open;
 use crate::credentials::{AuthState, Credentials};
+use crate::repo::open;
 
 /// At most this much of what the server prints (hook output) is kept for an error.
 const SERVER_OUTPUT_LIMIT: usize = 4096;

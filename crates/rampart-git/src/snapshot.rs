@@ -5,7 +5,7 @@ use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::commit::open;
+use crate::repo::open;
 use crate::{FileSet, GitError};
 
 /// The files of commit `commit` at `paths`: an entry ending in `/` names a directory,

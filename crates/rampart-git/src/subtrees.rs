@@ -12,7 +12,7 @@ use git2::{ObjectType, Oid, Repository};
 
 use crate::GitError;
 use crate::content::FileContent;
-use crate::plan::MODE_FILE;
+use crate::tree::MODE_FILE;
 use crate::tree::{Dir, MODE_TREE, encode_tree};
 
 /// Directories at or below `prefixes` (normalised, no trailing `/`) whose tree, as `files`
@@ -107,7 +107,8 @@ fn tree_ids(dir: &str, entries: &[(&str, Oid)], out: &mut Vec<(String, Oid)>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commit::{base_tree, open, plan_changes, resolve_target};
+    use crate::commit::{base_tree, plan_changes, resolve_target};
+    use crate::repo::open;
     use crate::test_files::{files, request};
     use crate::{ChangeKind, FileSet, commit_files, init_repository};
 

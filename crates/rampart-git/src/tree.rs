@@ -12,6 +12,8 @@ use git2::{ObjectType, Oid, Repository};
 use crate::GitError;
 use crate::objects::ObjectWriter;
 
+/// File mode of the regular, non-executable files this crate writes.
+pub(crate) const MODE_FILE: i32 = 0o100_644;
 /// Mode of a sub-directory entry.
 pub(crate) const MODE_TREE: i32 = 0o040_000;
 

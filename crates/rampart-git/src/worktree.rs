@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use crate::content::FileContent;
 use crate::index_file::{self, Record};
 use crate::index_splice::{IndexEdit, Spliced};
-use crate::plan::MODE_FILE;
+use crate::tree::MODE_FILE;
 use crate::update_record::{Update, UpdateGuard, UpdateRecord};
-use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, commit, paths};
+use crate::{Change, ChangeKind, Drift, DriftKind, GitError, blob_id, paths, repo};
 
 /// Work-tree files written (in parallel) before their index entries are added, or looked
 /// at (in parallel) before the index is consulted.
@@ -388,7 +388,7 @@ pub(crate) fn drift<C: FileContent>(
 ) -> Result<Vec<Drift>, GitError> {
     paths::validate_files(files)?;
     let prefixes = paths::normalize_prefixes(owned_prefixes)?;
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     let workdir = repo.workdir().ok_or_else(|| GitError::BareRepository {
         path: repo_dir.to_owned(),
     })?;
@@ -666,7 +666,7 @@ pub(crate) fn restore<C: FileContent>(
     if found.is_empty() {
         return Ok(found);
     }
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     let (refname, commit) = checked_out(&repo, repo_dir)?;
     // What `sync` needs: the path and, for a file to write, its blob id. The
     // old side is the work tree, not a git object, so it has no id.
@@ -730,7 +730,7 @@ pub(crate) fn stage<C: FileContent>(
     repo_dir: &Path,
     files: &BTreeMap<String, C>,
 ) -> Result<(), GitError> {
-    let repo = commit::open(repo_dir)?;
+    let repo = repo::open(repo_dir)?;
     let (refname, commit) = checked_out(&repo, repo_dir)?;
     paths::validate_files(files)?;
     let mut changes = Vec::with_capacity(files.len());

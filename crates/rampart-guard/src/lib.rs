@@ -11,6 +11,7 @@
 
 mod documents;
 mod prefilter;
+mod rule;
 mod rules;
 mod tokens;
 
@@ -18,7 +19,7 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::fmt;
 
-pub use rules::Rule;
+pub use rule::Rule;
 
 /// One secret found in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! base64-encoded `.dockerconfigjson`).
 
 use super::prefilter::Folded;
-use super::rules::Rule;
+use super::rule::Rule;
 use base64::Engine;
 use regex::Regex;
 use std::sync::LazyLock;

@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::fix::TextEdit;
 use rampart_yaml::edit::Patch;
 
 /// How bad a finding is; ordered `Low < Medium < High`.
@@ -131,4 +130,21 @@ pub(crate) fn object_label(kind: &str, namespace: Option<&str>, name: &str) -> S
         Some(ns) => format!("{kind}/{ns}/{name}"),
         None => format!("{kind}/{name}"),
     }
+}
+
+/// One finding's fix as a text replacement in its file, as code-scanning tools apply it:
+/// the region from (`start_line`, `start_column`) to (`end_line`, `end_column`) (1-based;
+/// columns in characters; an empty region is an insertion) is replaced by `inserted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEdit {
+    /// 1-based first line of the replaced region.
+    pub start_line: usize,
+    /// 1-based column (in characters) where the region starts.
+    pub start_column: usize,
+    /// 1-based line where the region ends.
+    pub end_line: usize,
+    /// 1-based column (in characters) just past the region.
+    pub end_column: usize,
+    /// The new text.
+    pub inserted: String,
 }

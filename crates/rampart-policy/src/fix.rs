@@ -5,6 +5,7 @@
 use rampart_yaml::edit::{EditError, Patch};
 
 use crate::Finding;
+pub use crate::finding::TextEdit;
 
 /// Why a file's findings were not fixed in place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,23 +106,6 @@ pub fn fix_text(file: &str, text: &str, findings: &[Finding]) -> Result<(String,
         edit_error(line, e)
     })?;
     Ok((out, patches.len()))
-}
-
-/// One finding's fix as a text replacement in its file, as code-scanning tools apply it:
-/// the region from (`start_line`, `start_column`) to (`end_line`, `end_column`) (1-based;
-/// columns in characters; an empty region is an insertion) is replaced by `inserted`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextEdit {
-    /// 1-based first line of the replaced region.
-    pub start_line: usize,
-    /// 1-based column (in characters) where the region starts.
-    pub start_column: usize,
-    /// 1-based line where the region ends.
-    pub end_line: usize,
-    /// 1-based column (in characters) just past the region.
-    pub end_column: usize,
-    /// The new text.
-    pub inserted: String,
 }
 
 /// Sets [`Finding::text_edit`] of each finding of `file` (whose text is `text`) that has an

@@ -29,6 +29,7 @@ pub mod exception;
 mod facts;
 mod finding;
 pub mod fix;
+mod gather;
 mod load;
 mod object;
 pub mod report;

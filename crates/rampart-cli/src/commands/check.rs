@@ -4,7 +4,7 @@ use crate::cli::{CheckArgs, CheckFormat, FailOn, ReportArgs};
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
-use rampart_deliver::no_follow::{open_no_follow, read_capped, read_stream_capped};
+use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rampart_policy::{
     Checked, Date, ExceptionPolicy, Finding, MAX_MANIFEST_BYTES, Options, PolicyError, Severity,
     Standing, report, too_large,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use rampart_deliver::inputs::{
     SPECS_DIR, blueprint, display, load_config, load_environments, read_worktree,
 };
-use rampart_deliver::no_follow::{open_no_follow, read_capped, read_stream_capped};
+use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rampart_git::FileSet;
 use rampart_import::diff::connectivity;
 use rampart_import::summary::Summary;

@@ -9,7 +9,7 @@ use crate::cli::ScanArgs;
 use crate::output::outln;
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::Result;
-use rampart_deliver::no_follow::{open_no_follow, read_capped};
+use rampart_files::{open_no_follow, read_capped};
 use rampart_guard::{Finding, scan_file, scan_files};
 use rampart_yaml::limits::human_bytes;
 use std::path::PathBuf;

@@ -1,10 +1,12 @@
 //! Parse-and-validate entry points: text in, typed value or located diagnostics out.
 
 mod cluster;
+mod context;
 mod delivery;
 mod environment;
 mod gitops;
 mod network_tests;
+mod remote_key;
 mod request;
 mod rotation;
 mod rotator;
@@ -14,8 +16,8 @@ mod service;
 mod shares;
 pub mod syntax;
 
+pub use context::RequestContext;
 pub use network_tests::check_network_tests;
-pub use request::RequestContext;
 pub use service::check_service;
 pub use shares::{RequestSource, check_shared_keys};
 

@@ -1,7 +1,7 @@
 //! Semantic checks of a [`NamespaceRequest`], each tied to the checklist item it protects.
 
+use super::context::RequestContext;
 use super::syntax::{Cidr, is_dns_label, is_label_key, is_label_value, is_port_name, is_quantity};
-use crate::environment::Environment;
 use crate::limits::{KUBERNETES_MAX_ANNOTATIONS_BYTES, MAX_DESCRIPTION_BYTES};
 use crate::load::Report;
 use crate::request::{
@@ -10,19 +10,6 @@ use crate::request::{
 };
 use rampart_yaml::limits::human_bytes;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// What a request is checked against besides itself.
-pub struct RequestContext<'a> {
-    /// The file name without `.yaml`; the request's `name` must equal it.
-    pub file_stem: &'a str,
-    /// Label keys every request must carry (from `rampart.yaml`).
-    pub required_labels: &'a [String],
-    /// Every environment the request renders into.
-    pub environments: &'a [Environment],
-    /// rampart.yaml's `delivery.mode`: how rotations are delivered in an environment that
-    /// sets no `secretStores.rotation.delivery`.
-    pub delivery_mode: crate::delivery::DeliveryMode,
-}
 
 /// Namespaces that belong to the platform, never to a team.
 const RESERVED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];

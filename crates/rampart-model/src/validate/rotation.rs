@@ -1,8 +1,8 @@
 //! Checks of a secret's `rotation`: the schedule, the generated properties and the
 //! PostgreSQL target, and against the environments how its rotations are delivered.
 
-use super::request::RequestContext;
-use super::secrets::check_remote_key;
+use super::context::RequestContext;
+use super::remote_key::check_remote_key;
 use crate::delivery::DeliveryMode;
 use crate::load::Report;
 use crate::rotation::{

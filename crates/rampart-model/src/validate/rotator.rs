@@ -1,7 +1,7 @@
 //! Checks of an environment's rotation settings: `secretStores.vault.rotator` (how the
 //! rotation engine logs in) and `secretStores.rotation`.
 
-use super::secret_stores::{is_mount, is_role_name};
+use super::syntax::{is_mount, is_role_name};
 use crate::environment::Environment;
 use crate::environment::secret_stores::{MIN_KEEP_VERSIONS, RotatorAuthMethod, VaultRotator};
 use crate::load::Report;

@@ -2,7 +2,7 @@
 //! per-namespace identities they authenticate as.
 
 use super::secrets::is_secret_key;
-use super::syntax::is_dns_subdomain;
+use super::syntax::{is_dns_subdomain, is_mount, is_role_name};
 use crate::environment::Environment;
 use crate::environment::secret_stores::{NAMESPACE_PLACEHOLDER, for_namespace};
 use crate::load::Report;
@@ -123,13 +123,6 @@ fn is_loopback(authority: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-pub(super) fn is_role_name(role: &str) -> bool {
-    !role.is_empty()
-        && role
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// `value` must hold `{namespace}` once (one identity per namespace) and be valid with it
 /// replaced by a namespace name.
 fn check_pattern(
@@ -154,17 +147,6 @@ fn check_pattern(
             format!("write {example}"),
         );
     }
-}
-
-pub(super) fn is_mount(m: &str) -> bool {
-    !m.is_empty()
-        && m.split('/').all(|seg| {
-            !seg.is_empty()
-                && seg != ".."
-                && seg
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        })
 }
 
 fn is_aws_region(region: &str) -> bool {

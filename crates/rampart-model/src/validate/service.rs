@@ -1,9 +1,9 @@
 //! Checks of the rotation service's namespace: `service:` in `rampart.yaml` (against the
 //! environments and requests) and `service:` in an environment.
 
+use super::remote_key::check_remote_key;
 use super::request::{check_egress, check_image, check_labels, is_system_namespace};
 use super::secret_stores::is_role_arn;
-use super::secrets::check_remote_key;
 use super::syntax::{is_dns_label, is_label_key, is_label_value};
 use crate::config::RepoConfig;
 use crate::diagnostic::Diagnostics;

@@ -162,6 +162,26 @@ impl Cidr {
     }
 }
 
+/// A Vault or OpenBao role name.
+pub(super) fn is_role_name(role: &str) -> bool {
+    !role.is_empty()
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A Vault or OpenBao mount path (`/`-separated, no empty or `..` segment).
+pub(super) fn is_mount(m: &str) -> bool {
+    !m.is_empty()
+        && m.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

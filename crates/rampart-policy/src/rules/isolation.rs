@@ -2,11 +2,11 @@
 //! proves its policies with): pods no policy isolates, and policies that let every
 //! namespace in, however the selectors are written.
 
-use rampart_network::{Labels, Namespace, Network, Party, Pod, Policy};
+use rampart_network::{Labels, Namespace, Party, Pod, Policy};
 use serde_json::Value;
 
 use super::{NETPOL_EVERY_NAMESPACE, POD_NOT_ISOLATED};
-use crate::facts::{Index, Workload};
+use crate::facts::{Index, Workload, network};
 use crate::finding::Finding;
 use crate::object::{Object, Subject};
 
@@ -33,17 +33,6 @@ pub(crate) fn parse_policy(doc: &Value) -> Option<Policy> {
     let mut doc = doc.clone();
     doc["apiVersion"] = Value::from("networking.k8s.io/v1");
     Policy::from_value(&doc).ok()
-}
-
-pub(crate) fn network(namespace: &str, policies: Vec<Policy>, pods: Vec<Pod>) -> Network {
-    Network {
-        namespaces: vec![Namespace {
-            name: namespace.to_owned(),
-            labels: Labels::new(),
-        }],
-        pods,
-        policies,
-    }
 }
 
 /// For a Pod or workload in a namespace with NetworkPolicies in `index`: some policy
