@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+mod action;
 mod api;
 mod error;
 mod gitea;
@@ -42,9 +43,10 @@ mod pull_request;
 mod repository;
 mod token;
 
+pub use action::PullRequestAction;
 pub use error::ForgeError;
 pub use kind::ForgeKind;
-pub use pull_request::{PullRequest, PullRequestAction, PullRequestSpec};
+pub use pull_request::{PullRequest, PullRequestSpec};
 pub use token::Token;
 
 use api::Api;

@@ -1,8 +1,6 @@
 //! What to open, and what was opened.
 
-use std::fmt;
-
-use crate::{ForgeError, ForgeKind};
+use crate::{ForgeError, ForgeKind, PullRequestAction};
 
 /// The pull request (GitLab: merge request) to open from `head` into `base`, or to apply to
 /// the open one from `head`.
@@ -30,25 +28,6 @@ pub struct PullRequest {
     pub url: String,
     /// Whether it was opened now or an open one was updated.
     pub action: PullRequestAction,
-}
-
-/// What [`Forge::open_or_update`](crate::Forge::open_or_update) did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PullRequestAction {
-    /// No open pull request from the head branch existed; one was opened.
-    Opened,
-    /// An open pull request from the head branch existed; its title, body, base and labels
-    /// were updated.
-    Updated,
-}
-
-impl fmt::Display for PullRequestAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PullRequestAction::Opened => "opened",
-            PullRequestAction::Updated => "updated",
-        })
-    }
 }
 
 impl PullRequestSpec<'_> {
