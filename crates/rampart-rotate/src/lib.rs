@@ -18,6 +18,7 @@ mod job;
 mod other_pins;
 mod pins;
 mod plan;
+mod planned;
 mod postgres;
 mod retire;
 mod run;
@@ -36,7 +37,8 @@ pub use job::{
 };
 pub use other_pins::keep_other_pins;
 pub use pins::pin_versions;
-pub use plan::{Planned, plan};
+pub use plan::plan;
+pub use planned::Planned;
 pub use postgres::{Endpoint, Login, alternate_role};
 pub use retire::{
     Deployment, Naming, PinLiveness, Refusal, RetireError, Retired, Retirement, decide, retire_jobs,

@@ -5,7 +5,7 @@
 //! key on its backend, and the backend keeps them all.
 
 use crate::job::OtherPin;
-use crate::plan::Planned;
+use crate::planned::Planned;
 use rampart_model::secret::SecretBackend;
 use rampart_model::{Environment, NamespaceRequest};
 

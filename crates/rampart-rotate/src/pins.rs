@@ -1,7 +1,7 @@
 //! New pins into the request files: only each secret's `version` changes, every other byte
 //! of the file stays as written.
 
-use crate::plan::Planned;
+use crate::planned::Planned;
 use rampart_model::edit::{VersionEdit, set_secret_versions};
 use std::collections::BTreeMap;
 

@@ -2,30 +2,10 @@
 //! selected environment, with the version Git pins there.
 
 use crate::job::{DueRule, Generate, Job, Policy, PostgresStrategy, PostgresTarget, SecretId};
+use crate::planned::Planned;
 use chrono::{DateTime, Utc};
 use rampart_model::rotation::{self, Rotation};
-use rampart_model::secret::SecretBackend;
 use rampart_model::{Environment, NamespaceRequest};
-
-/// One secret of one request in one environment, ready for the engine.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    /// The request file, e.g. `specs/shop.yaml`.
-    pub request_path: String,
-    /// Which backend holds it.
-    pub backend: SecretBackend,
-    /// What the engine does.
-    pub job: Job,
-    /// The request's policy (schedule, follow), for callers that schedule rotations.
-    pub rotation: Rotation,
-}
-
-impl std::ops::Deref for Planned {
-    type Target = Job;
-    fn deref(&self) -> &Job {
-        &self.job
-    }
-}
 
 /// The jobs for `requests` (path and request) in `environments` (or only `only_env`),
 /// limited to `only_secrets` (`NAMESPACE/NAME`) when any are given; each job knows the

@@ -7,7 +7,7 @@ use crate::connect::connect;
 use crate::engine::rotate_all;
 use crate::error::RotateError;
 use crate::job::{Outcome, SecretId};
-use crate::plan::Planned;
+use crate::planned::Planned;
 use futures_util::StreamExt;
 use rampart_model::Environment;
 use rampart_model::secret::SecretBackend;
