@@ -2,11 +2,11 @@
 //! cluster, or a `coordination.k8s.io/v1` Lease (renewed in the background) in one. The
 //! others wait on standby.
 
-use crate::ServeOptions;
 use crate::lease::{Held, LeaseLock};
+use crate::options::ServeOptions;
 use crate::pass;
 use crate::readiness::Observed;
-use crate::service::Stop;
+use crate::stop::Stop;
 use anyhow::{Context, Result};
 use rampart_git::{GitError, RepoLock};
 use std::sync::Arc;
@@ -15,40 +15,6 @@ use std::time::Duration;
 
 /// The lock file (beside the repository lock) that the active instance holds.
 const INSTANCE_LOCK: &str = "serve.lock";
-
-/// Which Lease, and how long a claim lasts.
-#[derive(Debug, Clone)]
-pub struct LeaseSettings {
-    /// The Lease's namespace (the service's own).
-    pub namespace: String,
-    /// The Lease's name.
-    pub name: String,
-    /// How long a claim lasts without renewal (renewed every third of it).
-    pub duration: Duration,
-}
-
-impl LeaseSettings {
-    /// The Lease through the in-cluster configuration (or the kubeconfig outside one),
-    /// held as the pod's name (`HOSTNAME`).
-    pub async fn connect(&self) -> Result<LeaseLock> {
-        let config = kube::Config::infer().await.context(
-            "--lease: cannot find the Kubernetes API (in-cluster service account or kubeconfig)",
-        )?;
-        let client = kube::Client::try_from(config)
-            .context("--lease: cannot build the Kubernetes client")?;
-        let identity = std::env::var("HOSTNAME")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| format!("rampart-serve-{}", std::process::id()));
-        Ok(LeaseLock::new(
-            client,
-            &self.namespace,
-            &self.name,
-            &identity,
-            self.duration,
-        ))
-    }
-}
 
 /// What makes this instance the active one.
 pub enum Instance {

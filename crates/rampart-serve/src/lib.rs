@@ -21,21 +21,23 @@ mod lease;
 mod live_pins;
 mod metrics;
 mod open_files;
+mod options;
 mod pass;
 mod readiness;
 mod retire;
 mod schedule;
 mod service;
+mod stop;
 pub mod watch;
 
-pub use instance::LeaseSettings;
 pub use lease::{Held, LeaseLock};
 pub use live_pins::{Landed, LivePins, PinKey, PinLiveness};
 pub use metrics::{Metrics, SecretGauges};
+pub use options::{LeaseSettings, ServeOptions};
 pub use pass::Source;
 pub use readiness::{Observed, Readiness};
 pub use schedule::{Schedule, Timing, jitter};
-pub use service::{ServeOptions, run};
+pub use service::run;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};

@@ -4,45 +4,23 @@
 
 use crate::connections::{self, Connections};
 use crate::http;
-use crate::instance::{Instance, LeaseSettings, become_active};
+use crate::instance::{Instance, become_active};
 use crate::live_pins::PinKey;
 use crate::metrics::SecretGauges;
 use crate::open_files;
-use crate::pass::{self, Source};
+use crate::options::ServeOptions;
+use crate::pass;
 use crate::readiness::Observed;
 use crate::retire;
 use crate::schedule::{Passed, Schedule, Timing};
-use crate::watch::{self, Followed, WatchSettings};
+use crate::stop::Stop;
+use crate::watch::{self, Followed};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::signal::unix::{SignalKind, signal};
-
-/// Everything `rampart serve` is told.
-#[derive(Debug, Clone)]
-pub struct ServeOptions {
-    /// Repository, blueprints, lock wait, concurrency.
-    pub source: Source,
-    /// Where `/healthz`, `/readyz` and `/metrics` listen.
-    pub listen: SocketAddr,
-    /// How often the inputs are read again (and the base branch fetched).
-    pub refresh_interval: Duration,
-    /// Jitter, follow and retry intervals.
-    pub timing: Timing,
-    /// How long a standby instance waits between tries of the instance lock.
-    pub standby_retry: Duration,
-    /// How long the pass in flight may take to finish after SIGTERM.
-    pub grace: Duration,
-    /// In a cluster: the Lease that decides the active replica (else the lock file).
-    pub lease: Option<LeaseSettings>,
-    /// Where the pins on the base branch are followed until live (no watch without a
-    /// kubeconfig or in-cluster credentials).
-    pub watch: WatchSettings,
-}
 
 /// Runs the service until SIGTERM or SIGINT. Errors only for what makes it unable to start
 /// (the port taken, no async runtime).
@@ -226,28 +204,6 @@ async fn retire_when_live_changed(
             "cannot retire previous credentials; trying again"
         ),
         Err(e) => tracing::warn!(error = %e, "the retire task failed"),
-    }
-}
-
-/// SIGTERM or SIGINT.
-pub(crate) struct Stop {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-impl Stop {
-    fn new() -> Result<Stop> {
-        Ok(Stop {
-            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
-            int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
-        })
-    }
-
-    pub(crate) async fn wait(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
-        }
     }
 }
 
