@@ -28,6 +28,7 @@ mod onto;
 mod pack_file;
 mod paths;
 mod plan;
+mod push_request;
 mod receive_pack;
 mod recover;
 mod remote;
@@ -60,10 +61,10 @@ pub use onto::{
     OntoRequest, author_email, branch_name_is_valid, changed_paths, changes_against,
     commit_message, commit_onto, first_parent, foreign_commits, head_commit, merge_base, same_tree,
 };
+pub use push_request::PushRequest;
 pub use recover::{Recovery, RecoveryOutcome, update_interrupted};
 pub use remote::{
-    PushRequest, clone_repository, fetch_branches, has_remote, push_commit, redact_url,
-    tracking_tip,
+    clone_repository, fetch_branches, has_remote, push_commit, redact_url, tracking_tip,
 };
 pub use signing::Signer;
 pub use snapshot::read_commit_files;

@@ -11,7 +11,7 @@ use std::process::Command;
 use git2::{Oid, Repository};
 
 use crate::GitError;
-use crate::remote::{PushRequest, clean_output, is_stale};
+use crate::push_request::{PushRequest, clean_output, is_stale};
 
 /// The directory a remote URL names when it is on this machine (what libgit2 would push
 /// to with its local transport): a `file://` URL, or a path to an existing directory.

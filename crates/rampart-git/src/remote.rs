@@ -9,27 +9,11 @@ use git2::{Direction, FetchOptions, Oid, PushOptions, Remote, RemoteCallbacks, R
 
 use crate::GitError;
 use crate::credentials::{AuthState, Credentials};
+use crate::push_request::{PushRequest, clean_output, is_stale};
 use crate::repo::open;
 
 /// At most this much of what the server prints (hook output) is kept for an error.
 const SERVER_OUTPUT_LIMIT: usize = 4096;
-
-/// One commit to push.
-#[derive(Debug, Clone, Copy)]
-pub struct PushRequest<'a> {
-    /// Remote name, e.g. `origin`.
-    pub remote: &'a str,
-    /// The commit to push (it need not be referenced locally).
-    pub commit: Oid,
-    /// Branch on the remote (short name).
-    pub branch: &'a str,
-    /// The lease: where the remote branch must still be (`None`: it must not exist).
-    /// Checked against what the server advertises when the push starts, and sent as the
-    /// old value of the update, so the server refuses it if the branch moves meanwhile.
-    pub expected: Option<Oid>,
-    /// Allow a non-fast-forward update (still only from `expected`).
-    pub force: bool,
-}
 
 /// `url` without user information (which may hold a password or token).
 pub fn redact_url(url: &str) -> String {
@@ -408,33 +392,6 @@ fn push_over_network(
             output: clean_output(&push_state.output),
         }),
     }
-}
-
-/// Whether a per-reference rejection means the branch moved (fetch and retry helps).
-pub(crate) fn is_stale(reason: &str) -> bool {
-    let reason = reason.to_ascii_lowercase();
-    [
-        "non-fast-forward",
-        "fetch first",
-        "stale info",
-        "failed to update ref",
-        "failed to lock",
-        "cannot lock ref",
-        // A branch created by another push meanwhile (libgit2's own wording).
-        "already exists",
-    ]
-    .iter()
-    .any(|needle| reason.contains(needle))
-}
-
-/// Server output without progress noise, each line as the server printed it.
-pub(crate) fn clean_output(output: &str) -> String {
-    output
-        .split(['\n', '\r'])
-        .map(str::trim_end)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]
