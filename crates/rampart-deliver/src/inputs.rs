@@ -1,6 +1,7 @@
 //! Reads and validates a GitOps repository's inputs: rampart.yaml, the environments and the
 //! requests under specs/. Every problem in every file is collected before giving up.
 
+pub use crate::no_follow::display;
 use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
 use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
@@ -276,15 +277,6 @@ pub fn read_worktree(repo: &Path, pending: &FileSet) -> Result<FileSet> {
     }
     out.extend(pending.iter().map(|(k, v)| (k.clone(), v.clone())));
     Ok(out)
-}
-
-/// How a repository file is named in messages: relative to the current directory.
-pub fn display(repo: &Path, rel: &str) -> String {
-    if repo == Path::new(".") {
-        rel.to_string()
-    } else {
-        repo.join(rel).display().to_string()
-    }
 }
 
 /// The built-in blueprint, or the one in `dir`. `dir` itself is taken as given (the user

@@ -4,7 +4,6 @@
 //! it is refused before its target is opened: every path component is checked with
 //! `symlink_metadata`, and the file is opened with `O_NOFOLLOW`.
 
-use crate::inputs::display;
 use anyhow::{Context, Result};
 // The readers `check`, `scan` and `import` share live below this crate, in rampart-files.
 pub use rampart_files::{open_no_follow, read_capped, read_no_follow, read_stream_capped};
@@ -95,4 +94,13 @@ fn check_components(repo: &Path, rel: &str, kind: &'static str) -> Result<std::f
         .into());
     }
     Ok(meta)
+}
+
+/// How a repository file is named in messages: relative to the current directory.
+pub fn display(repo: &Path, rel: &str) -> String {
+    if repo == Path::new(".") {
+        rel.to_string()
+    } else {
+        repo.join(rel).display().to_string()
+    }
 }
