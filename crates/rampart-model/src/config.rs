@@ -1,5 +1,6 @@
 //! The GitOps repository's own configuration (`rampart.yaml`, `kind: RepoConfig`).
 
+use crate::gitops::GitOps;
 use serde::{Deserialize, Serialize};
 
 /// Settings for the repository Rampart writes into.
@@ -26,7 +27,7 @@ pub struct RepoConfig {
     pub service: Option<crate::service::ServiceConfig>,
     /// The GitOps controller that applies `clusters/<env>/` (none by default).
     #[serde(default)]
-    pub gitops: crate::gitops::GitOps,
+    pub gitops: GitOps,
     /// What removing a request leaves in the cluster.
     #[serde(default)]
     pub offboarding: crate::gitops::Offboarding,
@@ -36,6 +37,24 @@ impl RepoConfig {
     /// The service section when it is enabled.
     pub fn service(&self) -> Option<&crate::service::ServiceConfig> {
         self.service.as_ref().filter(|s| s.enabled)
+    }
+}
+
+// GitOps's defaults come from the rest of rampart.yaml, so they live beside it.
+impl GitOps {
+    /// The repository URL the controller clones, if any is known.
+    pub fn repository_url<'a>(&'a self, config: &'a RepoConfig) -> Option<&'a str> {
+        self.repository
+            .as_deref()
+            .or(config.service.as_ref().map(|s| s.repository.as_str()))
+    }
+
+    /// The branch the controller follows.
+    pub fn revision_name<'a>(&'a self, config: &'a RepoConfig) -> &'a str {
+        self.revision
+            .as_deref()
+            .or(config.delivery.base_branch.as_deref())
+            .unwrap_or("main")
     }
 }
 

@@ -28,23 +28,6 @@ pub struct GitOps {
     pub flux: FluxSettings,
 }
 
-impl GitOps {
-    /// The repository URL the controller clones, if any is known.
-    pub fn repository_url<'a>(&'a self, config: &'a crate::RepoConfig) -> Option<&'a str> {
-        self.repository
-            .as_deref()
-            .or(config.service.as_ref().map(|s| s.repository.as_str()))
-    }
-
-    /// The branch the controller follows.
-    pub fn revision_name<'a>(&'a self, config: &'a crate::RepoConfig) -> &'a str {
-        self.revision
-            .as_deref()
-            .or(config.delivery.base_branch.as_deref())
-            .unwrap_or("main")
-    }
-}
-
 /// A GitOps controller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
