@@ -2,7 +2,7 @@
 //! `rampart rotate`: reading and validating the inputs ([`inputs`]), rendering them with
 //! the local render cache ([`render`]), assembling each environment's cluster files
 //! ([`cluster_config`]), and committing the result locally or delivering it to the remote
-//! ([`render::commit_or_deliver`], [`delivery`]).
+//! ([`job::commit_or_deliver`], [`delivery`]).
 //!
 //! Nothing here prints: what a commit or a delivery did is reported as [`Event`]s to the
 //! caller's reporter, which words them. Errors are `anyhow` errors that carry the types a
@@ -12,6 +12,7 @@
 pub mod cluster_config;
 pub mod delivery;
 pub mod inputs;
+pub mod job;
 pub mod netmap;
 pub mod no_follow;
 pub mod pins;
@@ -23,7 +24,8 @@ pub mod title;
 
 pub use delivery::{InvalidSettings, invalid};
 pub use inputs::Inputs;
-pub use render::{CacheUse, Job, Rendered, commit, commit_or_deliver, render_inputs, render_repo};
+pub use job::{Job, commit_or_deliver};
+pub use render::{CacheUse, Rendered, commit, render_inputs, render_repo};
 pub use title::Title;
 
 use anyhow::{Result, bail};

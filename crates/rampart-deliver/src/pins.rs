@@ -4,7 +4,7 @@
 
 use crate::Title;
 use crate::inputs::Inputs;
-use crate::render::{Job, commit_or_deliver};
+use crate::job::{Job, commit_or_deliver};
 use crate::{CommitOptions, Reporter};
 use anyhow::Result;
 use rampart_git::FileSet;

@@ -7,7 +7,6 @@ use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use crate::{CommitOptions, Event, Reporter, Title, author};
 use anyhow::Result;
 use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
-use rampart_model::delivery::DeliveryMode;
 use rampart_render::gitops::{GitOpsNamespace, gitops_dir, render_gitops};
 use rampart_render::{Prior, RequestFile};
 use std::collections::{BTreeSet, HashMap};
@@ -207,89 +206,8 @@ fn keeper(repo: &Path) -> impl Fn(&str, String) -> Content + Sync {
     }
 }
 
-/// What `render` and `new` hand over to be committed or delivered.
-pub struct Job<'a> {
-    /// The GitOps repository.
-    pub repo: &'a Path,
-    /// The work tree's input files (with pending ones), as [`inputs::read_worktree`] read them.
-    pub local: FileSet,
-    /// `local`, validated.
-    pub inputs: Inputs,
-    /// A blueprint directory instead of the built-in one.
-    pub blueprints: Option<&'a PathBuf>,
-    /// The one environment to render, else all.
-    pub env: Option<&'a str>,
-    /// Commit (and pull request) title.
-    pub title: Title<'a>,
-    /// Where the branch was when `local` was read; a local commit is refused if it moved.
-    pub read_at: Option<rampart_git::Tip>,
-    /// A fixed topic for a delivered change's branch (see [`crate::delivery::Delivered::topic`]).
-    pub topic: Option<&'a str>,
-    /// The commit `local` was read from when not the work tree (see
-    /// [`crate::delivery::Delivered::inputs_from`]).
-    pub inputs_from: Option<rampart_git::Oid>,
-}
-
-/// Renders and commits locally, or delivers (push, pull request) as `mode` (the flags)
-/// else rampart.yaml says; a delivery renders onto the fetched remote branch instead of
-/// locally. Returns whether it was delivered rather than committed locally.
-pub fn commit_or_deliver(
-    job: Job<'_>,
-    options: &CommitOptions,
-    mode: Option<DeliveryMode>,
-    report: Reporter<'_>,
-) -> Result<bool> {
-    let config = job.inputs.config.delivery.clone();
-    let mode = crate::delivery::mode(mode, &config);
-    if mode == DeliveryMode::Commit {
-        if config.signing.is_some() {
-            report(Event::LocalCommitUnsigned);
-        }
-        drop(job.local); // only a delivery compares it with the remote
-        let rendered = render_inputs(
-            job.repo,
-            job.inputs,
-            job.blueprints,
-            job.env,
-            CacheUse::ReadWrite,
-        )?;
-        commit(
-            job.repo,
-            rendered,
-            options,
-            job.title,
-            job.read_at.as_ref(),
-            report,
-        )?;
-        return Ok(false);
-    }
-    if options.branch.is_some() && mode == DeliveryMode::PullRequest {
-        return Err(crate::delivery::invalid(
-            "--branch does not go with pull-request delivery: pull requests come from a rampart/… branch and target delivery.baseBranch of rampart.yaml (to push onto a branch of your choice, use --push --branch NAME)",
-        ));
-    }
-    let author = author(options, Some(&job.inputs.config))?;
-    crate::delivery::deliver(
-        &crate::delivery::Delivered {
-            repo: job.repo,
-            local: &job.local,
-            blueprints: job.blueprints,
-            title: job.title,
-            author: author.as_ref(),
-            env: job.env,
-            mode,
-            branch: options.branch.as_deref(),
-            topic: job.topic,
-            inputs_from: job.inputs_from,
-            config: &config,
-        },
-        report,
-    )?;
-    Ok(true)
-}
-
 /// Commits a render and reports what happened.
-/// `read_at`: where the branch was when the inputs were read (see [`Job::read_at`]).
+/// `read_at`: where the branch was when the inputs were read (see [`crate::job::Job::read_at`]).
 pub fn commit(
     repo: &Path,
     mut rendered: Rendered,
