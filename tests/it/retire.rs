@@ -69,28 +69,25 @@ pub(crate) fn applied(repo: &Repo, env: &str) -> BTreeMap<String, Value> {
             (f, bytes)
         })
         .collect();
-    rendered_namespaces(env, files.iter().map(|(f, b)| (f.as_str(), b.as_slice())))
+    let rendered = rendered_namespaces(env, files.iter().map(|(f, b)| (f.as_str(), b.as_slice())))
         .expect("HEAD renders readable files")
         .into_iter()
-        .flat_map(|namespace| namespace.objects)
-        .map(|mut object| {
-            object["metadata"]["uid"] = json!("7d1e5c2a-0b7f-4f3e-8a61-2c9d4b0e6f15");
-            object["metadata"]["generation"] = json!(2);
-            match object["kind"].as_str() {
-                Some("ExternalSecret") => {
-                    object["status"] = json!({"conditions": [{"type": "Ready", "status": "True", "reason": "SecretSynced"}],
-                        "refreshTime": "2026-12-08T00:00:00Z", "syncedResourceVersion": "2-4f0c9e1d"});
-                }
-                Some("Deployment") => {
-                    let replicas = object.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
-                    object["status"] = json!({"observedGeneration": 2, "replicas": replicas,
-                        "updatedReplicas": replicas, "readyReplicas": replicas});
-                }
-                _ => {}
-            }
-            (object_path(&object), object)
-        })
+        .flat_map(|namespace| namespace.objects);
+    rampart_kube::testing::applied(rendered)
+        .into_iter()
+        .map(|object| (object_path(&object), object))
         .collect()
+}
+
+/// [`applied`] for prod with its api Deployment still rolling to the pin.
+pub(crate) fn rolling(repo: &Repo) -> BTreeMap<String, Value> {
+    let mut objects = applied(repo, "prod");
+    let api = objects
+        .values_mut()
+        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "api")
+        .expect("the api Deployment");
+    api["status"]["updatedReplicas"] = json!(1);
+    objects
 }
 
 /// PostgreSQL with `app` (pinned) and `app_alt` (previous) in one group role; OpenBao with
@@ -256,13 +253,7 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
     let head = w.repo.head();
 
     // prod's api Deployment is still rolling: nothing retired, exit 1.
-    let mut rolling = applied(&w.repo, "prod");
-    let api = rolling
-        .values_mut()
-        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "api")
-        .expect("the api Deployment");
-    api["status"]["updatedReplicas"] = json!(1);
-    w.cluster("prod").set(rolling);
+    w.cluster("prod").set(rolling(&w.repo));
     let run = w.retire(&["-vv"]);
     // The README shows these outputs (`--nocapture`).
     eprintln!("{}", run.stdout);

@@ -3,7 +3,9 @@
 //! previous role of the database only prod uses (real PostgreSQL and OpenBao); the
 //! database dev and staging use has no evidence in this service and is left alone.
 
-use crate::retire::{PINNED_PASSWORD, PREVIOUS_PASSWORD, World, applied, login_works, world};
+use crate::retire::{
+    PINNED_PASSWORD, PREVIOUS_PASSWORD, World, applied, login_works, rolling, world,
+};
 use crate::rotate::KEY;
 use crate::serve::Service;
 use crate::support::{free_port, rampart_bin};
@@ -87,13 +89,7 @@ async fn the_service_retires_the_previous_role_once_its_environment_runs_the_pin
     let other = split_dev_and_staging_off(&w);
     let head = w.repo.head();
     // prod's api Deployment is still rolling to the pin.
-    let mut rolling = applied(&w.repo, "prod");
-    let api = rolling
-        .values_mut()
-        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "api")
-        .expect("the api Deployment");
-    api["status"]["updatedReplicas"] = json!(1);
-    w.cluster("prod").set(rolling);
+    w.cluster("prod").set(rolling(&w.repo));
 
     let logs = tempfile::tempdir().expect("log dir");
     let mut service = start_service(&w, w.bao.root_token(), logs.path().join("serve.log"));
