@@ -21,6 +21,7 @@ mod error;
 mod flow;
 pub mod limits;
 mod lines;
+pub mod locate;
 pub mod reference;
 mod scalar;
 pub mod structure;

@@ -1,12 +1,12 @@
 //! Writing a version or an environment name as YAML, in the style of the text around it.
 
-use yaml_rust2::scanner::TScalarStyle;
+use rampart_yaml::edit::tree::ScalarStyle;
 
 /// `value` written in `style`; plain only where plain YAML reads it back as the same version.
-pub(super) fn scalar(value: &str, style: TScalarStyle) -> String {
+pub(super) fn scalar(value: &str, style: ScalarStyle) -> String {
     match style {
-        TScalarStyle::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
-        TScalarStyle::Plain if plain_reads_back(value, true) => value.to_string(),
+        ScalarStyle::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
+        ScalarStyle::Plain if plain_reads_back(value, true) => value.to_string(),
         _ => double_quoted(value),
     }
 }

@@ -26,15 +26,13 @@
 
 mod format;
 mod span;
-mod tree;
 
 use crate::request::NamespaceRequest;
 use crate::secret::{PinnedVersion, PinnedVersions};
 use format::{key, scalar};
+use rampart_yaml::edit::tree::{self, Lines, Mark, Node, ScalarStyle, SingleError};
 use span::{insertion, scalar_span};
 use std::collections::BTreeMap;
-use tree::{Lines, Mark, Node, TreeError};
-use yaml_rust2::scanner::TScalarStyle;
 
 /// Which pin to change, and to what.
 #[derive(Debug, Clone, Copy)]
@@ -150,7 +148,7 @@ pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, 
         Ok(request) => request,
         // A YAML error is reported as the event parser words it (line and column).
         Err(e) => {
-            return Err(parse(text)
+            return Err(parse(text, &Lines::new(text))
                 .err()
                 .unwrap_or(EditError::NotARequest(e.to_string())));
         }
@@ -161,9 +159,9 @@ pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, 
     secrets.dedup();
     if secrets.len() == edits.len() {
         // Each edit has a version node of its own: one parse locates them all.
-        let root =
-            parse(text)?.ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
         let lines = Lines::new(text);
+        let root = parse(text, &lines)?
+            .ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
         let mut replacements = Vec::new();
         for edit in edits {
             replacements.extend(replacements_for(text, &root, &lines, edit)?);
@@ -172,9 +170,9 @@ pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, 
     } else {
         // Edits of one secret build on each other (a scalar becomes a map, then changes).
         for edit in edits {
-            let root =
-                parse(&out)?.ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
             let lines = Lines::new(&out);
+            let root = parse(&out, &lines)?
+                .ok_or_else(|| EditError::NotARequest("the file is empty".into()))?;
             out = splice(&out, replacements_for(&out, &root, &lines, edit)?);
         }
     }
@@ -190,16 +188,16 @@ pub fn set_secret_versions(text: &str, edits: &[VersionEdit]) -> Result<String, 
     }
 }
 
-/// The document's node tree.
-fn parse(text: &str) -> Result<Option<Node>, EditError> {
-    tree::parse(text).map_err(|e| match e {
-        TreeError::Syntax { mark, message } => EditError::Syntax {
+/// The document's node tree (rampart-yaml's, tagged nodes kept).
+fn parse(text: &str, lines: &Lines) -> Result<Option<Node>, EditError> {
+    tree::parse_single(text, lines).map_err(|e| match e {
+        SingleError::Syntax { mark, message } => EditError::Syntax {
             line: mark.0,
             column: mark.1 + 1,
             message,
         },
-        TreeError::MultipleDocuments => EditError::MultipleDocuments,
-        TreeError::AnchorOrAlias { mark } => EditError::AnchorOrAlias {
+        SingleError::MultipleDocuments => EditError::MultipleDocuments,
+        SingleError::AnchorOrAlias { mark } => EditError::AnchorOrAlias {
             line: mark.0,
             column: mark.1 + 1,
         },
@@ -232,6 +230,13 @@ fn replacements_for(
             tagged: true, mark, ..
         } => return Err(unsupported("tagged", *mark)),
         Node::Seq { mark, .. } => return Err(unsupported("a sequence", *mark)),
+        // parse_single rejects anchors and aliases, the only opaque nodes it leaves.
+        Node::Opaque { mark } => {
+            return Err(EditError::AnchorOrAlias {
+                line: mark.0,
+                column: mark.1 + 1,
+            });
+        }
         Node::Scalar { value, style, .. } => {
             let span = scalar_span(text, lines, version, edit.secret)?;
             let replacement = if edit
@@ -257,14 +262,19 @@ fn replacements_for(
             };
             edits.push((span, replacement));
         }
-        Node::Map { entries, mark, .. } => {
+        Node::Map {
+            entries,
+            mark,
+            flow,
+            ..
+        } => {
             let style = entries
                 .iter()
                 .find_map(|(_, v)| match v {
                     Node::Scalar { style, .. } => Some(*style),
                     _ => None,
                 })
-                .unwrap_or(TScalarStyle::Plain);
+                .unwrap_or(ScalarStyle::Plain);
             let mut missing = Vec::new();
             for env in edit.all_environments {
                 if !edit.environments.contains(env) {
@@ -283,9 +293,8 @@ fn replacements_for(
                 }
             }
             if !missing.is_empty() {
-                let flow = text[lines.offset(text, *mark)..].starts_with('{');
                 edits.push(insertion(
-                    text, lines, entries, *mark, flow, &missing, edit,
+                    text, lines, entries, *mark, *flow, &missing, edit,
                 )?);
             }
         }

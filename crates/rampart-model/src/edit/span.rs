@@ -1,9 +1,8 @@
 //! Byte spans in the source: where a scalar starts and ends, and where entries missing
 //! from a version map are inserted.
 
-use super::tree::{Lines, Mark, Node};
 use super::{EditError, VersionEdit};
-use yaml_rust2::scanner::TScalarStyle;
+use rampart_yaml::edit::tree::{Lines, Mark, Node, ScalarStyle};
 
 /// Byte range of a scalar in `text`, quotes included.
 pub(super) fn scalar_span(
@@ -27,14 +26,14 @@ pub(super) fn scalar_span(
     let start = lines.offset(text, *mark);
     let rest = &text.as_bytes()[start..];
     let end = match style {
-        TScalarStyle::Plain => {
+        ScalarStyle::Plain => {
             if !text[start..].starts_with(value.as_str()) || value.is_empty() {
                 return Err(unsupported("a plain scalar over several lines"));
             }
             start + value.len()
         }
-        TScalarStyle::DoubleQuoted | TScalarStyle::SingleQuoted => {
-            let quote = if *style == TScalarStyle::DoubleQuoted {
+        ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
+            let quote = if *style == ScalarStyle::DoubleQuoted {
                 b'"'
             } else {
                 b'\''
@@ -53,7 +52,7 @@ pub(super) fn scalar_span(
                 }
             }
         }
-        TScalarStyle::Literal | TScalarStyle::Folded => return Err(unsupported("a block scalar")),
+        ScalarStyle::Literal | ScalarStyle::Folded => return Err(unsupported("a block scalar")),
     };
     Ok((start, end))
 }

@@ -280,8 +280,8 @@ fn plain_values_are_kept_only_where_yaml_reads_them_back() {
         assert_eq!(plain_reads_back(value, true), plain, "{value}");
     }
     assert!(!plain_reads_back("3", false), "a key must read as a string");
-    assert_eq!(scalar("a\"b\\", TScalarStyle::Plain), "\"a\\\"b\\\\\"");
-    assert_eq!(scalar("it's", TScalarStyle::SingleQuoted), "'it''s'");
+    assert_eq!(scalar("a\"b\\", ScalarStyle::Plain), "\"a\\\"b\\\\\"");
+    assert_eq!(scalar("it's", ScalarStyle::SingleQuoted), "'it''s'");
     assert_eq!(key("prod"), "prod");
     assert_eq!(key("yes"), "yes");
     assert_eq!(key("1"), "\"1\"");

@@ -18,12 +18,11 @@
 //! ```
 
 mod render;
-mod tree;
+pub mod tree;
 
 use serde_json::Value;
 pub use tree::Lines;
-use tree::{Mark, Node};
-use yaml_rust2::scanner::TScalarStyle;
+use tree::{Mark, Node, ScalarStyle};
 
 /// What must be true of a node after the edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,6 +346,7 @@ impl Edits<'_> {
                     flow,
                     mark,
                     end,
+                    ..
                 },
                 Patch::Map(wanted),
             ) => {
@@ -390,7 +390,12 @@ impl Edits<'_> {
                 }
                 Ok(())
             }
-            (Node::Scalar { style, value, mark }, patch) => {
+            (
+                Node::Scalar {
+                    style, value, mark, ..
+                },
+                patch,
+            ) => {
                 if let Patch::Scalar(v) = patch
                     && scalar_value(node).as_ref() == Some(v)
                 {
@@ -398,7 +403,7 @@ impl Edits<'_> {
                 }
                 let span = self.scalar_span(node)?;
                 // A null (`key:` or `key: null`) becomes the new content; a scalar a new scalar.
-                let is_null = *style == TScalarStyle::Plain
+                let is_null = *style == ScalarStyle::Plain
                     && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 match patch {
                     Patch::Scalar(v) if !v.is_object() && !v.is_array() => {
@@ -543,13 +548,16 @@ impl Edits<'_> {
     /// Byte range of a single-line scalar, quotes included (empty for an empty plain
     /// scalar, at its mark).
     fn scalar_span(&self, node: &Node) -> Result<(usize, usize), EditError> {
-        let Node::Scalar { value, style, mark } = node else {
+        let Node::Scalar {
+            value, style, mark, ..
+        } = node
+        else {
             return Err(EditError::Form(node.mark().0));
         };
         let start = self.lines.offset(self.text, *mark);
         let rest = &self.text.as_bytes()[start..];
         let end = match style {
-            TScalarStyle::Plain => {
+            ScalarStyle::Plain => {
                 if value.is_empty() || (value == "~" && !self.text[start..].starts_with('~')) {
                     // `key:` with nothing after: the mark is at the next token; the value
                     // goes right after the colon.
@@ -560,8 +568,8 @@ impl Edits<'_> {
                 }
                 start + value.len()
             }
-            TScalarStyle::DoubleQuoted | TScalarStyle::SingleQuoted => {
-                let quote = if *style == TScalarStyle::DoubleQuoted {
+            ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
+                let quote = if *style == ScalarStyle::DoubleQuoted {
                     b'"'
                 } else {
                     b'\''
@@ -608,7 +616,7 @@ fn same_scalar(item: &Node, patch: &Patch) -> bool {
 fn scalar_value(node: &Node) -> Option<Value> {
     match node {
         Node::Scalar {
-            style: TScalarStyle::Plain,
+            style: ScalarStyle::Plain,
             value,
             ..
         } => crate::from_str(value).ok(),

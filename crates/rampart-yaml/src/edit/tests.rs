@@ -175,3 +175,54 @@ fn paths_split_into_keys_and_indexes() {
         )])
     );
 }
+
+#[test]
+fn one_plain_document_keeps_tagged_nodes_which_the_editor_leaves_alone() {
+    let text = "apps: !!seq\n  - name: api\n    version: !!str 3\n    env: !!map {dev: 1}\n";
+    let lines = Lines::new(text);
+    let root = tree::parse_single(text, &lines).unwrap().unwrap();
+    let Some(tree::Node::Seq { items, .. }) = root.get("apps") else {
+        panic!("a tagged sequence is a sequence: {root:?}");
+    };
+    assert_eq!(
+        items[0].get("name").and_then(tree::Node::as_str),
+        Some("api")
+    );
+    assert!(matches!(
+        items[0].get("version"),
+        Some(tree::Node::Scalar { tagged: true, style: tree::ScalarStyle::Plain, value, .. }) if value == "3"
+    ));
+    assert!(matches!(
+        items[0].get("env"),
+        Some(tree::Node::Map {
+            tagged: true,
+            flow: true,
+            ..
+        })
+    ));
+    // The lossless editor treats tagged nodes as opaque: here the sequence, marked at
+    // its first item.
+    assert_eq!(
+        apply(text, &[(1, set("apps[0].version", json!("4")))]),
+        Err(EditError::Opaque(2))
+    );
+}
+
+#[test]
+fn one_plain_document_refuses_syntax_then_more_documents_then_anchors() {
+    let single = |text: &str| tree::parse_single(text, &Lines::new(text));
+    assert!(matches!(
+        single("a: [1\n"),
+        Err(tree::SingleError::Syntax { .. })
+    ));
+    assert_eq!(
+        single("a: &x 1\n---\nb: 2\n").unwrap_err(),
+        tree::SingleError::MultipleDocuments
+    );
+    assert_eq!(
+        single("a: 1\nb: &x {c: 2}\nd: *x\n").unwrap_err(),
+        tree::SingleError::AnchorOrAlias { mark: (2, 6) }
+    );
+    assert!(single("# nothing\n").unwrap().is_none());
+    assert!(single("").unwrap().is_none());
+}
