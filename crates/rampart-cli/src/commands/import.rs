@@ -1,14 +1,12 @@
 //! `rampart import NAMESPACE… --from PATH…`: the CLI shell around `rampart-import`.
 
 use super::EXIT_INVALID_INPUT;
-use super::request_change::{RequestChange, commit_or_deliver_change};
+use super::request_change::add_requests;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
 use anyhow::{Context, Result, bail};
-use rampart_deliver::inputs::{
-    SPECS_DIR, blueprint, display, load_config, load_environments, read_worktree,
-};
+use rampart_deliver::inputs::{SPECS_DIR, blueprint, display, load_config, load_environments};
 use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rampart_git::FileSet;
 use rampart_import::diff::connectivity;
@@ -101,24 +99,9 @@ pub(super) fn run(args: ImportArgs) -> Result<ExitCode> {
         print_reports(&reports, &imported, env, args.format)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
-    let request = pending.clone();
-    let local = read_worktree(repo, &pending)?;
     let title = format!("rampart: import namespace {}", names.join(", "));
-    let delivered = commit_or_deliver_change(RequestChange {
-        local,
-        env: None,
-        title: &title,
-        read_at,
-        repo: &args.repo,
-        commit: &args.commit,
-        delivery: &args.delivery,
-    })?;
-    if delivered {
-        rampart_git::stage_files(repo, &request)
-            .context("the import was delivered, but cannot be written into the work tree")?;
-    }
-    for rel in request.keys() {
+    let delivered = add_requests(&pending, &title, &args.repo, &args.commit, &args.delivery)?;
+    for rel in pending.keys() {
         match &args.commit.branch {
             Some(branch) if !delivered => {
                 outln!("wrote {rel} on branch {branch} (the work tree is unchanged)")

@@ -1,11 +1,11 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
-use super::request_change::{RequestChange, commit_or_deliver_change};
+use super::request_change::add_requests;
 use crate::cli::NewArgs;
 use crate::output::outln;
 use crate::scaffold::{NewRequest, PLACEHOLDER, image_prefix, new_request};
-use anyhow::{Context, Result, bail};
-use rampart_deliver::inputs::{SPECS_DIR, display, load_config, load_environments, read_worktree};
+use anyhow::{Result, bail};
+use rampart_deliver::inputs::{SPECS_DIR, display, load_config, load_environments};
 use rampart_git::FileSet;
 use std::process::ExitCode;
 
@@ -15,7 +15,6 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
     let repo = &args.repo.repo;
     // Held from the existence check until the request is in the work tree.
     let _lock = super::lock_repository(repo, &format!("rampart new {}", args.name), &args.commit)?;
-    let read_at = rampart_git::branch_tip(repo, args.commit.branch.as_deref()).ok();
     if repo.join(&rel).exists() {
         bail!(
             "{} already exists; edit it and run `rampart render`",
@@ -42,32 +41,15 @@ pub(super) fn run(args: NewArgs) -> Result<ExitCode> {
         viewers: &args.viewer_groups,
         registry: &registry,
     });
-    let pending = FileSet::from([(rel.clone(), text.into_bytes())]);
-    let request = pending.clone();
-    let local = read_worktree(repo, &pending)?;
+    let request = FileSet::from([(rel.clone(), text.into_bytes())]);
     let title = format!("rampart: new namespace {}", args.name);
-    let delivered = commit_or_deliver_change(RequestChange {
-        local,
-        env: None,
-        title: &title,
-        read_at,
-        repo: &args.repo,
-        commit: &args.commit,
-        delivery: &args.delivery,
-    })?;
+    let delivered = add_requests(&request, &title, &args.repo, &args.commit, &args.delivery)?;
     if !placeholders.is_empty() {
         outln!(
             "note: required label(s) {} are `{PLACEHOLDER}`: set them in {} (or pass --label KEY=VALUE)",
             placeholders.join(", "),
             display(repo, &rel)
         );
-    }
-    if delivered {
-        // The request stays in the checkout as an input change (staged, not committed):
-        // edited and delivered again, it updates the same branch and pull request.
-        rampart_git::stage_files(repo, &request).with_context(|| {
-            format!("{rel} was delivered, but cannot be written into the work tree")
-        })?;
     }
     match &args.commit.branch {
         _ if delivered => outln!(

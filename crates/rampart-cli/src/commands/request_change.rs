@@ -3,8 +3,8 @@
 
 use super::print_event;
 use crate::cli::{CommitArgs, DeliveryArgs, RepoArgs};
-use anyhow::Result;
-use rampart_deliver::inputs::Inputs;
+use anyhow::{Context, Result};
+use rampart_deliver::inputs::{Inputs, read_worktree};
 use rampart_deliver::{Job, Title, commit_or_deliver};
 use rampart_git::FileSet;
 
@@ -45,4 +45,38 @@ pub(super) fn commit_or_deliver_change(change: RequestChange<'_>) -> Result<bool
         change.delivery.mode(),
         &mut print_event,
     )
+}
+
+/// `new` and `import`: the work tree's inputs with the `requests` written over them,
+/// committed or delivered under `title` (see [`commit_or_deliver_change`]). A delivered
+/// request also stays in the checkout as an input change (staged, not committed): edited and
+/// delivered again, it updates the same branch and pull request. Whether it was delivered.
+pub(super) fn add_requests(
+    requests: &FileSet,
+    title: &str,
+    repo: &RepoArgs,
+    commit: &CommitArgs,
+    delivery: &DeliveryArgs,
+) -> Result<bool> {
+    let read_at = rampart_git::branch_tip(&repo.repo, commit.branch.as_deref()).ok();
+    let local = read_worktree(&repo.repo, requests)?;
+    let delivered = commit_or_deliver_change(RequestChange {
+        local,
+        env: None,
+        title,
+        read_at,
+        repo,
+        commit,
+        delivery,
+    })?;
+    if delivered {
+        rampart_git::stage_files(&repo.repo, requests).with_context(|| {
+            let names: Vec<&str> = requests.keys().map(String::as_str).collect();
+            format!(
+                "{} delivered, but cannot be written into the work tree",
+                names.join(", ")
+            )
+        })?;
+    }
+    Ok(delivered)
 }
