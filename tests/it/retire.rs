@@ -33,31 +33,6 @@ pub(crate) struct World {
     pub(crate) kubeconfig: tempfile::NamedTempFile,
 }
 
-pub(crate) async fn login_works(pg: &Postgres, role: &str, password: &str) -> bool {
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(pg.host())
-        .port(pg.port())
-        .dbname(pg.database())
-        .user(role)
-        .password(password);
-    match config.connect(tokio_postgres::NoTls).await {
-        Ok((client, connection)) => {
-            tokio::spawn(connection);
-            client.simple_query("SELECT * FROM orders").await.is_ok()
-        }
-        Err(_) => false,
-    }
-}
-
-async fn admin_sql(pg: &Postgres, sql: &str) {
-    let (client, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
-        .await
-        .expect("admin login");
-    tokio::spawn(connection);
-    client.batch_execute(sql).await.expect("admin SQL");
-}
-
 /// What HEAD renders for `env`, as the API server holds it once Argo CD applied it, ESO
 /// synced each ExternalSecret and every Deployment rolled.
 pub(crate) fn applied(repo: &Repo, env: &str) -> BTreeMap<String, Value> {
@@ -105,16 +80,13 @@ async fn world_behind_proxy() -> World {
 
 async fn world_with(proxied: bool) -> World {
     let pg = Postgres::start();
-    admin_sql(
-        &pg,
-        &format!(
-            "CREATE ROLE app_group NOLOGIN;
+    pg.admin_sql(&format!(
+        "CREATE ROLE app_group NOLOGIN;
              CREATE ROLE app LOGIN PASSWORD '{PINNED_PASSWORD}' IN ROLE app_group;
              CREATE ROLE app_alt LOGIN PASSWORD '{PREVIOUS_PASSWORD}' IN ROLE app_group;
              CREATE TABLE orders (id int);
              GRANT SELECT ON orders TO app_group;"
-        ),
-    )
+    ))
     .await;
     let bao = OpenBao::start();
     for (role, password) in [
@@ -269,7 +241,7 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
     );
     w.assert_clean(&run);
     assert!(
-        login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+        w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await,
         "not retired yet"
     );
 
@@ -293,7 +265,7 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
         "{}",
         run.stderr
     );
-    assert!(login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await);
+    assert!(w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await);
 
     // Rolled everywhere: `app_alt` is retired; the pinned credential keeps working.
     w.cluster("prod").set(applied(&w.repo, "prod"));
@@ -311,16 +283,16 @@ async fn the_previous_role_is_retired_only_once_every_cluster_runs_the_pin() {
     );
     w.assert_clean(&run);
     assert!(
-        !login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+        !w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await,
         "retired"
     );
     assert!(
-        login_works(&w.pg, "app", PINNED_PASSWORD).await,
+        w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
         "the pin works"
     );
     // Again: harmless. Git and the backend are untouched.
     w.retire(&[]).ok();
-    assert!(login_works(&w.pg, "app", PINNED_PASSWORD).await);
+    assert!(w.pg.can_read("app", PINNED_PASSWORD, "orders").await);
     assert_eq!(w.repo.head(), head);
     assert_eq!(w.repo.status(), "");
     assert_eq!(current_version(&w.bao), 3);
@@ -339,10 +311,9 @@ async fn retire_killed_at_random_moments_converges_and_never_breaks_the_pin() {
     let mut interrupted = 0;
     for trial in 1..=TRIALS {
         // The previous credential back, as a rotation would have left it.
-        admin_sql(
-            &w.pg,
-            &format!("ALTER ROLE app_alt PASSWORD '{PREVIOUS_PASSWORD}'"),
-        )
+        w.pg.admin_sql(&format!(
+            "ALTER ROLE app_alt PASSWORD '{PREVIOUS_PASSWORD}'"
+        ))
         .await;
         let delay = delays.next_below(whole.as_millis() as u64);
         let mut child = w
@@ -358,7 +329,7 @@ async fn retire_killed_at_random_moments_converges_and_never_breaks_the_pin() {
         }
         child.wait().expect("reap");
         assert!(
-            login_works(&w.pg, "app", PINNED_PASSWORD).await,
+            w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
             "trial {trial} (killed after {delay:?}): the pinned credential works"
         );
         let rerun = w.retire(&[]);
@@ -368,11 +339,11 @@ async fn retire_killed_at_random_moments_converges_and_never_breaks_the_pin() {
             rerun.stdout, rerun.stderr
         );
         assert!(
-            login_works(&w.pg, "app", PINNED_PASSWORD).await,
+            w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
             "trial {trial}"
         );
         assert!(
-            !login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+            !w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await,
             "trial {trial}: the previous credential is retired"
         );
         assert_eq!(w.repo.head(), head, "trial {trial}");
@@ -419,10 +390,9 @@ async fn retire_killed_before_each_backend_request_changes_nothing_and_the_rerun
         "each environment's pin, the current versions, the admin login: {steps}"
     );
     for kill_at in 1..=steps {
-        admin_sql(
-            &w.pg,
-            &format!("ALTER ROLE app_alt PASSWORD '{PREVIOUS_PASSWORD}'"),
-        )
+        w.pg.admin_sql(&format!(
+            "ALTER ROLE app_alt PASSWORD '{PREVIOUS_PASSWORD}'"
+        ))
         .await;
         proxy.arm(Some(kill_at));
         let child = w
@@ -436,11 +406,11 @@ async fn retire_killed_before_each_backend_request_changes_nothing_and_the_rerun
             panic!("step {kill_at}: rampart finished ({status}) before the kill");
         }
         assert!(
-            login_works(&w.pg, "app", PINNED_PASSWORD).await,
+            w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
             "step {kill_at}"
         );
         assert!(
-            login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+            w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await,
             "step {kill_at}: killed before it changed anything"
         );
         proxy.arm(None);
@@ -451,11 +421,11 @@ async fn retire_killed_before_each_backend_request_changes_nothing_and_the_rerun
             rerun.stdout, rerun.stderr
         );
         assert!(
-            login_works(&w.pg, "app", PINNED_PASSWORD).await,
+            w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
             "step {kill_at}"
         );
         assert!(
-            !login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await,
+            !w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await,
             "step {kill_at}: retired by the rerun"
         );
         assert_eq!(current_version(&w.bao), 3, "step {kill_at}");

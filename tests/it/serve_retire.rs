@@ -3,9 +3,7 @@
 //! previous role of the database only prod uses (real PostgreSQL and OpenBao); the
 //! database dev and staging use has no evidence in this service and is left alone.
 
-use crate::retire::{
-    PINNED_PASSWORD, PREVIOUS_PASSWORD, World, applied, login_works, rolling, world,
-};
+use crate::retire::{PINNED_PASSWORD, PREVIOUS_PASSWORD, World, applied, rolling, world};
 use crate::rotate::KEY;
 use crate::serve::Service;
 use crate::support::{free_port, rampart_bin};
@@ -99,18 +97,18 @@ async fn the_service_retires_the_previous_role_once_its_environment_runs_the_pin
     })
     .await;
     // Not live: both credentials still work.
-    assert!(login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await);
-    assert!(login_works(&w.pg, "app", PINNED_PASSWORD).await);
+    assert!(w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await);
+    assert!(w.pg.can_read("app", PINNED_PASSWORD, "orders").await);
 
     // Rolled: the service sees it live and retires `app_alt` of prod's database.
     w.cluster("prod").set(applied(&w.repo, "prod"));
     eventually("the previous credential retired", async || {
-        !login_works(&w.pg, "app_alt", PREVIOUS_PASSWORD).await
+        !w.pg.can_read("app_alt", PREVIOUS_PASSWORD, "orders").await
     })
     .await;
     assert_eq!(service.metric(series), Some(1.0));
     assert!(
-        login_works(&w.pg, "app", PINNED_PASSWORD).await,
+        w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
         "the pin works"
     );
     assert!(service.stop().success());

@@ -32,6 +32,7 @@ mod moto;
 mod object_api;
 mod openbao;
 mod postgres;
+mod postgres_client;
 mod process;
 
 pub use blackhole::Blackhole;

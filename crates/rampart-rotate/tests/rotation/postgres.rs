@@ -4,7 +4,6 @@
 use crate::support::*;
 use rampart_rotate::{Outcome, Policy, PostgresStrategy, PostgresTarget, rotate};
 use rampart_testkit::{OpenBao, Postgres};
-use tokio_postgres::NoTls;
 
 pub const INITIAL: &str = "initial-password-0001";
 
@@ -21,44 +20,17 @@ pub fn target(strategy: PostgresStrategy) -> PostgresTarget {
     }
 }
 
-/// Whether `role`/`password` can log in and read the app's table.
-pub async fn can_read(pg: &Postgres, role: &str, password: &str) -> bool {
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(pg.host())
-        .port(pg.port())
-        .dbname(pg.database())
-        .user(role)
-        .password(password);
-    let Ok((client, conn)) = config.connect(NoTls).await else {
-        return false;
-    };
-    tokio::spawn(conn);
-    client.simple_query("SELECT * FROM orders").await.is_ok()
-}
-
 /// A database with the group role `app_group` (which may read `orders`) and its member
 /// `app`; OpenBao with the app's secret (version 1) and the admin credential.
 pub async fn setup() -> (Postgres, OpenBao) {
     let pg = Postgres::start();
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(pg.host())
-        .port(pg.port())
-        .dbname(pg.database())
-        .user(pg.admin_user())
-        .password(pg.admin_password());
-    let (admin, conn) = config.connect(NoTls).await.expect("admin login");
-    tokio::spawn(conn);
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE app_group NOLOGIN;
-             CREATE ROLE app LOGIN PASSWORD '{INITIAL}' IN ROLE app_group;
-             CREATE TABLE orders (id int);
-             GRANT SELECT ON orders TO app_group;"
-        ))
-        .await
-        .expect("schema");
+    pg.admin_sql(&format!(
+        "CREATE ROLE app_group NOLOGIN;
+         CREATE ROLE app LOGIN PASSWORD '{INITIAL}' IN ROLE app_group;
+         CREATE TABLE orders (id int);
+         GRANT SELECT ON orders TO app_group;"
+    ))
+    .await;
     let bao = OpenBao::start();
     let secret = serde_json::json!({
         "username": "app", "password": INITIAL, "host": pg.host(),
@@ -92,11 +64,11 @@ async fn alternating_users_leave_the_pinned_credential_working() {
     assert_eq!(v2["username"], "app_alt", "the role the pin does not use");
     let v2_password = v2["password"].as_str().expect("password").to_owned();
     assert!(
-        can_read(&pg, "app_alt", &v2_password).await,
+        pg.can_read("app_alt", &v2_password, "orders").await,
         "new credential, same grants"
     );
     assert!(
-        can_read(&pg, "app", INITIAL).await,
+        pg.can_read("app", INITIAL, "orders").await,
         "the pinned credential still works"
     );
 
@@ -108,13 +80,13 @@ async fn alternating_users_leave_the_pinned_credential_working() {
     let v3 = eso_read_vault(&bao, "shop/db", "3");
     assert_eq!(v3["username"], "app");
     let v3_password = v3["password"].as_str().expect("password");
-    assert!(can_read(&pg, "app", v3_password).await);
+    assert!(pg.can_read("app", v3_password, "orders").await);
     assert!(
-        can_read(&pg, "app_alt", &v2_password).await,
+        pg.can_read("app_alt", &v2_password, "orders").await,
         "pin 2 still works"
     );
     assert!(
-        !can_read(&pg, "app", INITIAL).await,
+        !pg.can_read("app", INITIAL, "orders").await,
         "the unpinned old password is gone"
     );
 }
@@ -129,7 +101,10 @@ async fn a_version_written_before_a_stop_gets_its_password_set_on_the_rerun() {
         "rampart-rotation": "rampart v1 from=1 at=2026-12-01T03:00:00Z",
     });
     bao_put(&bao, "shop/db", &staged.to_string(), None);
-    assert!(!can_read(&pg, "app_alt", "staged-but-never-set-0002").await);
+    assert!(
+        !pg.can_read("app_alt", "staged-but-never-set-0002", "orders")
+            .await
+    );
 
     let vault = vault(&bao).await;
     let outcome = rotate(&vault, &job("1", PostgresStrategy::AlternatingUsers), false)
@@ -142,7 +117,10 @@ async fn a_version_written_before_a_stop_gets_its_password_set_on_the_rerun() {
             new: "2".into()
         }
     );
-    assert!(can_read(&pg, "app_alt", "staged-but-never-set-0002").await);
+    assert!(
+        pg.can_read("app_alt", "staged-but-never-set-0002", "orders")
+            .await
+    );
     assert_eq!(
         vault_metadata(&bao, "shop/db")["current_version"],
         2,
@@ -160,6 +138,9 @@ async fn single_user_changes_the_one_role() {
     assert_eq!(outcome.new_pin(), Some(("1", "2")));
     let v2 = eso_read_vault(&bao, "shop/db", "2");
     assert_eq!(v2["username"], "app");
-    assert!(can_read(&pg, "app", v2["password"].as_str().expect("pw")).await);
-    assert!(!can_read(&pg, "app", INITIAL).await);
+    assert!(
+        pg.can_read("app", v2["password"].as_str().expect("pw"), "orders")
+            .await
+    );
+    assert!(!pg.can_read("app", INITIAL, "orders").await);
 }

@@ -2,7 +2,7 @@
 //! holds the secret): the role no version names loses its password once every pin is
 //! live, and never otherwise.
 
-use crate::postgres::{INITIAL, can_read, job, setup};
+use crate::postgres::{INITIAL, job, setup};
 use crate::support::*;
 use rampart_rotate::{
     OtherPin, Policy, PostgresStrategy, Refusal, RetireError, Retired, Retirement, SecretId, Vault,
@@ -73,10 +73,10 @@ async fn rotated_once() -> (Postgres, OpenBao, Vault, String) {
     let v2 = eso_read_vault(&bao, "shop/db", "2");
     let password = v2["password"].as_str().expect("password").to_owned();
     assert!(
-        can_read(&pg, "app", INITIAL).await,
+        pg.can_read("app", INITIAL, "orders").await,
         "the previous credential works"
     );
-    assert!(can_read(&pg, "app_alt", &password).await);
+    assert!(pg.can_read("app_alt", &password, "orders").await);
     (pg, bao, vault, password)
 }
 
@@ -92,11 +92,11 @@ async fn once_the_pin_is_live_everywhere_the_previous_role_stops_working_and_a_r
         Retired::Retired { role: "app".into() }
     );
     assert!(
-        !can_read(&pg, "app", INITIAL).await,
+        !pg.can_read("app", INITIAL, "orders").await,
         "the previous credential is retired"
     );
     assert!(
-        can_read(&pg, "app_alt", &v2).await,
+        pg.can_read("app_alt", &v2, "orders").await,
         "the pinned credential works"
     );
 
@@ -106,8 +106,8 @@ async fn once_the_pin_is_live_everywhere_the_previous_role_stops_working_and_a_r
         second.outcome.expect("retired"),
         Retired::Retired { role: "app".into() }
     );
-    assert!(!can_read(&pg, "app", INITIAL).await);
-    assert!(can_read(&pg, "app_alt", &v2).await);
+    assert!(!pg.can_read("app", INITIAL, "orders").await);
+    assert!(pg.can_read("app_alt", &v2, "orders").await);
     // Nothing written to the backend.
     assert_eq!(vault_metadata(&bao, "shop/db")["current_version"], 2);
 
@@ -117,8 +117,11 @@ async fn once_the_pin_is_live_everywhere_the_previous_role_stops_working_and_a_r
         .expect("rotate after retiring");
     assert_eq!(next.new_pin(), Some(("2", "3")));
     let v3 = eso_read_vault(&bao, "shop/db", "3");
-    assert!(can_read(&pg, "app", v3["password"].as_str().expect("password")).await);
-    assert!(can_read(&pg, "app_alt", &v2).await);
+    assert!(
+        pg.can_read("app", v3["password"].as_str().expect("password"), "orders")
+            .await
+    );
+    assert!(pg.can_read("app_alt", &v2, "orders").await);
 }
 
 #[tokio::test]
@@ -188,10 +191,10 @@ async fn a_role_still_named_or_a_pin_not_live_is_never_retired() {
             assert!(!text.contains(secret), "{case}: a secret value in {text}");
         }
         assert!(
-            can_read(&pg, "app", INITIAL).await,
+            pg.can_read("app", INITIAL, "orders").await,
             "{case}: nothing retired"
         );
-        assert!(can_read(&pg, "app_alt", &v2).await, "{case}");
+        assert!(pg.can_read("app_alt", &v2, "orders").await, "{case}");
     }
 
     // A rotation written but not pinned yet (its pull request waits) names `app` again:
@@ -224,7 +227,7 @@ async fn a_role_still_named_or_a_pin_not_live_is_never_retired() {
         other => panic!("{other:?}"),
     }
     assert!(
-        can_read(&pg, "app", v3).await,
+        pg.can_read("app", v3, "orders").await,
         "the waiting rotation's credential works"
     );
 }
