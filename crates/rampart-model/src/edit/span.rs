@@ -2,7 +2,7 @@
 //! from a version map are inserted.
 
 use super::{EditError, VersionEdit};
-use rampart_yaml::edit::tree::{Lines, Mark, Node, ScalarStyle};
+use rampart_yaml::edit::tree::{Lines, Mark, Node, ScalarStyle, quoted_scalar_end};
 
 /// Byte range of a scalar in `text`, quotes included.
 pub(super) fn scalar_span(
@@ -24,7 +24,6 @@ pub(super) fn scalar_span(
         column: mark.1 + 1,
     };
     let start = lines.offset(text, *mark);
-    let rest = &text.as_bytes()[start..];
     let end = match style {
         ScalarStyle::Plain => {
             if !text[start..].starts_with(value.as_str()) || value.is_empty() {
@@ -33,24 +32,7 @@ pub(super) fn scalar_span(
             start + value.len()
         }
         ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
-            let quote = if *style == ScalarStyle::DoubleQuoted {
-                b'"'
-            } else {
-                b'\''
-            };
-            if rest.first() != Some(&quote) {
-                return Err(EditError::Verification);
-            }
-            let mut i = 1;
-            loop {
-                match (rest.get(i), rest.get(i + 1)) {
-                    (None, _) => return Err(EditError::Verification),
-                    (Some(b'\\'), _) if quote == b'"' => i += 2,
-                    (Some(b'\''), Some(b'\'')) if quote == b'\'' => i += 2,
-                    (Some(c), _) if *c == quote => break start + i + 1,
-                    _ => i += 1,
-                }
-            }
+            quoted_scalar_end(text, start, *style, false).ok_or(EditError::Verification)?
         }
         ScalarStyle::Literal | ScalarStyle::Folded => return Err(unsupported("a block scalar")),
     };

@@ -555,7 +555,6 @@ impl Edits<'_> {
             return Err(EditError::Form(node.mark().0));
         };
         let start = self.lines.offset(self.text, *mark);
-        let rest = &self.text.as_bytes()[start..];
         let end = match style {
             ScalarStyle::Plain => {
                 if value.is_empty() || (value == "~" && !self.text[start..].starts_with('~')) {
@@ -569,26 +568,8 @@ impl Edits<'_> {
                 start + value.len()
             }
             ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
-                let quote = if *style == ScalarStyle::DoubleQuoted {
-                    b'"'
-                } else {
-                    b'\''
-                };
-                if rest.first() != Some(&quote) {
-                    return Err(EditError::Form(mark.0));
-                }
-                let mut i = 1;
-                loop {
-                    match (rest.get(i), rest.get(i + 1)) {
-                        (None, _) | (Some(b'\n' | b'\r'), _) => {
-                            return Err(EditError::Form(mark.0));
-                        }
-                        (Some(b'\\'), _) if quote == b'"' => i += 2,
-                        (Some(b'\''), Some(b'\'')) if quote == b'\'' => i += 2,
-                        (Some(c), _) if *c == quote => break start + i + 1,
-                        _ => i += 1,
-                    }
-                }
+                tree::quoted_scalar_end(self.text, start, *style, true)
+                    .ok_or(EditError::Form(mark.0))?
             }
             _ => return Err(EditError::Form(mark.0)),
         };

@@ -226,3 +226,19 @@ fn one_plain_document_refuses_syntax_then_more_documents_then_anchors() {
     assert!(single("# nothing\n").unwrap().is_none());
     assert!(single("").unwrap().is_none());
 }
+
+#[test]
+fn a_quoted_scalar_ends_at_its_closing_quote_past_escapes() {
+    use tree::{ScalarStyle::*, quoted_scalar_end};
+    let end = |text: &str, style, one_line| quoted_scalar_end(text, 3, style, one_line);
+    assert_eq!(end(r#"k: "a\"b" # c"#, DoubleQuoted, true), Some(9));
+    assert_eq!(end("k: 'it''s' # c", SingleQuoted, true), Some(10));
+    // A backslash is no escape in single quotes.
+    assert_eq!(end(r"k: 'a\' x", SingleQuoted, true), Some(7));
+    // A line break inside the quotes: refused where the value must be on one line.
+    assert_eq!(end("k: \"a\n b\"", DoubleQuoted, true), None);
+    assert_eq!(end("k: \"a\n b\"", DoubleQuoted, false), Some(9));
+    assert_eq!(end("k: \"open", DoubleQuoted, false), None);
+    assert_eq!(end("k: 'x'", DoubleQuoted, false), None);
+    assert_eq!(end("k: x", Plain, false), None);
+}

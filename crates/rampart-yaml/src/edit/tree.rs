@@ -401,3 +401,35 @@ impl Lines {
         self.starts.len()
     }
 }
+
+/// Where a quoted scalar that starts at `text[start]` ends (one past its closing quote), or
+/// `None` when `text[start]` is not the quote `style` calls for, the text ends first, or —
+/// with `one_line` — a line break comes first. `\` escapes in double quotes, `''` in single
+/// quotes.
+pub fn quoted_scalar_end(
+    text: &str,
+    start: usize,
+    style: ScalarStyle,
+    one_line: bool,
+) -> Option<usize> {
+    let quote = match style {
+        ScalarStyle::DoubleQuoted => b'"',
+        ScalarStyle::SingleQuoted => b'\'',
+        _ => return None,
+    };
+    let rest = text.as_bytes().get(start..)?;
+    if rest.first() != Some(&quote) {
+        return None;
+    }
+    let mut i = 1;
+    loop {
+        match (rest.get(i), rest.get(i + 1)) {
+            (None, _) => return None,
+            (Some(b'\n' | b'\r'), _) if one_line => return None,
+            (Some(b'\\'), _) if quote == b'"' => i += 2,
+            (Some(b'\''), Some(b'\'')) if quote == b'\'' => i += 2,
+            (Some(c), _) if *c == quote => return Some(start + i + 1),
+            _ => i += 1,
+        }
+    }
+}
