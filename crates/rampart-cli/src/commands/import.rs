@@ -1,11 +1,12 @@
 //! `rampart import NAMESPACE… --from PATH…`: the CLI shell around `rampart-import`.
 
 use super::EXIT_INVALID_INPUT;
+use super::Result;
 use super::request_change::add_requests;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::output::{out, outln};
 use crate::walk::{files_under, note_skipped_links, shown};
-use anyhow::{Context, Result, bail};
+use anyhow::Context;
 use rampart_deliver::inputs::{SPECS_DIR, blueprint, display, load_config, load_environments};
 use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rampart_git::FileSet;
@@ -118,18 +119,19 @@ fn pick_environment<'e>(
     name: Option<&str>,
 ) -> Result<&'e Environment> {
     match name {
-        None => environments
+        None => Ok(environments
             .first()
-            .context("rampart.yaml lists no environment"),
+            .context("rampart.yaml lists no environment")?),
         Some(n) => match environments.iter().find(|e| e.name == n) {
             Some(e) => Ok(e),
-            None => bail!(Diagnostics::from(Diagnostic::new(
+            None => Err(Diagnostics::from(Diagnostic::new(
                 "rampart.yaml",
                 1,
                 1,
                 &format!("environment `{n}` is not listed"),
-                "pass --env with one of rampart.yaml's environments"
-            ))),
+                "pass --env with one of rampart.yaml's environments",
+            ))
+            .into()),
         },
     }
 }
@@ -240,7 +242,7 @@ fn reports(
     blueprints: Option<&std::path::PathBuf>,
 ) -> Result<Vec<rampart_import::diff::Connectivity>> {
     let blueprint = blueprint(blueprints)?;
-    imported
+    let reports: anyhow::Result<Vec<_>> = imported
         .iter()
         .map(|i| {
             let source = format!("{SPECS_DIR}/{}.yaml", i.request.name);
@@ -259,7 +261,8 @@ fn reports(
                 .collect();
             connectivity(&i.existing, &i.request, env, &policies).map_err(anyhow::Error::msg)
         })
-        .collect()
+        .collect();
+    Ok(reports?)
 }
 
 fn print_reports(
