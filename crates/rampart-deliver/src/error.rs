@@ -53,29 +53,15 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// The error below every [`Error::Context`]: the kind to decide on.
-    pub fn root(&self) -> &Error {
-        match self {
-            Error::Context { source, .. } => source.root(),
-            other => other,
-        }
-    }
+crate::context_layers!(Error);
 
+impl Error {
     /// The commit on the branch when this error means that a commit was made but the work
     /// tree or index was not fully brought to it (the next run finishes that).
     pub fn committed(&self) -> Option<(Oid, &str)> {
         match self.root() {
             Error::Git(e) => e.committed(),
             _ => None,
-        }
-    }
-
-    /// `self`, with what was being done when it happened.
-    pub fn context(self, context: impl std::fmt::Display) -> Error {
-        Error::Context {
-            context: context.to_string(),
-            source: Box::new(self),
         }
     }
 }
@@ -108,22 +94,59 @@ pub enum RefusedInput {
     },
 }
 
-/// Adds what was being done to the error of a result, as [`Error::Context`].
-pub(crate) trait Context<T> {
-    /// The error, if any, inside a [`Error::Context`] saying `context`.
-    fn context(self, context: impl std::fmt::Display) -> Result<T>;
-    /// The error, if any, inside a [`Error::Context`] saying what `context` returns.
-    fn with_context<C: std::fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T>;
-}
+/// Gives an error enum with a variant `Context { context: String, source: Box<Self> }` its
+/// `root` (the error below every context: the kind a caller decides on) and `context`
+/// methods, and a crate-private trait `Context` that adds context to a result's error, as
+/// `anyhow::Context` does. This crate's [`Error`] and `rampart-serve`'s share them this way.
+#[macro_export]
+macro_rules! context_layers {
+    ($error:ident) => {
+        impl $error {
+            /// The error below every context: the kind to decide on.
+            pub fn root(&self) -> &$error {
+                match self {
+                    $error::Context { source, .. } => source.root(),
+                    other => other,
+                }
+            }
 
-impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
-    fn context(self, context: impl std::fmt::Display) -> Result<T> {
-        self.map_err(|e| e.into().context(context))
-    }
+            /// `self`, with what was being done when it happened.
+            pub fn context(self, context: impl ::std::fmt::Display) -> $error {
+                $error::Context {
+                    context: context.to_string(),
+                    source: ::std::boxed::Box::new(self),
+                }
+            }
+        }
 
-    fn with_context<C: std::fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T> {
-        self.map_err(|e| e.into().context(context()))
-    }
+        /// Adds what was being done to the error of a result.
+        pub(crate) trait Context<T> {
+            /// The error, if any, under `context`.
+            fn context(self, context: impl ::std::fmt::Display)
+            -> ::std::result::Result<T, $error>;
+            /// The error, if any, under what `context` returns.
+            fn with_context<C: ::std::fmt::Display>(
+                self,
+                context: impl FnOnce() -> C,
+            ) -> ::std::result::Result<T, $error>;
+        }
+
+        impl<T, E: Into<$error>> Context<T> for ::std::result::Result<T, E> {
+            fn context(
+                self,
+                context: impl ::std::fmt::Display,
+            ) -> ::std::result::Result<T, $error> {
+                self.map_err(|e| e.into().context(context))
+            }
+
+            fn with_context<C: ::std::fmt::Display>(
+                self,
+                context: impl FnOnce() -> C,
+            ) -> ::std::result::Result<T, $error> {
+                self.map_err(|e| e.into().context(context()))
+            }
+        }
+    };
 }
 
 /// Returns an [`Error::Failed`] with the formatted message.

@@ -48,41 +48,7 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// The error below every [`Error::Context`]: the kind to decide on.
-    pub fn root(&self) -> &Error {
-        match self {
-            Error::Context { source, .. } => source.root(),
-            other => other,
-        }
-    }
-
-    /// `self`, with what was being done when it happened.
-    pub fn context(self, context: impl std::fmt::Display) -> Error {
-        Error::Context {
-            context: context.to_string(),
-            source: Box::new(self),
-        }
-    }
-}
-
-/// Adds what was being done to the error of a result, as [`Error::Context`].
-pub(crate) trait Context<T> {
-    /// The error, if any, inside a [`Error::Context`] saying `context`.
-    fn context(self, context: impl std::fmt::Display) -> Result<T>;
-    /// The error, if any, inside a [`Error::Context`] saying what `context` returns.
-    fn with_context<C: std::fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T>;
-}
-
-impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
-    fn context(self, context: impl std::fmt::Display) -> Result<T> {
-        self.map_err(|e| e.into().context(context))
-    }
-
-    fn with_context<C: std::fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T> {
-        self.map_err(|e| e.into().context(context()))
-    }
-}
+rampart_deliver::context_layers!(Error);
 
 /// `error` and each of its causes, joined by `: ` (one line for a log or a metric-free status).
 pub fn with_causes(error: &dyn std::error::Error) -> String {
