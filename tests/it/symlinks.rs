@@ -1,6 +1,6 @@
 //! Symbolic links: never followed among a repository's inputs (refused unread, exit 2,
-//! nothing written), skipped with a note when `check` and `scan` walk a directory, read as
-//! given when named on the command line.
+//! nothing written), skipped with a note when `check`, `scan` and `import` walk a directory,
+//! read as given when named on the command line.
 
 use crate::support::{Repo, Run, rampart};
 use std::os::unix::fs::symlink;
@@ -395,4 +395,38 @@ fn a_link_in_place_of_a_kept_namespace_directory_is_refused_before_anything_is_c
     assert!(repo.dir.join("clusters/dev/namespaces/shop").is_dir());
     assert_eq!(repo.status(), "");
     assert_eq!(contents(&away.path().join("shop")), outside_before);
+}
+
+#[test]
+fn import_reads_a_link_named_on_the_command_line_and_skips_links_inside_a_directory() {
+    let repo = Repo::init();
+    let away = outside(&[(
+        "app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27}]\n",
+    )]);
+    let tree = TempDir::new().unwrap();
+    symlink(away.path().join("app.yaml"), tree.path().join("app.yaml")).unwrap();
+    let import = |from: &Path| {
+        repo.rampart(&[
+            "import",
+            "legacy",
+            "--team",
+            "t",
+            "--from",
+            from.to_str().unwrap(),
+            "--dry-run",
+        ])
+    };
+    // Named on the command line, as `check` and `scan` read it: the user named it.
+    let named = import(&tree.path().join("app.yaml"));
+    assert!(named.ok().contains("legacy/web"), "{named:?}");
+    // Inside a directory, skipped with a note: nothing is read, so nothing is imported.
+    let walked = import(tree.path());
+    assert!(
+        walked
+            .stderr
+            .contains("app.yaml is a symbolic link: not followed"),
+        "{walked:?}"
+    );
+    assert!(!walked.stdout.contains("legacy/web"), "{walked:?}");
 }

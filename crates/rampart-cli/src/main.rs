@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     cli::init_logging(cli.verbose, cli.log_format, service);
     let code = match commands::run(cli.command, cli.log_format) {
         Ok(code) => code,
-        Err(e) => commands::report(&e),
+        Err(failure) => commands::report(&failure),
     };
     output::finish(code)
 }

@@ -6,6 +6,7 @@
 //! skipped with a note on stderr, so a link in a checked-out pull request cannot make
 //! `check` or `scan` read a file outside the tree they were pointed at.
 
+use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rayon::prelude::*;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,59 @@ pub fn files_under(path: &Path) -> io::Result<Found> {
         walk(path, &mut found)?;
     }
     Ok(found)
+}
+
+/// A file a command reads: named on the command line (`explicit`: read whatever its name,
+/// and through a link, as given) or found below a directory.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file.
+    pub path: PathBuf,
+    /// Named on the command line, not found below a directory.
+    pub explicit: bool,
+}
+
+/// `root` itself when it is not a directory, else the files below it that `wanted` accepts
+/// (see [`files_under`]); a note on stderr for each link skipped.
+pub fn inputs_under(root: &Path, wanted: impl Fn(&Path) -> bool) -> io::Result<Vec<Input>> {
+    let explicit = !std::fs::metadata(root)?.is_dir();
+    let found = files_under(root)?;
+    note_skipped_links(&found.links);
+    Ok(found
+        .files
+        .into_iter()
+        .filter(|path| explicit || wanted(path))
+        .map(|path| Input { path, explicit })
+        .collect())
+}
+
+impl Input {
+    /// The content, `None` when it holds more than `limit` bytes (read no further).
+    pub fn read(&self, limit: u64) -> io::Result<Option<Vec<u8>>> {
+        let file = if self.explicit {
+            fs_err::File::open(&self.path)?
+        } else {
+            // Seen as a regular file below a directory: never follow a link put there since.
+            open_no_follow(&self.path)?
+        };
+        let mut bytes = Vec::new();
+        Ok(read_capped(file, limit, &mut bytes)?.then_some(bytes))
+    }
+}
+
+/// Standard input, `None` when it holds more than `limit` bytes: endless input (`yes |`)
+/// stops there.
+pub fn read_stdin(limit: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    Ok(read_stream_capped(io::stdin().lock(), limit, &mut bytes)?.then_some(bytes))
+}
+
+/// Whether a file found below a directory is read as a manifest: its extension is one of
+/// `extensions`, and it is no kustomization file.
+pub fn is_manifest(path: &Path, extensions: &[&str]) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    extensions.contains(&ext) && !matches!(name, "kustomization.yaml" | "kustomization.yml")
 }
 
 /// Prints a note on stderr for every link a walk skipped.

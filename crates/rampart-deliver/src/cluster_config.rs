@@ -1,7 +1,7 @@
 //! An environment's cluster-wide files: the control-plane and runtime-detection files that
 //! `render` commits into `clusters/<env>/cluster/` and `cluster-config` writes out.
 
-use anyhow::Result;
+use crate::error::Result;
 use rampart_model::{Environment, RepoConfig};
 use rampart_render::RequestFile;
 use std::collections::BTreeMap;

@@ -1,9 +1,9 @@
 //! Reads and validates a GitOps repository's inputs: rampart.yaml, the environments and the
 //! requests under specs/. Every problem in every file is collected before giving up.
 
+use crate::error::{Context, Error, Result, bail};
 pub use crate::no_follow::display;
-use crate::no_follow::{self, RefusedInput, read_input, read_input_dir};
-use anyhow::{Context, Result, bail};
+use crate::no_follow::{self, read_input, read_input_dir};
 use rampart_git::FileSet;
 use rampart_model::load::utf8_text;
 use rampart_model::{
@@ -84,8 +84,8 @@ fn parse_environments(
 }
 
 /// `error` with `context` added, unless it is a refused input, which speaks for itself.
-fn unless_refused(error: anyhow::Error, context: impl FnOnce() -> String) -> anyhow::Error {
-    if error.is::<RefusedInput>() {
+fn unless_refused(error: Error, context: impl FnOnce() -> String) -> Error {
+    if matches!(error, Error::Refused(_)) {
         error
     } else {
         error.context(context())

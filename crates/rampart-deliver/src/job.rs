@@ -2,10 +2,10 @@
 //! chooses between [`render`](crate::render) and [`delivery`](crate::delivery).
 
 use crate::delivery::{self, Delivered};
+use crate::error::Result;
 use crate::inputs::Inputs;
 use crate::render::{CacheUse, commit, render_inputs};
 use crate::{CommitOptions, Event, Reporter, Title, author};
-use anyhow::Result;
 use rampart_git::FileSet;
 use rampart_model::delivery::DeliveryMode;
 use std::path::{Path, PathBuf};

@@ -5,12 +5,13 @@
 //! ([`job::commit_or_deliver`], [`delivery`]).
 //!
 //! Nothing here prints: what a commit or a delivery did is reported as [`Event`]s to the
-//! caller's reporter, which words them. Errors are `anyhow` errors that carry the types a
-//! caller maps to exit codes: [`rampart_model::Diagnostics`], [`InvalidSettings`] and
-//! [`rampart_git::GitError`].
+//! caller's reporter, which words them. Errors are an [`Error`], whose [`Error::root`] a
+//! caller matches to decide (an exit code): invalid inputs ([`rampart_model::Diagnostics`]),
+//! refused inputs, [`InvalidSettings`], a [`rampart_git::GitError`], and so on.
 
 pub mod cluster_config;
 pub mod delivery;
+pub mod error;
 pub mod inputs;
 pub mod job;
 pub mod netmap;
@@ -23,12 +24,13 @@ mod render_cache;
 pub mod title;
 
 pub use delivery::{InvalidSettings, invalid};
+pub use error::{Error, Result};
 pub use inputs::Inputs;
 pub use job::{Job, commit_or_deliver};
 pub use render::{CacheUse, Rendered, commit, render_inputs, render_repo};
 pub use title::Title;
 
-use anyhow::{Result, bail};
+use crate::error::bail;
 use rampart_git::{Author, Oid};
 use rampart_model::RepoConfig;
 use std::collections::BTreeSet;

@@ -2,8 +2,8 @@
 //! the NetworkPolicy evaluator from what the requests render (a map), or from two versions
 //! of a committed `network-policies.yaml` (what a change opens and closes).
 
+use crate::error::{Context, Error, Result, bail};
 use crate::inputs::{self, Inputs};
-use anyhow::{Context, Result, bail};
 use rampart_git::FileSet;
 use rampart_network::{Flow, Party};
 use rampart_policy::parse_documents;
@@ -87,7 +87,7 @@ fn map_of(
 ) -> Result<NamespaceMap> {
     let policies = network_policies(files.iter().map(|(f, t)| (f.as_str(), t.as_bytes())))?;
     let net = namespace_network(req, env, &policies)
-        .map_err(anyhow::Error::msg)
+        .map_err(Error::Failed)
         .with_context(|| format!("namespace {} in environment {}", req.name, env.name))?;
     Ok(NamespaceMap {
         environment: env.name.clone(),
@@ -127,7 +127,7 @@ pub fn flow_changes(
 ) -> Result<(Vec<Flow>, Vec<Flow>)> {
     let flows = |bytes: Option<&[u8]>| -> Result<rampart_network::FlowSet> {
         let policies = network_policies(bytes.map(|b| (path, b)))?;
-        let net = policy_network(namespace, &policies).map_err(anyhow::Error::msg)?;
+        let net = policy_network(namespace, &policies).map_err(Error::Failed)?;
         Ok(net.flows())
     };
     let (old, new) = (flows(old)?, flows(new)?);

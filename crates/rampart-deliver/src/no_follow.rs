@@ -4,33 +4,12 @@
 //! it is refused before its target is opened: every path component is checked with
 //! `symlink_metadata`, and the file is opened with `O_NOFOLLOW`.
 
-use anyhow::{Context, Result};
+use crate::error::{Error, Result};
 // The readers `check`, `scan` and `import` share live below this crate, in rampart-files.
 pub use rampart_files::{open_no_follow, read_capped, read_no_follow, read_stream_capped};
 use std::path::Path;
 
-/// An input that is not a regular file (or directory) inside the repository.
-#[derive(Debug, thiserror::Error)]
-pub enum RefusedInput {
-    /// The input, or a directory on its way, is a symbolic link.
-    #[error(
-        "{file}: error: this input {kind} is a symbolic link; Rampart never follows links among its inputs\n  help: replace the link with the {kind} itself, so its content is part of the repository and reviewed with it (a link could point Rampart at any file on this machine)"
-    )]
-    Link {
-        /// The link, as the user would type it.
-        file: String,
-        /// `file` or `directory`.
-        kind: &'static str,
-    },
-    /// The input is a device, socket or pipe.
-    #[error(
-        "{file}: error: this input is not a regular file\n  help: replace it with a regular file"
-    )]
-    NotAFile {
-        /// The path, as the user would type it.
-        file: String,
-    },
-}
+pub use crate::error::RefusedInput;
 
 /// The content of `rel` (`/`-separated) under `repo`, refusing a link at any component
 /// below `repo` (`repo` itself was named by the user and is taken as given).
@@ -52,18 +31,13 @@ pub fn read_input_dir(repo: &Path, rel: &str) -> Result<Option<fs_err::ReadDir>>
     match check_components(repo, rel, "directory") {
         Ok(meta) if meta.is_dir() => Ok(Some(fs_err::read_dir(repo.join(rel))?)),
         Ok(_) => Ok(None),
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
-        {
-            Ok(None)
-        }
+        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
 }
 
 /// The error for an input that is a link (a `file` or a `directory`).
-pub fn link(repo: &Path, rel: &str, kind: &'static str) -> anyhow::Error {
+pub fn link(repo: &Path, rel: &str, kind: &'static str) -> Error {
     RefusedInput::Link {
         file: display(repo, rel),
         kind,
@@ -86,7 +60,8 @@ fn check_components(repo: &Path, rel: &str, kind: &'static str) -> Result<std::f
         }
         last = Some(meta);
     }
-    let meta = last.context("an input path has at least one component")?;
+    let meta =
+        last.ok_or_else(|| Error::Failed("an input path has at least one component".into()))?;
     if kind == "file" && !meta.is_file() {
         return Err(RefusedInput::NotAFile {
             file: display(repo, rel),

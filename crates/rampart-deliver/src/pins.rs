@@ -3,10 +3,10 @@
 //! committed or delivered like any render, in one commit (or pull request) per run.
 
 use crate::Title;
+use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 use crate::job::{Job, commit_or_deliver};
 use crate::{CommitOptions, Reporter};
-use anyhow::Result;
 use rampart_git::FileSet;
 use rampart_model::delivery::DeliveryMode;
 use rampart_rotate::Planned;
@@ -70,7 +70,7 @@ pub fn deliver_pins(d: PinDelivery<'_>, report: Reporter<'_>) -> Result<bool> {
         .collect();
     let pins: Vec<(&Planned, &str)> = d.pins.iter().map(|(p, _, new)| (*p, *new)).collect();
     let edited =
-        rampart_rotate::pin_versions(d.local, &environments, &pins).map_err(anyhow::Error::msg)?;
+        rampart_rotate::pin_versions(d.local, &environments, &pins).map_err(Error::Failed)?;
     let inputs = Inputs::from_files(d.repo, &edited)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -2,9 +2,9 @@
 //! a rotation must keep those versions too (a local commit not pushed yet must not make
 //! the remote's pinned version disappear).
 
+use crate::error::{Context, Result};
 use crate::inputs::{self, INPUT_PATHS, Inputs};
 use crate::pins::delivers_to_remote;
-use anyhow::{Context, Result};
 use rampart_git::FileSet;
 use rampart_rotate::Planned;
 use std::path::Path;

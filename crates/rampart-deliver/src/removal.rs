@@ -1,9 +1,9 @@
 //! `rampart remove`: who still refers to a namespace, and what removing its request takes
 //! out of each environment — the message a reviewer reads before the controller prunes.
 
+use crate::error::Result;
 use crate::inputs::{Inputs, SPECS_DIR, display};
 use crate::render::{CacheUse, render_inputs};
-use anyhow::Result;
 use rampart_model::locate::SourceMap;
 use rampart_model::{Diagnostic, Diagnostics};
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,10 +2,10 @@
 //! holds, and committed locally or handed to [`crate::delivery`].
 
 use crate::cluster_config::{cluster_dir, cluster_files};
+use crate::error::Result;
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use crate::{CommitOptions, Event, Reporter, Title, author};
-use anyhow::Result;
 use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
 use rampart_render::gitops::{GitOpsNamespace, gitops_dir, render_gitops};
 use rampart_render::{Prior, RequestFile};

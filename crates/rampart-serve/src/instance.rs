@@ -2,12 +2,12 @@
 //! cluster, or a `coordination.k8s.io/v1` Lease (renewed in the background) in one. The
 //! others wait on standby.
 
+use crate::error::{Context, Error, Result};
 use crate::lease::{Held, LeaseLock};
 use crate::options::ServeOptions;
 use crate::pass;
 use crate::readiness::Observed;
 use crate::stop::Stop;
-use anyhow::{Context, Result};
 use rampart_git::{GitError, RepoLock};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,7 +96,7 @@ pub async fn become_active(
                     Ok(lock) => return Ok(Some(Instance::File(lock))),
                     Err(GitError::Locked { holder, .. }) => holder,
                     Err(e) => {
-                        return Err(anyhow::Error::new(e).context("cannot take the instance lock"));
+                        return Err(Error::Git(e).context("cannot take the instance lock"));
                     }
                 }
             }

@@ -13,6 +13,7 @@
 //! since when.
 
 mod connections;
+pub mod error;
 mod http;
 #[cfg(test)]
 mod http_tests;
@@ -30,6 +31,7 @@ mod service;
 mod stop;
 pub mod watch;
 
+pub use error::{Error, Result};
 pub use lease::{Held, LeaseLock};
 pub use live_pins::{Landed, LivePins, PinKey, PinLiveness};
 pub use metrics::{Metrics, SecretGauges};
@@ -39,7 +41,7 @@ pub use readiness::{Observed, Readiness};
 pub use schedule::{Schedule, Timing, jitter};
 pub use service::run;
 
-use anyhow::{Context, Result};
+use crate::error::Context;
 use std::path::{Path, PathBuf};
 
 /// The checkout a containerised service works in: `<workdir>/repo`, cloned from `url` on

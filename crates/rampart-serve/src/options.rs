@@ -1,11 +1,11 @@
 //! What `rampart serve` is told: the service's options, and the Lease that decides the
 //! active replica in a cluster.
 
+use crate::error::{Context, Result};
 use crate::lease::LeaseLock;
 use crate::pass::Source;
 use crate::schedule::Timing;
 use crate::watch::WatchSettings;
-use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! inspecting backends, and a pass that rotates the due secrets and delivers their pins in
 //! one commit or pull request — the path `rampart rotate` takes.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Error, Result, with_causes};
 use rampart_deliver::inputs::{self, INPUT_PATHS, Inputs};
 use rampart_deliver::pins::{PinDelivery, deliver_pins, delivers_to_remote, new_pins};
 use rampart_deliver::{CommitOptions, Event};
@@ -98,7 +98,7 @@ pub fn load(src: &Source) -> Result<Loaded> {
         &[],
         false,
     )
-    .map_err(anyhow::Error::msg)?;
+    .map_err(Error::Failed)?;
     if commit.is_none() {
         // Read from the work tree: the remote base branch's pins are in force too.
         rampart_deliver::remote_pins::keep_remote_pins(repo, &inputs, &mut planned)?;
@@ -195,7 +195,7 @@ pub fn pass(
             },
             on_event,
         );
-        Some(delivered.map_err(|e| format!("{e:#}")))
+        Some(delivered.map_err(|e| with_causes(&e)))
     };
     let secrets = planned
         .into_iter()

@@ -5,9 +5,9 @@
 //! environment uses too has no evidence there and is refused (`rampart retire`, which reads
 //! every environment's cluster, retires it).
 
+use crate::error::Result;
 use crate::live_pins::{LivePins, PinKey};
 use crate::pass::{self, Source};
-use anyhow::Result;
 use rampart_rotate::{Policy, Retired, Retirement, SecretId};
 use std::collections::BTreeSet;
 

@@ -3,6 +3,7 @@
 //! their successors are live, keep the metrics, stop on a signal.
 
 use crate::connections::{self, Connections};
+use crate::error::{Context, Result, with_causes};
 use crate::http;
 use crate::instance::{Instance, become_active};
 use crate::live_pins::PinKey;
@@ -15,7 +16,6 @@ use crate::retire;
 use crate::schedule::{Passed, Schedule, Timing};
 use crate::stop::Stop;
 use crate::watch::{self, Followed};
-use anyhow::{Context, Result};
 use chrono::Utc;
 use rampart_rotate::{BackendErrorKind, Outcome, Planned, RotateError, SecretId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -200,7 +200,7 @@ async fn retire_when_live_changed(
             }
         }
         Ok(Err(e)) => tracing::warn!(
-            error = format!("{e:#}"),
+            error = with_causes(&e),
             "cannot retire previous credentials; trying again"
         ),
         Err(e) => tracing::warn!(error = %e, "the retire task failed"),
@@ -221,7 +221,7 @@ async fn refresh(
         Ok(Ok(loaded)) => loaded,
         Ok(Err(e)) => {
             tracing::warn!(
-                error = format!("{e:#}"),
+                error = with_causes(&e),
                 "cannot read the inputs; keeping the schedule"
             );
             observed.update(|r| r.repository_ready = false);
@@ -297,7 +297,7 @@ fn record(
     let report = match report {
         Ok(Ok(report)) => report,
         Ok(Err(e)) => {
-            tracing::warn!(error = format!("{e:#}"), "the pass did not run");
+            tracing::warn!(error = with_causes(&e), "the pass did not run");
             for id in schedule.due(now) {
                 schedule.failed(&id, now);
             }

@@ -1,6 +1,6 @@
 //! The signals that stop the service.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
 
 /// SIGTERM or SIGINT.

@@ -10,9 +10,9 @@
 //! workloads per secret), a rollout takes minutes, and a GET needs no runtime feature of
 //! kube beyond the client the service already builds.
 
+use crate::error::{Context, Result, with_causes};
 use crate::live_pins::{LivePins, PinKey};
 use crate::metrics::Metrics;
-use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use kube::Client;
 use rampart_kube::ClusterError;
@@ -154,7 +154,7 @@ pub async fn run(
                 )
                 .await
                 .map_err(|e| with_causes(&e)),
-                Ok(Err(e)) => Err(format!("{e:#}")),
+                Ok(Err(e)) => Err(with_causes(&e)),
                 Err(e) => Err(e.to_string()),
             };
             match result {
@@ -168,17 +168,4 @@ pub async fn run(
         }
         tokio::time::sleep(interval).await;
     }
-}
-
-/// `error: cause: cause…`, as the log shows it (a cluster error names the object, its
-/// causes why).
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

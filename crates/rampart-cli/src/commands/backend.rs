@@ -1,8 +1,9 @@
 //! `rampart backend apply --env ENV [--dry-run]` (see [`rampart_rotate::access`]).
 
+use super::Result;
 use crate::cli::BackendApplyArgs;
 use crate::output::outln;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, anyhow};
 use rampart_deliver::inputs::Inputs;
 use rampart_render::backend::{MANAGED_MARKER, vault_access};
 use rampart_rotate::access::{DesiredAccess, admin_client, apply as apply_changes, plan};

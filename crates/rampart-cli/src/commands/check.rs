@@ -2,9 +2,8 @@
 
 use crate::cli::{CheckArgs, CheckFormat, FailOn, ReportArgs};
 use crate::output::{out, outln};
-use crate::walk::{files_under, note_skipped_links, shown};
+use crate::walk::{Input, inputs_under, is_manifest, read_stdin, shown};
 use anyhow::Result;
-use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rampart_policy::{
     Checked, Date, ExceptionPolicy, Finding, MAX_MANIFEST_BYTES, Options, PolicyError, Severity,
     Standing, report, too_large,
@@ -48,24 +47,20 @@ pub(super) fn run(args: CheckArgs) -> Result<ExitCode> {
     for root in &args.paths {
         let mut sources = Vec::new();
         if root == Path::new("-") {
-            // Read up to the limit only: endless input (`yes |`) stops there.
-            let mut bytes = Vec::new();
-            if read_stream_capped(
-                std::io::stdin().lock(),
-                MAX_MANIFEST_BYTES as u64,
-                &mut bytes,
-            )? {
-                sources.push(Source::Stdin(bytes));
-            } else {
-                input_error(&mut input_errors, too_large(STDIN_NAME).to_string());
+            match read_stdin(MAX_MANIFEST_BYTES as u64)? {
+                Some(bytes) => sources.push(Source::Stdin(bytes)),
+                None => input_error(&mut input_errors, too_large(STDIN_NAME).to_string()),
             }
-        } else if let Err(e) = collect(root, &mut sources) {
-            input_error(&mut input_errors, format!("{}: error: {e}", shown(root)));
+        } else {
+            match inputs_under(root, |path| is_manifest(path, MANIFESTS)) {
+                Ok(inputs) => sources.extend(inputs.into_iter().map(Source::File)),
+                Err(e) => input_error(&mut input_errors, format!("{}: error: {e}", shown(root))),
+            }
         }
         files += sources.len();
         for source in &sources {
-            if let Source::File { path, .. } = source {
-                paths.insert(source.name(), path.clone());
+            if let Source::File(input) = source {
+                paths.insert(source.name(), input.path.clone());
             }
         }
         // Each file is read, parsed and checked on some core, its documents dropped, and
@@ -269,57 +264,36 @@ impl Part {
 enum Source {
     /// Standard input, already read.
     Stdin(Vec<u8>),
-    /// A file; `explicit` when named on the command line (read even through a link).
-    File { path: PathBuf, explicit: bool },
+    /// A file, named or found below a directory.
+    File(Input),
 }
+
+/// What `check` reads below a directory: Kubernetes YAML or JSON, and Terraform (`.hcl`).
+const MANIFESTS: &[&str] = &["yaml", "yml", "json", "hcl"];
 
 impl Source {
     /// How the input is named in findings and errors.
     fn name(&self) -> String {
         match self {
             Source::Stdin(_) => STDIN_NAME.to_owned(),
-            Source::File { path, .. } => shown(path),
+            Source::File(input) => shown(&input.path),
         }
     }
 
     /// Reads, parses and checks the input.
     fn check(&self, options: &Options) -> std::io::Result<(Checked, Vec<PolicyError>)> {
         let name = self.name();
-        let file = match self {
-            Source::Stdin(bytes) => return Ok(Checked::file(&name, bytes, options)),
-            Source::File { path, explicit } if *explicit => fs_err::File::open(path)?,
-            // A file below a directory was seen as a regular file: never follow a link put
-            // there since.
-            Source::File { path, .. } => open_no_follow(path)?,
+        let read;
+        let bytes = match self {
+            Source::Stdin(bytes) => bytes,
+            Source::File(input) => match input.read(MAX_MANIFEST_BYTES as u64)? {
+                Some(bytes) => {
+                    read = bytes;
+                    &read
+                }
+                None => return Ok((Checked::default(), vec![too_large(&name)])),
+            },
         };
-        let mut bytes = Vec::new();
-        if !read_capped(file, MAX_MANIFEST_BYTES as u64, &mut bytes)? {
-            return Ok((Checked::default(), vec![too_large(&name)]));
-        }
-        Ok(Checked::file(&name, &bytes, options))
+        Ok(Checked::file(&name, bytes, options))
     }
-}
-
-/// The manifests under `path` (or `path` itself), sorted; a file named explicitly is read
-/// whatever its name.
-fn collect(path: &Path, out: &mut Vec<Source>) -> std::io::Result<()> {
-    let explicit = !std::fs::metadata(path)?.is_dir();
-    let found = files_under(path)?;
-    note_skipped_links(&found.links);
-    for file in found.files {
-        if explicit || is_manifest(&file) {
-            out.push(Source::File {
-                path: file,
-                explicit,
-            });
-        }
-    }
-    Ok(())
-}
-
-fn is_manifest(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    matches!(ext, "yaml" | "yml" | "json" | "hcl")
-        && !matches!(name, "kustomization.yaml" | "kustomization.yml")
 }

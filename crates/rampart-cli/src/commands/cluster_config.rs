@@ -1,9 +1,10 @@
 //! `rampart cluster-config`: an environment's control-plane and runtime-detection files,
 //! written to a directory (`render` commits the same files into `clusters/<env>/cluster/`).
 
+use super::{Result, bail};
 use crate::cli::ClusterConfigArgs;
 use crate::output::outln;
-use anyhow::{Context, Result, bail};
+use anyhow::Context;
 use rampart_deliver::cluster_config::cluster_files;
 use rampart_deliver::inputs;
 use std::collections::BTreeMap;

@@ -1,13 +1,13 @@
 //! `rampart import NAMESPACE… --from PATH…`: the CLI shell around `rampart-import`.
 
 use super::EXIT_INVALID_INPUT;
+use super::Result;
 use super::request_change::add_requests;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::output::{out, outln};
-use crate::walk::{files_under, note_skipped_links, shown};
-use anyhow::{Context, Result, bail};
+use crate::walk::{inputs_under, is_manifest, read_stdin, shown};
+use anyhow::Context;
 use rampart_deliver::inputs::{SPECS_DIR, blueprint, display, load_config, load_environments};
-use rampart_files::{open_no_follow, read_capped, read_stream_capped};
 use rampart_git::FileSet;
 use rampart_import::diff::connectivity;
 use rampart_import::summary::Summary;
@@ -118,18 +118,19 @@ fn pick_environment<'e>(
     name: Option<&str>,
 ) -> Result<&'e Environment> {
     match name {
-        None => environments
+        None => Ok(environments
             .first()
-            .context("rampart.yaml lists no environment"),
+            .context("rampart.yaml lists no environment")?),
         Some(n) => match environments.iter().find(|e| e.name == n) {
             Some(e) => Ok(e),
-            None => bail!(Diagnostics::from(Diagnostic::new(
+            None => Err(Diagnostics::from(Diagnostic::new(
                 "rampart.yaml",
                 1,
                 1,
                 &format!("environment `{n}` is not listed"),
-                "pass --env with one of rampart.yaml's environments"
-            ))),
+                "pass --env with one of rampart.yaml's environments",
+            ))
+            .into()),
         },
     }
 }
@@ -178,38 +179,23 @@ fn read_manifests(
     for root in paths {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         if root == Path::new("-") {
-            let mut bytes = Vec::new();
-            if read_stream_capped(
-                std::io::stdin().lock(),
-                MAX_MANIFEST_BYTES as u64,
-                &mut bytes,
-            )? {
-                files.push(("<stdin>".to_owned(), bytes));
-            } else {
-                errors.push(too_large("<stdin>").to_string());
+            match read_stdin(MAX_MANIFEST_BYTES as u64)? {
+                Some(bytes) => files.push(("<stdin>".to_owned(), bytes)),
+                None => errors.push(too_large("<stdin>").to_string()),
             }
         } else {
-            let explicit = std::fs::metadata(root).is_ok_and(|m| !m.is_dir());
-            let found = match files_under(root) {
-                Ok(found) => found,
+            let inputs = match inputs_under(root, |path| is_manifest(path, MANIFESTS)) {
+                Ok(inputs) => inputs,
                 Err(e) => {
                     errors.push(format!("{}: error: {e}\n  help: name a manifest file or directory, or `-` for standard input", shown(root)));
                     continue;
                 }
             };
-            note_skipped_links(&found.links);
-            for path in found
-                .files
-                .into_iter()
-                .filter(|p| explicit || is_manifest(p))
-            {
-                let mut bytes = Vec::new();
-                let whole = open_no_follow(&path)
-                    .and_then(|f| read_capped(f, MAX_MANIFEST_BYTES as u64, &mut bytes));
-                match whole {
-                    Ok(true) => files.push((shown(&path), bytes)),
-                    Ok(false) => errors.push(too_large(&shown(&path)).to_string()),
-                    Err(e) => errors.push(format!("{}: error: {e}", shown(&path))),
+            for input in inputs {
+                match input.read(MAX_MANIFEST_BYTES as u64) {
+                    Ok(Some(bytes)) => files.push((shown(&input.path), bytes)),
+                    Ok(None) => errors.push(too_large(&shown(&input.path)).to_string()),
+                    Err(e) => errors.push(format!("{}: error: {e}", shown(&input.path))),
                 }
             }
         }
@@ -226,12 +212,8 @@ fn read_manifests(
     })
 }
 
-fn is_manifest(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    matches!(ext, "yaml" | "yml" | "json")
-        && !matches!(name, "kustomization.yaml" | "kustomization.yml")
-}
+/// What `import` reads below a directory: Kubernetes YAML or JSON.
+const MANIFESTS: &[&str] = &["yaml", "yml", "json"];
 
 /// Renders each imported request for `env` and compares its flows with today's.
 fn reports(
@@ -240,7 +222,7 @@ fn reports(
     blueprints: Option<&std::path::PathBuf>,
 ) -> Result<Vec<rampart_import::diff::Connectivity>> {
     let blueprint = blueprint(blueprints)?;
-    imported
+    let reports: anyhow::Result<Vec<_>> = imported
         .iter()
         .map(|i| {
             let source = format!("{SPECS_DIR}/{}.yaml", i.request.name);
@@ -259,7 +241,8 @@ fn reports(
                 .collect();
             connectivity(&i.existing, &i.request, env, &policies).map_err(anyhow::Error::msg)
         })
-        .collect()
+        .collect();
+    Ok(reports?)
 }
 
 fn print_reports(

@@ -1,10 +1,10 @@
 //! `rampart init DIR`.
 
+use super::Result;
 use super::print_event;
 use crate::cli::InitArgs;
 use crate::output::outln;
 use crate::scaffold::{ENVIRONMENTS, EXAMPLE_REQUEST, REPO_CONFIG};
-use anyhow::Result;
 use rampart_deliver::inputs::CONFIG_FILE;
 use rampart_deliver::{CacheUse, Title, author, commit, render_repo};
 use rampart_git::{CommitOutcome, CommitRequest, FileSet};

@@ -5,6 +5,7 @@ mod backend;
 mod check;
 mod check_fix;
 mod cluster_config;
+mod failure;
 mod import;
 mod init;
 mod netmap;
@@ -21,14 +22,15 @@ mod status;
 
 use crate::cli::{Command, CommitArgs, LogFormat};
 use crate::output::outln;
-use anyhow::Result;
 use rampart_deliver::Event;
 use rampart_git::{GitError, RepoLock};
-use rampart_model::Diagnostics;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
+
+pub(crate) use failure::bail;
+pub use failure::{Failure, Result, report};
 
 /// Exit code of `render --check` when generated files are out of date.
 pub const EXIT_DRIFT: u8 = 1;
@@ -45,9 +47,9 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
         Command::Render(args) => render::run(args),
         Command::Plan(args) => render::plan(args),
         Command::Netmap(args) => netmap::run(args),
-        Command::Scan(args) => scan::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Audit(args) => audit::run(args),
+        Command::Scan(args) => Ok(scan::run(args)?),
+        Command::Check(args) => Ok(check::run(args)?),
+        Command::Audit(args) => Ok(audit::run(args)?),
         Command::Status(args) => status::run(args),
         Command::ClusterConfig(args) => cluster_config::run(args),
         Command::Rotate(args) => rotate::run(args),
@@ -56,55 +58,6 @@ pub fn run(command: Command, log_format: LogFormat) -> Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Probe(args) => Ok(probe::run(args, log_format)),
     }
-}
-
-/// Prints `error` and returns its exit code: 2 for input the user must fix, 1 otherwise.
-pub fn report(error: &anyhow::Error) -> ExitCode {
-    if let Some(d) = error.downcast_ref::<Diagnostics>() {
-        eprintln!("{d}");
-        let n = d.0.len();
-        eprintln!(
-            "\nrefused: {n} problem{} found; nothing was written",
-            if n == 1 { "" } else { "s" }
-        );
-        return ExitCode::from(EXIT_INVALID_INPUT);
-    }
-    if let Some(refused) = error.downcast_ref::<rampart_deliver::no_follow::RefusedInput>() {
-        eprintln!("{refused}\n\nrefused: nothing was written");
-        return ExitCode::from(EXIT_INVALID_INPUT);
-    }
-    if let Some(invalid) = error.downcast_ref::<rampart_deliver::InvalidSettings>() {
-        eprintln!("error: {invalid}\nrefused: nothing was committed or pushed");
-        return ExitCode::from(EXIT_INVALID_INPUT);
-    }
-    if let Some(rampart_git::GitError::SecretsFound { findings }) = error.downcast_ref() {
-        for finding in findings {
-            eprintln!("{finding}");
-        }
-        eprintln!(
-            "\nrefused: {} secret(s) would have been committed; nothing was written",
-            findings.len()
-        );
-        return ExitCode::FAILURE;
-    }
-    eprintln!("error: {error}");
-    for cause in error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
-    }
-    let committed = error
-        .chain()
-        .find_map(|e| e.downcast_ref::<GitError>())
-        .and_then(GitError::committed);
-    match committed {
-        // The commit stands; the work tree and index lag it, which the next run repairs.
-        Some((commit, refname)) => eprintln!(
-            "the commit {} on {} stands, but the work tree and index were not fully updated to it: fix the cause above and run `rampart render` (or any rampart command that commits), which finishes the update first",
-            &commit.to_string()[..10],
-            refname.strip_prefix("refs/heads/").unwrap_or(refname)
-        ),
-        None => eprintln!("nothing was committed"),
-    }
-    ExitCode::FAILURE
 }
 
 /// Prints what a commit or delivery did: the CLI's [`rampart_deliver::Reporter`].

@@ -1,8 +1,8 @@
 //! `rampart netmap`: the connectivity map of the requests' NetworkPolicies.
 
+use super::Result;
 use crate::cli::{NetmapArgs, NetmapFormat};
 use crate::output::out;
-use anyhow::Result;
 use rampart_deliver::netmap::{format_json, format_mermaid, format_text, network_maps};
 use std::process::ExitCode;
 

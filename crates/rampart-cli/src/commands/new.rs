@@ -1,10 +1,10 @@
 //! `rampart new NAME --team TEAM --app APP…`.
 
 use super::request_change::add_requests;
+use super::{Result, bail};
 use crate::cli::NewArgs;
 use crate::output::outln;
 use crate::scaffold::{NewRequest, PLACEHOLDER, image_prefix, new_request};
-use anyhow::{Result, bail};
 use rampart_deliver::inputs::{SPECS_DIR, display, load_config, load_environments};
 use rampart_git::FileSet;
 use std::process::ExitCode;

@@ -1,9 +1,9 @@
 //! `rampart remove NAME [--env ENV]`.
 
+use super::Result;
 use super::request_change::{RequestChange, commit_or_deliver_change};
 use crate::cli::RemoveArgs;
 use crate::output::outln;
-use anyhow::Result;
 use rampart_deliver::inputs::{Inputs, SPECS_DIR, display, read_worktree};
 use rampart_deliver::removal::{check_unreferenced, plan_removal};
 use rampart_git::FileSet;

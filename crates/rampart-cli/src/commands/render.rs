@@ -1,9 +1,9 @@
 //! `rampart render` and `rampart plan`.
 
+use super::Result;
 use super::{EXIT_DRIFT, print_event};
 use crate::cli::{PlanArgs, RenderArgs};
 use crate::output::{out, outln};
-use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::render::output_prefixes;
 use rampart_deliver::{CacheUse, Job, Title, commit_or_deliver, render_repo};

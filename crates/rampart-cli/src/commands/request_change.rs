@@ -1,9 +1,9 @@
 //! What `new`, `import` and `remove` share: the work tree's inputs with one change to the
 //! requests, rendered and committed — or delivered — under a fixed title.
 
+use super::Result;
 use super::print_event;
 use crate::cli::{CommitArgs, DeliveryArgs, RepoArgs};
-use anyhow::{Context, Result};
 use rampart_deliver::inputs::{Inputs, read_worktree};
 use rampart_deliver::{Job, Title, commit_or_deliver};
 use rampart_git::FileSet;
@@ -39,12 +39,12 @@ pub(super) fn commit_or_deliver_change(change: RequestChange<'_>) -> Result<bool
         topic: None,
         inputs_from: None,
     };
-    commit_or_deliver(
+    Ok(commit_or_deliver(
         job,
         &change.commit.options(),
         change.delivery.mode(),
         &mut print_event,
-    )
+    )?)
 }
 
 /// `new` and `import`: the work tree's inputs with the `requests` written over them,
@@ -70,12 +70,13 @@ pub(super) fn add_requests(
         delivery,
     })?;
     if delivered {
-        rampart_git::stage_files(&repo.repo, requests).with_context(|| {
+        rampart_git::stage_files(&repo.repo, requests).map_err(|e| {
             let names: Vec<&str> = requests.keys().map(String::as_str).collect();
-            format!(
+            // A deliver error, so that a commit this leaves lagging is named as such.
+            rampart_deliver::Error::from(e).context(format!(
                 "{} delivered, but cannot be written into the work tree",
                 names.join(", ")
-            )
+            ))
         })?;
     }
     Ok(delivered)

@@ -2,12 +2,13 @@
 //! every environment's cluster runs its pin (see [`rampart_rotate::retire_all`]). The
 //! clusters are read as `rampart status` reads them; Git and the backends are only read.
 
+use super::Result;
 use super::status::rendered_at_base;
 use super::{EXIT_INVALID_INPUT, lock_repository};
 use crate::cli::{CommitArgs, RetireArgs};
 use crate::output::outln;
 use crate::rotation::{self, Planned};
-use anyhow::{Context, Result};
+use anyhow::Context;
 use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::remote_pins::keep_remote_pins;
 use rampart_git::FileSet;

@@ -1,11 +1,11 @@
 //! `rampart rotate`: one pass over the secrets with a rotation policy — rotate what is due
 //! in its backend, then pin the new versions in the requests and deliver them like a render.
 
+use super::Result;
 use super::{EXIT_INVALID_INPUT, lock_repository, print_event};
 use crate::cli::RotateArgs;
 use crate::output::outln;
 use crate::rotation::{self, Planned};
-use anyhow::Result;
 use rampart_deliver::inputs::{self, Inputs};
 use rampart_deliver::pins::{PinDelivery, deliver_pins, new_pins};
 use rampart_deliver::remote_pins::keep_remote_pins;

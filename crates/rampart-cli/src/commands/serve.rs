@@ -1,7 +1,7 @@
 //! `rampart serve`: the rotation service (see [`rampart_serve`]).
 
+use super::Result;
 use crate::cli::ServeArgs;
-use anyhow::Result;
 use rampart_serve::watch::WatchSettings;
 use rampart_serve::{LeaseSettings, ServeOptions, Source, Timing};
 use std::process::ExitCode;

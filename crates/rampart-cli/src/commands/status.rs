@@ -2,9 +2,9 @@
 
 use super::EXIT_INVALID_INPUT;
 use super::audit::unreadable;
+use super::{Result, bail};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::output::out;
-use anyhow::{Result, bail};
 use kube::Client;
 use rampart_kube::status::{
     NamespaceStatus, RenderedNamespace, StatusError, format_text, namespace_status,

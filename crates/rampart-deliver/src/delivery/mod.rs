@@ -15,9 +15,9 @@ pub(crate) mod branch;
 mod describe;
 mod rerender;
 
+use crate::error::{Context, Error, Result, bail};
 use crate::render::Rendered;
 use crate::{Event, Reporter, Title};
-use anyhow::{Context, Result, bail};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
     PushRequest, Secret, Signer,
@@ -29,20 +29,10 @@ use std::path::{Path, PathBuf};
 /// Trailer that marks Rampart's commits on its branches.
 pub const TRAILER: &str = "Rampart-Change";
 
-/// Delivery settings that cannot work as given (exit status 2, like other invalid input).
-#[derive(Debug)]
-pub struct InvalidSettings(pub String);
-
-impl std::fmt::Display for InvalidSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InvalidSettings {}
+pub use crate::error::InvalidSettings;
 
 /// An [`InvalidSettings`] error.
-pub fn invalid(message: impl Into<String>) -> anyhow::Error {
+pub fn invalid(message: impl Into<String>) -> Error {
     InvalidSettings(message.into()).into()
 }
 
@@ -270,9 +260,9 @@ pub fn fetch_base(repo: &Path, config: &Delivery) -> Result<(String, rampart_git
     }
 }
 
-fn with_advice(e: GitError, remote: &str) -> anyhow::Error {
+fn with_advice(e: GitError, remote: &str) -> Error {
     let advice = advice(&e, remote);
-    anyhow::Error::new(e).context(advice)
+    Error::Git(e).context(advice)
 }
 
 /// Renders the change onto the remote branch, pushes it and, for `pull-request`, opens or
@@ -444,7 +434,7 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
             }
             Err(e @ (GitError::RemoteMoved { .. } | GitError::LostUpdate { .. })) => {
                 let advice = advice(&e, remote);
-                return Err(anyhow::Error::new(e).context(format!(
+                return Err(Error::Git(e).context(format!(
                     "gave up after {} attempt(s): {remote}/{} kept moving. {advice}",
                     attempt + 1,
                     target.branch(),

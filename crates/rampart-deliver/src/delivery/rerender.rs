@@ -2,12 +2,11 @@
 //! to the commit the checkout shares with the remote) is laid over the inputs of the
 //! fetched remote head, and the combination is rendered as `render` would there.
 
+use crate::error::{Error, Result, bail};
 use crate::inputs::{INPUT_PATHS, Inputs, display, is_input};
 use crate::render::{CacheUse, Rendered, render_inputs};
 use crate::{Event, Reporter};
-use anyhow::{Result, bail};
 use rampart_git::{Change, ChangeKind, Content, FileSet, Oid};
-use rampart_model::Diagnostics;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -95,7 +94,7 @@ impl InputDelta {
 
 /// Renders `delta` laid over the inputs of commit `head` (named `on` in messages): its
 /// files are every input and generated file, its owned prefixes include `environments/`.
-/// Invalid combined inputs are [`Diagnostics`] (exit status 2) with file:line as usual,
+/// Invalid combined inputs are [`rampart_model::Diagnostics`] (exit status 2) with file:line as usual,
 /// after an [`Event::CombinedInputsInvalid`].
 pub fn render_onto(
     repo: &Path,
@@ -111,7 +110,7 @@ pub fn render_onto(
     let inputs = match Inputs::from_files(repo, &combined) {
         Ok(inputs) => inputs,
         Err(e) => {
-            if e.downcast_ref::<Diagnostics>().is_some() {
+            if matches!(e.root(), Error::Invalid(_)) {
                 report(Event::CombinedInputsInvalid { on });
             }
             return Err(e);
