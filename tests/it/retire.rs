@@ -5,7 +5,7 @@
 //! random moments, the next run converges and nothing pinned ever breaks.
 
 use crate::rotate::{KEY, current_version, use_vault};
-use crate::rotate_kill::Delays;
+use crate::rotate_kill::KillMoments;
 use crate::support::{Repo, Run, rampart_bin};
 use rampart_kube::status::rendered_namespaces;
 use rampart_kube::testing::object_path;
@@ -307,7 +307,7 @@ async fn retire_killed_at_random_moments_converges_and_never_breaks_the_pin() {
     let started = Instant::now();
     w.retire(&[]).ok();
     let whole = started.elapsed();
-    let mut delays = Delays(SEED);
+    let mut moments = KillMoments::new(SEED, whole);
     let mut interrupted = 0;
     for trial in 1..=TRIALS {
         // The previous credential back, as a rotation would have left it.
@@ -315,19 +315,14 @@ async fn retire_killed_at_random_moments_converges_and_never_breaks_the_pin() {
             "ALTER ROLE app_alt PASSWORD '{PREVIOUS_PASSWORD}'"
         ))
         .await;
-        let delay = delays.next_below(whole.as_millis() as u64);
         let mut child = w
             .command(&[])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start rampart retire");
-        std::thread::sleep(delay);
-        if child.try_wait().expect("poll").is_none() {
-            interrupted += 1;
-            child.kill().expect("SIGKILL");
-        }
-        child.wait().expect("reap");
+        let (delay, killed) = moments.kill(&mut child);
+        interrupted += usize::from(killed);
         assert!(
             w.pg.can_read("app", PINNED_PASSWORD, "orders").await,
             "trial {trial} (killed after {delay:?}): the pinned credential works"

@@ -9,23 +9,61 @@ use crate::rotate::{
 use crate::support::{Repo, Run, rampart_bin};
 use rampart_testkit::{Moto, OpenBao};
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TRIALS: usize = 16;
 const SEED: u64 = 0x5eed_2222;
 
 /// splitmix64: a fixed, dependency-free sequence of delays.
-pub(crate) struct Delays(pub(crate) u64);
+struct Delays(u64);
 
 impl Delays {
-    pub(crate) fn next_below(&mut self, bound_ms: u64) -> Duration {
+    fn next_below(&mut self, bound_ms: u64) -> Duration {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^= z >> 31;
         Duration::from_millis(z % bound_ms.max(1))
+    }
+}
+
+/// Random kill moments for a run that takes about `bound` when left alone. The bound
+/// shrinks to the quickest run seen finishing before its kill: a first, measured run slowed
+/// by a loaded machine would otherwise put most kills after the end of the runs that follow.
+pub(crate) struct KillMoments {
+    delays: Delays,
+    bound: Duration,
+}
+
+impl KillMoments {
+    pub(crate) fn new(seed: u64, bound: Duration) -> Self {
+        KillMoments {
+            delays: Delays(seed),
+            bound,
+        }
+    }
+
+    /// Waits for `child` until a random moment below the bound, then SIGKILLs it if it is
+    /// still running, and reaps it. Returns the moment and whether the kill interrupted it.
+    pub(crate) fn kill(&mut self, child: &mut Child) -> (Duration, bool) {
+        let started = Instant::now();
+        let delay = self.delays.next_below(self.bound.as_millis() as u64);
+        let interrupted = loop {
+            if child.try_wait().expect("poll").is_some() {
+                self.bound = self.bound.min(started.elapsed());
+                break false;
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= delay {
+                child.kill().expect("SIGKILL");
+                break true;
+            }
+            std::thread::sleep((delay - elapsed).min(Duration::from_millis(2)));
+        };
+        child.wait().expect("reap");
+        (delay, interrupted)
     }
 }
 
@@ -129,21 +167,16 @@ fn kill_trials(
     whole.ok();
     let whole = started.elapsed();
     check(0);
-    let mut delays = Delays(SEED);
+    let mut moments = KillMoments::new(SEED, whole * 6 / 5);
     let mut interrupted = 0;
     for trial in 1..=TRIALS {
-        let delay = delays.next_below(whole.as_millis() as u64 * 6 / 5);
         let mut child = command(&["--force"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start rampart");
-        std::thread::sleep(delay);
-        if child.try_wait().expect("poll").is_none() {
-            interrupted += 1;
-            child.kill().expect("SIGKILL");
-        }
-        child.wait().expect("reap");
+        let (delay, killed) = moments.kill(&mut child);
+        interrupted += usize::from(killed);
         let rerun: Run = command(&[]).output().expect("rerun").into();
         assert_eq!(
             rerun.code, 0,
