@@ -9,6 +9,7 @@ use git2::{CertificateCheckStatus, Cred, CredentialType};
 
 use crate::GitError;
 use crate::known_hosts;
+use crate::remote_error::RemoteError;
 
 /// A secret value (an access token). Never printed: `Debug` shows `Secret(..)`.
 #[derive(Clone)]
@@ -21,7 +22,7 @@ impl Secret {
     /// digits, `_`): anything else may be a token written where the name belongs.
     pub fn from_env(var: &str) -> Result<Secret, GitError> {
         let what = || format!("environment variable {}", shown_variable(var));
-        let value = std::env::var(var).map_err(|e| GitError::CredentialSource {
+        let value = std::env::var(var).map_err(|e| RemoteError::CredentialSource {
             what: what(),
             reason: match e {
                 std::env::VarError::NotPresent => "it is not set".to_owned(),
@@ -33,7 +34,7 @@ impl Secret {
 
     /// The content of `path` without surrounding white space; must not be empty.
     pub fn from_file(path: &Path) -> Result<Secret, GitError> {
-        let value = std::fs::read_to_string(path).map_err(|e| GitError::CredentialSource {
+        let value = std::fs::read_to_string(path).map_err(|e| RemoteError::CredentialSource {
             what: format!("file {}", path.display()),
             reason: e.to_string(),
         })?;
@@ -48,16 +49,18 @@ impl Secret {
     fn checked(value: String, what: impl Fn() -> String) -> Result<Secret, GitError> {
         let value = value.trim().to_owned();
         if value.is_empty() {
-            return Err(GitError::CredentialSource {
+            return Err(RemoteError::CredentialSource {
                 what: what(),
                 reason: "it is empty".to_owned(),
-            });
+            }
+            .into());
         }
         if value.contains(char::is_whitespace) {
-            return Err(GitError::CredentialSource {
+            return Err(RemoteError::CredentialSource {
                 what: what(),
                 reason: "it contains white space; it should hold just the token".to_owned(),
-            });
+            }
+            .into());
         }
         Ok(Secret(value))
     }
@@ -313,29 +316,29 @@ mod tests {
 
     #[test]
     fn secrets_are_checked_and_never_printed() -> Result<(), GitError> {
-        let dir = tempfile::TempDir::new().map_err(|e| GitError::CredentialSource {
+        let dir = tempfile::TempDir::new().map_err(|e| RemoteError::CredentialSource {
             what: "tempdir".into(),
             reason: e.to_string(),
         })?;
         let path = dir.path().join("token");
-        std::fs::write(&path, "  abc123\n").map_err(|e| GitError::CredentialSource {
+        std::fs::write(&path, "  abc123\n").map_err(|e| RemoteError::CredentialSource {
             what: "write".into(),
             reason: e.to_string(),
         })?;
         let secret = Secret::from_file(&path)?;
         assert_eq!(secret.expose(), "abc123");
         assert_eq!(format!("{secret:?}"), "Secret(..)");
-        std::fs::write(&path, "\n").map_err(|e| GitError::CredentialSource {
+        std::fs::write(&path, "\n").map_err(|e| RemoteError::CredentialSource {
             what: "write".into(),
             reason: e.to_string(),
         })?;
         assert!(matches!(
             Secret::from_file(&path),
-            Err(GitError::CredentialSource { .. })
+            Err(GitError::Remote(RemoteError::CredentialSource { .. }))
         ));
         assert!(matches!(
             Secret::from_env("RAMPART_TEST_SURELY_UNSET_VARIABLE"),
-            Err(GitError::CredentialSource { .. })
+            Err(GitError::Remote(RemoteError::CredentialSource { .. }))
         ));
         let shown = Secret::from_env("RAMPART_TEST_SURELY_UNSET_VARIABLE")
             .err()

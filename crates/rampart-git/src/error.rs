@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use git2::Oid;
 
+use crate::remote_error::RemoteError;
+
 /// Everything that can go wrong while reading or writing the GitOps repository.
 ///
 /// Messages name the path, reference or object involved; the underlying cause
@@ -354,125 +356,10 @@ pub enum GitError {
         reason: String,
     },
 
-    /// A remote is not configured, or its URL cannot be used.
-    #[error("remote `{remote}`: {reason}")]
-    RemoteConfig {
-        /// Remote name.
-        remote: String,
-        /// What is wrong.
-        reason: String,
-    },
-
-    /// Talking to the remote failed (network, protocol or server error).
-    #[error("cannot {action} {url}")]
-    Transport {
-        /// `fetch from` or `push to`.
-        action: &'static str,
-        /// Remote URL, without any user information.
-        url: String,
-        /// Cause reported by libgit2.
-        #[source]
-        source: git2::Error,
-    },
-
-    /// The remote refused the credentials Rampart has, or asked for some it does not have.
-    #[error("authentication to {url} failed: {reason}")]
-    Authentication {
-        /// Remote URL, without any user information.
-        url: String,
-        /// What was offered and refused, never the secret itself.
-        reason: String,
-    },
-
-    /// The SSH host key of the remote is unknown or does not match.
-    #[error("host key of {host} not trusted: {reason}")]
-    HostKey {
-        /// Host name.
-        host: String,
-        /// Why it is not trusted.
-        reason: String,
-    },
-
-    /// A credential file or variable could not be read.
-    #[error("cannot read credential {what}: {reason}")]
-    CredentialSource {
-        /// `environment variable NAME` or `file PATH`.
-        what: String,
-        /// Why (never the value).
-        reason: String,
-    },
-
-    /// The remote branch is not where the push expected it (someone pushed in between,
-    /// or the update is not a fast-forward); nothing was changed on the remote.
-    #[error(
-        "{refname} on the remote moved (expected {}, found {}); nothing was pushed",
-        expected.map_or_else(|| "no branch".to_owned(), |id| id.to_string()),
-        found.map_or_else(|| "another commit".to_owned(), |id| id.to_string())
-    )]
-    RemoteMoved {
-        /// Full remote reference name.
-        refname: String,
-        /// Where the push expected it (`None`: absent).
-        expected: Option<Oid>,
-        /// Where it was found, when known.
-        found: Option<Oid>,
-    },
-
-    /// The server refused to update the reference (e.g. a hook or branch protection declined
-    /// it); nothing was changed on the remote.
-    #[error(
-        "the remote rejected the update of {refname}: {reason}{}",
-        server_output(output)
-    )]
-    PushRejected {
-        /// Full remote reference name.
-        refname: String,
-        /// The server's status for the reference.
-        reason: String,
-        /// What the server printed (hook output), trimmed.
-        output: String,
-    },
-
-    /// A push to a remote on this machine (a path or `file://` URL, pushed through
-    /// `git push`) could not be run or reported nothing for the reference.
-    #[error("cannot push to {url}: {reason}")]
-    LocalPush {
-        /// The remote's path.
-        url: String,
-        /// What went wrong.
-        reason: String,
-    },
-
-    /// A push went through, but the remote now holds neither the pushed commit nor a
-    /// commit built on it: another writer replaced it (a remote that does not compare the
-    /// old value under lock). Fetch and deliver again.
-    #[error(
-        "pushed {commit} to {refname}, but the remote now holds {}, which does not contain it: another writer replaced the update (lost update)",
-        found.map_or_else(|| "no branch".to_owned(), |id| id.to_string())
-    )]
-    LostUpdate {
-        /// Full remote reference name.
-        refname: String,
-        /// The commit pushed.
-        commit: Oid,
-        /// Where the remote reference is now.
-        found: Option<Oid>,
-    },
-
-    /// A push went through, but the server reports it replaced something else than the
-    /// commit the push expected: that commit is no longer on the branch.
-    #[error(
-        "{refname} on the remote was updated, but the server reports it replaced `{replaced}` instead of {}: recover that commit from the remote's reflog or its author",
-        expected.map_or_else(|| "no branch".to_owned(), |id| id.to_string())
-    )]
-    UnexpectedReplace {
-        /// Full remote reference name.
-        refname: String,
-        /// What the push expected to replace.
-        expected: Option<Oid>,
-        /// The server's summary of the update.
-        replaced: String,
-    },
+    /// Fetching from or pushing to a remote failed: see [`RemoteError`] for what a caller
+    /// can decide on.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
 
     /// A commit could not be signed; nothing was written.
     #[error("cannot sign the commit with {program}: {reason}")]
@@ -481,34 +368,6 @@ pub enum GitError {
         program: &'static str,
         /// What it reported.
         reason: String,
-    },
-
-    /// A branch Rampart would update carries commits Rampart did not make.
-    #[error(
-        "someone else committed on {branch} ({}); rampart will not touch it",
-        commits.iter().map(|c| c.to_string()[..10].to_owned()).collect::<Vec<_>>().join(", ")
-    )]
-    ForeignCommits {
-        /// Branch name.
-        branch: String,
-        /// The commits without Rampart's trailer or author.
-        commits: Vec<Oid>,
-    },
-
-    /// A Rampart branch on the remote is not at the commit Rampart last pushed there:
-    /// someone rewrote it (e.g. amended and force-pushed), so it is not replaced.
-    #[error(
-        "{branch} is at {}, not at {} where rampart last pushed it: someone rewrote it; rampart will not touch it",
-        &found.to_string()[..10],
-        &expected.to_string()[..10]
-    )]
-    BranchRewritten {
-        /// Branch name.
-        branch: String,
-        /// The commit Rampart last pushed.
-        expected: Oid,
-        /// Where the branch is.
-        found: Oid,
     },
 
     /// The secret guard found secrets in files about to be committed; nothing was written.
@@ -544,14 +403,6 @@ fn list(findings: &[rampart_guard::Finding]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn server_output(output: &str) -> String {
-    if output.trim().is_empty() {
-        String::new()
-    } else {
-        format!("\nthe remote said:\n{}", output.trim_end())
-    }
 }
 
 /// The first 10 hex digits of a commit id, or `none`.

@@ -32,6 +32,7 @@ mod push_request;
 mod receive_pack;
 mod recover;
 mod remote;
+mod remote_error;
 #[cfg(test)]
 mod remote_http_tests;
 #[cfg(test)]
@@ -66,6 +67,7 @@ pub use recover::{Recovery, RecoveryOutcome, update_interrupted};
 pub use remote::{
     clone_repository, fetch_branches, has_remote, push_commit, redact_url, tracking_tip,
 };
+pub use remote_error::RemoteError;
 pub use signing::Signer;
 pub use snapshot::read_commit_files;
 pub use spool::Spool;

@@ -12,6 +12,7 @@ use git2::{Oid, Repository};
 
 use crate::GitError;
 use crate::push_request::{PushRequest, clean_output, is_stale};
+use crate::remote_error::RemoteError;
 
 /// The directory a remote URL names when it is on this machine (what libgit2 would push
 /// to with its local transport): a `file://` URL, or a path to an existing directory.
@@ -57,11 +58,12 @@ pub(crate) fn push(
             .unwrap_or(false)
     {
         // A plain push only fast-forwards; the lease alone would allow any update.
-        return Err(GitError::RemoteMoved {
+        return Err(RemoteError::RemoteMoved {
             refname: refname.to_owned(),
             expected: req.expected,
             found: None,
-        });
+        }
+        .into());
     }
     let lease = format!(
         "--force-with-lease={refname}:{}",
@@ -90,7 +92,7 @@ pub(crate) fn push(
         .arg(path)
         .arg(format!("{}:{refname}", req.commit))
         .output()
-        .map_err(|e| GitError::LocalPush {
+        .map_err(|e| RemoteError::LocalPush {
             url: url.clone(),
             reason: format!(
                 "cannot run `git` ({e}): rampart pushes to a remote on this machine through git's receive-pack, which compares the branch under its lock; install git or put it on PATH"
@@ -109,14 +111,15 @@ pub(crate) fn push(
         .lines()
         .find_map(|line| Reported::parse(line, refname))
     else {
-        return Err(GitError::LocalPush {
+        return Err(RemoteError::LocalPush {
             url,
             reason: format!(
                 "git push reported no status for {refname} ({}): {}",
                 output.status,
                 clean_output(&stderr)
             ),
-        });
+        }
+        .into());
     };
     match report.flag {
         // Fast-forward, forced update, new branch: prove it replaced what was expected.
@@ -131,11 +134,12 @@ pub(crate) fn push(
             if as_expected {
                 Ok(())
             } else {
-                Err(GitError::UnexpectedReplace {
+                Err(RemoteError::UnexpectedReplace {
                     refname: refname.to_owned(),
                     expected: req.expected,
                     replaced: report.summary,
-                })
+                }
+                .into())
             }
         }
         // Already there: nothing replaced.
@@ -143,17 +147,19 @@ pub(crate) fn push(
         _ => {
             let reason = report.reason.unwrap_or(report.summary);
             if is_stale(&reason) {
-                Err(GitError::RemoteMoved {
+                Err(RemoteError::RemoteMoved {
                     refname: refname.to_owned(),
                     expected: req.expected,
                     found: None,
-                })
+                }
+                .into())
             } else {
-                Err(GitError::PushRejected {
+                Err(RemoteError::PushRejected {
                     refname: refname.to_owned(),
                     reason,
                     output: server_output,
-                })
+                }
+                .into())
             }
         }
     }

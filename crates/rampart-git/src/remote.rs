@@ -10,6 +10,7 @@ use git2::{Direction, FetchOptions, Oid, PushOptions, Remote, RemoteCallbacks, R
 use crate::GitError;
 use crate::credentials::{AuthState, Credentials};
 use crate::push_request::{PushRequest, clean_output, is_stale};
+use crate::remote_error::RemoteError;
 use crate::repo::open;
 
 /// At most this much of what the server prints (hook output) is kept for an error.
@@ -30,10 +31,13 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn find_remote<'r>(repo: &'r Repository, name: &str) -> Result<Remote<'r>, GitError> {
-    repo.find_remote(name).map_err(|e| GitError::RemoteConfig {
-        remote: name.to_owned(),
-        reason: format!("{} (add it with `git remote add {name} URL`)", e.message()),
-    })
+    let remote = repo
+        .find_remote(name)
+        .map_err(|e| RemoteError::RemoteConfig {
+            remote: name.to_owned(),
+            reason: format!("{} (add it with `git remote add {name} URL`)", e.message()),
+        })?;
+    Ok(remote)
 }
 
 /// Clones `url` into `dir` (missing or empty) with its default branch checked out and the
@@ -45,9 +49,8 @@ pub fn clone_repository(url: &str, dir: &Path, creds: &Credentials) -> Result<()
     let cloned = git2::build::RepoBuilder::new()
         .fetch_options(options)
         .clone(url, dir);
-    cloned
-        .map(drop)
-        .map_err(|source| transport_error("clone", url, &state, source))
+    cloned.map_err(|source| transport_error("clone", url, &state, source))?;
+    Ok(())
 }
 
 /// Whether the repository at `repo_dir` has a remote called `name`.
@@ -97,24 +100,24 @@ fn transport_error(
     url: &str,
     state: &RefCell<AuthState>,
     source: git2::Error,
-) -> GitError {
+) -> RemoteError {
     let mut state = state.borrow_mut();
     if let Some((host, reason)) = state.host_key.take() {
-        return GitError::HostKey { host, reason };
+        return RemoteError::HostKey { host, reason };
     }
     if let Some(reason) = state.failure.take() {
-        return GitError::Authentication {
+        return RemoteError::Authentication {
             url: redact_url(url),
             reason,
         };
     }
     if source.class() == git2::ErrorClass::Http && source.message().contains("401") {
-        return GitError::Authentication {
+        return RemoteError::Authentication {
             url: redact_url(url),
             reason: source.message().to_owned(),
         };
     }
-    GitError::Transport {
+    RemoteError::Transport {
         action,
         url: redact_url(url),
         source,
@@ -217,13 +220,13 @@ struct PushState {
 /// `file://` URL) is pushed through `git push`, whose `receive-pack` does the same under
 /// the reference's lock (libgit2 would write the reference without comparing).
 ///
-/// Errors: [`GitError::RemoteMoved`] when the lease does not hold or the update is not a
-/// fast-forward (fetch and try again), [`GitError::LostUpdate`] when the remote no longer
+/// Errors: [`RemoteError::RemoteMoved`] when the lease does not hold or the update is not a
+/// fast-forward (fetch and try again), [`RemoteError::LostUpdate`] when the remote no longer
 /// holds the commit right after the push (fetch and try again),
-/// [`GitError::PushRejected`] when the server refuses the reference for another reason
+/// [`RemoteError::PushRejected`] when the server refuses the reference for another reason
 /// (e.g. a `pre-receive` hook; git2's push itself reports success then),
-/// [`GitError::Authentication`] / [`GitError::HostKey`] / [`GitError::Transport`] /
-/// [`GitError::LocalPush`] when the connection fails. Local branches are not touched.
+/// [`RemoteError::Authentication`] / [`RemoteError::HostKey`] / [`RemoteError::Transport`] /
+/// [`RemoteError::LocalPush`] when the connection fails. Local branches are not touched.
 pub fn push_commit(
     repo_dir: &Path,
     req: &PushRequest<'_>,
@@ -246,11 +249,12 @@ pub fn push_commit(
             // under the lock.
             let found = listed_tip(&mut remote, &url, &refname, creds)?;
             if found != req.expected {
-                return Err(GitError::RemoteMoved {
+                return Err(RemoteError::RemoteMoved {
                     refname,
                     expected: req.expected,
                     found,
-                });
+                }
+                .into());
             }
             crate::receive_pack::push(&repo, &path, req, &refname)?;
         }
@@ -281,7 +285,7 @@ fn listed_tip(
 
 /// Proves a push went through: the remote branch, fetched again, is at the commit pushed
 /// or at a commit built on it (someone may have pushed on top since); else the update was
-/// lost ([`GitError::LostUpdate`]).
+/// lost ([`RemoteError::LostUpdate`]).
 fn verify_pushed(
     repo: &Repository,
     repo_dir: &Path,
@@ -297,11 +301,12 @@ fn verify_pushed(
     if contains {
         return Ok(());
     }
-    Err(GitError::LostUpdate {
+    Err(RemoteError::LostUpdate {
         refname: refname.to_owned(),
         commit: req.commit,
         found,
-    })
+    }
+    .into())
 }
 
 /// Pushes over libgit2's smart transports (SSH, HTTPS, git://), where the server compares
@@ -353,21 +358,23 @@ fn push_over_network(
     };
     let push_state = push_state.into_inner();
     if let Some(found) = push_state.moved {
-        return Err(GitError::RemoteMoved {
+        return Err(RemoteError::RemoteMoved {
             refname,
             expected,
             found,
-        });
+        }
+        .into());
     }
     if let Err(source) = result {
         if source.code() == git2::ErrorCode::NotFastForward {
-            return Err(GitError::RemoteMoved {
+            return Err(RemoteError::RemoteMoved {
                 refname,
                 expected,
                 found: None,
-            });
+            }
+            .into());
         }
-        return Err(transport_error("push to", url, &state, source));
+        return Err(transport_error("push to", url, &state, source).into());
     }
     let status = push_state
         .statuses
@@ -376,21 +383,24 @@ fn push_over_network(
         .map(|(_, status)| status.clone());
     match status {
         Some(None) => Ok(()),
-        Some(Some(reason)) if is_stale(&reason) => Err(GitError::RemoteMoved {
+        Some(Some(reason)) if is_stale(&reason) => Err(RemoteError::RemoteMoved {
             refname,
             expected,
             found: None,
-        }),
-        Some(Some(reason)) => Err(GitError::PushRejected {
+        }
+        .into()),
+        Some(Some(reason)) => Err(RemoteError::PushRejected {
             refname,
             reason,
             output: clean_output(&push_state.output),
-        }),
-        None => Err(GitError::PushRejected {
+        }
+        .into()),
+        None => Err(RemoteError::PushRejected {
             refname,
             reason: "the server reported no status for the reference".to_owned(),
             output: clean_output(&push_state.output),
-        }),
+        }
+        .into()),
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use base64::Engine as _;
 use git2::Oid;
 
+use crate::remote_error::RemoteError;
 use crate::{
     Author, CommitOutcome, CommitRequest, Credentials, FileSet, GitError, OntoRequest, PushRequest,
     Secret, changes_against, commit_files, commit_onto, fetch_branches, init_repository,
@@ -272,7 +273,7 @@ fn fetch_and_push_over_authenticated_smart_http_offer_the_token_per_connection()
     let before = counts.refused.load(Ordering::SeqCst);
     let err = fetch_branches(&local, "origin", &["main"], &wrong).err();
     assert!(
-        matches!(&err, Some(GitError::Authentication { reason, .. }) if reason.contains("token was refused")),
+        matches!(&err, Some(GitError::Remote(RemoteError::Authentication { reason, .. })) if reason.contains("token was refused")),
         "{err:?}"
     );
     let third = commit(&local, Some(second), "3\n")?;
@@ -289,7 +290,10 @@ fn fetch_and_push_over_authenticated_smart_http_offer_the_token_per_connection()
     )
     .err();
     assert!(
-        matches!(&err, Some(GitError::Authentication { .. })),
+        matches!(
+            &err,
+            Some(GitError::Remote(RemoteError::Authentication { .. }))
+        ),
         "{err:?}"
     );
     let shown = err.map(|e| e.to_string()).unwrap_or_default();

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::Oid;
 
+use crate::remote_error::RemoteError;
 use crate::test_files::files;
 use crate::{
     Author, Change, CommitOutcome, CommitRequest, Credentials, GitError, OntoRequest, PushRequest,
@@ -156,14 +157,14 @@ fn pushes_to_a_bare_remote_and_holds_the_lease() -> TestResult {
     )
     .err();
     assert!(
-        matches!(err, Some(GitError::RemoteMoved { found: Some(f), .. }) if f == second),
+        matches!(err, Some(GitError::Remote(RemoteError::RemoteMoved { found: Some(f), .. })) if f == second),
         "{err:?}"
     );
     assert_eq!(git(&s.bare, &["rev-parse", "main"])?, second.to_string());
     // A new branch must not exist yet.
     let err = push(None, third).err();
     assert!(
-        matches!(err, Some(GitError::RemoteMoved { expected: None, found: Some(f), .. }) if f == second),
+        matches!(err, Some(GitError::Remote(RemoteError::RemoteMoved { expected: None, found: Some(f), .. })) if f == second),
         "{err:?}"
     );
     let err = push_commit(
@@ -179,7 +180,13 @@ fn pushes_to_a_bare_remote_and_holds_the_lease() -> TestResult {
     )
     .err();
     assert!(
-        matches!(err, Some(GitError::RemoteMoved { found: None, .. })),
+        matches!(
+            err,
+            Some(GitError::Remote(RemoteError::RemoteMoved {
+                found: None,
+                ..
+            }))
+        ),
         "{err:?}"
     );
     Ok(())
@@ -224,7 +231,10 @@ fn a_remote_that_moved_after_the_fetch_is_detected_and_the_retry_succeeds() -> T
         force: false,
     };
     let err = push_commit(&s.local, &request, &Credentials::default()).err();
-    assert!(matches!(err, Some(GitError::RemoteMoved { .. })), "{err:?}");
+    assert!(
+        matches!(err, Some(GitError::Remote(RemoteError::RemoteMoved { .. }))),
+        "{err:?}"
+    );
     assert_eq!(git(&s.bare, &["rev-parse", "main"])?, theirs);
     assert_eq!(
         refs(&s.local)?,
@@ -297,7 +307,7 @@ fn a_push_to_a_path_remote_is_compared_under_the_lock_against_a_concurrent_git_p
     .err();
     assert!(marker.exists(), "the remote's hook ran");
     assert!(
-        matches!(err, Some(GitError::RemoteMoved { .. })),
+        matches!(err, Some(GitError::Remote(RemoteError::RemoteMoved { .. }))),
         "the lease must fail under the lock, not replace their commit: {err:?}"
     );
     assert_eq!(git(&s.bare, &["rev-parse", "main"])?, theirs, "theirs kept");
@@ -370,11 +380,11 @@ fn a_ref_rejected_by_a_pre_receive_hook_is_an_error_and_nothing_changes() -> Tes
         &Credentials::default(),
     )
     .err();
-    let Some(GitError::PushRejected {
+    let Some(GitError::Remote(RemoteError::PushRejected {
         refname,
         reason,
         output,
-    }) = &err
+    })) = &err
     else {
         panic!("expected a rejection, got {err:?}");
     };
@@ -565,7 +575,7 @@ fn refused_credentials_over_http_fail_fast_and_bounded() -> TestResult {
         force: false,
     };
     let err = push_commit(&s.local, &request, &creds).err();
-    let Some(GitError::Authentication { url: shown, reason }) = &err else {
+    let Some(GitError::Remote(RemoteError::Authentication { url: shown, reason })) = &err else {
         panic!("expected an authentication error, got {err:?}");
     };
     assert_eq!(shown, &url);
@@ -591,7 +601,7 @@ fn refused_credentials_over_http_fail_fast_and_bounded() -> TestResult {
     )
     .err();
     assert!(
-        matches!(&err, Some(GitError::Authentication { url: shown, .. }) if shown == &url),
+        matches!(&err, Some(GitError::Remote(RemoteError::Authentication { url: shown, .. })) if shown == &url),
         "{err:?}"
     );
 
@@ -599,7 +609,7 @@ fn refused_credentials_over_http_fail_fast_and_bounded() -> TestResult {
     let before = count.load(Ordering::SeqCst);
     let err = fetch_branches(&s.local, "forge", &["main"], &Credentials::default()).err();
     assert!(
-        matches!(&err, Some(GitError::Authentication { reason, .. }) if reason.contains("no token")),
+        matches!(&err, Some(GitError::Remote(RemoteError::Authentication { reason, .. })) if reason.contains("no token")),
         "{err:?}"
     );
     assert!(count.load(Ordering::SeqCst) - before <= 2);
@@ -611,7 +621,7 @@ fn an_unknown_remote_is_a_clear_error() -> TestResult {
     let s = setup()?;
     let err = fetch_branches(&s.local, "upstream", &["main"], &Credentials::default()).err();
     assert!(
-        matches!(&err, Some(GitError::RemoteConfig { remote, reason }) if remote == "upstream" && reason.contains("git remote add")),
+        matches!(&err, Some(GitError::Remote(RemoteError::RemoteConfig { remote, reason })) if remote == "upstream" && reason.contains("git remote add")),
         "{err:?}"
     );
     Ok(())

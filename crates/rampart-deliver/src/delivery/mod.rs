@@ -20,7 +20,7 @@ use crate::render::Rendered;
 use crate::{Event, Reporter, Title};
 use rampart_git::{
     Author, Credentials, FileSet, GitError, HostKeyPolicy, LocalBranch, Oid, OntoRequest,
-    PushRequest, Secret, Signer,
+    PushRequest, RemoteError, Secret, Signer,
 };
 use rampart_model::delivery::{Delivery, DeliveryMode, ForgeKindSetting, SigningFormat};
 use rerender::{InputDelta, render_onto};
@@ -154,26 +154,30 @@ fn forge(d: &Delivery, token: Option<&Secret>) -> Result<rampart_forge::Forge> {
 
 /// What to tell the user after a failed delivery, by cause.
 fn advice(error: &GitError, remote: &str) -> String {
-    let unchanged = match error {
-        GitError::UnexpectedReplace { .. } => {
+    let remote_error = match error {
+        GitError::Remote(e) => Some(e),
+        _ => None,
+    };
+    let unchanged = match remote_error {
+        Some(RemoteError::UnexpectedReplace { .. }) => {
             "the commit was pushed, but not as expected; your local branches and work tree are unchanged"
         }
-        GitError::LostUpdate { .. } => {
+        Some(RemoteError::LostUpdate { .. }) => {
             "what was pushed is no longer on the remote, and your local branches and work tree are unchanged"
         }
         _ => "nothing was pushed, and your local branches and work tree are unchanged",
     };
-    let what = match error {
-        GitError::ForeignCommits { branch, .. } | GitError::BranchRewritten { branch, .. } => format!(
+    let what = match (error, remote_error) {
+        (_, Some(RemoteError::ForeignCommits { branch, .. } | RemoteError::BranchRewritten { branch, .. })) => format!(
             "review the commits on {branch}: merge or close its pull request, or delete the branch (`git push {remote} --delete {branch}`), then run again"
         ),
-        GitError::PushRejected { .. } => "the server refused the update (a hook or branch protection): fix what it says above, or deliver with --pr instead of pushing to a protected branch".to_owned(),
-        GitError::Authentication { .. } => "check the token (delivery.tokenEnv / delivery.tokenFile) or the SSH key, and that it may push to the repository".to_owned(),
-        GitError::HostKey { .. } => "verify the server's host key out of band, then add it to known_hosts or pin it with delivery.ssh.hostKeyFingerprint".to_owned(),
-        GitError::Conflict { .. } => format!("someone changed the same files on {remote}: `git pull`, then run again"),
-        GitError::RemoteMoved { .. } | GitError::LostUpdate { .. } => "the remote branch keeps moving: run again later, or raise delivery.maxRetries".to_owned(),
-        GitError::UnexpectedReplace { .. } => format!("look at {remote}'s branch: the commit named above was replaced; push it again if it is still wanted"),
-        GitError::RemoteConfig { .. } => format!("configure the remote: `git remote add {remote} URL`"),
+        (_, Some(RemoteError::PushRejected { .. })) => "the server refused the update (a hook or branch protection): fix what it says above, or deliver with --pr instead of pushing to a protected branch".to_owned(),
+        (_, Some(RemoteError::Authentication { .. })) => "check the token (delivery.tokenEnv / delivery.tokenFile) or the SSH key, and that it may push to the repository".to_owned(),
+        (_, Some(RemoteError::HostKey { .. })) => "verify the server's host key out of band, then add it to known_hosts or pin it with delivery.ssh.hostKeyFingerprint".to_owned(),
+        (GitError::Conflict { .. }, _) => format!("someone changed the same files on {remote}: `git pull`, then run again"),
+        (_, Some(e)) if e.moved() => "the remote branch keeps moving: run again later, or raise delivery.maxRetries".to_owned(),
+        (_, Some(RemoteError::UnexpectedReplace { .. })) => format!("look at {remote}'s branch: the commit named above was replaced; push it again if it is still wanted"),
+        (_, Some(RemoteError::RemoteConfig { .. })) => format!("configure the remote: `git remote add {remote} URL`"),
         _ => "run again once the cause above is fixed".to_owned(),
     };
     format!("delivery failed; {unchanged}. To do: {what}")
@@ -416,23 +420,21 @@ pub fn deliver(d: &Delivered<'_>, report: Reporter<'_>) -> Result<()> {
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "pushed");
         match outcome {
             Ok(pushed) => break (pushed, changes, rendered),
-            Err(ref e @ (GitError::RemoteMoved { .. } | GitError::LostUpdate { .. }))
-                if attempt < max_retries =>
-            {
+            Err(GitError::Remote(ref e)) if e.moved() && attempt < max_retries => {
                 attempt += 1;
                 report(Event::Retrying {
                     remote,
                     attempt,
                     max_retries,
                     lost: match e {
-                        GitError::LostUpdate { commit, .. } => Some(*commit),
+                        RemoteError::LostUpdate { commit, .. } => Some(*commit),
                         _ => None,
                     },
                 });
                 tips = fetch(d, remote, &base, plain, &creds)
                     .map_err(|e| e.context(format!("{remote}/{base} changed while delivering")))?;
             }
-            Err(e @ (GitError::RemoteMoved { .. } | GitError::LostUpdate { .. })) => {
+            Err(e) if matches!(&e, GitError::Remote(r) if r.moved()) => {
                 let advice = advice(&e, remote);
                 return Err(Error::Git(e).context(format!(
                     "gave up after {} attempt(s): {remote}/{} kept moving. {advice}",
@@ -572,10 +574,11 @@ fn push_branch(
         let foreign =
             rampart_git::foreign_commits(d.repo, tip, Some(p.base_tip), TRAILER, p.our_email)?;
         if !foreign.is_empty() {
-            return Err(GitError::ForeignCommits {
+            return Err(RemoteError::ForeignCommits {
                 branch: branch.to_owned(),
                 commits: foreign,
-            });
+            }
+            .into());
         }
         // The same change on the same base: whoever pushed it (this repository earlier, or
         // another clone or replica at the same moment), nothing is left to do.
@@ -588,11 +591,12 @@ fn push_branch(
             && expected != tip
         {
             if !other_runs_delivery(d.repo, tip, p)? {
-                return Err(GitError::BranchRewritten {
+                return Err(RemoteError::BranchRewritten {
                     branch: branch.to_owned(),
                     expected,
                     found: tip,
-                });
+                }
+                .into());
             }
             over_other_run = true;
         }
