@@ -20,6 +20,7 @@ pub mod remote_pins;
 pub mod removal;
 pub mod render;
 mod render_cache;
+mod repair_scope;
 pub mod title;
 
 pub use delivery::{InvalidSettings, invalid};

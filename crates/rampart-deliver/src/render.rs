@@ -4,12 +4,13 @@
 use crate::cluster_config::{cluster_dir, cluster_files};
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
+use crate::repair_scope;
 use crate::{CommitOptions, Event, Reporter, Title, author};
 use anyhow::Result;
 use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
 use rampart_render::gitops::{GitOpsNamespace, gitops_dir, render_gitops};
 use rampart_render::{Prior, RequestFile};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -27,6 +28,9 @@ pub struct Rendered {
     pub owned: Vec<String>,
     /// Inputs as loaded.
     pub inputs: Inputs,
+    /// `clusters/<env>/namespaces/<ns>/` of each namespace reused from the render cache
+    /// (not rendered again by this run).
+    pub reused: HashSet<String>,
     /// The render cache and the fingerprints of what was rendered, stored after a commit.
     cache: Option<(RenderCache, Fingerprints)>,
 }
@@ -98,6 +102,10 @@ pub fn render_inputs(
         None => Prior::new(),
     };
     tracing::info!(reused = prior.len(), "render cache read");
+    let reused: HashSet<String> = prior
+        .keys()
+        .map(|(env, ns)| format!("clusters/{env}/namespaces/{ns}/"))
+        .collect();
     let mut generated = rampart_render::render_repository(
         &blueprint,
         &inputs.requests,
@@ -142,6 +150,7 @@ pub fn render_inputs(
         generated: generated_count,
         owned,
         inputs,
+        reused,
         cache,
     })
 }
@@ -243,11 +252,26 @@ pub fn commit(
         Some(b) => rampart_git::current_branch(repo)?.as_deref() == Some(b),
     };
     if checked_out {
-        // The branch now holds the rendered files: undo hand edits in the work tree too.
+        // The branch now holds the rendered files: undo hand edits in the work tree too —
+        // everywhere when nothing was committed, else where this run worked (see
+        // `repair_scope`).
         let started = Instant::now();
-        for repaired in
-            rampart_git::restore_worktree(repo, &rendered.files, &output_prefixes(&rendered))?
-        {
+        let prefixes = output_prefixes(&rendered);
+        let repaired = match &outcome {
+            CommitOutcome::Unchanged => {
+                rampart_git::restore_worktree(repo, &rendered.files, &prefixes)?
+            }
+            CommitOutcome::Committed { changes, .. } => {
+                let (files, prefixes) = repair_scope::after_commit(
+                    &rendered.files,
+                    &prefixes,
+                    &rendered.reused,
+                    changes,
+                );
+                rampart_git::restore_worktree(repo, &files, &prefixes)?
+            }
+        };
+        for repaired in repaired {
             report(Event::Restored {
                 path: inputs::display(repo, &repaired.path),
             });
