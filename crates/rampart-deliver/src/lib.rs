@@ -11,6 +11,7 @@
 
 pub mod cluster_config;
 pub mod delivery;
+mod gitops_cache;
 pub mod inputs;
 pub mod job;
 pub mod netmap;

@@ -2,6 +2,7 @@
 //! holds, and committed locally or handed to [`crate::delivery`].
 
 use crate::cluster_config::{cluster_dir, cluster_files};
+use crate::gitops_cache::{self, GitOpsCache};
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
 use crate::repair_scope;
@@ -33,6 +34,8 @@ pub struct Rendered {
     pub reused: HashSet<String>,
     /// The render cache and the fingerprints of what was rendered, stored after a commit.
     cache: Option<(RenderCache, Fingerprints)>,
+    /// The cache of the environments' gitops files, stored after a commit.
+    gitops_cache: Option<GitOpsCache>,
 }
 
 impl Rendered {
@@ -41,6 +44,9 @@ impl Rendered {
     pub fn store_cache(&mut self) {
         if let Some((cache, fps)) = self.cache.take() {
             cache.store(&fps, &self.files);
+        }
+        if let Some(cache) = self.gitops_cache.take() {
+            cache.store(&self.files);
         }
     }
 }
@@ -85,9 +91,9 @@ pub fn render_inputs(
     let started = Instant::now();
     let environments = inputs.selected(only_env)?;
     let blueprint = inputs::blueprint(blueprints)?;
-    let cache = match cache {
-        CacheUse::Ignore => None,
-        CacheUse::ReadWrite => RenderCache::load(repo),
+    let (cache, mut gitops_cache) = match cache {
+        CacheUse::Ignore => (None, None),
+        CacheUse::ReadWrite => (RenderCache::load(repo), GitOpsCache::load(repo)),
     };
     let probe_image = inputs.config.service.as_ref().map(|s| s.image.as_str());
     let cache = cache.zip(fingerprints(
@@ -125,8 +131,28 @@ pub fn render_inputs(
         owned.push(dir);
         let dir = gitops_dir(&env.name);
         let namespaces = gitops_namespaces(&env.name, &generated, &inputs);
-        for (path, text) in render_gitops(env, &inputs.config, &namespaces)? {
-            generated.insert(format!("{dir}{path}"), Content::plain(text.into_bytes()));
+        // Rendered again only when something they depend on changed (see `gitops_cache`).
+        let fingerprint = gitops_cache
+            .as_ref()
+            .and_then(|_| gitops_cache::fingerprint(&env.name, &inputs.files, &namespaces));
+        let reused = gitops_cache
+            .as_ref()
+            .zip(fingerprint)
+            .and_then(|(cache, fp)| cache.reuse(repo, &env.name, fp));
+        tracing::info!(env = %env.name, reused = reused.is_some(), "gitops files");
+        match reused {
+            Some(files) => generated.extend(files),
+            None => {
+                let mut paths = Vec::new();
+                for (path, text) in render_gitops(env, &inputs.config, &namespaces)? {
+                    let path = format!("{dir}{path}");
+                    paths.push(path.clone());
+                    generated.insert(path, Content::plain(text.into_bytes()));
+                }
+                if let (Some(cache), Some(fp)) = (gitops_cache.as_mut(), fingerprint) {
+                    cache.rendered(&env.name, fp, paths);
+                }
+            }
         }
         owned.push(dir);
     }
@@ -152,6 +178,7 @@ pub fn render_inputs(
         inputs,
         reused,
         cache,
+        gitops_cache,
     })
 }
 

@@ -49,19 +49,7 @@ pub fn fingerprints(
     inputs: &FileSet,
     probe_image: Option<&str>,
 ) -> Option<Fingerprints> {
-    let exe = std::env::current_exe().ok()?.metadata().ok()?;
-    let modified = exe
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    let mut common = format!(
-        "{} {} {}\n",
-        env!("CARGO_PKG_VERSION"),
-        exe.len(),
-        modified.as_nanos()
-    )
-    .into_bytes();
+    let mut common = binary_identity()?.into_bytes();
     for (name, text) in blueprint.identity() {
         common.extend_from_slice(format!("{name} {}\n", blob_id(text.as_bytes())).as_bytes());
     }
@@ -93,6 +81,23 @@ pub fn fingerprints(
         }
     }
     Some(out)
+}
+
+/// This rampart binary as fingerprints know it (version, size and modification time of
+/// the executable), or `None` when it cannot be identified.
+pub fn binary_identity() -> Option<String> {
+    let exe = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = exe
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{} {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        exe.len(),
+        modified.as_nanos()
+    ))
 }
 
 impl RenderCache {
