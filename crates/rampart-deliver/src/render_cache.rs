@@ -14,11 +14,15 @@
 use rampart_git::{Content, FileContent, FileSet, Files, Oid, blob_id};
 use rampart_model::Environment;
 use rampart_render::{Blueprint, Prior, RequestFile};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 const HEADER: &str = "rampart-render-cache v1";
+
+/// Blob ids looked up per handle on the object database.
+const PRESENCE_CHUNK: usize = 16 * 1024;
 
 /// (environment, namespace).
 pub type Key = (String, String);
@@ -134,10 +138,17 @@ impl RenderCache {
             .iter()
             .flat_map(|(_, files)| files.iter().map(|(_, id)| *id))
             .collect();
-        // Only the ids are kept: the blobs are read if and when a commit needs them.
-        let Ok(mut present) = rampart_git::have_objects(repo, &ids).map(Vec::into_iter) else {
+        // Only the ids are kept: the blobs are read if and when a commit needs them. Looked
+        // up in parallel, each chunk with its own handle on the object database (240,000
+        // lookups took 7 % of a one-request edit at 30,000 namespaces in one thread).
+        let Ok(present) = ids
+            .par_chunks(PRESENCE_CHUNK)
+            .map(|chunk| rampart_git::have_objects(repo, chunk))
+            .collect::<Result<Vec<Vec<bool>>, _>>()
+        else {
             return Prior::new();
         };
+        let mut present = present.into_iter().flatten();
         let mut prior = Prior::new();
         for (key, files) in hits {
             let mut all = true;
