@@ -120,14 +120,7 @@ fn an_incremental_render_commits_the_tree_of_a_fresh_full_render_after_every_kin
 
     // A blueprint: an identical copy renders the same tree; an edited one renders
     // everything again.
-    let bp = repo.dir.parent().unwrap().join("bp");
-    std::fs::create_dir_all(&bp).unwrap();
-    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../blueprints/hardened-namespace");
-    for entry in std::fs::read_dir(builtin).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, bp.join(path.file_name().unwrap())).unwrap();
-    }
+    let bp = crate::render_cache::copy_of_the_builtin_blueprint(&repo);
     let limits = bp.join("limits.yaml.hbs");
     let text = std::fs::read_to_string(&limits).unwrap();
     std::fs::write(&limits, text.replace("namespace-quota", "quota")).unwrap();

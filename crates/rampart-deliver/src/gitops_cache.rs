@@ -11,7 +11,7 @@
 //! Like the render cache it is trusted local state, never committed.
 
 use crate::inputs::CONFIG_FILE;
-use crate::render_cache::binary_identity;
+use crate::render_cache::{binary_identity, load_file, write_file};
 use rampart_git::{Content, FileContent, FileSet, Files, Oid, blob_id};
 use rampart_render::gitops::GitOpsNamespace;
 use std::collections::BTreeMap;
@@ -36,20 +36,7 @@ impl GitOpsCache {
     /// Reads the cache of the repository at `repo`; missing or unreadable is empty. `None`
     /// when the repository has no `.git` to keep it in.
     pub fn load(repo: &Path) -> Option<GitOpsCache> {
-        let path = rampart_git::git_dir(repo)
-            .ok()?
-            .join("rampart")
-            .join("gitops-cache");
-        let mut entries = BTreeMap::new();
-        if let Ok(text) = fs_err::read_to_string(&path)
-            && text.starts_with(HEADER)
-        {
-            for line in text.lines().skip(1) {
-                if let Some((env, entry)) = parse_line(line) {
-                    entries.insert(env, entry);
-                }
-            }
-        }
+        let (path, entries) = load_file(repo, "gitops-cache", HEADER, parse_line)?;
         Some(GitOpsCache {
             path,
             entries,
@@ -116,12 +103,7 @@ impl GitOpsCache {
             }
             text.push('\n');
         }
-        if let Some(dir) = self.path.parent() {
-            fs_err::create_dir_all(dir)?;
-        }
-        let tmp = self.path.with_extension("tmp");
-        fs_err::write(&tmp, text)?;
-        fs_err::rename(&tmp, &self.path)
+        write_file(&self.path, &text)
     }
 }
 

@@ -107,20 +107,7 @@ pub fn binary_identity() -> Option<String> {
 impl RenderCache {
     /// Reads the cache of the repository at `repo`; a missing or unreadable cache is empty.
     pub fn load(repo: &Path) -> Option<RenderCache> {
-        let path = rampart_git::git_dir(repo)
-            .ok()?
-            .join("rampart")
-            .join("render-cache");
-        let mut entries = HashMap::new();
-        if let Ok(text) = fs_err::read_to_string(&path)
-            && text.starts_with(HEADER)
-        {
-            for line in text.lines().skip(1) {
-                if let Some((key, entry)) = parse_line(line) {
-                    entries.insert(key, entry);
-                }
-            }
-        }
+        let (path, entries) = load_file(repo, "render-cache", HEADER, parse_line)?;
         Some(RenderCache { path, entries })
     }
 
@@ -216,13 +203,37 @@ impl RenderCache {
             }
             text.push('\n');
         }
-        if let Some(dir) = self.path.parent() {
-            fs_err::create_dir_all(dir)?;
-        }
-        let tmp = self.path.with_extension("tmp");
-        fs_err::write(&tmp, text)?;
-        fs_err::rename(&tmp, &self.path)
+        write_file(&self.path, &text)
     }
+}
+
+/// `.git/rampart/<name>` of the repository at `repo` (`None` without a `.git`), with the
+/// entries `parse` makes of its lines after `header`; a missing or unreadable file, or one
+/// of another format, has none (a line that does not parse is left out).
+pub fn load_file<K, E, M: FromIterator<(K, E)>>(
+    repo: &Path,
+    name: &str,
+    header: &str,
+    parse: impl Fn(&str) -> Option<(K, E)>,
+) -> Option<(PathBuf, M)> {
+    let path = rampart_git::git_dir(repo).ok()?.join("rampart").join(name);
+    let text = fs_err::read_to_string(&path)
+        .ok()
+        .filter(|text| text.starts_with(header))
+        .unwrap_or_default();
+    let entries = text.lines().skip(1).filter_map(parse).collect();
+    Some((path, entries))
+}
+
+/// Writes a cache file whole: to a temporary file beside it, then renamed over it, so a
+/// reader sees the old or the new file, never half of one.
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    fs_err::write(&tmp, text)?;
+    fs_err::rename(&tmp, path)
 }
 
 fn parse_line(line: &str) -> Option<(Key, Entry)> {
