@@ -23,6 +23,7 @@ mod gitops;
 mod hardening;
 mod import;
 mod import_cycles;
+mod incremental;
 mod injection;
 mod malformed;
 mod measured;

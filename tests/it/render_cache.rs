@@ -26,7 +26,7 @@ fn reused_in_log(stderr: &str) -> usize {
 }
 
 /// A copy of the built-in namespace blueprint beside the repository, for `--blueprints`.
-fn copy_of_the_builtin_blueprint(repo: &Repo) -> std::path::PathBuf {
+pub fn copy_of_the_builtin_blueprint(repo: &Repo) -> std::path::PathBuf {
     let dir = repo.dir.parent().unwrap().join("bp");
     std::fs::create_dir_all(&dir).unwrap();
     let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -263,3 +263,70 @@ fn branch_flag_naming_the_checked_out_branch_keeps_the_work_tree_in_sync() {
         "the hand edit on the checked-out branch is repaired"
     );
 }
+
+#[test]
+fn a_render_that_commits_checks_only_where_it_worked_and_check_still_finds_the_rest() {
+    let repo = Repo::init();
+    repo.rampart(&["new", "other", "--team", "t", "--app", "api"])
+        .ok();
+    // A hand edit and a left-over file in `other`, which the edit below does not touch
+    // (reused from the render cache), and a hand edit in `shop`, which it renders again.
+    let untouched = "clusters/dev/namespaces/other/rbac.yaml";
+    let untouched_text = format!("{}# hand edit\n", repo.read(untouched));
+    repo.write(untouched, &untouched_text);
+    let leftover = "clusters/prod/namespaces/other/extra.yaml";
+    repo.write(leftover, "kind: ConfigMap\n");
+    let rendered_again = "clusters/staging/namespaces/shop/limits.yaml";
+    let limits = repo.read(rendered_again);
+    repo.write(rendered_again, &format!("{limits}# hand edit\n"));
+    let spec = repo
+        .read("specs/shop.yaml")
+        .replace("      replicas: 3\n", "      replicas: 4\n");
+    repo.write("specs/shop.yaml", &spec);
+
+    let head = repo.head();
+    let out = repo.rampart(&["render"]);
+    assert!(out.ok().contains("committed"), "{out:?}");
+    assert_ne!(repo.head(), head);
+    assert!(
+        out.stdout.contains(&format!("restored {rendered_again}")),
+        "the namespace rendered again is repaired: {out:?}"
+    );
+    assert_eq!(repo.read(rendered_again), limits);
+    assert!(!out.stdout.contains("other"), "{out:?}");
+    assert_eq!(repo.read(untouched), untouched_text, "left as it is");
+    assert_eq!(
+        repo.status(),
+        format!(" M {untouched}\n?? {leftover}\n"),
+        "git sees both"
+    );
+
+    // CI's check finds both; a render with nothing to commit repairs them.
+    let check = repo.rampart(&["render", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check
+            .stdout
+            .contains(&format!("{untouched}: stale or hand-edited")),
+        "{check:?}"
+    );
+    assert!(
+        check.stdout.contains(&format!("{leftover}: left over")),
+        "{check:?}"
+    );
+    assert!(
+        check.stdout.contains("2 generated file(s) out of date"),
+        "{check:?}"
+    );
+    let head = repo.head();
+    let out = repo.rampart(&["render"]);
+    assert!(out.ok().contains("up to date"), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("restored {untouched}"))
+            && out.stdout.contains(&format!("restored {leftover}")),
+        "{out:?}"
+    );
+    assert_eq!(repo.head(), head);
+    assert_eq!(repo.status(), "");
+    assert!(repo.rampart(&["render", "--check"]).ok().starts_with("ok:"));
+}

@@ -12,6 +12,7 @@
 pub mod cluster_config;
 pub mod delivery;
 pub mod error;
+mod gitops_cache;
 pub mod inputs;
 pub mod job;
 pub mod netmap;
@@ -21,6 +22,7 @@ pub mod remote_pins;
 pub mod removal;
 pub mod render;
 mod render_cache;
+mod repair_scope;
 pub mod title;
 
 pub use delivery::{InvalidSettings, invalid};

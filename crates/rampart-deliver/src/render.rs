@@ -3,13 +3,15 @@
 
 use crate::cluster_config::{cluster_dir, cluster_files};
 use crate::error::Result;
+use crate::gitops_cache::{self, GitOpsCache};
 use crate::inputs::{self, Inputs, SPECS_DIR};
 use crate::render_cache::{Fingerprints, RenderCache, fingerprints};
+use crate::repair_scope;
 use crate::{CommitOptions, Event, Reporter, Title, author};
 use rampart_git::{CommitOutcome, CommitRequest, Content, FileSet, Files, Message, Spool};
 use rampart_render::gitops::{GitOpsNamespace, gitops_dir, render_gitops};
 use rampart_render::{Prior, RequestFile};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -27,8 +29,13 @@ pub struct Rendered {
     pub owned: Vec<String>,
     /// Inputs as loaded.
     pub inputs: Inputs,
+    /// `clusters/<env>/namespaces/<ns>/` of each namespace reused from the render cache
+    /// (not rendered again by this run).
+    pub reused: HashSet<String>,
     /// The render cache and the fingerprints of what was rendered, stored after a commit.
     cache: Option<(RenderCache, Fingerprints)>,
+    /// The cache of the environments' gitops files, stored after a commit.
+    gitops_cache: Option<GitOpsCache>,
 }
 
 impl Rendered {
@@ -37,6 +44,9 @@ impl Rendered {
     pub fn store_cache(&mut self) {
         if let Some((cache, fps)) = self.cache.take() {
             cache.store(&fps, &self.files);
+        }
+        if let Some(cache) = self.gitops_cache.take() {
+            cache.store(&self.files);
         }
     }
 }
@@ -81,9 +91,9 @@ pub fn render_inputs(
     let started = Instant::now();
     let environments = inputs.selected(only_env)?;
     let blueprint = inputs::blueprint(blueprints)?;
-    let cache = match cache {
-        CacheUse::Ignore => None,
-        CacheUse::ReadWrite => RenderCache::load(repo),
+    let (cache, mut gitops_cache) = match cache {
+        CacheUse::Ignore => (None, None),
+        CacheUse::ReadWrite => (RenderCache::load(repo), GitOpsCache::load(repo)),
     };
     let probe_image = inputs.config.service.as_ref().map(|s| s.image.as_str());
     let cache = cache.zip(fingerprints(
@@ -98,6 +108,10 @@ pub fn render_inputs(
         None => Prior::new(),
     };
     tracing::info!(reused = prior.len(), "render cache read");
+    let reused: HashSet<String> = prior
+        .keys()
+        .map(|(env, ns)| format!("clusters/{env}/namespaces/{ns}/"))
+        .collect();
     let mut generated = rampart_render::render_repository(
         &blueprint,
         &inputs.requests,
@@ -117,8 +131,28 @@ pub fn render_inputs(
         owned.push(dir);
         let dir = gitops_dir(&env.name);
         let namespaces = gitops_namespaces(&env.name, &generated, &inputs);
-        for (path, text) in render_gitops(env, &inputs.config, &namespaces)? {
-            generated.insert(format!("{dir}{path}"), Content::plain(text.into_bytes()));
+        // Rendered again only when something they depend on changed (see `gitops_cache`).
+        let fingerprint = gitops_cache
+            .as_ref()
+            .and_then(|_| gitops_cache::fingerprint(&env.name, &inputs.files, &namespaces));
+        let reused = gitops_cache
+            .as_ref()
+            .zip(fingerprint)
+            .and_then(|(cache, fp)| cache.reuse(repo, &env.name, fp));
+        tracing::info!(env = %env.name, reused = reused.is_some(), "gitops files");
+        match reused {
+            Some(files) => generated.extend(files),
+            None => {
+                let mut paths = Vec::new();
+                for (path, text) in render_gitops(env, &inputs.config, &namespaces)? {
+                    let path = format!("{dir}{path}");
+                    paths.push(path.clone());
+                    generated.insert(path, Content::plain(text.into_bytes()));
+                }
+                if let (Some(cache), Some(fp)) = (gitops_cache.as_mut(), fingerprint) {
+                    cache.rendered(&env.name, fp, paths);
+                }
+            }
         }
         owned.push(dir);
     }
@@ -142,7 +176,9 @@ pub fn render_inputs(
         generated: generated_count,
         owned,
         inputs,
+        reused,
         cache,
+        gitops_cache,
     })
 }
 
@@ -243,11 +279,26 @@ pub fn commit(
         Some(b) => rampart_git::current_branch(repo)?.as_deref() == Some(b),
     };
     if checked_out {
-        // The branch now holds the rendered files: undo hand edits in the work tree too.
+        // The branch now holds the rendered files: undo hand edits in the work tree too —
+        // everywhere when nothing was committed, else where this run worked (see
+        // `repair_scope`).
         let started = Instant::now();
-        for repaired in
-            rampart_git::restore_worktree(repo, &rendered.files, &output_prefixes(&rendered))?
-        {
+        let prefixes = output_prefixes(&rendered);
+        let repaired = match &outcome {
+            CommitOutcome::Unchanged => {
+                rampart_git::restore_worktree(repo, &rendered.files, &prefixes)?
+            }
+            CommitOutcome::Committed { changes, .. } => {
+                let (files, prefixes) = repair_scope::after_commit(
+                    &rendered.files,
+                    &prefixes,
+                    &rendered.reused,
+                    changes,
+                );
+                rampart_git::restore_worktree(repo, &files, &prefixes)?
+            }
+        };
+        for repaired in repaired {
             report(Event::Restored {
                 path: inputs::display(repo, &repaired.path),
             });

@@ -14,11 +14,15 @@
 use rampart_git::{Content, FileContent, FileSet, Files, Oid, blob_id};
 use rampart_model::Environment;
 use rampart_render::{Blueprint, Prior, RequestFile};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 const HEADER: &str = "rampart-render-cache v1";
+
+/// Blob ids looked up per handle on the object database.
+const PRESENCE_CHUNK: usize = 16 * 1024;
 
 /// (environment, namespace).
 pub type Key = (String, String);
@@ -49,19 +53,7 @@ pub fn fingerprints(
     inputs: &FileSet,
     probe_image: Option<&str>,
 ) -> Option<Fingerprints> {
-    let exe = std::env::current_exe().ok()?.metadata().ok()?;
-    let modified = exe
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    let mut common = format!(
-        "{} {} {}\n",
-        env!("CARGO_PKG_VERSION"),
-        exe.len(),
-        modified.as_nanos()
-    )
-    .into_bytes();
+    let mut common = binary_identity()?.into_bytes();
     for (name, text) in blueprint.identity() {
         common.extend_from_slice(format!("{name} {}\n", blob_id(text.as_bytes())).as_bytes());
     }
@@ -95,23 +87,27 @@ pub fn fingerprints(
     Some(out)
 }
 
+/// This rampart binary as fingerprints know it (version, size and modification time of
+/// the executable), or `None` when it cannot be identified.
+pub fn binary_identity() -> Option<String> {
+    let exe = std::env::current_exe().ok()?.metadata().ok()?;
+    let modified = exe
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{} {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        exe.len(),
+        modified.as_nanos()
+    ))
+}
+
 impl RenderCache {
     /// Reads the cache of the repository at `repo`; a missing or unreadable cache is empty.
     pub fn load(repo: &Path) -> Option<RenderCache> {
-        let path = rampart_git::git_dir(repo)
-            .ok()?
-            .join("rampart")
-            .join("render-cache");
-        let mut entries = HashMap::new();
-        if let Ok(text) = fs_err::read_to_string(&path)
-            && text.starts_with(HEADER)
-        {
-            for line in text.lines().skip(1) {
-                if let Some((key, entry)) = parse_line(line) {
-                    entries.insert(key, entry);
-                }
-            }
-        }
+        let (path, entries) = load_file(repo, "render-cache", HEADER, parse_line)?;
         Some(RenderCache { path, entries })
     }
 
@@ -129,10 +125,17 @@ impl RenderCache {
             .iter()
             .flat_map(|(_, files)| files.iter().map(|(_, id)| *id))
             .collect();
-        // Only the ids are kept: the blobs are read if and when a commit needs them.
-        let Ok(mut present) = rampart_git::have_objects(repo, &ids).map(Vec::into_iter) else {
+        // Only the ids are kept: the blobs are read if and when a commit needs them. Looked
+        // up in parallel, each chunk with its own handle on the object database (240,000
+        // lookups took 7 % of a one-request edit at 30,000 namespaces in one thread).
+        let Ok(present) = ids
+            .par_chunks(PRESENCE_CHUNK)
+            .map(|chunk| rampart_git::have_objects(repo, chunk))
+            .collect::<Result<Vec<Vec<bool>>, _>>()
+        else {
             return Prior::new();
         };
+        let mut present = present.into_iter().flatten();
         let mut prior = Prior::new();
         for (key, files) in hits {
             let mut all = true;
@@ -200,13 +203,37 @@ impl RenderCache {
             }
             text.push('\n');
         }
-        if let Some(dir) = self.path.parent() {
-            fs_err::create_dir_all(dir)?;
-        }
-        let tmp = self.path.with_extension("tmp");
-        fs_err::write(&tmp, text)?;
-        fs_err::rename(&tmp, &self.path)
+        write_file(&self.path, &text)
     }
+}
+
+/// `.git/rampart/<name>` of the repository at `repo` (`None` without a `.git`), with the
+/// entries `parse` makes of its lines after `header`; a missing or unreadable file, or one
+/// of another format, has none (a line that does not parse is left out).
+pub fn load_file<K, E, M: FromIterator<(K, E)>>(
+    repo: &Path,
+    name: &str,
+    header: &str,
+    parse: impl Fn(&str) -> Option<(K, E)>,
+) -> Option<(PathBuf, M)> {
+    let path = rampart_git::git_dir(repo).ok()?.join("rampart").join(name);
+    let text = fs_err::read_to_string(&path)
+        .ok()
+        .filter(|text| text.starts_with(header))
+        .unwrap_or_default();
+    let entries = text.lines().skip(1).filter_map(parse).collect();
+    Some((path, entries))
+}
+
+/// Writes a cache file whole: to a temporary file beside it, then renamed over it, so a
+/// reader sees the old or the new file, never half of one.
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    fs_err::write(&tmp, text)?;
+    fs_err::rename(&tmp, path)
 }
 
 fn parse_line(line: &str) -> Option<(Key, Entry)> {
