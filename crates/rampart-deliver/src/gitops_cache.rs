@@ -36,7 +36,7 @@ impl GitOpsCache {
     /// Reads the cache of the repository at `repo`; missing or unreadable is empty. `None`
     /// when the repository has no `.git` to keep it in.
     pub fn load(repo: &Path) -> Option<GitOpsCache> {
-        let (path, entries) = load_file(repo, "gitops-cache", HEADER, parse_line)?;
+        let (path, entries, _) = load_file(repo, "gitops-cache", HEADER, parse_line)?;
         Some(GitOpsCache {
             path,
             entries,
