@@ -8,9 +8,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
 
 use crate::GitError;
+use crate::blobs::object_id;
 use crate::content::FileContent;
 use crate::tree::MODE_FILE;
 use crate::tree::{Dir, MODE_TREE, encode_tree};
@@ -98,8 +99,7 @@ fn tree_ids(dir: &str, entries: &[(&str, Oid)], out: &mut Vec<(String, Oid)>) ->
         }
     }
     let data = encode_tree(&mut listed);
-    // Hashing a byte slice as a tree cannot fail.
-    let id = Oid::hash_object(ObjectType::Tree, &data).unwrap_or(Oid::ZERO_SHA1);
+    let id = object_id("tree", &data);
     out.push((dir.to_owned(), id));
     id
 }
