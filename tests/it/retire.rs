@@ -96,24 +96,10 @@ async fn world_with(proxied: bool) -> World {
     ] {
         let data = json!({"username": role, "password": password, "host": pg.host(),
             "port": pg.port().to_string(), "dbname": pg.database()});
-        let out = bao
-            .request(
-                "POST",
-                &format!("/v1/secret/data/{KEY}"),
-                Some(&json!({"data": data}).to_string()),
-            )
-            .expect("seed OpenBao");
-        assert_eq!(out.status, 200, "{}", out.body);
+        bao.put(KEY, &data, None);
     }
-    let admin = json!({"data": {"username": pg.admin_user(), "password": pg.admin_password()}});
-    let out = bao
-        .request(
-            "POST",
-            "/v1/secret/data/shop/db-admin",
-            Some(&admin.to_string()),
-        )
-        .expect("seed the admin login");
-    assert_eq!(out.status, 200, "{}", out.body);
+    let admin = json!({"username": pg.admin_user(), "password": pg.admin_password()});
+    bao.put("shop/db-admin", &admin, None);
 
     let proxy = proxied.then(|| CrashProxy::start(bao.port(), None));
     let repo = Repo::init();

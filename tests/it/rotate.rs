@@ -42,12 +42,9 @@ pub(crate) fn use_vault(repo: &Repo, server: &str) {
 /// Versions 1–3 of the example's secret [`KEY`] (version 3 holds [`FIRST_PASSWORD`]).
 pub(crate) fn seed_versions(bao: &OpenBao) {
     for n in 1..=3 {
-        let body =
-            format!(r#"{{"data":{{"username":"app","password":"initial-password-000{n}"}}}}"#);
-        let out = bao
-            .request("POST", &format!("/v1/secret/data/{KEY}"), Some(&body))
-            .expect("seed OpenBao");
-        assert_eq!(out.status, 200, "{}", out.body);
+        let data =
+            serde_json::json!({"username": "app", "password": format!("initial-password-000{n}")});
+        bao.put(KEY, &data, None);
     }
 }
 

@@ -126,6 +126,26 @@ impl OpenBao {
         )
     }
 
+    /// Writes `data` as the next version of `key` in the KV v2 mount `secret/` (with
+    /// `cas`, only if `cas` is the current version) and returns the version written; panics
+    /// with the server's answer if it refuses.
+    pub fn put(&self, key: &str, data: &serde_json::Value, cas: Option<u64>) -> u64 {
+        let body = match cas {
+            Some(n) => serde_json::json!({"options": {"cas": n}, "data": data}),
+            None => serde_json::json!({"data": data}),
+        };
+        let out = self
+            .request(
+                "POST",
+                &format!("/v1/secret/data/{key}"),
+                Some(&body.to_string()),
+            )
+            .unwrap_or_else(|e| panic!("write {key} to OpenBao: {e}"));
+        assert_eq!(out.status, 200, "write {key} to OpenBao: {}", out.body);
+        let answer: serde_json::Value = serde_json::from_str(&out.body).expect("JSON");
+        answer["data"]["version"].as_u64().expect("version")
+    }
+
     /// Kills the server (SIGKILL) to simulate the backend going away mid-test; its port then
     /// refuses connections. Everything it held is lost (the dev server is in-memory).
     pub fn kill(&mut self) {

@@ -46,16 +46,11 @@ pub async fn vault(bao: &OpenBao) -> Vault {
 
 /// Writes `data` (a JSON object) as a new version of `key`, as a person with `bao kv put`.
 pub fn bao_put(bao: &OpenBao, key: &str, data: &str, cas: Option<u64>) -> u64 {
-    let body = match cas {
-        Some(n) => format!(r#"{{"options":{{"cas":{n}}},"data":{data}}}"#),
-        None => format!(r#"{{"data":{data}}}"#),
-    };
-    let out = bao
-        .request("POST", &format!("/v1/secret/data/{key}"), Some(&body))
-        .expect("write to OpenBao");
-    assert_eq!(out.status, 200, "{}", out.body);
-    let v: Value = serde_json::from_str(&out.body).expect("JSON");
-    v["data"]["version"].as_u64().expect("version")
+    bao.put(
+        key,
+        &serde_json::from_str(data).expect("a JSON object"),
+        cas,
+    )
 }
 
 /// What ESO reads for `remoteRef {key, version}` on a KV v2 SecretStore: GET data?version=.
