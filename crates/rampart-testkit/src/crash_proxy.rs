@@ -7,7 +7,7 @@
 //! back unchanged.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,12 +28,7 @@ impl CrashProxy {
     /// Listens on a free loopback port and forwards to `127.0.0.1:upstream`. `kill_at`:
     /// the 1-based request before which the victim is killed (`None`: never).
     pub fn start(upstream: u16, kill_at: Option<usize>) -> CrashProxy {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .unwrap_or_else(|e| panic!("rampart-testkit: proxy cannot bind: {e}"));
-        let port = listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("rampart-testkit: proxy address: {e}"));
+        let (listener, port) = crate::process::loopback_listener("the proxy");
         let seen = Arc::new(AtomicUsize::new(0));
         let kill_at = Arc::new(AtomicUsize::new(kill_at.unwrap_or(0)));
         let cut_from = Arc::new(AtomicUsize::new(0));

@@ -7,7 +7,6 @@
 use crate::json_api::{self, failure};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -27,12 +26,7 @@ pub struct LeaseApi {
 impl LeaseApi {
     /// Listens on a free loopback port and writes a kubeconfig that points at it.
     pub fn start() -> LeaseApi {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .unwrap_or_else(|e| panic!("rampart-testkit: Lease API cannot bind: {e}"));
-        let port = listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("rampart-testkit: Lease API address: {e}"));
+        let (listener, port) = crate::process::loopback_listener("the Lease API");
         let store: Store = Arc::default();
         let served = store.clone();
         thread::spawn(move || {

@@ -7,7 +7,6 @@
 use crate::json_api::{self, failure};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -29,12 +28,7 @@ pub struct ObjectApi {
 impl ObjectApi {
     /// Listens on a free loopback port, holding `objects` (API path → object).
     pub fn start(objects: BTreeMap<String, Value>) -> ObjectApi {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .unwrap_or_else(|e| panic!("rampart-testkit: object API cannot bind: {e}"));
-        let port = listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("rampart-testkit: object API address: {e}"));
+        let (listener, port) = crate::process::loopback_listener("the object API");
         let state: Shared = Arc::new(Mutex::new(State {
             objects,
             ..State::default()

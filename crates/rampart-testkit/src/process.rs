@@ -21,10 +21,17 @@ const LOG_TAIL_LINES: usize = 40;
 /// A port that was free on 127.0.0.1 a moment ago (the server may still lose it to a race,
 /// which [`spawn_until_ready`] retries).
 pub(crate) fn free_port() -> u16 {
+    loopback_listener("a free port").1
+}
+
+/// A listener on a free port of 127.0.0.1, and that port; panics naming `what` listens.
+pub(crate) fn loopback_listener(what: &str) -> (TcpListener, u16) {
     TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .unwrap_or_else(|e| panic!("rampart-testkit: cannot bind a free port on 127.0.0.1: {e}"))
+        .and_then(|listener| {
+            let port = listener.local_addr()?.port();
+            Ok((listener, port))
+        })
+        .unwrap_or_else(|e| panic!("rampart-testkit: {what} cannot bind on 127.0.0.1: {e}"))
 }
 
 /// `bytes` random bytes from the OS as lower-case hex (tokens and passwords).
